@@ -1,0 +1,287 @@
+// The `wasmjit` command line: run an export, print a disassembly listing, or run the spec suite.
+// User mistakes (bad file, unknown export, bad argument) and wasm errors (compile, link, trap) print one
+// line on stderr and exit 1; only an internal bug prints a stack trace.
+import { readFileSync } from 'node:fs';
+import { decodeModule } from './decode/index.js';
+import type { FuncType, ValType } from './decode/index.js';
+import { compile, instantiate, watToWasm } from './index.js';
+
+/** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
+class UsageError extends Error {}
+
+interface Command {
+  usage: string;
+  summary: string;
+  details: string;
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: {
+    usage: 'wasmjit run <file.wat|file.wasm> <export> [args...] [--json]',
+    summary: 'call an exported function and print its results',
+    details: [
+      'Arguments are converted by the parameter types: i32 takes any number (wrapped to 32 bits),',
+      'i64 an integer (decimal or 0x hex), f32/f64 any number. Results print one per line;',
+      'several results print space-separated, or as one JSON array with --json.',
+      'A trap prints "RuntimeError: <message>" and exits 1.',
+    ].join('\n'),
+    run: runCommand,
+  },
+  disasm: {
+    usage: 'wasmjit disasm <file.wat|file.wasm> [export]',
+    summary: 'print the generated x86-64 code of one export, or of every function',
+    details: 'Each line shows address, bytes, instruction, and the wasm instruction it came from.',
+    run: disasmCommand,
+  },
+  spec: {
+    usage: 'wasmjit spec [options] <dir|file.json>...',
+    summary: 'run the WebAssembly spec testsuite (JSON from wast2json)',
+    details: 'Run `wasmjit spec --help` for its options.',
+    run: specCommand,
+  },
+};
+
+const HELP_FLAGS = new Set(['-h', '--help']);
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    process.stderr.write(globalHelp());
+    return 1;
+  }
+  if (HELP_FLAGS.has(name)) {
+    process.stdout.write(globalHelp());
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    return fail(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}; see wasmjit --help)`);
+  }
+  // spec has options of its own, so its --help is its own too.
+  if (name !== 'spec' && args.some((arg) => HELP_FLAGS.has(arg))) {
+    process.stdout.write(`Usage: ${command.usage}\n\n${capitalize(command.summary)}.\n${command.details}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args);
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function globalHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'wasmjit: a WebAssembly to x86-64 JIT for Node.js',
+    '',
+    'Usage:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `wasmjit <command> --help` for more about a command.',
+    '',
+  ].join('\n');
+}
+
+// The wasm error classes are the user's to act on (their module or its inputs), as is running out of stack.
+const REPORTED_AS_IS = new Set(['CompileError', 'LinkError', 'RuntimeError', 'RangeError']);
+
+function reportError(err: unknown): number {
+  if (err instanceof UsageError) return fail(err.message);
+  if (err instanceof Error && REPORTED_AS_IS.has(err.name)) {
+    process.stderr.write(`${err.name}: ${err.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`wasmjit: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`wasmjit: ${message}\n`);
+  return 1;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { positional, flags } = splitOptions(args, ['--json']);
+  const [file, exportName, ...values] = positional;
+  if (file === undefined || exportName === undefined) {
+    throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
+  }
+  const bytes = await readModule(file);
+  const module = await compile(bytes);
+  const type = exportedFunctionType(bytes, file, exportName);
+  if (values.length !== type.params.length) {
+    throw new UsageError(
+      `${exportName} takes ${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'}), got ${values.length}`,
+    );
+  }
+  const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
+  const instance = await instantiate(module);
+  try {
+    const fn = instance.exports[exportName] as (...a: unknown[]) => unknown;
+    const result = fn(...callArgs);
+    const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
+    process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
+  } finally {
+    instance.dispose();
+  }
+  return 0;
+}
+
+async function disasmCommand(args: string[]): Promise<number> {
+  const { positional } = splitOptions(args, []);
+  const [file, exportName, ...extra] = positional;
+  if (file === undefined || extra.length > 0) {
+    throw new UsageError(`disasm needs a file and at most one export name\nUsage: ${COMMANDS.disasm.usage}`);
+  }
+  const bytes = await readModule(file);
+  const module = await compile(bytes);
+  if (exportName !== undefined) exportedFunctionType(bytes, file, exportName);
+  const listing = module.disassemble(exportName);
+  process.stdout.write(listing.endsWith('\n') ? listing : `${listing}\n`);
+  return 0;
+}
+
+async function specCommand(args: string[]): Promise<number> {
+  // Loaded on demand: the spec runner is only needed by this command.
+  const { runSpecCli } = await import('./spectest/index.js');
+  return runSpecCli(args);
+}
+
+/** Separates known flags from positional arguments; `--` ends the flags, and `-5` is a number, not a flag. */
+function splitOptions(args: string[], known: string[]): { positional: string[]; flags: Set<string> } {
+  const positional: string[] = [];
+  const flags = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (known.includes(arg)) {
+      flags.add(arg);
+    } else if (/^--?[a-z]/i.test(arg)) {
+      throw new UsageError(`unknown option '${arg}'${known.length > 0 ? ` (options: ${known.join(', ')})` : ''}`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  return { positional, flags };
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+/** Reads a binary module, or text (anything not starting with the wasm magic) converted through wabt. */
+async function readModule(file: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`cannot read '${file}': ${describeFsError(err)}`);
+  }
+  if (WASM_MAGIC.every((byte, i) => bytes[i] === byte)) return bytes;
+  try {
+    return await watToWasm(new TextDecoder().decode(bytes), { filename: file });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+};
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (code && FS_ERRORS[code]) ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** The signature of the exported function `name`; a missing or non-function export is a UsageError. */
+function exportedFunctionType(bytes: Uint8Array, file: string, name: string): FuncType {
+  const ir = decodeModule(bytes);
+  const exported = ir.exports.find((e) => e.name === name);
+  if (exported === undefined || exported.kind !== 'func') {
+    const functions = ir.exports.filter((e) => e.kind === 'func').map((e) => e.name);
+    const problem = exported === undefined ? `has no export named '${name}'` : `exports '${name}' as a ${exported.kind}, not a function`;
+    throw new UsageError(`${file} ${problem} (exported functions: ${functions.join(', ') || 'none'})`);
+  }
+  const imported = ir.imports[exported.index];
+  return imported ? imported.type : ir.funcs[exported.index - ir.imports.length].type;
+}
+
+interface ArgumentParser {
+  expected: string;
+  parse(text: string): unknown;
+}
+
+const parseNumber = (text: string): number | undefined => {
+  if (/^\s*[+-]?nan\s*$/i.test(text)) return NaN;
+  const value = text.trim() === '' ? NaN : Number(text);
+  return Number.isNaN(value) ? undefined : value;
+};
+
+const ARGUMENT_PARSERS: Partial<Record<ValType, ArgumentParser>> = {
+  // ToInt32, as the JS API applies to an i32 parameter
+  i32: { expected: 'a number', parse: (text) => mapDefined(parseNumber(text), (n) => n | 0) },
+  i64: { expected: 'an integer', parse: parseBigInt },
+  f32: { expected: 'a number', parse: parseNumber },
+  f64: { expected: 'a number', parse: parseNumber },
+};
+
+// BigInt() takes decimal and 0x hex but no sign before hex, so the sign is applied here.
+function parseBigInt(text: string): bigint | undefined {
+  const match = /^\s*([+-]?)(\w+)\s*$/.exec(text);
+  if (match === null) return undefined;
+  try {
+    const magnitude = BigInt(match[2]);
+    return match[1] === '-' ? -magnitude : magnitude;
+  } catch {
+    return undefined;
+  }
+}
+
+function mapDefined<T, U>(value: T | undefined, f: (v: T) => U): U | undefined {
+  return value === undefined ? undefined : f(value);
+}
+
+function parseArgument(text: string, type: ValType, position: number, exportName: string): unknown {
+  const parser = ARGUMENT_PARSERS[type];
+  if (parser === undefined) {
+    throw new UsageError(`argument ${position} of ${exportName} is a ${type}, which cannot be given on the command line`);
+  }
+  const value = parser.parse(text);
+  if (value === undefined) {
+    throw new UsageError(`argument ${position} of ${exportName} is an ${type} and must be ${parser.expected}, not '${text}'`);
+  }
+  return value;
+}
+
+function formatValue(value: unknown): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+function formatPlain(results: unknown[]): string {
+  return results.length === 0 ? '' : `${results.map(formatValue).join(' ')}\n`;
+}
+
+// i64 results are printed as exact JSON numbers; NaN and infinities, which JSON lacks, as strings.
+function formatJson(results: unknown[]): string {
+  const items = results.map((v) =>
+    typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)) ? formatValue(v) : JSON.stringify(String(v)),
+  );
+  return `[${items.join(',')}]`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

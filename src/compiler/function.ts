@@ -1,0 +1,559 @@
+// Single-pass lowering of one function body: validates each instruction against the operand type
+// stack and the control stack (the algorithm of the spec's validation appendix) while it emits the
+// push/pop code for it. Code is not emitted in unreachable stretches (after br, return, unreachable).
+import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
+import type { Mem } from '../x64/index.js';
+import type { Func, FuncType, Instr, ValType } from '../decode/index.js';
+import { Ctx, CTX_REG, MAX_FUNCTION_LOCALS } from './abi.js';
+import { integerOps } from './integer.js';
+import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
+import { TrapCode } from './traps.js';
+
+/** What a function compiler needs from the module being compiled. */
+export interface ModuleEnv {
+  asm: Assembler;
+  features: CpuFeatures;
+  /** Entry label and type of every function, imports included, by function index. */
+  funcLabels: Label[];
+  funcTypes: FuncType[];
+  trap(code: TrapCode): Label;
+}
+
+/** One wasm instruction's place in the generated code, for disassembly listings. */
+export interface SourceMark {
+  offset: number;
+  text: string;
+}
+
+type StackType = ValType | 'unknown';
+
+interface Control {
+  kind: 'block' | 'loop' | 'if' | 'else' | 'function';
+  type: FuncType;
+  /** Operand stack height below which this block may not pop (validation). */
+  height: number;
+  /** Slot where values passed to this block's label land (its params for a loop, results otherwise). */
+  base: number;
+  /** Branch target: the start of a loop, the end of anything else. */
+  label: Label;
+  /** Where a false `if` condition jumps. */
+  elseLabel?: Label;
+  /** After br/return/unreachable: the stack is polymorphic and no code is emitted until the end. */
+  unreachable: boolean;
+  /** Opened inside unreachable code: nothing of it is emitted. */
+  dead: boolean;
+}
+
+const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = integerOps();
+
+export function formatInstr(instr: Instr): string {
+  const imm = Object.entries(instr)
+    .filter(([key]) => key !== 'op')
+    .map(([key, value]) => (key === 'type' ? formatBlockType(value as FuncType) : String(value)));
+  return [instr.op, ...imm].filter((s) => s !== '').join(' ');
+}
+
+function formatBlockType(type: FuncType): string {
+  const params = type.params.length ? `(param ${type.params.join(' ')})` : '';
+  const results = type.results.length ? `(result ${type.results.join(' ')})` : '';
+  return [params, results].filter(Boolean).join(' ');
+}
+
+export class FunctionCompiler {
+  private readonly asm: Assembler;
+  private readonly types: StackType[] = [];
+  private readonly controls: Control[] = [];
+  private readonly localTypes: ValType[];
+  private readonly paramCount: number;
+  private readonly declaredLocals: number;
+  private maxDepth = 0;
+  private pc = 0;
+  readonly marks: SourceMark[] = [];
+
+  constructor(
+    private readonly env: ModuleEnv,
+    private readonly func: Func,
+  ) {
+    this.asm = env.asm;
+    this.paramCount = func.type.params.length;
+    this.declaredLocals = func.locals.length;
+    this.localTypes = [...func.type.params, ...func.locals];
+    if (this.localTypes.length > MAX_FUNCTION_LOCALS) {
+      throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
+    }
+  }
+
+  compile(): void {
+    const { asm } = this;
+    asm.bind(this.env.funcLabels[this.func.index]!);
+    this.marks.push({ offset: asm.offset, text: 'prologue' });
+    const frameSizeAt = this.emitPrologue();
+    this.controls.push({
+      kind: 'function',
+      type: this.func.type,
+      height: 0,
+      base: 0,
+      label: new Label(),
+      unreachable: false,
+      dead: false,
+    });
+    const body = this.func.body;
+    for (this.pc = 0; this.pc < body.length; this.pc++) {
+      if (this.controls.length === 0) throw this.error('instructions after the end of the function');
+      const instr = body[this.pc]!;
+      if (this.emitting) this.marks.push({ offset: asm.offset, text: formatInstr(instr) });
+      this.compileInstr(instr);
+    }
+    if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
+    asm.patchInt32(frameSizeAt, 8 * (this.declaredLocals + this.maxDepth + 2));
+  }
+
+  private get emitting(): boolean {
+    const top = this.controls[this.controls.length - 1];
+    return top !== undefined && !top.unreachable && !top.dead;
+  }
+
+  // ---- errors -----------------------------------------------------------------------------------
+
+  private error(message: string): WebAssembly.CompileError {
+    const instr = this.func.body[this.pc];
+    const where = instr ? ` at instruction ${this.pc} (${instr.op})` : '';
+    return new WebAssembly.CompileError(`function ${this.func.index}${where}: ${message}`);
+  }
+
+  // ---- frame ------------------------------------------------------------------------------------
+
+  /** Returns the offset of the frame size immediate, patched once the operand stack depth is known. */
+  private emitPrologue(): number {
+    const { asm } = this;
+    asm.push(Reg.rbp);
+    asm.movRR(64, Reg.rbp, Reg.rsp);
+    asm.movRR(64, Reg.rax, Reg.rsp);
+    const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
+    asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
+    asm.jcc(Cond.B, this.env.trap(TrapCode.StackOverflow));
+    if (this.declaredLocals > 0) {
+      asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
+      if (this.declaredLocals <= 8) {
+        for (let i = 0; i < this.declaredLocals; i++) asm.push(Reg.rax);
+      } else {
+        asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * this.declaredLocals);
+        asm.movRR(64, Reg.rdi, Reg.rsp);
+        asm.movRI(32, Reg.rcx, this.declaredLocals);
+        asm.repStosq();
+      }
+    }
+    return frameSizeAt;
+  }
+
+  private localSlot(index: number): Mem {
+    return index < this.paramCount
+      ? mem(Reg.rbp, 16 + 8 * (this.paramCount - 1 - index))
+      : mem(Reg.rbp, -8 * (index - this.paramCount + 1));
+  }
+
+  private operandSlot(k: number): Mem {
+    return mem(Reg.rbp, -8 * (this.declaredLocals + k + 1));
+  }
+
+  // ---- the type stack ---------------------------------------------------------------------------
+
+  private push(type: StackType): void {
+    this.types.push(type);
+    if (this.types.length > this.maxDepth) this.maxDepth = this.types.length;
+  }
+
+  private pop(expected?: ValType): StackType {
+    const frame = this.controls[this.controls.length - 1]!;
+    if (this.types.length === frame.height) {
+      if (frame.unreachable) return expected ?? 'unknown';
+      throw this.error(`type mismatch: expected ${expected ?? 'a value'} but the stack is empty`);
+    }
+    const actual = this.types.pop()!;
+    if (expected !== undefined && actual !== expected && actual !== 'unknown') {
+      throw this.error(`type mismatch: expected ${expected}, got ${actual}`);
+    }
+    return actual;
+  }
+
+  private popAll(types: readonly ValType[]): void {
+    for (let i = types.length - 1; i >= 0; i--) this.pop(types[i]);
+  }
+
+  private pushAll(types: readonly ValType[]): void {
+    for (const type of types) this.push(type);
+  }
+
+  private local(index: number): ValType {
+    const type = this.localTypes[index];
+    if (type === undefined) throw this.error(`unknown local ${index}`);
+    return type;
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------------
+
+  private compileInstr(instr: Instr): void {
+    const numeric = NUMERIC_OPS.get(instr.op);
+    if (numeric) {
+      this.popAll(numeric.params);
+      this.pushAll(numeric.results);
+      if (this.emitting) numeric.lower(this.loweringEnv);
+      return;
+    }
+    switch (instr.op) {
+      case 'i32.const':
+      case 'i64.const':
+        return this.constant(instr as { op: string; value: number | bigint });
+      case 'local.get':
+      case 'local.set':
+      case 'local.tee':
+        return this.variable(instr.op, instr.index!);
+      case 'nop':
+        return;
+      case 'drop':
+        this.pop();
+        if (this.emitting) this.asm.aluRI(Alu.Add, 64, Reg.rsp, 8);
+        return;
+      case 'select':
+        return this.select();
+      case 'unreachable':
+        if (this.emitting) this.asm.jmp(this.env.trap(TrapCode.Unreachable));
+        return this.markUnreachable();
+      case 'block':
+      case 'loop':
+      case 'if':
+        return this.open(instr as { op: 'block' | 'loop' | 'if'; type: FuncType });
+      case 'else':
+        return this.else();
+      case 'end':
+        return this.end();
+      case 'br':
+        return this.br(instr.index!);
+      case 'br_if':
+        return this.brIf(instr.index!);
+      case 'br_table':
+        return this.brTable(instr as { op: 'br_table'; targets: number[]; defaultTarget: number });
+      case 'return':
+        this.popAll(this.func.type.results);
+        if (this.emitting) this.emitReturn(this.types.length + this.func.type.results.length);
+        return this.markUnreachable();
+      case 'call':
+        return this.call(instr.index!);
+      default:
+        throw this.error(`unsupported instruction ${instr.op}`);
+    }
+  }
+
+  private get loweringEnv(): LoweringEnv {
+    return this.env;
+  }
+
+  private constant(instr: { op: string; value: number | bigint }): void {
+    this.push(instr.op === 'i32.const' ? 'i32' : 'i64');
+    if (!this.emitting) return;
+    const value = BigInt(instr.value);
+    if (value >= -0x8000_0000n && value <= 0x7fff_ffffn) {
+      this.asm.pushImm(Number(value));
+    } else {
+      this.asm.movRI(64, Reg.rax, value);
+      this.asm.push(Reg.rax);
+    }
+  }
+
+  private variable(op: 'local.get' | 'local.set' | 'local.tee', index: number): void {
+    const type = this.local(index);
+    if (op === 'local.get') this.push(type);
+    else this.pop(type);
+    if (op === 'local.tee') this.push(type);
+    if (!this.emitting) return;
+    const slot = this.localSlot(index);
+    if (op === 'local.get') {
+      this.asm.pushMem(slot);
+    } else if (op === 'local.set') {
+      this.asm.popMem(slot);
+    } else {
+      this.asm.load(64, Reg.rax, mem(Reg.rsp));
+      this.asm.store(64, slot, Reg.rax);
+    }
+  }
+
+  private select(): void {
+    this.pop('i32');
+    const second = this.pop();
+    const first = this.pop();
+    const isNumeric = (t: StackType): boolean => t === 'i32' || t === 'i64' || t === 'f32' || t === 'f64' || t === 'unknown';
+    if (!isNumeric(first) || !isNumeric(second)) throw this.error('select without a type needs numeric operands');
+    if (first !== second && first !== 'unknown' && second !== 'unknown') {
+      throw this.error(`type mismatch in select: ${first} and ${second}`);
+    }
+    this.push(first === 'unknown' ? second : first);
+    if (!this.emitting) return;
+    const { asm } = this;
+    asm.pop(Reg.rax);
+    asm.pop(Reg.rcx);
+    asm.load(64, Reg.rdx, mem(Reg.rsp));
+    asm.test(32, Reg.rax, Reg.rax);
+    asm.cmov(Cond.E, 64, Reg.rdx, Reg.rcx);
+    asm.store(64, mem(Reg.rsp), Reg.rdx);
+  }
+
+  private call(index: number): void {
+    const type = this.env.funcTypes[index];
+    const label = this.env.funcLabels[index];
+    if (!type || !label) throw this.error(`unknown function ${index}`);
+    this.popAll(type.params);
+    this.pushAll(type.results);
+    if (!this.emitting) return;
+    this.asm.call(label);
+    this.pushResults(type.results.length);
+  }
+
+  /** After a call returns: result 0 is in rax, the others in the context's result area. */
+  private pushResults(count: number): void {
+    if (count === 0) return;
+    this.asm.push(Reg.rax);
+    for (let i = 1; i < count; i++) this.asm.pushMem(mem(CTX_REG, Ctx.results + 8 * i));
+  }
+
+  // ---- control ----------------------------------------------------------------------------------
+
+  private markUnreachable(): void {
+    const frame = this.controls[this.controls.length - 1]!;
+    this.types.length = frame.height;
+    frame.unreachable = true;
+  }
+
+  private open(instr: { op: 'block' | 'loop' | 'if'; type: FuncType }): void {
+    const { type } = instr;
+    const emitting = this.emitting;
+    const frame: Control = {
+      kind: instr.op,
+      type,
+      height: 0,
+      base: 0,
+      label: new Label(),
+      unreachable: false,
+      dead: !emitting,
+    };
+    if (instr.op === 'if') {
+      this.pop('i32');
+      frame.elseLabel = new Label();
+      if (emitting) {
+        this.asm.pop(Reg.rax);
+        this.asm.test(32, Reg.rax, Reg.rax);
+        this.asm.jcc(Cond.E, frame.elseLabel);
+      }
+    }
+    this.popAll(type.params);
+    frame.base = this.types.length;
+    this.pushAll(type.params);
+    frame.height = frame.base;
+    if (instr.op === 'if' && type.params.length > 0) {
+      // The then-branch works on copies of the params: the else-branch needs the originals.
+      frame.height = this.types.length;
+      if (emitting) type.params.forEach((_, i) => this.asm.pushMem(this.operandSlot(frame.base + i)));
+      this.pushAll(type.params);
+    }
+    if (instr.op === 'loop' && emitting) this.asm.bind(frame.label);
+    this.controls.push(frame);
+  }
+
+  /** Checks that the stack holds exactly the block's results (unless unreachable). */
+  private popBlockResults(frame: Control): void {
+    this.popAll(frame.type.results);
+    if (this.types.length !== frame.height) {
+      throw this.error(`type mismatch: ${this.types.length - frame.height} value(s) left on the stack at the end of the block`);
+    }
+  }
+
+  private else(): void {
+    const frame = this.controls[this.controls.length - 1]!;
+    if (frame.kind !== 'if') throw this.error('else without a matching if');
+    const fallsThrough = this.emitting;
+    this.popBlockResults(frame);
+    if (fallsThrough) {
+      this.moveValues(this.types.length + frame.type.results.length, frame.type.results.length, frame.base);
+      this.asm.jmp(frame.label);
+    }
+    if (!frame.dead) this.asm.bind(frame.elseLabel!);
+    frame.elseLabel = undefined;
+    frame.kind = 'else';
+    frame.unreachable = false;
+    this.types.length = frame.base;
+    this.pushAll(frame.type.params);
+    frame.height = frame.base;
+  }
+
+  private end(): void {
+    const frame = this.controls[this.controls.length - 1]!;
+    const fallsThrough = this.emitting;
+    this.popBlockResults(frame);
+    const resultCount = frame.type.results.length;
+    if (frame.kind === 'function') {
+      if (fallsThrough) this.emitReturn(this.types.length + resultCount);
+      this.controls.pop();
+      return;
+    }
+    if (frame.kind === 'if' && !sameTypes(frame.type.params, frame.type.results)) {
+      throw this.error('type mismatch: an if without else must leave its params as its results');
+    }
+    if (fallsThrough) this.moveValues(this.types.length + resultCount, resultCount, frame.base);
+    if (!frame.dead) {
+      if (frame.elseLabel) {
+        if (fallsThrough) this.asm.jmp(frame.label);
+        this.asm.bind(frame.elseLabel);
+        // The false path arrives with the params (= results) where the block's values land.
+      }
+      if (frame.kind !== 'loop') this.asm.bind(frame.label);
+    }
+    this.controls.pop();
+    this.types.length = frame.base;
+    this.pushAll(frame.type.results);
+  }
+
+  private target(depth: number): Control {
+    const frame = this.controls[this.controls.length - 1 - depth];
+    if (!frame) throw this.error(`unknown label ${depth}`);
+    return frame;
+  }
+
+  private labelTypes(frame: Control): ValType[] {
+    return frame.kind === 'loop' ? frame.type.params : frame.type.results;
+  }
+
+  /**
+   * Moves the top `count` values of an operand stack of height `depth` to slots `base…` and sets
+   * rsp to just above them.
+   */
+  private moveValues(depth: number, count: number, base: number): void {
+    const from = depth - count;
+    if (from !== base) {
+      for (let i = 0; i < count; i++) {
+        this.asm.load(64, Reg.rax, this.operandSlot(from + i));
+        this.asm.store(64, this.operandSlot(base + i), Reg.rax);
+      }
+    }
+    const drop = depth - (base + count);
+    if (drop > 0) this.asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * drop);
+  }
+
+  /** Emits the jump to `frame`'s label from an operand stack of height `depth`. */
+  private emitBranch(frame: Control, depth: number): void {
+    if (frame.kind === 'function') {
+      this.emitReturn(depth);
+      return;
+    }
+    this.moveValues(depth, this.labelTypes(frame).length, frame.base);
+    this.asm.jmp(frame.label);
+  }
+
+  /** True when branching to `frame` needs no moves and no stack adjustment. */
+  private isPlainJump(frame: Control, depth: number): boolean {
+    return frame.kind !== 'function' && depth === frame.base + this.labelTypes(frame).length;
+  }
+
+  private br(depth: number): void {
+    const frame = this.target(depth);
+    const types = this.labelTypes(frame);
+    this.popAll(types);
+    if (this.emitting) this.emitBranch(frame, this.types.length + types.length);
+    this.markUnreachable();
+  }
+
+  private brIf(depth: number): void {
+    const frame = this.target(depth);
+    const types = this.labelTypes(frame);
+    this.pop('i32');
+    this.popAll(types);
+    this.pushAll(types);
+    if (!this.emitting) return;
+    const { asm } = this;
+    asm.pop(Reg.rax);
+    asm.test(32, Reg.rax, Reg.rax);
+    if (this.isPlainJump(frame, this.types.length)) {
+      asm.jcc(Cond.NE, frame.label);
+      return;
+    }
+    const notTaken = new Label();
+    asm.jcc(Cond.E, notTaken);
+    this.emitBranch(frame, this.types.length);
+    asm.bind(notTaken);
+  }
+
+  private brTable(instr: { targets: number[]; defaultTarget: number }): void {
+    this.pop('i32');
+    const defaultFrame = this.target(instr.defaultTarget);
+    const arity = this.labelTypes(defaultFrame).length;
+    for (const depth of instr.targets) {
+      const frame = this.target(depth);
+      if (this.labelTypes(frame).length !== arity) throw this.error('br_table targets have different arities');
+      this.checkLabelTypes(this.labelTypes(frame));
+    }
+    this.checkLabelTypes(this.labelTypes(defaultFrame));
+    this.popAll(this.labelTypes(defaultFrame));
+    if (this.emitting) this.emitBrTable(instr, this.types.length + arity);
+    this.markUnreachable();
+  }
+
+  /** Checks that the top of the stack matches `types` without popping (br_table's other targets). */
+  private checkLabelTypes(types: ValType[]): void {
+    const saved = [...this.types];
+    this.popAll(types);
+    this.types.splice(0, this.types.length, ...saved);
+  }
+
+  /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
+  private emitBrTable(instr: { targets: number[]; defaultTarget: number }, depth: number): void {
+    const { asm } = this;
+    const destinations = new Map<number, Label>();
+    const stubs: Array<[Label, Control]> = [];
+    const destination = (targetDepth: number): Label => {
+      let label = destinations.get(targetDepth);
+      if (!label) {
+        const frame = this.target(targetDepth);
+        if (this.isPlainJump(frame, depth)) {
+          label = frame.label;
+        } else {
+          label = new Label();
+          stubs.push([label, frame]);
+        }
+        destinations.set(targetDepth, label);
+      }
+      return label;
+    };
+    asm.pop(Reg.rax);
+    asm.movRR(32, Reg.rax, Reg.rax);
+    asm.aluRI(Alu.Cmp, 32, Reg.rax, instr.targets.length);
+    asm.jcc(Cond.AE, destination(instr.defaultTarget));
+    if (instr.targets.length > 0) {
+      const table = new Label();
+      asm.leaLabel(Reg.rcx, table);
+      asm.movsx(64, 32, Reg.rax, { base: Reg.rcx, index: Reg.rax, scale: 4 });
+      asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rcx);
+      asm.jmpReg(Reg.rax);
+      asm.bind(table);
+      for (const targetDepth of instr.targets) asm.tableEntry(table, destination(targetDepth));
+    }
+    for (const [label, frame] of stubs) {
+      asm.bind(label);
+      this.emitBranch(frame, depth);
+    }
+  }
+
+  /** Returns the function's results from the top of an operand stack of height `depth`. */
+  private emitReturn(depth: number): void {
+    const { asm } = this;
+    const count = this.func.type.results.length;
+    for (let i = 1; i < count; i++) {
+      asm.load(64, Reg.rax, this.operandSlot(depth - count + i));
+      asm.store(64, mem(CTX_REG, Ctx.results + 8 * i), Reg.rax);
+    }
+    if (count > 0) asm.load(64, Reg.rax, this.operandSlot(depth - count));
+    asm.leave();
+    asm.ret(8 * this.paramCount);
+  }
+}
+
+function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}

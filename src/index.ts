@@ -1,0 +1,41 @@
+// wasmjit: a WebAssembly → x86-64 JIT for Node. The public API mirrors WebAssembly.compile/instantiate.
+import { Instance } from './runtime/instance.js';
+import { Module } from './runtime/module.js';
+
+export { watToWasm } from './wat.js';
+export type { WatOptions } from './wat.js';
+export { Module, Instance };
+export type { ModuleExportDescriptor } from './runtime/module.js';
+export type { ExportValue } from './runtime/instance.js';
+
+/** Module bytes: any ArrayBuffer or view of one (a Node Buffer, a Uint8Array, …). */
+export type WasmBytes = ArrayBufferLike | ArrayBufferView;
+
+export type Imports = Record<string, Record<string, unknown>>;
+
+function toBytes(source: WasmBytes): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (source instanceof ArrayBuffer || source instanceof SharedArrayBuffer) return new Uint8Array(source);
+  throw new TypeError('wasmjit: expected the module bytes as an ArrayBuffer or a typed array');
+}
+
+/** Decodes, validates and compiles a module; throws WebAssembly.CompileError on bad or unsupported input. */
+export async function compile(bytes: WasmBytes): Promise<Module> {
+  return Module.fromBytes(toBytes(bytes));
+}
+
+/** Like WebAssembly.instantiate: bytes give `{module, instance}`, a Module gives the instance. */
+export async function instantiate(source: Module, imports?: Imports): Promise<Instance>;
+export async function instantiate(source: WasmBytes, imports?: Imports): Promise<{ module: Module; instance: Instance }>;
+export async function instantiate(
+  source: Module | WasmBytes,
+  imports?: Imports,
+): Promise<Instance | { module: Module; instance: Instance }> {
+  if (imports !== undefined && (imports === null || typeof imports !== 'object')) {
+    throw new TypeError('WebAssembly.instantiate(): Argument 1 must be an object');
+  }
+  if (source instanceof Module) return new Instance(source, false);
+  const module = Module.fromBytes(toBytes(source));
+  return { module, instance: new Instance(module, true) };
+}

@@ -1,0 +1,50 @@
+// koffi bindings to the few libc functions the runtime needs; every failure carries strerror(errno).
+import koffi from 'koffi';
+
+const libc = koffi.load('libc.so.6');
+
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+const MAP_PRIVATE = 0x02;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
+const SC_PAGESIZE = 30;
+
+const mmapNative = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
+const mprotectNative = libc.func('int mprotect(void *addr, size_t length, int prot)');
+const munmapNative = libc.func('int munmap(void *addr, size_t length)');
+const sysconf = libc.func('long sysconf(int name)');
+const strerror = libc.func('const char *strerror(int errnum)');
+
+export const PAGE_SIZE: number = Number(sysconf(SC_PAGESIZE));
+
+export function roundToPages(bytes: number): number {
+  return Math.max(PAGE_SIZE, Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE);
+}
+
+function libcError(call: string): Error {
+  const errno = koffi.errno();
+  return new Error(`${call} failed: ${strerror(errno)} (errno ${errno})`);
+}
+
+/** Maps `length` bytes of private anonymous memory with protection `prot`. */
+export function mmap(length: number, prot: number): bigint {
+  const address = mmapNative(null, length, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) as bigint | null;
+  if (address === null || BigInt(address) === MAP_FAILED) throw libcError(`mmap(${length} bytes)`);
+  return BigInt(address);
+}
+
+export function mprotect(address: bigint, length: number, prot: number): void {
+  if (mprotectNative(address, length, prot) !== 0) throw libcError(`mprotect(${length} bytes, ${prot})`);
+}
+
+export function munmap(address: bigint, length: number): void {
+  if (munmapNative(address, length) !== 0) throw libcError(`munmap(${length} bytes)`);
+}
+
+/** An ArrayBuffer over native memory (no copy). */
+export function view(address: bigint, length: number): ArrayBuffer {
+  return koffi.view(address, length) as ArrayBuffer;
+}

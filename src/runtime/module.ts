@@ -1,0 +1,66 @@
+// A compiled module: its code mapped executable, the entry trampoline bound as a koffi function,
+// and what instances need to build their exports.
+import koffi from 'koffi';
+import { compileModule } from '../compiler/index.js';
+import type { CompiledFunction, CompiledModule } from '../compiler/index.js';
+import { decodeModule } from '../decode/index.js';
+import type { Export, ModuleIR } from '../decode/index.js';
+import { CodePage } from './code-page.js';
+import { detectCpuFeatures } from './cpu.js';
+
+/** `int entry(void *ctx, void *fn, int nargs)`: returns 0 or a trap code. */
+export type EntryFunction = (ctx: bigint, fn: bigint, nargs: number) => number;
+
+const ENTRY_PROTO = koffi.proto('int wasmjit_entry(void *ctx, void *fn, int nargs)');
+
+export interface ModuleExportDescriptor {
+  name: string;
+  kind: 'function' | 'memory' | 'table' | 'global';
+}
+
+const EXPORT_KIND_NAMES: Record<Export['kind'], ModuleExportDescriptor['kind']> = {
+  func: 'function',
+  memory: 'memory',
+  table: 'table',
+  global: 'global',
+};
+
+export class Module {
+  readonly code: CodePage;
+  readonly entry: EntryFunction;
+  private readonly functionsByIndex: Map<number, CompiledFunction>;
+
+  constructor(
+    readonly ir: ModuleIR,
+    readonly compiled: CompiledModule,
+  ) {
+    this.code = CodePage.map(compiled.code);
+    this.entry = koffi.decode(this.code.address + BigInt(compiled.entryOffset), ENTRY_PROTO) as EntryFunction;
+    this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
+  }
+
+  static fromBytes(bytes: Uint8Array): Module {
+    const ir = decodeModule(bytes);
+    return new Module(ir, compileModule(ir, { features: detectCpuFeatures() }));
+  }
+
+  function(index: number): CompiledFunction {
+    const func = this.functionsByIndex.get(index);
+    if (!func) throw new Error(`wasmjit: function ${index} is not defined in this module`);
+    return func;
+  }
+
+  functionAddress(index: number): bigint {
+    return this.code.address + BigInt(this.function(index).offset);
+  }
+
+  /** The module's exports, as `WebAssembly.Module.exports` lists them. */
+  exports(): ModuleExportDescriptor[] {
+    return this.ir.exports.map(({ name, kind }) => ({ name, kind: EXPORT_KIND_NAMES[kind] }));
+  }
+
+  /** Unmaps the module's code; instances of it stop working. */
+  dispose(): void {
+    this.code.unmap();
+  }
+}

@@ -1,0 +1,92 @@
+// The engines the runner can test, behind one small interface: Node's own WebAssembly (v8) and the
+// built wasmjit package (dist/index.js), which must export `instantiate` and may export `compile`,
+// `Memory` and `Table`.
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { ENGINE_ENTRY } from './paths.js';
+import type { EngineName } from './types.js';
+
+export interface Instance {
+  exports: Record<string, unknown>;
+  dispose?: () => void;
+}
+
+export type Imports = Record<string, Record<string, unknown>>;
+
+/** Module bytes as read from a file or built in memory (never over a SharedArrayBuffer). */
+export type WasmBytes = Uint8Array<ArrayBuffer>;
+
+export interface Engine {
+  instantiate(bytes: WasmBytes, imports: Imports): Promise<Instance>;
+  /** Compile without instantiating; null when the engine has no `compile` (then instantiate is used). */
+  compile: ((bytes: WasmBytes) => Promise<unknown>) | null;
+  Memory: new (descriptor: WebAssembly.MemoryDescriptor) => unknown;
+  Table: new (descriptor: WebAssembly.TableDescriptor) => unknown;
+}
+
+export const ENGINE_NAMES: readonly EngineName[] = ['wasmjit', 'v8'];
+
+/** The engine could not be loaded at all; the CLI reports it in one line and exits 2. */
+export class EngineLoadError extends Error {}
+
+interface PackageApi {
+  instantiate: (bytes: WasmBytes, imports: Imports) => Promise<unknown>;
+  compile?: unknown;
+  Memory?: unknown;
+  Table?: unknown;
+}
+
+// `instantiate(bytes)` resolves to {module, instance} (as WebAssembly.instantiate does).
+function instanceOf(result: unknown): Instance {
+  const r = result as { instance?: Instance } | null;
+  const instance = r && typeof r === 'object' && r.instance ? r.instance : (r as unknown as Instance);
+  if (!instance || typeof instance !== 'object' || !instance.exports) {
+    throw new Error('instantiate() did not resolve to {instance} with exports');
+  }
+  return instance;
+}
+
+function v8Engine(): Engine {
+  return {
+    instantiate: async (bytes, imports) => instanceOf(await WebAssembly.instantiate(bytes, imports as WebAssembly.Imports)),
+    compile: (bytes) => WebAssembly.compile(bytes),
+    Memory: WebAssembly.Memory,
+    Table: WebAssembly.Table,
+  };
+}
+
+async function importPackage(): Promise<PackageApi> {
+  if (!fs.existsSync(ENGINE_ENTRY)) {
+    throw new EngineLoadError(`${ENGINE_ENTRY} does not exist (run \`npm run build\` first)`);
+  }
+  let api: Partial<PackageApi>;
+  try {
+    api = await import(pathToFileURL(ENGINE_ENTRY).href);
+  } catch (e) {
+    throw new EngineLoadError(`cannot import ${ENGINE_ENTRY}: ${(e as Error)?.message ?? e}`);
+  }
+  if (typeof api.instantiate !== 'function') {
+    throw new EngineLoadError(`${ENGINE_ENTRY} does not export a function "instantiate"`);
+  }
+  return api as PackageApi;
+}
+
+async function wasmjitEngine(): Promise<Engine> {
+  const api = await importPackage();
+  const compile = typeof api.compile === 'function' ? (api.compile as Engine['compile']) : null;
+  return {
+    instantiate: async (bytes, imports) => instanceOf(await api.instantiate(bytes, imports)),
+    compile: compile && ((bytes) => compile(bytes)),
+    Memory: typeof api.Memory === 'function' ? (api.Memory as Engine['Memory']) : WebAssembly.Memory,
+    Table: typeof api.Table === 'function' ? (api.Table as Engine['Table']) : WebAssembly.Table,
+  };
+}
+
+const LOADERS: Record<EngineName, () => Promise<Engine>> = {
+  v8: async () => v8Engine(),
+  wasmjit: wasmjitEngine,
+};
+
+export function loadEngine(name: EngineName): Promise<Engine> {
+  return LOADERS[name]();
+}

@@ -1,0 +1,158 @@
+// Spec values ⇄ JS values: decoding arguments from their bit patterns, checking results by bit
+// pattern (including nan:canonical / nan:arithmetic), and formatting both for failure messages.
+import { Skip } from './errors.js';
+import type { SpecValue } from './types.js';
+
+const scratch = new DataView(new ArrayBuffer(8));
+export const f32FromBits = (bits: number): number => (scratch.setUint32(0, bits >>> 0, true), scratch.getFloat32(0, true));
+export const f64FromBits = (bits: bigint): number => (scratch.setBigUint64(0, bits, true), scratch.getFloat64(0, true));
+export const f32Bits = (x: number): number => (scratch.setFloat32(0, x, true), scratch.getUint32(0, true));
+export const f64Bits = (x: number): bigint => (scratch.setFloat64(0, x, true), scratch.getBigUint64(0, true));
+
+export const NUMERIC_TYPES = new Set(['i32', 'i64', 'f32', 'f64']);
+
+/** The `value` string of a scalar spec value (v128 values hold a lane list instead). */
+export function scalar(v: SpecValue): string {
+  if (typeof v.value !== 'string') throw new Skip(`${v.type} value ${JSON.stringify(v.value)}`);
+  return v.value;
+}
+
+// One host object per externref number, so identity survives a round trip through wasm.
+const externrefs = new Map<string, object>();
+function externref(n: string): object {
+  let ref = externrefs.get(n);
+  if (!ref) externrefs.set(n, (ref = { externref: n }));
+  return ref;
+}
+
+/** A command argument as the JS API takes it; floats are rebuilt from their bit patterns. */
+export function decodeArg(a: SpecValue): unknown {
+  switch (a.type) {
+    case 'i32': return Number(scalar(a)) | 0;
+    case 'i64': return BigInt.asIntN(64, BigInt(scalar(a)));
+    case 'f32': return f32FromBits(Number(scalar(a)));
+    case 'f64': return f64FromBits(BigInt(scalar(a)));
+    case 'externref': return a.value === 'null' ? null : externref(scalar(a));
+    case 'funcref':
+      if (a.value === 'null') return null;
+      throw new Skip(`non-null ${a.type} argument`);
+    case 'v128': throw new Skip('v128 values cannot cross the JS API');
+    default: throw new Skip(`argument type ${a.type}`);
+  }
+}
+
+/** Does the bit pattern of a numeric result match the expected value string? */
+export function matchBits(type: string, bits: number | bigint, expected: string): boolean {
+  switch (type) {
+    case 'f32':
+      if (expected === 'nan:canonical') return ((bits as number) & 0x7fffffff) === 0x7fc00000;
+      if (expected === 'nan:arithmetic') return ((bits as number) & 0x7fc00000) === 0x7fc00000;
+      return bits === Number(expected) >>> 0;
+    case 'f64':
+      if (expected === 'nan:canonical') return ((bits as bigint) & 0x7fffffffffffffffn) === 0x7ff8000000000000n;
+      if (expected === 'nan:arithmetic') return ((bits as bigint) & 0x7ff8000000000000n) === 0x7ff8000000000000n;
+      return bits === BigInt(expected);
+    case 'i32': return bits === Number(expected) >>> 0;
+    case 'i64': return bits === BigInt(expected);
+    default: return false;
+  }
+}
+
+/** A result for a failure message; never throws (a broken engine may return anything). */
+export function formatValue(type: string, v: unknown): string {
+  try {
+    return formatUnchecked(type, v);
+  } catch {
+    return '?';
+  }
+}
+
+function formatUnchecked(type: string, v: unknown): string {
+  if (type === 'f32' && typeof v === 'number') return `${v} (0x${f32Bits(v).toString(16)})`;
+  if (type === 'f64' && typeof v === 'number') return `${v} (0x${f64Bits(v).toString(16)})`;
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'function') return `[function ${v.name}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => formatUnchecked(type, x)).join(', ')}]`;
+  if (v && typeof v === 'object' && 'externref' in v) return `ref.extern ${String(v.externref)}`;
+  return String(v);
+}
+
+export function formatSpecValue(e: SpecValue): string {
+  if (e.value === undefined) return e.type;
+  if (e.type === 'v128') return `v128:${e.lane_type}:[${e.value}]`;
+  if ((e.type === 'f32' || e.type === 'f64') && typeof e.value === 'string' && !e.value.startsWith('nan')) {
+    const x = e.type === 'f32' ? f32FromBits(Number(e.value)) : f64FromBits(BigInt(e.value));
+    return `${e.type}:${x} (0x${BigInt(e.value).toString(16)})`;
+  }
+  return `${e.type}:${e.value}`;
+}
+
+type ValueCheck = (actual: unknown, e: SpecValue) => string | null;
+
+const mismatch = (actual: unknown, e: SpecValue): string =>
+  `expected ${formatSpecValue(e)}, got ${formatValue(e.type, actual)}`;
+
+// Per result type: null when `actual` is the expected value, else why not.
+const VALUE_CHECKS: Record<string, ValueCheck> = {
+  i32: (actual, e) => {
+    if (typeof actual !== 'number' || actual !== (actual | 0)) return `expected i32 (signed 32-bit number), got ${formatValue(e.type, actual)}`;
+    return matchBits('i32', actual >>> 0, scalar(e)) ? null : mismatch(actual, e);
+  },
+  i64: (actual, e) => {
+    if (typeof actual !== 'bigint' || BigInt.asIntN(64, actual) !== actual) return `expected i64 (signed 64-bit BigInt), got ${formatValue(e.type, actual)}`;
+    return matchBits('i64', BigInt.asUintN(64, actual), scalar(e)) ? null : mismatch(actual, e);
+  },
+  f32: (actual, e) => {
+    if (typeof actual !== 'number') return `expected f32 number, got ${formatValue(e.type, actual)}`;
+    if (!Number.isNaN(actual) && Math.fround(actual) !== actual) return `expected f32, got a value that is not an f32: ${actual}`;
+    return matchBits('f32', f32Bits(actual), scalar(e)) ? null : mismatch(actual, e);
+  },
+  f64: (actual, e) => {
+    if (typeof actual !== 'number') return `expected f64 number, got ${formatValue(e.type, actual)}`;
+    return matchBits('f64', f64Bits(actual), scalar(e)) ? null : mismatch(actual, e);
+  },
+  externref: (actual, e) => {
+    if (e.value === undefined) return actual !== null ? null : `expected non-null externref, got ${formatValue(e.type, actual)}`;
+    const want = e.value === 'null' ? null : externref(scalar(e));
+    return actual === want ? null : mismatch(actual, e);
+  },
+  funcref: (actual, e) => {
+    if (e.value === 'null') return actual === null ? null : `expected ref.null func, got ${formatValue(e.type, actual)}`;
+    return typeof actual === 'function' ? null : `expected a function reference, got ${formatValue(e.type, actual)}`;
+  },
+};
+
+function checkValue(actual: unknown, e: SpecValue): string | null {
+  const check = VALUE_CHECKS[e.type];
+  if (check) return check(actual, e);
+  if (e.value === 'null') return actual === null ? null : `expected null ${e.type}, got ${formatValue(e.type, actual)}`;
+  throw new Skip(`result type ${e.type}`);
+}
+
+/** Checks what an export returned (undefined, one value, or an array for several). Null when it matches. */
+export function checkResults(actual: unknown, expected: SpecValue[]): string | null {
+  if (expected.length === 0) return actual === undefined ? null : `expected no result, got ${formatValue('', actual)}`;
+  if (expected.length === 1) return checkValue(actual, expected[0]);
+  if (!Array.isArray(actual) || actual.length !== expected.length) {
+    return `expected ${expected.length} results (array), got ${formatValue('', actual)}`;
+  }
+  for (let i = 0; i < expected.length; i++) {
+    const reason = checkValue(actual[i], expected[i]);
+    if (reason) return `result ${i}: ${reason}`;
+  }
+  return null;
+}
+
+type Caller = (fn: Function, decode: typeof decodeArg, args: SpecValue[]) => unknown;
+const callers: Caller[] = [];
+
+/**
+ * Calls fn with each argument decoded straight into an argument slot. V8 canonicalises NaNs
+ * stored in double arrays, so an array or spread would lose f64 signalling-NaN payloads.
+ */
+export function callWith(fn: Function, args: SpecValue[]): unknown {
+  const n = args.length;
+  const slots = Array.from({ length: n }, (_, i) => `decode(args[${i}])`).join(', ');
+  callers[n] ??= new Function('fn', 'decode', 'args', `return fn(${slots});`) as Caller;
+  return callers[n](fn, decodeArg, args);
+}

@@ -1,0 +1,45 @@
+// wabt wrapper: WebAssembly text → binary, with errors that carry file:line:col.
+import wabtInit from 'wabt';
+
+export interface WatOptions {
+  /** Shown in error messages as `filename:line:col`. */
+  filename?: string;
+}
+
+type Wabt = Awaited<ReturnType<typeof wabtInit>>;
+let wabtPromise: Promise<Wabt> | undefined;
+
+const FEATURES = {
+  multi_value: true,
+  sign_extension: true,
+  mutable_globals: true,
+  sat_float_to_int: true,
+  bulk_memory: true,
+  reference_types: true,
+};
+
+/** Parses and validates `.wat` text; throws an Error whose message starts with `file:line:col`. */
+export async function watToWasm(text: string, options: WatOptions = {}): Promise<Uint8Array> {
+  const filename = options.filename ?? 'input.wat';
+  wabtPromise ??= wabtInit();
+  const wabt = await wabtPromise;
+  let module: ReturnType<Wabt['parseWat']> | undefined;
+  try {
+    module = wabt.parseWat(filename, text, FEATURES);
+    module.resolveNames();
+    module.validate();
+    const { buffer } = module.toBinary({ log: false, write_debug_names: false });
+    return new Uint8Array(buffer);
+  } catch (err) {
+    throw new Error(formatWabtError(filename, err));
+  } finally {
+    module?.destroy();
+  }
+}
+
+// wabt reports "parseWat failed:\nfile:1:2: error: ..." (or "validate failed:"); keep the located lines.
+function formatWabtError(filename: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const located = message.split('\n').filter((line) => line.startsWith(`${filename}:`));
+  return located.length > 0 ? located.join('\n') : `${filename}:1:1: ${message.trim()}`;
+}

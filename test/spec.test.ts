@@ -1,0 +1,101 @@
+// The official WebAssembly core testsuite (test/spec), run by the built spec runner in a child
+// process (npm test builds first). wasmjit must pass at least the counts recorded in
+// test/spec/expected.json (`node bin/wasmjit.js spec --record` rewrites them), and every command
+// of every .json file must be counted: passed, failed, or skipped only as a text module.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FileResult, SuiteResult } from '../src/spectest/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SPEC_DIR = path.join(ROOT, 'test', 'spec');
+const EXPECTED_FILE = path.join(SPEC_DIR, 'expected.json');
+const RUNNER = path.join(ROOT, 'dist', 'spectest', 'main.js');
+const SUITE_TIMEOUT_MS = 600_000;
+
+interface OnDisk {
+  commands: number;
+  /** assert_malformed on text modules: the only commands the runner may skip. */
+  textModules: number;
+}
+
+/** Every spec file's command counts, read straight from test/spec/<name>/<name>.json. */
+function suiteOnDisk(): Map<string, OnDisk> {
+  const suite = new Map<string, OnDisk>();
+  for (const name of fs.readdirSync(SPEC_DIR).sort()) {
+    const file = path.join(SPEC_DIR, name, `${name}.json`);
+    if (!fs.existsSync(file)) continue;
+    const commands = (JSON.parse(fs.readFileSync(file, 'utf8')) as { commands: { module_type?: string }[] }).commands;
+    suite.set(name, { commands: commands.length, textModules: commands.filter((c) => c.module_type === 'text').length });
+  }
+  return suite;
+}
+
+/** Runs the whole suite; exit status 1 (some commands failed) is a normal outcome here. */
+function runSuite(engine: 'wasmjit' | 'v8'): Promise<SuiteResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [RUNNER, '--engine', engine, '--json', SPEC_DIR],
+      { maxBuffer: 512 * 1024 * 1024, timeout: SUITE_TIMEOUT_MS },
+      (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (error && code !== 1) {
+          reject(new Error(`spec runner (${engine}) failed: ${error.message}\n${stderr.trim().split('\n').slice(-5).join('\n')}`));
+          return;
+        }
+        resolve(JSON.parse(stdout) as SuiteResult);
+      });
+  });
+}
+
+const ON_DISK = suiteOnDisk();
+const NAMES = [...ON_DISK.keys()];
+
+function expectEveryCommandCounted(result: SuiteResult): void {
+  expect(result.files.map((f) => f.name)).toEqual(NAMES);
+  for (const f of result.files) {
+    const disk = ON_DISK.get(f.name) as OnDisk;
+    const context = `${f.name}: ${f.notes.join('; ')}`;
+    expect(f.commands, context).toBe(disk.commands);
+    expect(f.passed + f.failed + f.skipped, context).toBe(disk.commands);
+    expect(f.skipped, context).toBe(disk.textModules);
+  }
+  const total = [...ON_DISK.values()].reduce((n, d) => n + d.commands, 0);
+  expect(result.totals.commands).toBe(total);
+  expect(result.totals.passed + result.totals.failed + result.totals.skipped).toBe(total);
+}
+
+describe('spec testsuite on V8 (checks the runner itself)', () => {
+  it('passes every command that a binary engine can run', async () => {
+    const result = await runSuite('v8');
+    expectEveryCommandCounted(result);
+    expect(result.totals.failed).toBe(0);
+  }, SUITE_TIMEOUT_MS);
+});
+
+describe('spec testsuite on wasmjit', () => {
+  let result: SuiteResult;
+  let expected: Record<string, number>;
+  const fileResult = (name: string): FileResult => result.files.find((f) => f.name === name) as FileResult;
+
+  beforeAll(async () => {
+    expect(fs.existsSync(EXPECTED_FILE), `${EXPECTED_FILE} is missing: run \`npm run build && node bin/wasmjit.js spec --record\``).toBe(true);
+    expected = JSON.parse(fs.readFileSync(EXPECTED_FILE, 'utf8')) as Record<string, number>;
+    result = await runSuite('wasmjit');
+  }, SUITE_TIMEOUT_MS);
+
+  it('counts every command of every spec file (no silent skipping)', () => {
+    expectEveryCommandCounted(result);
+  });
+
+  it('has a recorded pass count for every spec file', () => {
+    expect(Object.keys(expected).sort()).toEqual(NAMES);
+  });
+
+  it.each(NAMES)('%s passes at least the recorded number of commands', (name) => {
+    const f = fileResult(name);
+    const failures = f.failures.slice(0, 5).map((x) => `${name}.wast:${x.line}: ${x.type}: ${x.reason}`);
+    expect(f.passed, [...f.notes, ...failures].join('\n')).toBeGreaterThanOrEqual(expected[name] ?? 0);
+  });
+});
