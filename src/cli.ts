@@ -2,8 +2,7 @@
 // User mistakes (bad file, unknown export, bad argument) and wasm errors (compile, link, trap) print one
 // line on stderr and exit 1; only an internal bug prints a stack trace.
 import { readFileSync } from 'node:fs';
-import { decodeModule } from './decode/index.js';
-import type { FuncType, ValType } from './decode/index.js';
+import type { FuncType, ModuleIR, ValType } from './decode/index.js';
 import { compile, instantiate, watToWasm } from './index.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
@@ -111,19 +110,15 @@ async function runCommand(args: string[]): Promise<number> {
   if (file === undefined || exportName === undefined) {
     throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
   }
-  const bytes = await readModule(file);
-  const module = await compile(bytes);
-  const type = exportedFunctionType(bytes, file, exportName);
-  if (values.length !== type.params.length) {
-    throw new UsageError(
-      `${exportName} takes ${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'}), got ${values.length}`,
-    );
-  }
-  const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
-  const instance = await instantiate(module);
+  const { module, instance } = await instantiate(await readModule(file));
   try {
-    const fn = instance.exports[exportName] as (...a: unknown[]) => unknown;
-    const result = fn(...callArgs);
+    const type = exportedFunctionType(module.ir, file, exportName);
+    if (values.length !== type.params.length) {
+      const expected = `${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'})`;
+      throw new UsageError(`${exportName} takes ${expected}, got ${values.length}`);
+    }
+    const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
+    const result = instance.exports[exportName](...callArgs);
     const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
     process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
   } finally {
@@ -138,11 +133,14 @@ async function disasmCommand(args: string[]): Promise<number> {
   if (file === undefined || extra.length > 0) {
     throw new UsageError(`disasm needs a file and at most one export name\nUsage: ${COMMANDS.disasm.usage}`);
   }
-  const bytes = await readModule(file);
-  const module = await compile(bytes);
-  if (exportName !== undefined) exportedFunctionType(bytes, file, exportName);
-  const listing = module.disassemble(exportName);
-  process.stdout.write(listing.endsWith('\n') ? listing : `${listing}\n`);
+  const module = await compile(await readModule(file));
+  try {
+    if (exportName !== undefined) exportedFunctionType(module.ir, file, exportName);
+    const listing = module.disassemble(exportName);
+    process.stdout.write(listing.endsWith('\n') ? listing : `${listing}\n`);
+  } finally {
+    module.dispose();
+  }
   return 0;
 }
 
@@ -203,8 +201,7 @@ function describeFsError(err: unknown): string {
 }
 
 /** The signature of the exported function `name`; a missing or non-function export is a UsageError. */
-function exportedFunctionType(bytes: Uint8Array, file: string, name: string): FuncType {
-  const ir = decodeModule(bytes);
+function exportedFunctionType(ir: ModuleIR, file: string, name: string): FuncType {
   const exported = ir.exports.find((e) => e.name === name);
   if (exported === undefined || exported.kind !== 'func') {
     const functions = ir.exports.filter((e) => e.kind === 'func').map((e) => e.name);

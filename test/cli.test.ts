@@ -148,7 +148,8 @@ describe('wasmjit command line', () => {
     [['run', 'wat/fib.wat', 'fib', '30', '--json'], '[832040]\n'],
     // i32 arguments go through ToInt32 (2^32 + 48 is 48), i64 ones take hex and negatives
     [['run', 'wat/gcd.wat', 'gcd', '4294967344', '0x12'], '6\n'],
-    [['run', 'wat/gcd.wat', 'gcd64', '-0x10', '24'], '8\n'],
+    [['run', 'wat/gcd.wat', 'gcd64', '0x30', '18'], '6\n'],
+    [['run', 'wat/fib.wat', 'fib', '-0x5'], '-5\n'],
     [['run', 'wat/fac.wat', 'fac_iter', '--', '-5'], '1\n'],
   ])('wasmjit %j prints the results', (args, stdout) => {
     expect(wasmjit(...args)).toEqual({ status: 0, stdout, stderr: '' });

@@ -6,6 +6,7 @@ import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS } from './abi.
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
 import { FunctionCompiler } from './function.js';
+import { validateModule } from './module-validation.js';
 import type { SourceMark } from './function.js';
 import type { CpuFeatures } from './integer.js';
 import { ALL_TRAP_CODES, TrapCode } from './traps.js';
@@ -47,6 +48,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   }
   const funcTypes = [...ir.imports.map((i) => i.type), ...ir.funcs.map((f) => f.type)];
   checkSignatureLimits(funcTypes);
+  validateModule(ir, funcTypes);
   const asm = new Assembler();
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
   const env = {

@@ -64,6 +64,16 @@ export function decodeModule(bytes: Uint8Array): ModuleIR {
   return module;
 }
 
+// Valid WebAssembly 2.0 encodings the parser rejects (0xfc prefix, typed select, call_indirect on a
+// table other than 0, newer element and data segment forms); not the module's fault.
+const PARSER_LIMITATIONS = [
+  /Unexpected instruction: 0xfc/,
+  /illegal bytecode: 0x1c/,
+  /zero flag expected/,
+  /unexpected Elem with bitfield/,
+  /data section offset must be a single instruction/,
+];
+
 // The parser prints `{ signature: … }` to console.log for block types that are type indices.
 function parseQuietly(bytes: Uint8Array): Node {
   const log = console.log;
@@ -71,7 +81,11 @@ function parseQuietly(bytes: Uint8Array): Node {
   try {
     return parseWasm(bytes, { ignoreCustomNameSection: true, ignoreCodeSection: false });
   } catch (err) {
-    throw new WebAssembly.CompileError(`invalid module: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    if (PARSER_LIMITATIONS.some((pattern) => pattern.test(message))) {
+      throw new WebAssembly.CompileError(`unsupported encoding: ${message} (@webassemblyjs/wasm-parser cannot decode it yet)`);
+    }
+    throw new WebAssembly.CompileError(`invalid module: ${message}`);
   } finally {
     console.log = log;
   }

@@ -23,6 +23,16 @@ export class Instance {
       if (exp.kind === 'func') exports[exp.name] = this.exportFunction(exp.index);
     }
     this.exports = Object.freeze(exports);
+    if (module.ir.start !== undefined) this.runStart(module.ir.start);
+  }
+
+  /** A trap in the start function fails the instantiation, as in V8. */
+  private runStart(index: number): void {
+    const status = this.module.entry(this.context.address, this.module.functionAddress(index), 0);
+    if (status !== 0) {
+      this.dispose();
+      throw trapError(status);
+    }
   }
 
   /** Unmaps the instance's native memory (and the module's code if it belongs to this instance alone). */

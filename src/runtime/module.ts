@@ -5,6 +5,7 @@ import { compileModule } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule } from '../compiler/index.js';
 import { decodeModule } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
+import { disassemble, formatListing } from '../x64/disassembler.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 
@@ -59,8 +60,31 @@ export class Module {
     return this.ir.exports.map(({ name, kind }) => ({ name, kind: EXPORT_KIND_NAMES[kind] }));
   }
 
+  /**
+   * A listing of the generated code: address, bytes, mnemonic and the wasm instruction each run of
+   * machine code came from. `name` picks one exported function; without it every function is listed.
+   */
+  disassemble(name?: string): string {
+    if (name === undefined) return this.compiled.functions.map((f) => this.listing(f)).join('\n\n');
+    const exp = this.ir.exports.find((e) => e.name === name && e.kind === 'func');
+    if (!exp) throw new Error(`wasmjit: no exported function named "${name}"`);
+    return this.listing(this.function(exp.index));
+  }
+
+  private listing(func: CompiledFunction): string {
+    const names = this.ir.exports.filter((e) => e.kind === 'func' && e.index === func.index).map((e) => `"${e.name}"`);
+    const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
+    const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
+    const annotations = new Map(func.marks.map((m) => [m.offset - func.offset, m.text] as const));
+    return `${header}\n${formatListing(disassemble(code, this.code.address + BigInt(func.offset)), annotations)}`;
+  }
+
   /** Unmaps the module's code; instances of it stop working. */
   dispose(): void {
     this.code.unmap();
   }
+}
+
+function formatSignature(func: CompiledFunction): string {
+  return `(${func.type.params.join(', ')}) -> (${func.type.results.join(', ')})`;
 }

@@ -93,7 +93,7 @@ export class Assembler {
     const base = isReg ? rm : rm.base;
     const index = isReg ? undefined : rm.index;
     let rex = 0x40 | (wide ? 8 : 0) | ((reg & 8) >> 1) | (((index ?? 0) & 8) >> 2) | ((base & 8) >> 3);
-    const needsByteRex = byteRegs && ((reg >= 4 && reg < 8) || (isReg && base >= 4 && base < 8));
+    const needsByteRex = byteRegs && isReg && base >= 4 && base < 8;
     if (rex !== 0x40 || needsByteRex) this.byte(rex);
     this.bytes(opcode);
     if (isReg) {

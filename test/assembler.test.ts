@@ -1,0 +1,530 @@
+// Checks every instruction-emitting method of the x86-64 Assembler against GNU binutils. All cases are
+// emitted into one code blob; one objdump run decodes it and each case must decode, at exactly its own
+// byte boundaries, to the Intel text this file builds from the case's arguments. One `as` run encodes
+// those same texts, and the bytes must match ours except where a case says why `as` picks a different,
+// equivalent encoding.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Alu, Assembler, BitOp, Cond, Label, Reg, Shift, Unary, mem, regName } from '../src/x64/index.js';
+import type { Mem, Width } from '../src/x64/index.js';
+import { gasAssemble, objdump, type DecodedInstruction } from './helpers/objdump.js';
+
+// ---- expected text ------------------------------------------------------------------------------
+
+/** One instruction (or datum) a case must produce. */
+interface Expected {
+  /** objdump's Intel rendering; absent for data, which objdump would decode as garbage. */
+  objdump?: string;
+  /** The same thing in GNU `as` syntax. */
+  gas: string;
+  /** Required length where the text alone does not fix the form (rel8 vs rel32 branches). */
+  length?: number;
+}
+
+const insn = (text: string, length?: number): Expected => ({ objdump: text, gas: text, length });
+
+const SIZE = { 8: 'BYTE', 16: 'WORD', 32: 'DWORD', 64: 'QWORD' } as const;
+
+/** An immediate as objdump prints it: hex of the two's-complement value at the operand size. */
+const hex = (value: number | bigint, bits: number): string => `0x${BigInt.asUintN(bits, BigInt(value)).toString(16)}`;
+const signedHex = (value: number): string => (value < 0 ? `-0x${(-value).toString(16)}` : `+0x${value.toString(16)}`);
+const signedDecimal = (value: number): string => (value < 0 ? `${value}` : `+${value}`);
+
+function address(m: Mem): string {
+  const index = m.index === undefined ? '' : `+${regName(m.index, 64)}*${m.scale ?? 1}`;
+  const disp = m.disp ?? 0;
+  // objdump prints the displacement whenever the encoding carries one, and rbp/r13 bases always need one.
+  const shownDisp = disp !== 0 || (m.base & 7) === Reg.rbp ? signedHex(disp) : '';
+  return `[${regName(m.base, 64)}${index}${shownDisp}]`;
+}
+
+const memory = (m: Mem, bits: 8 | 16 | 32 | 64): string => `${SIZE[bits]} PTR ${address(m)}`;
+const r = regName;
+
+/** A relative branch at `from` to `to`; `as` gets `.±n` (relative to the instruction start). */
+function branch(mnemonic: string, from: number, to: number, rel: 8 | 32, length: number): Expected {
+  const forceRel32 = rel === 32 ? '{disp32} ' : '';
+  return { objdump: `${mnemonic} ${hex(to, 64)}`, gas: `${forceRel32}${mnemonic} .${signedDecimal(to - from)}`, length };
+}
+
+// ---- operand tables -----------------------------------------------------------------------------
+
+const REGS: Reg[] = Array.from({ length: 16 }, (_, i) => i as Reg);
+const INDEX_REGS = REGS.filter((reg) => reg !== Reg.rsp);
+const WIDTHS: Width[] = [32, 64];
+const SCALES = [1, 2, 4, 8] as const;
+const DISPS = [0, 1, -1, 0x7f, -0x80, 0x80, -0x81, 0x7fff_ffff, -0x8000_0000];
+const IMM32 = [0, 1, -1, 0x7f, 0x80, -0x80, -0x81, 0x7fff_ffff, -0x8000_0000];
+
+const numericValues = <E extends number>(e: Record<string, string | number>): E[] =>
+  Object.values(e).filter((v): v is E => typeof v === 'number');
+const ALU_OPS = numericValues<Alu>(Alu);
+const SHIFTS = numericValues<Shift>(Shift);
+const UNARIES = numericValues<Unary>(Unary);
+const BIT_OPS = numericValues<BitOp>(BitOp);
+const CONDS = numericValues<Cond>(Cond);
+const cc = (cond: Cond): string => Cond[cond].toLowerCase();
+
+const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
+
+/**
+ * Memory operands: every base with every displacement class (none, disp8, disp32, both signs, at the
+ * boundaries), then every base with every index, the scale and displacement rotating so each base
+ * and each index meets every scale and displacement class. Covers the rsp/r12 (SIB) and rbp/r13
+ * (no disp-less form) bases and the REX.X/REX.B extensions.
+ */
+const MEMS: Mem[] = [
+  ...REGS.flatMap((base) => DISPS.map((disp) => mem(base, disp))),
+  ...REGS.flatMap((base) =>
+    INDEX_REGS.map((index, i) => ({ base, index, scale: pick(SCALES, base + i), disp: pick(DISPS, base + 3 * i) })),
+  ),
+  { base: Reg.rbx },
+  { base: Reg.r13, index: Reg.r12 },
+];
+
+const REG_PAIRS: [Reg, Reg][] = REGS.flatMap((a) => REGS.map((b): [Reg, Reg] => [a, b]));
+
+// ---- cases --------------------------------------------------------------------------------------
+
+interface Case {
+  method: string;
+  /** The call, shown when the case fails. */
+  call: string;
+  emit(a: Assembler): Expected[];
+  /** Why `as` encodes this differently but equivalently; the bytes are then checked through objdump only. */
+  gasDiffers?: string;
+  /** Emits data rather than code (jump tables): checked against `as` only, and laid out after all code. */
+  data?: boolean;
+}
+
+type Emitter = {
+  [K in keyof Assembler]: Assembler[K] extends (...args: never[]) => void ? K : never;
+}[keyof Assembler];
+
+const describeArg = (arg: unknown): string =>
+  typeof arg === 'bigint' ? `${arg}n` : typeof arg === 'object' ? JSON.stringify(arg) : String(arg);
+
+/** A case that is one plain call with fixed arguments. */
+function call<M extends Emitter>(
+  method: M,
+  args: Parameters<Assembler[M]>,
+  expected: Expected | Expected[],
+  gasDiffers?: string,
+): Case {
+  return {
+    method,
+    call: `${method}(${args.map(describeArg).join(', ')})`,
+    emit(a) {
+      (a[method] as (...xs: unknown[]) => void)(...args);
+      return Array.isArray(expected) ? expected : [expected];
+    },
+    gasDiffers,
+  };
+}
+
+function nops(a: Assembler, count: number): Expected[] {
+  for (let i = 0; i < count; i++) a.byte(0x90);
+  return Array.from({ length: count }, () => insn('nop'));
+}
+
+/**
+ * A branch to a label `gap` bytes of nops away: bound before the branch (backward, so the assembler
+ * may pick rel8) or after it (forward, an unresolved fixup).
+ */
+function labelCase(
+  method: Emitter,
+  what: string,
+  direction: 'backward' | 'forward',
+  gap: number,
+  emitBranch: (a: Assembler, label: Label) => void,
+  expectBranch: (from: number, to: number) => Expected,
+): Case {
+  return {
+    method,
+    call: `${method}(${what}) to a label ${gap} bytes ${direction}`,
+    emit(a) {
+      const label = new Label();
+      const before: Expected[] = [];
+      let to = -1;
+      if (direction === 'backward') {
+        to = a.offset;
+        a.bind(label);
+        before.push(...nops(a, gap));
+      }
+      const from = a.offset;
+      emitBranch(a, label);
+      const after = direction === 'forward' ? nops(a, gap) : [];
+      if (direction === 'forward') {
+        to = a.offset;
+        a.bind(label);
+      }
+      return [...before, expectBranch(from, to), ...after];
+    },
+  };
+}
+
+const BACKWARD_GAPS = [0, 1, 126, 127, 300];
+const FORWARD_GAPS = [0, 1, 127, 128, 300];
+const DIRECTIONS = [
+  ...BACKWARD_GAPS.map((gap) => ({ direction: 'backward' as const, gap })),
+  ...FORWARD_GAPS.map((gap) => ({ direction: 'forward' as const, gap })),
+];
+/** A short jump/jcc (2 bytes) reaches a label bound `gap` bytes before it when the rel8 fits. */
+const shortReaches = (direction: 'backward' | 'forward', gap: number): boolean => direction === 'backward' && gap + 2 <= 128;
+
+const fitsInt8 = (v: number): boolean => v >= -128 && v <= 127;
+
+function movRIExpected(width: Width, dst: Reg, value: number | bigint): Expected {
+  const v = BigInt(value);
+  if (width === 32 || (v >= 0n && v <= 0xffff_ffffn)) return insn(`mov ${r(dst, 32)},${hex(v, 32)}`);
+  if (v >= -0x8000_0000n && v <= 0x7fff_ffffn) return insn(`mov ${r(dst, 64)},${hex(v, 64)}`);
+  return insn(`movabs ${r(dst, 64)},${hex(v, 64)}`);
+}
+
+const MOV64_VALUES: (number | bigint)[] = [
+  ...IMM32,
+  0x8000_0000, 0xffff_ffff, 0x1_0000_0000, -0x8000_0001, 2 ** 53,
+  0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0x1234_5678_9abc_def0n, -2n, 0xffff_ffffn,
+];
+const MOV32_VALUES: (number | bigint)[] = [...IMM32, 0x8000_0000, 0xffff_ffff, -1n];
+
+function tableCase(backGap: number, forwardGap: number): Case {
+  return {
+    method: 'tableEntry',
+    call: `tableEntry ×3 (label ${backGap} bytes before the table, the table start, a label ${forwardGap} bytes after)`,
+    data: true,
+    emit(a) {
+      const back = new Label();
+      const start = new Label();
+      const forward = new Label();
+      const backAt = a.offset;
+      a.bind(back);
+      const before = nops(a, backGap);
+      const startAt = a.offset;
+      a.bind(start);
+      a.tableEntry(start, back);
+      a.tableEntry(start, start);
+      a.tableEntry(start, forward);
+      const after = nops(a, forwardGap);
+      const forwardAt = a.offset;
+      a.bind(forward);
+      const entry = (target: number): Expected => ({ gas: `.long ${target - startAt}` });
+      return [...before, entry(backAt), entry(startAt), entry(forwardAt), ...after];
+    },
+  };
+}
+
+const CASES: Case[] = [
+  // raw output and patching
+  call('byte', [0x90], insn('nop')),
+  call('byte', [0xcc], insn('int3')),
+  call('byte', [0xc3], insn('ret')),
+  ...[0x1234_5678, -1, -0x8000_0000, 0x7fff_ffff].flatMap((value) =>
+    REGS.map((dst): Case => ({
+      method: 'patchInt32',
+      call: `movRI(32, ${dst}, 0) then patchInt32(its imm32, ${value})`,
+      emit(a) {
+        a.movRI(32, dst, 0);
+        a.patchInt32(a.offset - 4, value);
+        return [insn(`mov ${r(dst, 32)},${hex(value, 32)}`)];
+      },
+    })),
+  ),
+
+  // data movement
+  ...WIDTHS.flatMap((w) => REG_PAIRS.map(([dst, src]) => call('movRR', [w, dst, src], insn(`mov ${r(dst, w)},${r(src, w)}`)))),
+  ...REGS.flatMap((dst) => [
+    ...MOV32_VALUES.map((v) => call('movRI', [32, dst, v], movRIExpected(32, dst, v))),
+    ...MOV64_VALUES.map((v) => call('movRI', [64, dst, v], movRIExpected(64, dst, v))),
+  ]),
+  ...WIDTHS.flatMap((w) =>
+    MEMS.flatMap((m, j) => {
+      const reg = pick(REGS, j + w);
+      const value = pick(IMM32, j);
+      return [
+        call('load', [w, reg, m], insn(`mov ${r(reg, w)},${memory(m, w)}`)),
+        call('store', [w, m, reg], insn(`mov ${memory(m, w)},${r(reg, w)}`)),
+        call('storeImm', [w, m, value], insn(`mov ${memory(m, w)},${hex(value, w)}`)),
+      ];
+    }),
+  ),
+  ...WIDTHS.flatMap((w) => IMM32.map((v) => call('storeImm', [w, mem(Reg.r13), v], insn(`mov ${memory(mem(Reg.r13), w)},${hex(v, w)}`)))),
+  ...MEMS.map((m, j) => call('lea', [pick(REGS, j), m], insn(`lea ${r(pick(REGS, j), 64)},${address(m)}`))),
+  ...REGS.flatMap((dst) =>
+    DIRECTIONS.map(({ direction, gap }) =>
+      labelCase('leaLabel', `${dst}, label`, direction, gap, (a, label) => a.leaLabel(dst, label), (from, to) => {
+        const disp = to - (from + 7);
+        return {
+          objdump: `lea ${r(dst, 64)},[rip+${hex(disp, 64)}] # ${hex(to, 64)}`,
+          gas: `lea ${r(dst, 64)},[rip${signedHex(disp)}]`,
+          length: 7,
+        };
+      }),
+    ),
+  ),
+  ...REGS.flatMap((reg) => [call('push', [reg], insn(`push ${r(reg, 64)}`)), call('pop', [reg], insn(`pop ${r(reg, 64)}`))]),
+  ...IMM32.map((v) => call('pushImm', [v], insn(`push ${hex(v, 64)}`))),
+  ...MEMS.flatMap((m) => [
+    call('pushMem', [m], insn(`push ${memory(m, 64)}`)),
+    call('popMem', [m], insn(`pop ${memory(m, 64)}`)),
+  ]),
+  ...REG_PAIRS.map(([dst, src]) => call('movzx8', [dst, src], insn(`movzx ${r(dst, 32)},${r(src, 8)}`))),
+  ...REG_PAIRS.flatMap(([dst, src]) => [
+    ...WIDTHS.flatMap((w) =>
+      ([8, 16] as const).map((from) => call('movsx', [w, from, dst, src], insn(`movsx ${r(dst, w)},${r(src, from)}`))),
+    ),
+    call('movsx', [64, 32, dst, src], insn(`movsxd ${r(dst, 64)},${r(src, 32)}`)),
+  ]),
+  ...MEMS.flatMap((m, j) => {
+    const dst = pick(REGS, j + 3);
+    return [
+      ...WIDTHS.flatMap((w) =>
+        ([8, 16] as const).map((from) => call('movsx', [w, from, dst, m], insn(`movsx ${r(dst, w)},${memory(m, from)}`))),
+      ),
+      call('movsx', [64, 32, dst, m], insn(`movsxd ${r(dst, 64)},${memory(m, 32)}`)),
+    ];
+  }),
+
+  // arithmetic
+  ...WIDTHS.flatMap((w) =>
+    REG_PAIRS.flatMap(([dst, src], j) => {
+      const op = pick(ALU_OPS, j);
+      const name = Alu[op].toLowerCase();
+      return [
+        call('aluRR', [op, w, dst, src], insn(`${name} ${r(dst, w)},${r(src, w)}`)),
+        call('test', [w, dst, src], insn(`test ${r(dst, w)},${r(src, w)}`)),
+        call('imulRR', [w, dst, src], insn(`imul ${r(dst, w)},${r(src, w)}`)),
+      ];
+    }),
+  ),
+  ...ALU_OPS.flatMap((op) =>
+    WIDTHS.flatMap((w) =>
+      REGS.flatMap((dst) =>
+        IMM32.map((v) =>
+          call(
+            'aluRI',
+            [op, w, dst, v],
+            insn(`${Alu[op].toLowerCase()} ${r(dst, w)},${hex(v, w)}`),
+            dst === Reg.rax && !fitsInt8(v) ? 'as uses the one-byte-shorter accumulator form (no ModRM)' : undefined,
+          ),
+        ),
+      ),
+    ),
+  ),
+  ...WIDTHS.flatMap((w) =>
+    MEMS.flatMap((m, j) => {
+      const op = pick(ALU_OPS, j);
+      const name = Alu[op].toLowerCase();
+      const reg = pick(REGS, j + 5);
+      const value = pick(IMM32, j + w);
+      return [
+        call('aluRI', [op, w, m, value], insn(`${name} ${memory(m, w)},${hex(value, w)}`)),
+        call('aluRM', [op, w, reg, m], insn(`${name} ${r(reg, w)},${memory(m, w)}`)),
+        call('aluRR', [op, w, m, reg], insn(`${name} ${memory(m, w)},${r(reg, w)}`)),
+        call('shiftCl', [pick(SHIFTS, j), w, m], insn(`${Shift[pick(SHIFTS, j)].toLowerCase()} ${memory(m, w)},cl`)),
+      ];
+    }),
+  ),
+  ...ALU_OPS.flatMap((op) =>
+    WIDTHS.flatMap((w) =>
+      REGS.flatMap((dst) => {
+        const text = (value: number): string => `${Alu[op].toLowerCase()} ${r(dst, w)},${hex(value, w)}`;
+        // Always the 0x81 form: optional REX, opcode, ModRM, imm32.
+        const length = (w === 64 || dst >= 8 ? 1 : 0) + 6;
+        return [
+          ...IMM32.map((v) =>
+            call(
+              'aluRI32',
+              [op, w, dst, v],
+              insn(text(v), length),
+              fitsInt8(v) || dst === Reg.rax ? 'as picks the imm8 or accumulator form; aluRI32 must keep imm32' : undefined,
+            ),
+          ),
+          {
+            method: 'aluRI32',
+            call: `aluRI32(${op}, ${w}, ${dst}, 1) then patchInt32(the returned offset, 0x12345678)`,
+            emit(a) {
+              a.patchInt32(a.aluRI32(op, w, dst, 1), 0x1234_5678);
+              return [insn(text(0x1234_5678), length)];
+            },
+            gasDiffers: dst === Reg.rax ? 'as uses the one-byte-shorter accumulator form (no ModRM)' : undefined,
+          },
+        ];
+      }),
+    ),
+  ),
+  ...UNARIES.flatMap((op) =>
+    WIDTHS.flatMap((w) => REGS.map((x) => call('unary', [op, w, x], insn(`${Unary[op].toLowerCase()} ${r(x, w)}`)))),
+  ),
+  call('signExtendAccumulator', [32], insn('cdq')),
+  call('signExtendAccumulator', [64], insn('cqo')),
+  ...SHIFTS.flatMap((op) =>
+    WIDTHS.flatMap((w) =>
+      REGS.flatMap((x) => [
+        call('shiftCl', [op, w, x], insn(`${Shift[op].toLowerCase()} ${r(x, w)},cl`)),
+        ...[0, 1, 2, w - 1].map((count) =>
+          call(
+            'shiftImm',
+            [op, w, x, count],
+            insn(`${Shift[op].toLowerCase()} ${r(x, w)},${hex(count, 8)}`),
+            count === 1 ? 'as uses the shorter shift-by-one opcode 0xD1' : undefined,
+          ),
+        ),
+      ]),
+    ),
+  ),
+  ...BIT_OPS.flatMap((op) =>
+    WIDTHS.flatMap((w) =>
+      REG_PAIRS.map(([dst, src]) =>
+        call('bitOp', [op, w, dst, src], insn(`${BitOp[op].toLowerCase()} ${r(dst, w)},${r(src, w)}`)),
+      ),
+    ),
+  ),
+  ...CONDS.flatMap((cond) => REGS.map((dst) => call('setcc', [cond, dst], insn(`set${cc(cond)} ${r(dst, 8)}`)))),
+  ...WIDTHS.flatMap((w) =>
+    REG_PAIRS.map(([dst, src], j) => {
+      const cond = pick(CONDS, j + w);
+      return call('cmov', [cond, w, dst, src], insn(`cmov${cc(cond)} ${r(dst, w)},${r(src, w)}`));
+    }),
+  ),
+
+  // control flow
+  ...DIRECTIONS.map(({ direction, gap }) =>
+    labelCase('jmp', 'label', direction, gap, (a, label) => a.jmp(label), (from, to) =>
+      shortReaches(direction, gap) ? branch('jmp', from, to, 8, 2) : branch('jmp', from, to, 32, 5),
+    ),
+  ),
+  ...CONDS.flatMap((cond) =>
+    DIRECTIONS.map(({ direction, gap }) =>
+      labelCase('jcc', `${cond}, label`, direction, gap, (a, label) => a.jcc(cond, label), (from, to) =>
+        shortReaches(direction, gap) ? branch(`j${cc(cond)}`, from, to, 8, 2) : branch(`j${cc(cond)}`, from, to, 32, 6),
+      ),
+    ),
+  ),
+  ...DIRECTIONS.map(({ direction, gap }) =>
+    labelCase('call', 'label', direction, gap, (a, label) => a.call(label), (from, to) => branch('call', from, to, 32, 5)),
+  ),
+  ...REGS.flatMap((target) => [
+    call('callReg', [target], insn(`call ${r(target, 64)}`)),
+    call('jmpReg', [target], insn(`jmp ${r(target, 64)}`)),
+  ]),
+  call('ret', [], insn('ret')),
+  ...[0, 1, 8, 0x7f, 0x80, 0xff, 0x100, 0x1234, 0xffff].map((n) => call('ret', [n], insn(n === 0 ? 'ret' : `ret ${hex(n, 16)}`))),
+  ...[0, 1, 300].flatMap((backGap) => [0, 1, 300].map((forwardGap) => tableCase(backGap, forwardGap))),
+  call('leave', [], insn('leave')),
+  call('repStosq', [], { objdump: 'rep stos QWORD PTR es:[rdi],rax', gas: 'rep stosq' }),
+  call('cpuid', [], insn('cpuid')),
+  call('ud2', [], insn('ud2')),
+];
+
+/** Assembler members that emit nothing (or are private encoding helpers reached through the others). */
+const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'bytes', 'int32', 'int64', 'modrm', 'relative']);
+
+// ---- checking -----------------------------------------------------------------------------------
+
+interface Placed {
+  case: Case;
+  start: number;
+  end: number;
+  expected: Expected[];
+}
+
+const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+
+/** Returns the failures of every case, keyed by method. */
+function checkAll(): Map<string, string[]> {
+  const a = new Assembler();
+  const placed: Placed[] = [];
+  // Data goes last so that objdump's decoding of it cannot run into code that follows.
+  for (const c of [...CASES.filter((c) => !c.data), ...CASES.filter((c) => c.data)]) {
+    const start = a.offset;
+    const expected = c.emit(a);
+    placed.push({ case: c, start, end: a.offset, expected });
+  }
+  const code = a.finish();
+
+  const decodedAt = new Map<number, DecodedInstruction>(objdump(code).map((d) => [d.offset, d]));
+  const gasBytes = gasAssemble(placed.flatMap((p) => p.expected.map((e) => e.gas)));
+
+  const failures = new Map<string, string[]>();
+  let gasLine = 0;
+  for (const p of placed) {
+    const ours = code.subarray(p.start, p.end);
+    const problems: string[] = [];
+    const decodedTexts: string[] = [];
+    if (!p.case.data) {
+      let at = p.start;
+      for (const e of p.expected) {
+        const decoded = decodedAt.get(at);
+        if (!decoded) {
+          problems.push(`no instruction starts at offset ${at - p.start} (expected \`${e.objdump}\`)`);
+          break;
+        }
+        decodedTexts.push(decoded.text);
+        if (decoded.text !== e.objdump) problems.push(`decodes as \`${decoded.text}\`, expected \`${e.objdump}\``);
+        if (e.length !== undefined && decoded.length !== e.length) {
+          problems.push(`\`${decoded.text}\` is ${decoded.length} bytes, expected ${e.length}`);
+        }
+        at += decoded.length;
+      }
+      if (problems.length === 0 && at !== p.end) {
+        problems.push(`the expected ${p.expected.length} instruction(s) cover ${at - p.start} of its ${p.end - p.start} bytes`);
+      }
+    }
+    const gasParts = gasBytes.slice(gasLine, gasLine + p.expected.length);
+    gasLine += p.expected.length;
+    const gas = Uint8Array.from(gasParts.flatMap((part) => Array.from(part)));
+    if (!p.case.gasDiffers && toHex(gas) !== toHex(ours)) {
+      problems.push(`as encodes \`${p.expected.map((e) => e.gas).join('; ')}\` as ${toHex(gas)}`);
+    }
+    if (problems.length > 0) {
+      const reading = decodedTexts.length > 0 ? `; objdump reads \`${decodedTexts.join('; ')}\`` : '';
+      const list = failures.get(p.case.method) ?? [];
+      list.push(`${p.case.call}: ours ${toHex(ours)}${reading}: ${problems.join('; ')}`);
+      failures.set(p.case.method, list);
+    }
+  }
+  return failures;
+}
+
+describe('Assembler encodings match GNU binutils', () => {
+  let failures = new Map<string, string[]>();
+  beforeAll(() => {
+    failures = checkAll();
+  });
+
+  const methods = [...new Set(CASES.map((c) => c.method))];
+  for (const method of methods) {
+    const count = CASES.filter((c) => c.method === method).length;
+    it(`${method} (${count} cases)`, () => {
+      expect(failures.get(method) ?? []).toEqual([]);
+    });
+  }
+
+  it('has cases for every emitting method', () => {
+    const emitting = Object.getOwnPropertyNames(Assembler.prototype).filter((name) => !NOT_EMITTERS.has(name));
+    expect(emitting.filter((name) => !methods.includes(name))).toEqual([]);
+  });
+});
+
+describe('Assembler misuse', () => {
+  it('rejects binding a label twice', () => {
+    const a = new Assembler();
+    const label = new Label();
+    a.bind(label);
+    expect(() => a.bind(label)).toThrow('label bound twice');
+  });
+
+  it('rejects finishing with a jump to an unbound label', () => {
+    const a = new Assembler();
+    a.jmp(new Label());
+    expect(() => a.finish()).toThrow('never bound');
+  });
+
+  it('rejects rsp as an index register', () => {
+    expect(() => new Assembler().load(64, Reg.rax, { base: Reg.rax, index: Reg.rsp })).toThrow('rsp cannot be an index');
+  });
+
+  it('rejects a jump-table entry before the table start is bound', () => {
+    expect(() => new Assembler().tableEntry(new Label(), new Label())).toThrow('must be bound first');
+  });
+});
