@@ -342,7 +342,7 @@ const CASES: Case[] = [
           {
             method: 'aluRI32',
             call: `aluRI32(${op}, ${w}, ${dst}, 1) then patchInt32(the returned offset, 0x12345678)`,
-            emit(a) {
+            emit(a: Assembler) {
               a.patchInt32(a.aluRI32(op, w, dst, 1), 0x1234_5678);
               return [insn(text(0x1234_5678), length)];
             },
@@ -428,7 +428,19 @@ interface Placed {
   expected: Expected[];
 }
 
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+/** Collapses runs of equal items (the nop padding around branches) to `item ×n` to keep failures readable. */
+function collapseRuns(items: readonly string[], separator: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < items.length; ) {
+    let j = i;
+    while (j < items.length && items[j] === items[i]) j++;
+    out.push(j - i > 2 ? `${items[i]} ×${j - i}` : items.slice(i, j).join(separator));
+    i = j;
+  }
+  return out.join(separator);
+}
+
+const toHex = (bytes: Uint8Array): string => collapseRuns(Array.from(bytes, (b) => b.toString(16).padStart(2, '0')), ' ');
 
 /** Returns the failures of every case, keyed by method. */
 function checkAll(): Map<string, string[]> {
@@ -474,10 +486,10 @@ function checkAll(): Map<string, string[]> {
     gasLine += p.expected.length;
     const gas = Uint8Array.from(gasParts.flatMap((part) => Array.from(part)));
     if (!p.case.gasDiffers && toHex(gas) !== toHex(ours)) {
-      problems.push(`as encodes \`${p.expected.map((e) => e.gas).join('; ')}\` as ${toHex(gas)}`);
+      problems.push(`as encodes \`${collapseRuns(p.expected.map((e) => e.gas), '; ')}\` as ${toHex(gas)}`);
     }
     if (problems.length > 0) {
-      const reading = decodedTexts.length > 0 ? `; objdump reads \`${decodedTexts.join('; ')}\`` : '';
+      const reading = decodedTexts.length > 0 ? `; objdump reads \`${collapseRuns(decodedTexts, '; ')}\`` : '';
       const list = failures.get(p.case.method) ?? [];
       list.push(`${p.case.call}: ours ${toHex(ours)}${reading}: ${problems.join('; ')}`);
       failures.set(p.case.method, list);
