@@ -42,12 +42,13 @@ async function defineModule(session: ScriptSession, cmd: SpecCommand): Promise<O
 }
 
 async function registerModule(session: ScriptSession, cmd: SpecCommand): Promise<Outcome> {
-  session.register(cmd.name, cmd.as ?? '');
+  if (!cmd.as) throw new Error('register command without "as"');
+  session.register(cmd.name, cmd.as);
   return PASSED;
 }
 
 async function runAction(session: ScriptSession, cmd: SpecCommand): Promise<Outcome> {
-  await session.perform(actionOf(cmd));
+  session.perform(actionOf(cmd));
   return PASSED;
 }
 
@@ -64,7 +65,7 @@ async function assertReturn(session: ScriptSession, cmd: SpecCommand): Promise<O
   if (hasV128([...(action.args ?? []), ...(cmd.expected ?? []), ...(cmd.either ?? [])])) return skipped(V128_SKIP);
   const reason = needsWrapper(cmd)
     ? await checkThroughWrapper(session, cmd)
-    : checkReturned(await session.perform(action), cmd);
+    : checkReturned(session.perform(action), cmd);
   return reason ? failed(`${describeAction(action)}: ${reason}`) : PASSED;
 }
 
@@ -76,7 +77,7 @@ function expectThrow(what: string, accepted: Record<string, ErrorClass>): Handle
     if (hasV128(action.args ?? [])) return skipped(V128_SKIP);
     let actual: unknown;
     try {
-      actual = await session.perform(action);
+      actual = session.perform(action);
     } catch (e) {
       if (e instanceof Skip) throw e;
       if (Object.values(accepted).some((k) => e instanceof k)) return PASSED;

@@ -24,8 +24,6 @@ export interface Engine {
   Table: new (descriptor: WebAssembly.TableDescriptor) => unknown;
 }
 
-export const ENGINE_NAMES: readonly EngineName[] = ['wasmjit', 'v8'];
-
 /** The engine could not be loaded at all; the CLI reports it in one line and exits 2. */
 export class EngineLoadError extends Error {}
 
@@ -37,7 +35,7 @@ interface PackageApi {
 }
 
 // `instantiate(bytes)` resolves to {module, instance} (as WebAssembly.instantiate does).
-function instanceOf(result: unknown): Instance {
+function instanceFrom(result: unknown): Instance {
   const r = result as { instance?: Instance } | null;
   const instance = r && typeof r === 'object' && r.instance ? r.instance : (r as unknown as Instance);
   if (!instance || typeof instance !== 'object' || !instance.exports) {
@@ -48,7 +46,7 @@ function instanceOf(result: unknown): Instance {
 
 function v8Engine(): Engine {
   return {
-    instantiate: async (bytes, imports) => instanceOf(await WebAssembly.instantiate(bytes, imports as WebAssembly.Imports)),
+    instantiate: async (bytes, imports) => instanceFrom(await WebAssembly.instantiate(bytes, imports as WebAssembly.Imports)),
     compile: (bytes) => WebAssembly.compile(bytes),
     Memory: WebAssembly.Memory,
     Table: WebAssembly.Table,
@@ -75,7 +73,7 @@ async function wasmjitEngine(): Promise<Engine> {
   const api = await importPackage();
   const compile = typeof api.compile === 'function' ? (api.compile as Engine['compile']) : null;
   return {
-    instantiate: async (bytes, imports) => instanceOf(await api.instantiate(bytes, imports)),
+    instantiate: async (bytes, imports) => instanceFrom(await api.instantiate(bytes, imports)),
     compile: compile && ((bytes) => compile(bytes)),
     Memory: typeof api.Memory === 'function' ? (api.Memory as Engine['Memory']) : WebAssembly.Memory,
     Table: typeof api.Table === 'function' ? (api.Table as Engine['Table']) : WebAssembly.Table,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EXPECTED_FILE_NAME } from './paths.js';
 import type { FileResult } from './types.js';
 
-export type ExpectedCounts = Record<string, number>;
+type ExpectedCounts = Record<string, number>;
 
 export const expectedFile = (suiteDir: string): string => path.join(suiteDir, EXPECTED_FILE_NAME);
 

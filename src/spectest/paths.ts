@@ -11,7 +11,7 @@ function findPackageRoot(from: string): string {
   }
 }
 
-export const PACKAGE_ROOT = findPackageRoot(fileURLToPath(import.meta.url));
+const PACKAGE_ROOT = findPackageRoot(fileURLToPath(import.meta.url));
 /** The built package entry: the wasmjit engine under test. */
 export const ENGINE_ENTRY = path.join(PACKAGE_ROOT, 'dist', 'index.js');
 /** The built per-file worker, run in a child process for each spec file. */

@@ -20,7 +20,7 @@ export function fileLines(r: FileResult, verbose: boolean): string[] {
   return lines;
 }
 
-export function totalsOf(results: FileResult[]): Totals {
+function totalsOf(results: FileResult[]): Totals {
   const totals: Totals = { files: results.length, commands: 0, passed: 0, failed: 0, skipped: 0, unsupported: 0 };
   for (const r of results) {
     totals.commands += r.commands;

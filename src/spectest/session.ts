@@ -9,7 +9,7 @@ import type { Engine, Imports, Instance, WasmBytes } from './engine.js';
 import type { SpecAction, SpecCommand } from './types.js';
 
 /** A `module` command's result: its instance, or why it has none (so later commands can say so). */
-export type ModuleSlot = { instance: Instance } | { failure: CommandFailure };
+type ModuleSlot = { instance: Instance } | { failure: CommandFailure };
 
 export class ScriptSession {
   private current: ModuleSlot | undefined;

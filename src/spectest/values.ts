@@ -4,10 +4,10 @@ import { Skip } from './errors.js';
 import type { SpecValue } from './types.js';
 
 const scratch = new DataView(new ArrayBuffer(8));
-export const f32FromBits = (bits: number): number => (scratch.setUint32(0, bits >>> 0, true), scratch.getFloat32(0, true));
-export const f64FromBits = (bits: bigint): number => (scratch.setBigUint64(0, bits, true), scratch.getFloat64(0, true));
-export const f32Bits = (x: number): number => (scratch.setFloat32(0, x, true), scratch.getUint32(0, true));
-export const f64Bits = (x: number): bigint => (scratch.setFloat64(0, x, true), scratch.getBigUint64(0, true));
+const f32FromBits = (bits: number): number => (scratch.setUint32(0, bits >>> 0, true), scratch.getFloat32(0, true));
+const f64FromBits = (bits: bigint): number => (scratch.setBigUint64(0, bits, true), scratch.getFloat64(0, true));
+const f32Bits = (x: number): number => (scratch.setFloat32(0, x, true), scratch.getUint32(0, true));
+const f64Bits = (x: number): bigint => (scratch.setFloat64(0, x, true), scratch.getBigUint64(0, true));
 
 export const NUMERIC_TYPES = new Set(['i32', 'i64', 'f32', 'f64']);
 
