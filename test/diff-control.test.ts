@@ -140,6 +140,47 @@ const blocks: Area = {
       (then (i32.const -1))
       (else (if (result i32) (i64.eqz (local.get 0)) (then (i32.const 0)) (else (i32.const 1))))))
 
+  (func (export "dead code after br") (param i32) (result i32)
+    block $out (result i32)
+      local.get 0
+      br $out
+      block (result i32)
+        loop
+          br 0
+        end
+        i32.const 1
+      end
+      if (result i32)
+        i32.const 2
+      else
+        unreachable
+      end
+      local.get 0
+      br_table $out $out
+    end
+    i32.const 1
+    i32.add)
+
+  (func (export "both arms leave") (param i32) (result i32)
+    (block $b (result i32)
+      (if (local.get 0) (then (br $b (i32.const 10))) (else (return (i32.const 20))))
+      (i32.const 30)))
+
+  (func (export "br_if to the function label") (param i32) (result i32)
+    (drop (br_if 0 (i32.const 5) (local.get 0)))
+    (i32.const 6))
+
+  (func (export "br to the function label over junk") (param i32) (result i64)
+    (i32.const 1)
+    (block (result i32)
+      (i64.const 2)
+      (block
+        (drop (br_if 2 (i64.const 9) (local.get 0))))
+      (drop)
+      (i32.const 3))
+    (i32.add)
+    (i64.extend_i32_u))
+
   (func (export "multi-value block") (param i32 i64) (result i64)
     (block (result i32 i64 i32) (local.get 0) (local.get 1) (i32.const 3))
     (i64.extend_i32_s)
@@ -168,6 +209,10 @@ const blocks: Area = {
     { name: 'if without else', calls: each('if without else', [0, 1, 2]) },
     { name: 'if with several results', calls: each('if multi-value', [0, 1, -7]) },
     { name: 'nested ifs', calls: each('nested if sign', [0n, 1n, -1n, I64_MIN, I64_MAX]) },
+    { name: 'code after br is skipped, including nested blocks', calls: each('dead code after br', [0, 1, -1]) },
+    { name: 'if whose arms both branch away', calls: each('both arms leave', [0, 1]) },
+    { name: 'br_if to the function label', calls: each('br_if to the function label', [0, 1, 2]) },
+    { name: 'br to the function label over junk', calls: each('br to the function label over junk', [0, 1]) },
     { name: 'block with several results', calls: callsOf('multi-value block', [[1, 2n], [-5, I64_MAX], [I32_MIN, I64_MIN]]) },
   ],
 };
@@ -230,12 +275,19 @@ const brTables: Area = {
         (br_table $top $exit (i32.le_s (local.get 0) (i32.const 0)))))
     (local.get 1))
 
+  (func (export "br_table to function") (param i32) (result i32)
+    (block (result i32)
+      (br_table 0 1 0 (i32.const 4) (local.get 0)))
+    (i32.const 100)
+    (i32.add))
+
   ${bigBrTable(100)}
   `,
   cases: [
     { name: 'in range, out of range, negative and huge indices', calls: each('br_table', BR_TABLE_INDICES) },
     { name: 'carrying a value over junk', calls: each('br_table with value', BR_TABLE_INDICES) },
     { name: 'carrying an i64 value', calls: BR_TABLE_INDICES.map((i) => ['br_table i64 value', [i, -5n]]) },
+    { name: 'to the function label', calls: each('br_table to function', BR_TABLE_INDICES) },
     { name: 'default target only', calls: each('br_table default only', [0, 1, -1]) },
     { name: 'branching back to a loop', calls: each('br_table to loop', [0, 1, 10, 1000]) },
     {
@@ -594,7 +646,41 @@ const conversions: Area = {
   ],
 };
 
-for (const area of [blocks, brTables, locals, calls, traps, conversions]) {
+/** Params of alternating types, i32 first. */
+const alternating = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 'i32' : 'i64'));
+const alternatingArgs = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? i * 3 - 7 : BigInt(i) ** 5n));
+
+/** V8 accepts up to 1000 params, 1000 results and 50,000 locals (params included) per function. */
+const limits: Area = {
+  name: 'V8 limits',
+  wat: `
+  (func $wide (export "1000 params") (param ${alternating(1000).join(' ')}) (result i64)
+    (i64.add (i64.extend_i32_s (local.get 998)) (i64.add (local.get 1) (local.get 999))))
+  (func (export "call 1000 params") (param i32) (result i64)
+    (call $wide ${alternating(1000).map((t, i) => (t === 'i32' ? `(i32.add (local.get 0) (i32.const ${i}))` : `(i64.const ${i})`)).join(' ')}))
+  (func $tall (export "1000 results") (param i32) (result ${'i32 '.repeat(1000)})
+    ${Array.from({ length: 1000 }, (_, i) => `(i32.add (local.get 0) (i32.const ${i}))`).join(' ')})
+  (func (export "call 1000 results") (param i32) (result i32 i32)
+    (call $tall (local.get 0))
+    ${'(drop) '.repeat(997)}
+    (i32.sub))
+  (func (export "50000 locals") (param i32) (result i64) (local ${'i64 '.repeat(49_999)})
+    (local.set 49999 (i64.const 5))
+    (i64.add (local.get 49999) (local.get 49998)))
+  (func $huge (export "unbounded recursion with 5000 locals") (param i32) (result i32) (local ${'i64 '.repeat(5000)})
+    (call $huge (i32.add (local.get 0) (i32.const 1))))
+  `,
+  cases: [
+    { name: '1000 params from JS', calls: [['1000 params', alternatingArgs(1000)], ['1000 params', alternatingArgs(999)]] },
+    { name: '1000 params from wasm', calls: each('call 1000 params', [0, -1]) },
+    { name: '1000 results to JS', calls: each('1000 results', [0, I32_MAX]) },
+    { name: '1000 results to wasm', calls: each('call 1000 results', [0, I32_MIN]) },
+    { name: '50,000 locals', calls: each('50000 locals', [1]) },
+    { name: 'unbounded recursion with 40 KB frames', calls: [['unbounded recursion with 5000 locals', [0]], ['50000 locals', [0]]] },
+  ],
+};
+
+for (const area of [blocks, brTables, locals, calls, traps, conversions, limits]) {
   describe(area.name, () => {
     let pair: DifferentialInstance;
     beforeAll(async () => {

@@ -28,7 +28,12 @@ const binary = (t: IntType) => (op: string): Op => ({ name: `${t}.${op}`, params
 const compare = (t: IntType) => (op: string): Op => ({ name: `${t}.${op}`, params: [t, t], result: 'i32', isCondition: true });
 const unary = (t: IntType) => (op: string): Op => ({ name: `${t}.${op}`, params: [t], result: t, isCondition: false });
 
-const FAMILIES: { name: string; ops: Op[] }[] = (['i32', 'i64'] as const).flatMap((t) => [
+interface Family {
+  name: string;
+  ops: Op[];
+}
+
+const FAMILIES: Family[] = (['i32', 'i64'] as const).flatMap((t): Family[] => [
   { name: `${t} arithmetic, bitwise and shifts`, ops: BINARY.map(binary(t)) },
   {
     name: `${t} comparisons`,
@@ -69,13 +74,15 @@ interface TestFunc {
   exportName: string;
   params: IntType[];
   result: IntType;
+  locals?: IntType[];
   body: string;
   calls: Value[][];
 }
 
 function funcWat(f: TestFunc): string {
   const params = f.params.length > 0 ? ` (param ${f.params.join(' ')})` : '';
-  return `(func (export "${f.exportName}")${params} (result ${f.result}) ${f.body})`;
+  const locals = f.locals ? ` (local ${f.locals.join(' ')})` : '';
+  return `(func (export "${f.exportName}")${params} (result ${f.result})${locals} ${f.body})`;
 }
 
 /** How the operands reach the instruction. Each shape builds the functions that test one op. */
@@ -238,3 +245,62 @@ for (const family of FAMILIES) {
     }
   });
 }
+
+// Random expression trees mix every op with control flow and locals, so values meet in combinations the
+// tables above never build (deep operand stacks, results of one op feeding the next, register pressure).
+const EXPRESSION_PARAMS: IntType[] = ['i32', 'i64', 'i32', 'i64'];
+/** Scratch locals after the params: one i32, one i64, written by local.tee and read as leaves. */
+const SCRATCH: Record<IntType, number> = { i32: 4, i64: 5 };
+const ALL_OPS = FAMILIES.flatMap((family) => family.ops);
+
+function randomLeaf(t: IntType, random: Random): string {
+  const locals = [...EXPRESSION_PARAMS.flatMap((p, i) => (p === t ? [i] : [])), SCRATCH[t]];
+  return random.below(3) === 0 ? constant(t, random.pick(edges(t))) : `(local.get ${random.pick(locals)})`;
+}
+
+function randomExpression(t: IntType, depth: number, random: Random): string {
+  if (depth === 0 || random.below(6) === 0) return randomLeaf(t, random);
+  const sub = (type: IntType) => randomExpression(type, depth - 1, random);
+  const condition = () => sub('i32');
+  switch (random.below(12)) {
+    case 0:
+      return `(select ${sub(t)} ${sub(t)} ${condition()})`;
+    case 1:
+      return `(if (result ${t}) ${condition()} (then ${sub(t)}) (else ${sub(t)}))`;
+    case 2:
+      return `(block (result ${t}) (drop (br_if 0 ${sub(t)} ${condition()})) ${sub(t)})`;
+    case 3:
+      return `(local.tee ${SCRATCH[t]} ${sub(t)})`;
+    default: {
+      const op = random.pick(ALL_OPS.filter((candidate) => candidate.result === t));
+      const operands = op.params.map(sub);
+      // Mostly keep divisors odd, or most trees would end in "divide by zero" before computing anything.
+      if (/\.(div|rem)_/.test(op.name) && random.below(4) > 0) operands[1] = `(${t}.or ${operands[1]} (${t}.const 1))`;
+      return `(${op.name} ${operands.join(' ')})`;
+    }
+  }
+}
+
+describe('random expression trees', () => {
+  const random = new Random(seedOf('random expression trees'));
+  const funcs: TestFunc[] = Array.from({ length: 60 }, (_, i) => {
+    const result: IntType = i % 2 === 0 ? 'i32' : 'i64';
+    return {
+      exportName: `expression ${i}`,
+      params: EXPRESSION_PARAMS,
+      result,
+      locals: ['i32', 'i64'],
+      body: randomExpression(result, 7, random),
+      calls: [...randomTuples(EXPRESSION_PARAMS, random, 30), [0, 0n, 0, 0n], [-1, -1n, 1, 1n]],
+    };
+  });
+
+  test('60 functions × 32 calls', async () => {
+    const pair = await DifferentialInstance.of(`(module\n${funcs.map(funcWat).join('\n')}\n)`);
+    try {
+      expect(mismatchReport(pair, funcs).slice(0, 3).join('\n\n')).toBe('');
+    } finally {
+      pair.dispose();
+    }
+  });
+});

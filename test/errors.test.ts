@@ -13,7 +13,7 @@ const withModule = (bytes: Uint8Array, lines: string[]) => (lines.length > 0 ? [
 /** "compiled", or the error with its message. */
 const describeCompile = (outcome: Outcome) => (outcome.kind === 'value' ? 'compiled' : formatOutcome(outcome));
 
-const compileInV8 = (bytes: Uint8Array) => asyncOutcomeOf(() => WebAssembly.compile(bytes));
+const compileInV8 = (bytes: Uint8Array) => asyncOutcomeOf(() => WebAssembly.compile(new Uint8Array(bytes)));
 const compileInWasmjit = (bytes: Uint8Array) => asyncOutcomeOf(async () => compile(bytes));
 const instantiateInWasmjit = (bytes: Uint8Array) => asyncOutcomeOf(async () => instantiate(bytes, {}));
 
@@ -55,7 +55,7 @@ describe('malformed binaries → CompileError in both engines', () => {
     ['wrong magic', [0x00, 0x61, 0x73, 0x6e, 0x01, 0x00, 0x00, 0x00]],
     ['wasm magic, wrong version', [0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00]],
     ['header only, truncated', WASM_HEADER.slice(0, 6)],
-    ['unknown section id', [...WASM_HEADER, 0x0e, 0x01, 0x00]],
+    ['unknown section id', [...WASM_HEADER, 0x20, 0x01, 0x00]],
     ['section longer than the module', [...WASM_HEADER, 0x01, 0x20, 0x01, 0x60]],
     ['function section without code section', [...WASM_HEADER, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00]],
   ];
@@ -137,6 +137,19 @@ describe('valid binaries that are ill-typed → CompileError in both engines', (
     expect(classOf(await compileInV8(bytes))).toBe('WebAssembly.CompileError');
     expect(describeCompile(await compileInWasmjit(bytes))).toMatch(/^WebAssembly\.CompileError: /);
     expect(describeCompile(await instantiateInWasmjit(bytes))).toMatch(/^WebAssembly\.CompileError: /);
+  });
+});
+
+describe("over V8's limits → CompileError in both engines", () => {
+  const cases: [string, string][] = [
+    ['1001 params', `(func (param ${'i32 '.repeat(1001)}))`],
+    ['1001 results', `(func (result ${'i32 '.repeat(1001)}) ${'(i32.const 0) '.repeat(1001)})`],
+    ['50,001 locals', `(func (param i32) (local ${'i64 '.repeat(50_000)}))`],
+  ];
+  test.each(cases)('%s', async (_, field) => {
+    const bytes = await watToWasm(`(module ${field})`);
+    expect(classOf(await compileInV8(bytes))).toBe('WebAssembly.CompileError');
+    expect(describeCompile(await compileInWasmjit(bytes))).toMatch(/^WebAssembly\.CompileError: /);
   });
 });
 

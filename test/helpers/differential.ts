@@ -20,7 +20,8 @@ export type Imports = WebAssembly.Imports;
 export const engineUnderTest = process.env.WASMJIT_DIFF_ENGINE === 'v8' ? 'v8' : 'wasmjit';
 
 export async function instantiateInV8(bytes: Uint8Array, imports: Imports = {}): Promise<EngineInstance> {
-  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  // A copy, so that the bytes are typed as a BufferSource (never over a SharedArrayBuffer).
+  const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes), imports);
   return { exports: instance.exports as Record<string, unknown>, dispose() {} };
 }
 

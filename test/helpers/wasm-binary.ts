@@ -16,17 +16,6 @@ export function unsignedLeb(value: number): number[] {
   return out;
 }
 
-export function signedLeb(value: bigint): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = Number(value & 0x7fn);
-    value >>= 7n;
-    const done = (value === 0n && (byte & 0x40) === 0) || (value === -1n && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
 /** A length-prefixed vector of already-encoded items. */
 function vector(items: number[][]): number[] {
   return [...unsignedLeb(items.length), ...items.flat()];
