@@ -118,7 +118,7 @@ async function runCommand(args: string[]): Promise<number> {
       throw new UsageError(`${exportName} takes ${expected}, got ${values.length}`);
     }
     const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
-    const result = instance.exports[exportName](...callArgs);
+    const result = (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs);
     const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
     process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
   } finally {
@@ -208,8 +208,9 @@ function exportedFunctionType(ir: ModuleIR, file: string, name: string): FuncTyp
     const problem = exported === undefined ? `has no export named '${name}'` : `exports '${name}' as a ${exported.kind}, not a function`;
     throw new UsageError(`${file} ${problem} (exported functions: ${functions.join(', ') || 'none'})`);
   }
-  const imported = ir.imports[exported.index];
-  return imported ? imported.type : ir.funcs[exported.index - ir.imports.length].type;
+  // Imported functions come first in the function index space.
+  const importedTypes = ir.imports.flatMap((i) => (i.kind === 'func' ? [i.type] : []));
+  return importedTypes[exported.index] ?? ir.funcs[exported.index - importedTypes.length].type;
 }
 
 interface ArgumentParser {

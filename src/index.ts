@@ -5,13 +5,17 @@ import { Module } from './runtime/module.js';
 export { watToWasm } from './wat.js';
 export type { WatOptions } from './wat.js';
 export { Module, Instance };
+export { Memory } from './runtime/memory.js';
+export { Table } from './runtime/table.js';
+export { Global } from './runtime/global.js';
 export type { ModuleExportDescriptor } from './runtime/module.js';
 export type { ExportValue } from './runtime/instance.js';
 
 /** Module bytes: any ArrayBuffer or view of one (a Node Buffer, a Uint8Array, …). */
 export type WasmBytes = ArrayBufferLike | ArrayBufferView;
 
-export type Imports = Record<string, Record<string, unknown>>;
+/** `{module: {name: value}}`: functions, Memory, Table, Global objects or numbers, as for V8. */
+export type Imports = Record<string, unknown>;
 
 function toBytes(source: WasmBytes): Uint8Array {
   if (source instanceof Uint8Array) return source;
@@ -35,7 +39,7 @@ export async function instantiate(
   if (imports !== undefined && (imports === null || typeof imports !== 'object')) {
     throw new TypeError('WebAssembly.instantiate(): Argument 1 must be an object');
   }
-  if (source instanceof Module) return new Instance(source, false);
+  if (source instanceof Module) return new Instance(source, imports, false);
   const module = Module.fromBytes(toBytes(source));
-  return { module, instance: new Instance(module, true) };
+  return { module, instance: new Instance(module, imports, true) };
 }

@@ -281,8 +281,14 @@ const CASES: Case[] = [
         ([8, 16] as const).map((from) => call('movsx', [w, from, dst, m], insn(`movsx ${r(dst, w)},${memory(m, from)}`))),
       ),
       call('movsx', [64, 32, dst, m], insn(`movsxd ${r(dst, 64)},${memory(m, 32)}`)),
+      ...([8, 16] as const).map((from) => call('loadZeroExtended', [from, dst, m], insn(`movzx ${r(dst, 32)},${memory(m, from)}`))),
     ];
   }),
+  ...MEMS.flatMap((m, j) =>
+    ([8, 16] as const).flatMap((bits) =>
+      [pick(REGS, j), pick(REGS, j + 5)].map((src) => call('storeNarrow', [bits, m, src], insn(`mov ${memory(m, bits)},${r(src, bits)}`))),
+    ),
+  ),
 
   // arithmetic
   ...WIDTHS.flatMap((w) =>

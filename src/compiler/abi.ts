@@ -1,29 +1,62 @@
 // The native conventions shared by generated code and the runtime.
 //
-// Pinned registers (never used as scratch by generated code):
-//   r15 = the instance context (below), rbp = the current wasm frame.
+// Pinned registers (never scratch in generated code):
+//   r15 = the instance context (below), r14 = the linear memory base (0 without memory),
+//   rbp = the current wasm frame, rbx = rsp saved around a 16-byte-aligned host call.
 // Frame of a wasm function with P params and L declared locals, operand stack depth D:
 //   [rbp + 16 + 8*(P-1-i)]  param i        (pushed by the caller, popped by the callee's `ret 8*P`)
 //   [rbp + 8]               return address
 //   [rbp]                   caller's rbp
-//   [rbp - 8*(j+1)]         declared local j (zeroed in the prologue)
-//   [rbp - 8*(L+k+1)]       operand stack slot k; rsp points at slot D-1
-// Every value occupies one 8-byte slot. An i32 lives in the low half; the high half is undefined,
-// so every consumer of an i32 uses 32-bit operations (or zero-extends explicitly).
-// Results: result 0 in rax, results 1.. in the context's result area; the caller pushes them.
+//   [rbp - 8]               the function's own context (r15), restored after calls that switch it
+//   [rbp - 8*(j+2)]         declared local j (zeroed in the prologue)
+//   [rbp - 8*(L+k+2)]       operand stack slot k; rsp points at slot D-1
+// Every value occupies one 8-byte slot. An i32 (or f32) lives in the low half; the high half is
+// undefined, so every consumer of an i32 uses 32-bit operations (or zero-extends explicitly).
+// Results: result 0 in rax, results 1.. in the result area of the callee's context (r15 on return).
+// Calls that may enter another instance (imports, call_indirect) switch r15/r14 to the callee's
+// context; the caller pushes the results and then restores r15 from [rbp - 8] and r14 from it.
 import { Reg } from '../x64/index.js';
 
 export const CTX_REG = Reg.r15;
+export const MEMORY_BASE_REG = Reg.r14;
+/** Holds rsp across a host call, which realigns the stack to 16 bytes (callee-saved in System V). */
+export const HOST_CALL_SP_REG = Reg.rbx;
 
-/** Byte offsets of the fields of the instance context, a page of native memory per instance. */
+/** Slots between rbp and the first declared local: the saved context. */
+export const FRAME_HEADER_SLOTS = 1;
+
+/** Byte offsets of the fixed fields of an instance context; the rest is laid out per module. */
 export const Ctx = {
-  /** rsp of the innermost entry trampoline: a trap unwinds to it. */
-  entrySp: 0,
+  memoryBase: 0,
+  /** Current linear memory size in bytes (kept up to date by every grow of a shared memory). */
+  memorySize: 8,
   /** Lowest rsp a function may use (frame included) before it traps with stack exhaustion. */
-  stackLimit: 8,
+  stackLimit: 16,
+  /** `int hostCall(void *ctx, int index)`: the runtime's single koffi callback. */
+  hostCall: 24,
   /** Result area: result i of an entry or a call at `results + 8*i`. */
   results: 64,
 } as const;
+
+/** Process-wide runtime state (one native block), addressed absolutely by generated code. */
+export const RuntimeState = {
+  /** rsp of the innermost entry trampoline: a trap unwinds to it. */
+  entrySp: 0,
+  size: 64,
+} as const;
+
+/** Negative host-call indices are runtime services; non-negative ones are function imports. */
+export enum RuntimeCall {
+  /** args[0] = page delta; results[0] = old size in pages or -1. */
+  MemoryGrow = -1,
+}
+
+/** Table entries: `{code, typeId, ctx, unused}`; a table descriptor is `{entries, length}`. */
+export const TableEntry = { code: 0, typeId: 8, ctx: 16, size: 32, sizeLog2: 5 } as const;
+export const TableDescriptor = { entries: 0, length: 8, size: 16 } as const;
+
+/** Import slots: `{code, ctx}`; ctx 0 means a host (JS) function reached through hostCall. */
+export const ImportSlot = { code: 0, ctx: 8, size: 16 } as const;
 
 /** Native stack one outermost entry may use; koffi runs native code on its own 2 MiB stack. */
 export const STACK_BUDGET = 1024 * 1024;
@@ -32,14 +65,37 @@ export const STACK_BUDGET = 1024 * 1024;
 export const MAX_FUNCTION_PARAMS = 1000;
 export const MAX_FUNCTION_RESULTS = 1000;
 export const MAX_FUNCTION_LOCALS = 50_000;
+export const WASM_PAGE_SIZE = 65536;
+export const MAX_MEMORY_PAGES = 65536;
 
-/** Layout of one module's context: the argument area follows the result area. */
+/** Where each per-module region of the context starts. */
 export interface ContextLayout {
   argsOffset: number;
+  /** ImportSlot per imported function. */
+  importsOffset: number;
+  /** One pointer to a TableDescriptor per table. */
+  tablesOffset: number;
+  /** One pointer to the value cell per global (imported or defined). */
+  globalsOffset: number;
+  /** The value cells of the module's own globals. */
+  globalCellsOffset: number;
   size: number;
 }
 
-export function contextLayout(maxParams: number, maxResults: number): ContextLayout {
-  const argsOffset = Ctx.results + 8 * Math.max(1, maxResults);
-  return { argsOffset, size: argsOffset + 8 * Math.max(1, maxParams) };
+export interface ContextCounts {
+  maxParams: number;
+  maxResults: number;
+  importedFuncs: number;
+  tables: number;
+  globals: number;
+  definedGlobals: number;
+}
+
+export function contextLayout(counts: ContextCounts): ContextLayout {
+  const argsOffset = Ctx.results + 8 * Math.max(1, counts.maxResults);
+  const importsOffset = argsOffset + 8 * Math.max(1, counts.maxParams);
+  const tablesOffset = importsOffset + ImportSlot.size * counts.importedFuncs;
+  const globalsOffset = tablesOffset + 8 * counts.tables;
+  const globalCellsOffset = globalsOffset + 8 * counts.globals;
+  return { argsOffset, importsOffset, tablesOffset, globalsOffset, globalCellsOffset, size: globalCellsOffset + 8 * counts.definedGlobals };
 }

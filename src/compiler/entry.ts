@@ -1,31 +1,25 @@
 // The entry trampoline, System V: `int entry(void *ctx, void *fn, int nargs)`. It saves the
-// callee-saved registers and the previous entry state (so that entries may nest through host calls),
-// pins the context in r15, pushes the arguments from the context's argument area, calls the wasm
-// function and stores result 0 (the others are already in the result area). It returns 0, or the
-// trap code when a trap stub jumps to `exit` with the code in eax and the stack unwound.
+// callee-saved registers and the previous entry's stack pointer (entries nest through host calls),
+// pins the context in r15 and the memory base in r14, pushes the arguments from the context's
+// argument area, calls the wasm function and stores result 0 (the others are already in the result
+// area). It returns 0, or the trap code when a trap stub jumps to `exit` with the code in eax:
+// `exit` restores the stack pointer of the innermost entry, kept in the process-wide runtime state.
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
-import { Ctx, CTX_REG, STACK_BUDGET } from './abi.js';
+import { Ctx, CTX_REG, MEMORY_BASE_REG, RuntimeState } from './abi.js';
 import type { ContextLayout } from './abi.js';
 
 const SAVED = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15] as const;
+const STATE_REG = Reg.r12;
 
-export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, exit: Label): void {
-  const entrySp = mem(CTX_REG, Ctx.entrySp);
-  const stackLimit = mem(CTX_REG, Ctx.stackLimit);
+export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runtimeState: bigint, exit: Label): void {
+  const entrySp = mem(STATE_REG, RuntimeState.entrySp);
   asm.push(Reg.rbp);
   asm.movRR(64, Reg.rbp, Reg.rsp);
   for (const reg of SAVED) asm.push(reg);
   asm.movRR(64, CTX_REG, Reg.rdi);
+  asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
+  asm.movRI(64, STATE_REG, runtimeState);
   asm.pushMem(entrySp);
-  asm.pushMem(stackLimit);
-  // The outermost entry sets the stack limit; nested ones keep it, so recursion through host calls
-  // is bounded by the same budget.
-  const haveLimit = new Label();
-  asm.aluRI(Alu.Cmp, 64, stackLimit, 0);
-  asm.jcc(Cond.NE, haveLimit);
-  asm.lea(Reg.rax, mem(Reg.rsp, -STACK_BUDGET));
-  asm.store(64, stackLimit, Reg.rax);
-  asm.bind(haveLimit);
   asm.store(64, entrySp, Reg.rsp);
 
   const pushArgs = new Label();
@@ -44,8 +38,8 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, exit:
   asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
 
   asm.bind(exit);
+  asm.movRI(64, STATE_REG, runtimeState);
   asm.load(64, Reg.rsp, entrySp);
-  asm.popMem(stackLimit);
   asm.popMem(entrySp);
   for (const reg of [...SAVED].reverse()) asm.pop(reg);
   asm.pop(Reg.rbp);

@@ -1,21 +1,32 @@
 // Single-pass lowering of one function body: validates each instruction against the operand type
 // stack and the control stack (the algorithm of the spec's validation appendix) while it emits the
 // push/pop code for it. Code is not emitted in unreachable stretches (after br, return, unreachable).
-import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
+import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
-import type { Func, FuncType, Instr, ValType } from '../decode/index.js';
-import { Ctx, CTX_REG, MAX_FUNCTION_LOCALS } from './abi.js';
+import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, TableType, ValType } from '../decode/index.js';
+import { Ctx, CTX_REG, FRAME_HEADER_SLOTS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, RuntimeCall, TableDescriptor, TableEntry } from './abi.js';
+import type { ContextLayout } from './abi.js';
+import { emitHostCall } from './host-call.js';
 import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
+import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import { TrapCode } from './traps.js';
+import { canonicalTypeId } from './type-ids.js';
 
 /** What a function compiler needs from the module being compiled. */
 export interface ModuleEnv {
   asm: Assembler;
   features: CpuFeatures;
+  layout: ContextLayout;
+  types: readonly FuncType[];
   /** Entry label and type of every function, imports included, by function index. */
-  funcLabels: Label[];
-  funcTypes: FuncType[];
+  funcLabels: readonly Label[];
+  funcTypes: readonly FuncType[];
+  /** Functions below this index are imports: calling them may switch the context. */
+  importedFuncs: number;
+  globals: readonly GlobalType[];
+  tables: readonly TableType[];
+  memory: Limits | undefined;
   trap(code: TrapCode): Label;
 }
 
@@ -49,8 +60,16 @@ const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = integerOps();
 export function formatInstr(instr: Instr): string {
   const imm = Object.entries(instr)
     .filter(([key]) => key !== 'op')
-    .map(([key, value]) => (key === 'type' ? formatBlockType(value as FuncType) : String(value)));
+    .map(([key, value]) => {
+      if (key === 'blockType') return formatBlockType(value as FuncType);
+      if (key === 'memory') return formatMemArg(value as MemArg);
+      return Array.isArray(value) ? value.join(' ') : String(value);
+    });
   return [instr.op, ...imm].filter((s) => s !== '').join(' ');
+}
+
+function formatMemArg(memarg: MemArg): string {
+  return [memarg.offset ? `offset=${memarg.offset}` : '', `align=${2 ** memarg.align}`].filter(Boolean).join(' ');
 }
 
 function formatBlockType(type: FuncType): string {
@@ -128,6 +147,7 @@ export class FunctionCompiler {
     const { asm } = this;
     asm.push(Reg.rbp);
     asm.movRR(64, Reg.rbp, Reg.rsp);
+    asm.push(CTX_REG);
     asm.movRR(64, Reg.rax, Reg.rsp);
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
@@ -149,11 +169,11 @@ export class FunctionCompiler {
   private localSlot(index: number): Mem {
     return index < this.paramCount
       ? mem(Reg.rbp, 16 + 8 * (this.paramCount - 1 - index))
-      : mem(Reg.rbp, -8 * (index - this.paramCount + 1));
+      : mem(Reg.rbp, -8 * (FRAME_HEADER_SLOTS + index - this.paramCount + 1));
   }
 
   private operandSlot(k: number): Mem {
-    return mem(Reg.rbp, -8 * (this.declaredLocals + k + 1));
+    return mem(Reg.rbp, -8 * (FRAME_HEADER_SLOTS + this.declaredLocals + k + 1));
   }
 
   // ---- the type stack ---------------------------------------------------------------------------
@@ -200,14 +220,36 @@ export class FunctionCompiler {
       if (this.emitting) numeric.lower(this.loweringEnv);
       return;
     }
+    const memoryAccess = MEMORY_ACCESSES.get(instr.op);
+    if (memoryAccess) {
+      this.requireMemory();
+      const natural = Math.log2(memoryAccess.bytes);
+      if (instr.memory!.align > natural) throw this.error(`alignment 2^${instr.memory!.align} must not be larger than natural (${memoryAccess.bytes})`);
+      if (memoryAccess.kind === 'store') this.pop(memoryAccess.type);
+      this.pop('i32');
+      if (memoryAccess.kind === 'load') this.push(memoryAccess.type);
+      if (this.emitting) lowerMemoryAccess(this.loweringEnv, memoryAccess, instr.memory!);
+      return;
+    }
     switch (instr.op) {
       case 'i32.const':
       case 'i64.const':
-        return this.constant(instr as { op: string; value: number | bigint });
+      case 'f32.const':
+      case 'f64.const':
+        return this.constant(instr);
       case 'local.get':
       case 'local.set':
       case 'local.tee':
         return this.variable(instr.op, instr.index!);
+      case 'global.get':
+      case 'global.set':
+        return this.global(instr.op, instr.index!);
+      case 'memory.size':
+        return this.memorySize();
+      case 'memory.grow':
+        return this.memoryGrow();
+      case 'call_indirect':
+        return this.callIndirect(instr.index!, instr.table!);
       case 'nop':
         return;
       case 'drop':
@@ -222,7 +264,7 @@ export class FunctionCompiler {
       case 'block':
       case 'loop':
       case 'if':
-        return this.open(instr as { op: 'block' | 'loop' | 'if'; type: FuncType });
+        return this.open(instr.op, instr.blockType!);
       case 'else':
         return this.else();
       case 'end':
@@ -232,7 +274,7 @@ export class FunctionCompiler {
       case 'br_if':
         return this.brIf(instr.index!);
       case 'br_table':
-        return this.brTable(instr as { op: 'br_table'; targets: number[]; defaultTarget: number });
+        return this.brTable(instr.targets!, instr.defaultTarget!);
       case 'return':
         this.popAll(this.func.type.results);
         if (this.emitting) this.emitReturn(this.types.length + this.func.type.results.length);
@@ -248,10 +290,12 @@ export class FunctionCompiler {
     return this.env;
   }
 
-  private constant(instr: { op: string; value: number | bigint }): void {
-    this.push(instr.op === 'i32.const' ? 'i32' : 'i64');
+  /** Constants are pushed as bit patterns: f32/f64 values need no float register on the way. */
+  private constant(instr: Instr): void {
+    this.push(instr.op.slice(0, 3) as ValType);
     if (!this.emitting) return;
-    const value = BigInt(instr.value);
+    const raw = instr.value ?? instr.bits!;
+    const value = instr.op === 'f32.const' ? BigInt((raw as number) | 0) : BigInt(raw);
     if (value >= -0x8000_0000n && value <= 0x7fff_ffffn) {
       this.asm.pushImm(Number(value));
     } else {
@@ -306,13 +350,90 @@ export class FunctionCompiler {
     if (!this.emitting) return;
     this.asm.call(label);
     this.pushResults(type.results.length);
+    if (index < this.env.importedFuncs) this.restoreContext();
   }
 
-  /** After a call returns: result 0 is in rax, the others in the context's result area. */
+  /** After a call returns: result 0 is in rax, the others in the (callee's) context's result area. */
   private pushResults(count: number): void {
     if (count === 0) return;
     this.asm.push(Reg.rax);
     for (let i = 1; i < count; i++) this.asm.pushMem(mem(CTX_REG, Ctx.results + 8 * i));
+  }
+
+  /** After a call that may have entered another instance: our context and memory base again. */
+  private restoreContext(): void {
+    this.asm.load(64, CTX_REG, mem(Reg.rbp, -8));
+    this.asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
+  }
+
+  private callIndirect(typeIndex: number, tableIndex: number): void {
+    const type = this.env.types[typeIndex];
+    if (!type) throw this.error(`unknown type ${typeIndex}`);
+    const table = this.env.tables[tableIndex];
+    if (!table) throw this.error(`unknown table ${tableIndex}`);
+    if (table.element !== 'funcref') throw this.error(`call_indirect needs a funcref table, table ${tableIndex} holds ${table.element}`);
+    this.pop('i32');
+    this.popAll(type.params);
+    this.pushAll(type.results);
+    if (!this.emitting) return;
+    const { asm } = this;
+    const mismatch = this.env.trap(TrapCode.IndirectCallMismatch);
+    asm.pop(Reg.rax);
+    asm.movRR(32, Reg.rax, Reg.rax);
+    asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
+    asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.length));
+    asm.jcc(Cond.AE, this.env.trap(TrapCode.TableOutOfBounds));
+    asm.shiftImm(Shift.Shl, 64, Reg.rax, TableEntry.sizeLog2);
+    asm.aluRM(Alu.Add, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.entries));
+    asm.load(64, Reg.rcx, mem(Reg.rax, TableEntry.code));
+    asm.test(64, Reg.rcx, Reg.rcx);
+    asm.jcc(Cond.E, mismatch);
+    asm.aluRI(Alu.Cmp, 64, mem(Reg.rax, TableEntry.typeId), canonicalTypeId(type));
+    asm.jcc(Cond.NE, mismatch);
+    asm.load(64, CTX_REG, mem(Reg.rax, TableEntry.ctx));
+    asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
+    asm.callReg(Reg.rcx);
+    this.pushResults(type.results.length);
+    this.restoreContext();
+  }
+
+  private global(op: 'global.get' | 'global.set', index: number): void {
+    const global = this.env.globals[index];
+    if (!global) throw this.error(`unknown global ${index}`);
+    if (op === 'global.get') {
+      this.push(global.type);
+    } else {
+      if (!global.mutable) throw this.error(`global ${index} is immutable: global.set is not allowed`);
+      this.pop(global.type);
+    }
+    if (!this.emitting) return;
+    this.asm.load(64, Reg.rax, mem(CTX_REG, this.env.layout.globalsOffset + 8 * index));
+    if (op === 'global.get') this.asm.pushMem(mem(Reg.rax));
+    else this.asm.popMem(mem(Reg.rax));
+  }
+
+  private requireMemory(): void {
+    if (!this.env.memory) throw this.error('unknown memory 0: the module has no memory');
+  }
+
+  private memorySize(): void {
+    this.requireMemory();
+    this.push('i32');
+    if (!this.emitting) return;
+    this.asm.load(64, Reg.rax, mem(CTX_REG, Ctx.memorySize));
+    this.asm.shiftImm(Shift.Shr, 64, Reg.rax, 16);
+    this.asm.push(Reg.rax);
+  }
+
+  /** Growing is the runtime's job (it commits pages and updates every context sharing the memory). */
+  private memoryGrow(): void {
+    this.requireMemory();
+    this.pop('i32');
+    this.push('i32');
+    if (!this.emitting) return;
+    this.asm.popMem(mem(CTX_REG, this.env.layout.argsOffset));
+    emitHostCall(this.asm, RuntimeCall.MemoryGrow, this.env.trap);
+    this.asm.pushMem(mem(CTX_REG, Ctx.results));
   }
 
   // ---- control ----------------------------------------------------------------------------------
@@ -323,11 +444,10 @@ export class FunctionCompiler {
     frame.unreachable = true;
   }
 
-  private open(instr: { op: 'block' | 'loop' | 'if'; type: FuncType }): void {
-    const { type } = instr;
+  private open(kind: 'block' | 'loop' | 'if', type: FuncType): void {
     const emitting = this.emitting;
     const frame: Control = {
-      kind: instr.op,
+      kind,
       type,
       height: 0,
       base: 0,
@@ -335,7 +455,7 @@ export class FunctionCompiler {
       unreachable: false,
       dead: !emitting,
     };
-    if (instr.op === 'if') {
+    if (kind === 'if') {
       this.pop('i32');
       frame.elseLabel = new Label();
       if (emitting) {
@@ -348,13 +468,13 @@ export class FunctionCompiler {
     frame.base = this.types.length;
     this.pushAll(type.params);
     frame.height = frame.base;
-    if (instr.op === 'if' && type.params.length > 0) {
+    if (kind === 'if' && type.params.length > 0) {
       // The then-branch works on copies of the params: the else-branch needs the originals.
       frame.height = this.types.length;
       if (emitting) type.params.forEach((_, i) => this.asm.pushMem(this.operandSlot(frame.base + i)));
       this.pushAll(type.params);
     }
-    if (instr.op === 'loop' && emitting) this.asm.bind(frame.label);
+    if (kind === 'loop' && emitting) this.asm.bind(frame.label);
     this.controls.push(frame);
   }
 
@@ -480,18 +600,18 @@ export class FunctionCompiler {
     asm.bind(notTaken);
   }
 
-  private brTable(instr: { targets: number[]; defaultTarget: number }): void {
+  private brTable(targets: number[], defaultTarget: number): void {
     this.pop('i32');
-    const defaultFrame = this.target(instr.defaultTarget);
+    const defaultFrame = this.target(defaultTarget);
     const arity = this.labelTypes(defaultFrame).length;
-    for (const depth of instr.targets) {
+    for (const depth of targets) {
       const frame = this.target(depth);
       if (this.labelTypes(frame).length !== arity) throw this.error('br_table targets have different arities');
       this.checkLabelTypes(this.labelTypes(frame));
     }
     this.checkLabelTypes(this.labelTypes(defaultFrame));
     this.popAll(this.labelTypes(defaultFrame));
-    if (this.emitting) this.emitBrTable(instr, this.types.length + arity);
+    if (this.emitting) this.emitBrTable(targets, defaultTarget, this.types.length + arity);
     this.markUnreachable();
   }
 
@@ -503,7 +623,7 @@ export class FunctionCompiler {
   }
 
   /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
-  private emitBrTable(instr: { targets: number[]; defaultTarget: number }, depth: number): void {
+  private emitBrTable(targets: number[], defaultTarget: number, depth: number): void {
     const { asm } = this;
     const destinations = new Map<number, Label>();
     const stubs: Array<[Label, Control]> = [];
@@ -523,16 +643,16 @@ export class FunctionCompiler {
     };
     asm.pop(Reg.rax);
     asm.movRR(32, Reg.rax, Reg.rax);
-    asm.aluRI(Alu.Cmp, 32, Reg.rax, instr.targets.length);
-    asm.jcc(Cond.AE, destination(instr.defaultTarget));
-    if (instr.targets.length > 0) {
+    asm.aluRI(Alu.Cmp, 32, Reg.rax, targets.length);
+    asm.jcc(Cond.AE, destination(defaultTarget));
+    if (targets.length > 0) {
       const table = new Label();
       asm.leaLabel(Reg.rcx, table);
       asm.movsx(64, 32, Reg.rax, { base: Reg.rcx, index: Reg.rax, scale: 4 });
       asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rcx);
       asm.jmpReg(Reg.rax);
       asm.bind(table);
-      for (const targetDepth of instr.targets) asm.tableEntry(table, destination(targetDepth));
+      for (const targetDepth of targets) asm.tableEntry(table, destination(targetDepth));
     }
     for (const [label, frame] of stubs) {
       asm.bind(label);

@@ -1,27 +1,28 @@
-// compiler: ModuleIR → x86-64 machine code for every function, the entry trampoline and the trap
-// stubs, in one buffer (calls between functions are direct `call rel32`).
+// compiler: ModuleIR → x86-64 machine code for every function, a thunk per imported function, the
+// entry trampoline and the trap stubs, in one buffer (calls inside a module are direct `call rel32`).
 import { Assembler, Label, Reg } from '../x64/index.js';
-import type { FuncType, ModuleIR } from '../decode/index.js';
+import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
 import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
 import { FunctionCompiler } from './function.js';
-import { validateModule } from './module-validation.js';
-import type { SourceMark } from './function.js';
+import type { ModuleEnv, SourceMark } from './function.js';
+import { emitImportThunk } from './host-call.js';
 import type { CpuFeatures } from './integer.js';
+import { validateModule } from './module-validation.js';
 import { ALL_TRAP_CODES, TrapCode } from './traps.js';
 
-export { Ctx, CTX_REG, contextLayout } from './abi.js';
-export type { ContextLayout } from './abi.js';
+export * from './abi.js';
 export { BASELINE_X64 } from './integer.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
+export { canonicalTypeId } from './type-ids.js';
 export type { SourceMark } from './function.js';
 
 export interface CompiledFunction {
   index: number;
   type: FuncType;
-  /** Offset of the function's first byte in the module's code. */
+  /** Offset of the function's first byte in the module's code (the thunk, for an import). */
   offset: number;
   size: number;
   marks: SourceMark[];
@@ -30,44 +31,77 @@ export interface CompiledFunction {
 export interface CompiledModule {
   code: Uint8Array;
   entryOffset: number;
+  /** Every function by index, imports (their thunks) included. */
   functions: CompiledFunction[];
   layout: ContextLayout;
+  /** Types of all functions, globals and tables in their index spaces, imports first. */
+  funcTypes: FuncType[];
+  globals: GlobalType[];
+  tables: TableType[];
 }
 
 export interface CompileOptions {
   features: CpuFeatures;
+  /** Address of the process-wide runtime state (RuntimeState layout), embedded in the trampoline. */
+  runtimeState: bigint;
 }
 
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
-  if (ir.unsupported.length > 0) {
-    throw new WebAssembly.CompileError(`unsupported feature: ${ir.unsupported[0]} (not supported by this version of wasmjit)`);
+  const funcTypes: FuncType[] = [];
+  const globals: GlobalType[] = [];
+  const tables: TableType[] = [];
+  let memoryCount = ir.memories.length;
+  for (const imp of ir.imports) {
+    if (imp.kind === 'func') funcTypes.push(imp.type);
+    else if (imp.kind === 'global') globals.push(imp.global);
+    else if (imp.kind === 'table') tables.push(imp.table);
+    else memoryCount++;
   }
-  if (ir.imports.length > 0) {
-    const first = ir.imports[0]!;
-    throw new WebAssembly.CompileError(`unsupported feature: function import ${first.module}.${first.name} (not supported by this version of wasmjit)`);
-  }
-  const funcTypes = [...ir.imports.map((i) => i.type), ...ir.funcs.map((f) => f.type)];
+  const importedFuncs = funcTypes.length;
+  const importedGlobals = globals.length;
+  funcTypes.push(...ir.funcs.map((f) => f.type));
+  globals.push(...ir.globals.map((g) => g.global));
+  tables.push(...ir.tables);
   checkSignatureLimits(funcTypes);
-  validateModule(ir, funcTypes);
+  validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
+
+  const layout = contextLayout({
+    maxParams: Math.max(0, ...funcTypes.map((t) => t.params.length)),
+    maxResults: Math.max(0, ...funcTypes.map((t) => t.results.length)),
+    importedFuncs,
+    tables: tables.length,
+    globals: globals.length,
+    definedGlobals: ir.globals.length,
+  });
+  const memory = ir.memories[0] ?? ir.imports.find((i) => i.kind === 'memory')?.limits;
   const asm = new Assembler();
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
-  const env = {
+  const env: ModuleEnv = {
     asm,
     features: options.features,
+    layout,
+    types: ir.types,
     funcLabels: funcTypes.map(() => new Label()),
     funcTypes,
+    importedFuncs,
+    globals,
+    tables,
+    memory,
     trap: (code: TrapCode): Label => trapLabels.get(code)!,
   };
-  const functions: CompiledFunction[] = ir.funcs.map((func) => {
+  const functions: CompiledFunction[] = [];
+  for (let index = 0; index < importedFuncs; index++) {
+    const offset = asm.offset;
+    asm.bind(env.funcLabels[index]!);
+    emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, env.trap);
+    functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: [{ offset, text: 'import thunk' }] });
+  }
+  for (const func of ir.funcs) {
     const offset = asm.offset;
     const compiler = new FunctionCompiler(env, func);
     compiler.compile();
-    return { index: func.index, type: func.type, offset, size: asm.offset - offset, marks: compiler.marks };
-  });
-  const layout = contextLayout(
-    Math.max(0, ...funcTypes.map((t) => t.params.length)),
-    Math.max(0, ...funcTypes.map((t) => t.results.length)),
-  );
+    functions.push({ index: func.index, type: func.type, offset, size: asm.offset - offset, marks: compiler.marks });
+  }
   const exit = new Label();
   for (const [code, label] of trapLabels) {
     asm.bind(label);
@@ -75,8 +109,8 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     asm.jmp(exit);
   }
   const entryOffset = asm.offset;
-  emitEntryTrampoline(asm, layout, exit);
-  return { code: asm.finish(), entryOffset, functions, layout };
+  emitEntryTrampoline(asm, layout, options.runtimeState, exit);
+  return { code: asm.finish(), entryOffset, functions, layout, funcTypes, globals, tables };
 }
 
 function checkSignatureLimits(types: FuncType[]): void {

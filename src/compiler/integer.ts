@@ -230,7 +230,13 @@ export function integerOps(): Map<string, NumericOp> {
   conversion('i64.extend32_s', 'i64', 'i64', unaryOnTop(({ asm }) => asm.movsx(64, 32, Reg.rax, Reg.rax)));
   conversion('i64.extend_i32_s', 'i32', 'i64', unaryOnTop(({ asm }) => asm.movsx(64, 32, Reg.rax, Reg.rax)));
   conversion('i64.extend_i32_u', 'i32', 'i64', unaryOnTop(({ asm }) => asm.movRR(32, Reg.rax, Reg.rax)));
-  // An i32 only reads the low half of its slot, so wrapping leaves the slot as it is.
-  conversion('i32.wrap_i64', 'i64', 'i32', () => {});
+  // An i32 only reads the low half of its slot, so wrapping leaves the slot as it is; and a slot holds
+  // a float as its bit pattern, so reinterpreting changes only the static type.
+  const unchanged = (): void => {};
+  conversion('i32.wrap_i64', 'i64', 'i32', unchanged);
+  conversion('i32.reinterpret_f32', 'f32', 'i32', unchanged);
+  conversion('i64.reinterpret_f64', 'f64', 'i64', unchanged);
+  conversion('f32.reinterpret_i32', 'i32', 'f32', unchanged);
+  conversion('f64.reinterpret_i64', 'i64', 'f64', unchanged);
   return ops;
 }

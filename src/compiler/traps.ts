@@ -6,6 +6,11 @@ export enum TrapCode {
   RemainderByZero,
   DivideUnrepresentable,
   StackOverflow,
+  MemoryOutOfBounds,
+  TableOutOfBounds,
+  IndirectCallMismatch,
+  /** A host function threw: the runtime rethrows the exception it parked. */
+  HostException,
 }
 
 export const TRAP_MESSAGES: Record<TrapCode, string> = {
@@ -14,6 +19,10 @@ export const TRAP_MESSAGES: Record<TrapCode, string> = {
   [TrapCode.RemainderByZero]: 'remainder by zero',
   [TrapCode.DivideUnrepresentable]: 'divide result unrepresentable',
   [TrapCode.StackOverflow]: 'Maximum call stack size exceeded',
+  [TrapCode.MemoryOutOfBounds]: 'memory access out of bounds',
+  [TrapCode.TableOutOfBounds]: 'table index is out of bounds',
+  [TrapCode.IndirectCallMismatch]: 'null function or function signature mismatch',
+  [TrapCode.HostException]: 'host function threw',
 };
 
 export const ALL_TRAP_CODES = Object.values(TrapCode).filter((v): v is TrapCode => typeof v === 'number');

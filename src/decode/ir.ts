@@ -10,46 +10,126 @@ export interface FuncType {
   results: ValType[];
 }
 
-export type Instr =
+export interface Limits {
+  min: number;
+  max?: number;
+}
+
+/**
+ * One instruction; `op` is the text-format name (`i32.load8_u`, `br_table`, …) and the fields that
+ * its immediates fill are set (the opcode table in opcodes.ts says which).
+ */
+export interface Instr {
+  op: string;
+  /** Local, global, function, label, table, element or data segment index. */
+  index?: number;
+  /** i32.const (a number) or i64.const (a bigint). */
+  value?: number | bigint;
+  /** f32.const (a number) or f64.const (a bigint): the IEEE bit pattern, so that NaN payloads survive. */
+  bits?: number | bigint;
+  /** block, loop, if. */
+  blockType?: FuncType;
+  /** br_table. */
+  targets?: number[];
+  defaultTarget?: number;
+  /** call_indirect (with `index` = type index), table.copy (destination), table.init. */
+  table?: number;
+  /** table.copy. */
+  source?: number;
+  /** Loads and stores. */
+  memory?: MemArg;
+  /** Typed select. */
+  types?: ValType[];
+  /** ref.null. */
+  refType?: RefType;
+}
+
+export interface MemArg {
+  /** log2 of the alignment hint. */
+  align: number;
+  offset: number;
+}
+
+/** A constant expression (global initialisers, segment offsets, element expressions). */
+export type ConstExpr =
   | { op: 'i32.const'; value: number }
   | { op: 'i64.const'; value: bigint }
-  | { op: 'local.get' | 'local.set' | 'local.tee' | 'call' | 'br' | 'br_if'; index: number }
-  | { op: 'br_table'; targets: number[]; defaultTarget: number }
-  | { op: 'block' | 'loop' | 'if'; type: FuncType }
-  | { op: string; index?: undefined };
+  | { op: 'f32.const'; bits: number }
+  | { op: 'f64.const'; bits: bigint }
+  | { op: 'global.get'; index: number }
+  | { op: 'ref.null'; refType: RefType }
+  | { op: 'ref.func'; index: number };
 
-export interface FuncImport {
-  module: string;
-  name: string;
-  kind: 'func';
-  type: FuncType;
+export interface GlobalType {
+  type: ValType;
+  mutable: boolean;
 }
+
+export interface TableType {
+  element: RefType;
+  limits: Limits;
+}
+
+export type ImportDesc =
+  | { kind: 'func'; typeIndex: number; type: FuncType }
+  | { kind: 'table'; table: TableType }
+  | { kind: 'memory'; limits: Limits }
+  | { kind: 'global'; global: GlobalType };
+
+export type Import = { module: string; name: string } & ImportDesc;
 
 export interface Func {
   /** Index in the module's function index space (imported functions come first). */
   index: number;
+  typeIndex: number;
   type: FuncType;
   /** Declared locals, not including the parameters. */
   locals: ValType[];
   body: Instr[];
+  /** Byte offset of the body in the module, for error messages. */
+  bodyOffset: number;
+}
+
+export interface Global {
+  global: GlobalType;
+  init: ConstExpr;
 }
 
 export interface Export {
   name: string;
-  kind: 'func' | 'memory' | 'table' | 'global';
+  kind: 'func' | 'table' | 'memory' | 'global';
   index: number;
+}
+
+export type SegmentMode =
+  | { kind: 'active'; index: number; offset: ConstExpr }
+  | { kind: 'passive' }
+  | { kind: 'declarative' };
+
+export interface ElemSegment {
+  type: RefType;
+  mode: SegmentMode;
+  /** One constant expression per element (`ref.func f` for the function-index forms). */
+  items: ConstExpr[];
+}
+
+export interface DataSegment {
+  mode: SegmentMode;
+  bytes: Uint8Array;
 }
 
 export interface ModuleIR {
   types: FuncType[];
-  imports: FuncImport[];
-  /** The functions defined in the module, in index order after the imports. */
+  imports: Import[];
+  /** The functions defined in the module, in index order after the imported ones. */
   funcs: Func[];
+  tables: TableType[];
+  memories: Limits[];
+  globals: Global[];
   exports: Export[];
   start: number | undefined;
-  /**
-   * Sections this version of wasmjit decodes but cannot run yet (memory, table, global, elem, data,
-   * non-function imports); compiling such a module is a CompileError naming the first one.
-   */
-  unsupported: string[];
+  elems: ElemSegment[];
+  datas: DataSegment[];
+  /** Whether a data count section was present (required by memory.init and data.drop). */
+  dataCount: number | undefined;
 }

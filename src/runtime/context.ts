@@ -3,24 +3,36 @@
 import { Ctx } from '../compiler/index.js';
 import type { ContextLayout } from '../compiler/index.js';
 import { mmap, munmap, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { hostCallAddress, stackLimit } from './state.js';
+import { slotViews } from './values.js';
+import type { SlotViews } from './values.js';
 
 export class InstanceContext {
   readonly address: bigint;
   private readonly size: number;
-  readonly int32: Int32Array;
-  readonly int64: BigInt64Array;
-  /** Index of argument 0 / result 0 in the 64-bit view (the 32-bit index is twice that). */
-  readonly argsIndex: number;
-  readonly resultsIndex = Ctx.results / 8;
+  readonly views: SlotViews;
   private mapped = true;
 
-  constructor(layout: ContextLayout) {
+  constructor(readonly layout: ContextLayout) {
     this.size = roundToPages(layout.size);
     this.address = mmap(this.size, PROT_READ | PROT_WRITE);
-    const buffer = view(this.address, this.size);
-    this.int32 = new Int32Array(buffer);
-    this.int64 = new BigInt64Array(buffer);
-    this.argsIndex = layout.argsOffset / 8;
+    this.views = slotViews(view(this.address, this.size));
+    this.setField(Ctx.stackLimit, stackLimit);
+    this.setField(Ctx.hostCall, hostCallAddress);
+  }
+
+  /** Writes a 64-bit field at a byte offset (pointers, sizes). */
+  setField(offset: number, value: bigint | number): void {
+    this.views.int64[offset / 8] = BigInt(value);
+  }
+
+  field(offset: number): bigint {
+    return this.views.int64[offset / 8]!;
+  }
+
+  /** Slot index (8-byte units) of a byte offset. */
+  static slot(offset: number): number {
+    return offset / 8;
   }
 
   get isMapped(): boolean {

@@ -1,37 +1,52 @@
-// An instance: its own context, and exported functions that convert arguments and results exactly
-// as the WebAssembly JS API does, call through the entry trampoline and turn trap codes into errors.
-import { TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
-import type { ValType } from '../decode/index.js';
+// An instance: its own context; imports linked with the JS API's checks and V8's error texts;
+// globals, tables and memory set up; segments applied; exports that convert arguments and results
+// exactly as the WebAssembly JS API does and turn trap codes into errors.
+import { canonicalTypeId, Ctx, ImportSlot, RuntimeCall, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
+import type { ConstExpr, FuncType, Import, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
+import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
+import type { WasmFunctionRef } from './functions.js';
+import { Global } from './global.js';
+import { Memory } from './memory.js';
 import type { Module } from './module.js';
+import { parkException, registerHostCalls, takeParkedException, unregisterHostCalls } from './state.js';
+import { Table } from './table.js';
+import { slotReader, slotWriter } from './values.js';
 
-export type ExportValue = (...args: unknown[]) => unknown;
+export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
+export type Imports = Record<string, unknown>;
+
+/** What an instance was given for each imported function: a wasm function or a host function. */
+type LinkedFunction = { kind: 'wasm'; fn: object; ref: WasmFunctionRef } | { kind: 'host'; fn: (...args: unknown[]) => unknown };
 
 export class Instance {
   readonly exports: Record<string, ExportValue>;
   private readonly context: InstanceContext;
+  private readonly functions: LinkedFunction[] = [];
+  private readonly functionObjects = new Map<number, object>();
+  private readonly globals: Global[] = [];
+  private readonly tables: Table[] = [];
+  private memory: Memory | undefined;
+  /** Memory and tables created by this instance (imported ones belong to someone else). */
+  private readonly owned: Array<Memory | Table> = [];
   private disposed = false;
 
   constructor(
     private readonly module: Module,
+    imports: Imports | undefined,
     /** Whether disposing the instance also unmaps the module (it was compiled for this instance alone). */
     private readonly ownsModule: boolean,
   ) {
     this.context = new InstanceContext(module.compiled.layout);
-    const exports: Record<string, ExportValue> = Object.create(null);
-    for (const exp of module.ir.exports) {
-      if (exp.kind === 'func') exports[exp.name] = this.exportFunction(exp.index);
-    }
-    this.exports = Object.freeze(exports);
-    if (module.ir.start !== undefined) this.runStart(module.ir.start);
-  }
-
-  /** A trap in the start function fails the instantiation, as in V8. */
-  private runStart(index: number): void {
-    const status = this.module.entry(this.context.address, this.module.functionAddress(index), 0);
-    if (status !== 0) {
+    registerHostCalls(this.context.address, (index) => this.hostCall(index));
+    try {
+      this.link(imports);
+      this.defineOwn();
+      this.exports = this.buildExports();
+      this.initialize();
+    } catch (err) {
       this.dispose();
-      throw trapError(status);
+      throw err;
     }
   }
 
@@ -39,66 +54,287 @@ export class Instance {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    unregisterHostCalls(this.context.address);
+    this.memory?.detach(this.context);
+    for (const resource of this.owned) resource.unmap();
     this.context.unmap();
     if (this.ownsModule) this.module.dispose();
   }
 
-  private exportFunction(index: number): ExportValue {
+  // ---- linking ----------------------------------------------------------------------------------
+
+  private link(imports: Imports | undefined): void {
+    const { ir } = this.module;
+    if (ir.imports.length === 0) return;
+    if (imports === undefined || imports === null || typeof imports !== 'object') {
+      throw new TypeError('WebAssembly.instantiate(): Imports argument must be present and must be an object');
+    }
+    ir.imports.forEach((imp, i) => {
+      const namespace = imports[imp.module];
+      if (namespace === null || (typeof namespace !== 'object' && typeof namespace !== 'function')) {
+        throw new TypeError(`WebAssembly.instantiate(): Import #${i} module="${imp.module}" error: module is not an object or function`);
+      }
+      const value = (namespace as Record<string, unknown>)[imp.name];
+      const linkError = (message: string): WebAssembly.LinkError =>
+        new WebAssembly.LinkError(`WebAssembly.instantiate(): Import #${i} module="${imp.module}" function="${imp.name}" error: ${message}`);
+      this.linkImport(imp, value, linkError);
+    });
+  }
+
+  private linkImport(imp: Import, value: unknown, linkError: (message: string) => WebAssembly.LinkError): void {
+    const { layout } = this.module.compiled;
+    switch (imp.kind) {
+      case 'func': {
+        if (typeof value !== 'function') throw linkError('function import requires a callable');
+        const slot = layout.importsOffset + ImportSlot.size * this.functions.length;
+        const ref = wasmFunctionRef(value);
+        if (ref) {
+          if (!sameFuncType(ref.type, imp.type)) throw linkError('imported function does not match the expected type');
+          this.context.setField(slot + ImportSlot.code, ref.code);
+          this.context.setField(slot + ImportSlot.ctx, ref.ctx);
+          this.functions.push({ kind: 'wasm', fn: value, ref });
+        } else {
+          this.functions.push({ kind: 'host', fn: value as (...args: unknown[]) => unknown });
+        }
+        return;
+      }
+      case 'global':
+        this.globals.push(importedGlobal(imp.global.type, imp.global.mutable, value, linkError));
+        return;
+      case 'memory': {
+        if (!(value instanceof Memory)) throw linkError('memory import must be a WebAssembly.Memory object');
+        checkImportLimits('memory', value.pageCount, value.maximum, imp.limits, linkError);
+        this.memory = value;
+        return;
+      }
+      case 'table': {
+        if (!(value instanceof Table)) throw linkError('table import requires a WebAssembly.Table');
+        checkImportLimits('table', value.length, value.maximum, imp.table.limits, linkError);
+        this.tables.push(value);
+        return;
+      }
+    }
+  }
+
+  /** The module's own memory, tables and globals, after the imported ones in each index space. */
+  private defineOwn(): void {
+    const { ir, compiled } = this.module;
+    const { layout } = compiled;
+    const ownMemory = ir.memories[0];
+    if (ownMemory) {
+      this.memory = new Memory({ initial: ownMemory.min, maximum: ownMemory.max });
+      this.owned.push(this.memory);
+    }
+    this.memory?.attach(this.context);
+    for (const type of ir.tables) {
+      const table = new Table({ element: 'anyfunc', initial: type.limits.min, maximum: type.limits.max });
+      this.tables.push(table);
+      this.owned.push(table);
+    }
+    this.tables.forEach((table, i) => this.context.setField(layout.tablesOffset + 8 * i, table.descriptor));
+    ir.globals.forEach((g, i) => {
+      const offset = layout.globalCellsOffset + 8 * i;
+      const cell = { address: this.context.address + BigInt(offset), views: this.context.views, slot: InstanceContext.slot(offset) };
+      const global = new Global({ value: g.global.type, mutable: g.global.mutable }, undefined, cell);
+      global.write(this.evaluate(g.init));
+      this.globals.push(global);
+    });
+    this.globals.forEach((global, i) => this.context.setField(layout.globalsOffset + 8 * i, global.cell.address));
+  }
+
+  private evaluate(expr: ConstExpr): unknown {
+    switch (expr.op) {
+      case 'i32.const':
+      case 'i64.const':
+        return expr.value;
+      case 'f32.const':
+        return new Float32Array(new Uint32Array([expr.bits]).buffer)[0];
+      case 'f64.const':
+        return new Float64Array(new BigUint64Array([expr.bits]).buffer)[0];
+      case 'global.get':
+        return this.globals[expr.index]!.value;
+      case 'ref.null':
+        return null;
+      case 'ref.func':
+        return this.functionObject(expr.index);
+    }
+  }
+
+  // ---- instantiation ----------------------------------------------------------------------------
+
+  /** Element segments, then data segments, then the start function: a trap fails the instantiation. */
+  private initialize(): void {
+    const { ir } = this.module;
+    for (const segment of ir.elems) {
+      if (segment.mode.kind !== 'active') continue;
+      const table = this.tables[segment.mode.index]!;
+      const offset = (this.evaluate(segment.mode.offset) as number) >>> 0;
+      if (offset + segment.items.length > table.length) {
+        throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): table index is out of bounds');
+      }
+      segment.items.forEach((item, i) => {
+        const fn = this.evaluate(item) as object | null;
+        table.setEntry(offset + i, fn ? wasmFunctionRef(fn)! : null, fn);
+      });
+    }
+    for (const segment of ir.datas) {
+      if (segment.mode.kind !== 'active') continue;
+      const memory = this.memory!;
+      const offset = (this.evaluate(segment.mode.offset) as number) >>> 0;
+      if (offset + segment.bytes.length > memory.byteLength) {
+        throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): data segment is out of bounds');
+      }
+      if (segment.bytes.length > 0) new Uint8Array(memory.buffer).set(segment.bytes, offset);
+    }
+    if (ir.start !== undefined) (this.functionObject(ir.start) as () => unknown)();
+  }
+
+  // ---- exports ----------------------------------------------------------------------------------
+
+  private buildExports(): Record<string, ExportValue> {
+    const exports: Record<string, ExportValue> = Object.create(null);
+    for (const exp of this.module.ir.exports) {
+      switch (exp.kind) {
+        case 'func':
+          exports[exp.name] = this.functionObject(exp.index) as ExportValue;
+          break;
+        case 'memory':
+          exports[exp.name] = this.memory!;
+          break;
+        case 'table':
+          exports[exp.name] = this.tables[exp.index]!;
+          break;
+        case 'global':
+          exports[exp.name] = this.globals[exp.index]!;
+          break;
+      }
+    }
+    return Object.freeze(exports);
+  }
+
+  /** The JS function for function `index`: one object per function, as V8 keeps them. */
+  private functionObject(index: number): object {
+    const linked = this.functions[index];
+    if (linked?.kind === 'wasm') return linked.fn;
+    let fn = this.functionObjects.get(index);
+    if (!fn) {
+      fn = this.exportFunction(index);
+      this.functionObjects.set(index, fn);
+    }
+    return fn;
+  }
+
+  private exportFunction(index: number): (...args: unknown[]) => unknown {
     const { module, context } = this;
-    const { params, results } = module.function(index).type;
-    const writeArgs = params.map((type, i) => argumentWriter(context, type, i));
-    const readResults = results.map((type, i) => resultReader(context, type, i));
+    const type = module.compiled.funcTypes[index]!;
+    const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
+    const resultsSlot = InstanceContext.slot(Ctx.results);
+    const writeArgs = type.params.map(slotWriter);
+    const readResults = type.results.map(slotReader);
+    const { views } = context;
     const address = module.functionAddress(index);
     const ctx = context.address;
     const entry = module.entry;
     const instance = this;
-    const exported = function (this: unknown, ...args: unknown[]): unknown {
+    const exported = function (...args: unknown[]): unknown {
       if (instance.disposed || !module.code.isMapped) {
         throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
       }
-      for (let i = 0; i < writeArgs.length; i++) writeArgs[i]!(args[i]);
+      for (let i = 0; i < writeArgs.length; i++) writeArgs[i]!(views, argsSlot + i, args[i]);
       const status = entry(ctx, address, writeArgs.length);
       if (status !== 0) throw trapError(status);
-      if (readResults.length === 1) return readResults[0]!();
+      if (readResults.length === 1) return readResults[0]!(views, resultsSlot);
       if (readResults.length === 0) return undefined;
-      return readResults.map((read) => read());
+      return readResults.map((read, i) => read(views, resultsSlot + i));
     };
     Object.defineProperty(exported, 'name', { value: String(index) });
-    Object.defineProperty(exported, 'length', { value: params.length });
+    Object.defineProperty(exported, 'length', { value: type.params.length });
+    registerWasmFunction(exported, { code: address, ctx, type, typeId: canonicalTypeId(type) });
     return exported;
   }
-}
 
-// Typed-array stores apply ToInt32 / ToBigInt with the JS API's exact semantics and error messages.
-function argumentWriter(context: InstanceContext, type: ValType, i: number): (value: unknown) => void {
-  const slot = context.argsIndex + i;
-  switch (type) {
-    case 'i32':
-      return (value) => {
-        context.int32[2 * slot] = value as number;
-      };
-    case 'i64':
-      return (value) => {
-        context.int64[slot] = value as bigint;
-      };
-    default:
-      throw new WebAssembly.CompileError(`unsupported parameter type ${type} in an exported function`);
+  // ---- calls from native code -------------------------------------------------------------------
+
+  private hostCall(index: number): number {
+    try {
+      if (index === RuntimeCall.MemoryGrow) {
+        const { views } = this.context;
+        const delta = views.int32[2 * InstanceContext.slot(this.module.compiled.layout.argsOffset)]! >>> 0;
+        views.int32[2 * InstanceContext.slot(Ctx.results)] = this.memory!.growPages(delta);
+        return 0;
+      }
+      this.callHost(index);
+      return 0;
+    } catch (err) {
+      parkException(err);
+      return 1;
+    }
+  }
+
+  /** Arguments from the context's argument area to JS values; results back into the result area. */
+  private callHost(index: number): void {
+    const linked = this.functions[index];
+    if (linked?.kind !== 'host') throw new Error(`wasmjit: import ${index} is not a host function`);
+    const type = this.module.compiled.funcTypes[index]!;
+    const { views } = this.context;
+    const argsSlot = InstanceContext.slot(this.module.compiled.layout.argsOffset);
+    const resultsSlot = InstanceContext.slot(Ctx.results);
+    const args = type.params.map((t, i) => slotReader(t)(views, argsSlot + i));
+    const result = linked.fn(...args);
+    storeHostResults(type, result, (t, i, value) => slotWriter(t)(views, resultsSlot + i, value));
   }
 }
 
-function resultReader(context: InstanceContext, type: ValType, i: number): () => unknown {
-  const slot = context.resultsIndex + i;
-  switch (type) {
-    case 'i32':
-      return () => context.int32[2 * slot];
-    case 'i64':
-      return () => context.int64[slot];
-    default:
-      throw new WebAssembly.CompileError(`unsupported result type ${type} in an exported function`);
+function storeHostResults(type: FuncType, result: unknown, store: (type: ValType, i: number, value: unknown) => void): void {
+  if (type.results.length === 0) return;
+  if (type.results.length === 1) {
+    store(type.results[0]!, 0, result);
+    return;
   }
+  if (result === null || typeof result !== 'object' || !(Symbol.iterator in result)) {
+    throw new TypeError('multi-return value must be iterable');
+  }
+  const values = [...(result as Iterable<unknown>)];
+  if (values.length !== type.results.length) throw new TypeError('multi-return length mismatch');
+  values.forEach((value, i) => store(type.results[i]!, i, value));
 }
 
-function trapError(status: number): Error {
+function importedGlobal(
+  type: ValType,
+  mutable: boolean,
+  value: unknown,
+  linkError: (message: string) => WebAssembly.LinkError,
+): Global {
+  if (value instanceof Global) {
+    if (value.type !== type || value.mutable !== mutable) throw linkError('imported global does not match the expected type');
+    return value;
+  }
+  if (value instanceof WebAssembly.Global) {
+    if (mutable) throw linkError('imported mutable global must be a wasmjit Global object');
+    return new Global({ value: type }, value.value);
+  }
+  if (mutable) throw linkError('imported mutable global must be a WebAssembly.Global object');
+  const isNumber = typeof value === 'number' && type !== 'i64';
+  const isBigInt = typeof value === 'bigint' && type === 'i64';
+  if (!isNumber && !isBigInt) throw linkError('global import must be a number, valid Wasm reference, or WebAssembly.Global object');
+  return new Global({ value: type }, value);
+}
+
+function checkImportLimits(
+  what: 'memory' | 'table',
+  current: number,
+  maximum: number | undefined,
+  limits: { min: number; max?: number },
+  linkError: (message: string) => WebAssembly.LinkError,
+): void {
+  if (current < limits.min) throw linkError(`${what} import has ${current} ${what === 'memory' ? 'pages' : 'elements'}, smaller than the declared minimum ${limits.min}`);
+  if (limits.max === undefined) return;
+  if (maximum === undefined) throw linkError(`${what} import has no maximum limit, expected at most ${limits.max}`);
+  if (maximum > limits.max) throw linkError(`${what} import has a larger maximum size ${maximum} than the module's declared maximum ${limits.max}`);
+}
+
+function trapError(status: number): unknown {
+  if (status === TrapCode.HostException) return takeParkedException();
   const message = TRAP_MESSAGES[status as TrapCode] ?? `unknown trap code ${status}`;
   return status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message);
 }

@@ -8,6 +8,7 @@ import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
+import { runtimeStateAddress } from './state.js';
 
 /** `int entry(void *ctx, void *fn, int nargs)`: returns 0 or a trap code. */
 export type EntryFunction = (ctx: bigint, fn: bigint, nargs: number) => number;
@@ -42,7 +43,7 @@ export class Module {
 
   static fromBytes(bytes: Uint8Array): Module {
     const ir = decodeModule(bytes);
-    return new Module(ir, compileModule(ir, { features: detectCpuFeatures() }));
+    return new Module(ir, compileModule(ir, { features: detectCpuFeatures(), runtimeState: runtimeStateAddress }));
   }
 
   function(index: number): CompiledFunction {
@@ -77,6 +78,11 @@ export class Module {
     const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
     const annotations = new Map(func.marks.map((m) => [m.offset - func.offset, m.text] as const));
     return `${header}\n${formatListing(disassemble(code, this.code.address + BigInt(func.offset)), annotations)}`;
+  }
+
+  /** The module's imports, as `WebAssembly.Module.imports` lists them. */
+  imports(): Array<{ module: string; name: string; kind: ModuleExportDescriptor['kind'] }> {
+    return this.ir.imports.map(({ module, name, kind }) => ({ module, name, kind: EXPORT_KIND_NAMES[kind] }));
   }
 
   /** Unmaps the module's code; instances of it stop working. */

@@ -78,7 +78,8 @@ export class Assembler {
   /**
    * Emits `prefixes REX opcode ModRM [SIB] [disp]` for an instruction whose ModRM.reg field holds
    * `reg` (a register or an opcode extension) and whose r/m operand is `rm`.
-   * `byteRegs` forces a REX prefix so that encodings 4–7 mean spl/bpl/sil/dil rather than ah/ch/dh/bh.
+   * `byteOperand` names the operand that is a byte register: a REX prefix then makes encodings 4–7
+   * mean spl/bpl/sil/dil rather than ah/ch/dh/bh.
    */
   private modrm(
     prefixes: readonly number[],
@@ -86,14 +87,16 @@ export class Assembler {
     wide: boolean,
     reg: number,
     rm: Reg | Mem,
-    byteRegs = false,
+    byteOperand: 'reg' | 'rm' | undefined = undefined,
   ): void {
     this.bytes(prefixes);
     const isReg = typeof rm === 'number';
     const base = isReg ? rm : rm.base;
     const index = isReg ? undefined : rm.index;
     let rex = 0x40 | (wide ? 8 : 0) | ((reg & 8) >> 1) | (((index ?? 0) & 8) >> 2) | ((base & 8) >> 3);
-    const needsByteRex = byteRegs && isReg && base >= 4 && base < 8;
+    const isHighByteEncoding = (r: number): boolean => r >= 4 && r < 8;
+    const needsByteRex =
+      (byteOperand === 'rm' && isReg && isHighByteEncoding(base)) || (byteOperand === 'reg' && isHighByteEncoding(reg));
     if (rex !== 0x40 || needsByteRex) this.byte(rex);
     this.bytes(opcode);
     if (isReg) {
@@ -166,6 +169,17 @@ export class Assembler {
     this.int32(value);
   }
 
+  /** `movzx dst32, byte/word [src]`: a zero-extending narrow load. */
+  loadZeroExtended(fromBits: 8 | 16, dst: Reg, src: Mem): void {
+    this.modrm([], [0x0f, fromBits === 8 ? 0xb6 : 0xb7], false, dst, src);
+  }
+
+  /** `mov byte/word [dst], src8/src16`: a narrow store. */
+  storeNarrow(bits: 8 | 16, dst: Mem, src: Reg): void {
+    if (bits === 8) this.modrm([], [0x88], false, src, dst, 'reg');
+    else this.modrm([0x66], [0x89], false, src, dst);
+  }
+
   lea(dst: Reg, src: Mem): void {
     this.modrm([], [0x8d], true, dst, src);
   }
@@ -207,13 +221,13 @@ export class Assembler {
 
   /** `movzx dst32, src8`. */
   movzx8(dst: Reg, src: Reg): void {
-    this.modrm([], [0x0f, 0xb6], false, dst, src, true);
+    this.modrm([], [0x0f, 0xb6], false, dst, src, 'rm');
   }
 
   /** Sign extension of the low 8, 16 or 32 bits of `src` into `dst` (`movsx`/`movsxd`). */
   movsx(width: Width, fromBits: 8 | 16 | 32, dst: Reg, src: Reg | Mem): void {
     if (fromBits === 32) this.modrm([], [0x63], true, dst, src);
-    else this.modrm([], [0x0f, fromBits === 8 ? 0xbe : 0xbf], width === 64, dst, src, fromBits === 8);
+    else this.modrm([], [0x0f, fromBits === 8 ? 0xbe : 0xbf], width === 64, dst, src, fromBits === 8 ? 'rm' : undefined);
   }
 
   // ---- arithmetic -------------------------------------------------------------------------------
@@ -283,7 +297,7 @@ export class Assembler {
   }
 
   setcc(cond: Cond, dst: Reg): void {
-    this.modrm([], [0x0f, 0x90 | cond], false, 0, dst, true);
+    this.modrm([], [0x0f, 0x90 | cond], false, 0, dst, 'rm');
   }
 
   cmov(cond: Cond, width: Width, dst: Reg, src: Reg): void {

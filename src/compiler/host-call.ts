@@ -1,0 +1,58 @@
+// Calls out of generated code: into the runtime's host-call callback (System V, 16-byte aligned
+// stack) and through the thunks that stand for imported functions.
+import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
+import { Ctx, CTX_REG, HOST_CALL_SP_REG, ImportSlot, MEMORY_BASE_REG } from './abi.js';
+import type { ContextLayout } from './abi.js';
+import { TrapCode } from './traps.js';
+
+/**
+ * `hostCall(ctx, index)` with the arguments already in the context's argument area; the results
+ * come back in its result area. A non-zero return means the host function threw: trap and unwind.
+ */
+export function emitHostCall(asm: Assembler, index: number, trap: (code: TrapCode) => Label): void {
+  asm.movRR(64, HOST_CALL_SP_REG, Reg.rsp);
+  asm.aluRI(Alu.And, 64, Reg.rsp, -16);
+  asm.movRR(64, Reg.rdi, CTX_REG);
+  asm.movRI(32, Reg.rsi, index);
+  asm.load(64, Reg.rax, mem(CTX_REG, Ctx.hostCall));
+  asm.callReg(Reg.rax);
+  asm.movRR(64, Reg.rsp, HOST_CALL_SP_REG);
+  asm.test(32, Reg.rax, Reg.rax);
+  asm.jcc(Cond.NE, trap(TrapCode.HostException));
+}
+
+/**
+ * The function that stands for imported function `index` (wasm calling convention). A wasm callee
+ * from another instance is entered directly with its own context (a tail jump: it returns to our
+ * caller, who restores r15); a host function gets its arguments copied to the context and is
+ * called through hostCall.
+ */
+export function emitImportThunk(
+  asm: Assembler,
+  layout: ContextLayout,
+  index: number,
+  paramCount: number,
+  trap: (code: TrapCode) => Label,
+): void {
+  const slot = layout.importsOffset + ImportSlot.size * index;
+  const host = new Label();
+  asm.load(64, Reg.rax, mem(CTX_REG, slot + ImportSlot.ctx));
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, host);
+  asm.load(64, Reg.rcx, mem(CTX_REG, slot + ImportSlot.code));
+  asm.movRR(64, CTX_REG, Reg.rax);
+  asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
+  asm.jmpReg(Reg.rcx);
+
+  asm.bind(host);
+  asm.push(Reg.rbp);
+  asm.movRR(64, Reg.rbp, Reg.rsp);
+  for (let i = 0; i < paramCount; i++) {
+    asm.load(64, Reg.rax, mem(Reg.rbp, 16 + 8 * (paramCount - 1 - i)));
+    asm.store(64, mem(CTX_REG, layout.argsOffset + 8 * i), Reg.rax);
+  }
+  emitHostCall(asm, index, trap);
+  asm.load(64, Reg.rax, mem(CTX_REG, Ctx.results));
+  asm.leave();
+  asm.ret(8 * paramCount);
+}

@@ -1,0 +1,86 @@
+// Loads and stores, one table: access size, value type, extension. Every access is bounds-checked
+// against the memory size in the context: `zext(addr) + offset + size <= memorySize`, computed in 64
+// bits so that `addr + offset` cannot wrap; a failed check jumps to the out-of-bounds trap stub.
+import { Alu, Cond, Reg, mem } from '../x64/index.js';
+import type { Mem, Width } from '../x64/index.js';
+import type { MemArg, ValType } from '../decode/index.js';
+import { Ctx, CTX_REG, MEMORY_BASE_REG } from './abi.js';
+import type { LoweringEnv } from './integer.js';
+import { TrapCode } from './traps.js';
+
+export interface MemoryAccess {
+  kind: 'load' | 'store';
+  type: ValType;
+  bytes: 1 | 2 | 4 | 8;
+  /** Narrow loads: sign- or zero-extend to the value type. */
+  signed: boolean;
+}
+
+const access = (kind: MemoryAccess['kind'], type: ValType, bytes: MemoryAccess['bytes'], signed = false): MemoryAccess => ({
+  kind, type, bytes, signed,
+});
+
+export const MEMORY_ACCESSES: ReadonlyMap<string, MemoryAccess> = new Map([
+  ['i32.load', access('load', 'i32', 4)],
+  ['i64.load', access('load', 'i64', 8)],
+  ['f32.load', access('load', 'f32', 4)],
+  ['f64.load', access('load', 'f64', 8)],
+  ['i32.load8_s', access('load', 'i32', 1, true)],
+  ['i32.load8_u', access('load', 'i32', 1)],
+  ['i32.load16_s', access('load', 'i32', 2, true)],
+  ['i32.load16_u', access('load', 'i32', 2)],
+  ['i64.load8_s', access('load', 'i64', 1, true)],
+  ['i64.load8_u', access('load', 'i64', 1)],
+  ['i64.load16_s', access('load', 'i64', 2, true)],
+  ['i64.load16_u', access('load', 'i64', 2)],
+  ['i64.load32_s', access('load', 'i64', 4, true)],
+  ['i64.load32_u', access('load', 'i64', 4)],
+  ['i32.store', access('store', 'i32', 4)],
+  ['i64.store', access('store', 'i64', 8)],
+  ['f32.store', access('store', 'f32', 4)],
+  ['f64.store', access('store', 'f64', 8)],
+  ['i32.store8', access('store', 'i32', 1)],
+  ['i32.store16', access('store', 'i32', 2)],
+  ['i64.store8', access('store', 'i64', 1)],
+  ['i64.store16', access('store', 'i64', 2)],
+  ['i64.store32', access('store', 'i64', 4)],
+]);
+
+/**
+ * Pops the address, checks `[addr + offset, addr + offset + bytes)` against the memory size and
+ * returns the operand `[r14 + rax]` of the access.
+ */
+export function emitBoundsCheck(env: LoweringEnv, offset: number, bytes: number): Mem {
+  const { asm } = env;
+  asm.pop(Reg.rax);
+  asm.movRR(32, Reg.rax, Reg.rax);
+  if (offset > 0x7fff_ffff) {
+    asm.movRI(64, Reg.rdx, offset);
+    asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
+  } else if (offset > 0) {
+    asm.aluRI(Alu.Add, 64, Reg.rax, offset);
+  }
+  asm.lea(Reg.rdx, mem(Reg.rax, bytes));
+  asm.aluRM(Alu.Cmp, 64, Reg.rdx, mem(CTX_REG, Ctx.memorySize));
+  asm.jcc(Cond.A, env.trap(TrapCode.MemoryOutOfBounds));
+  return { base: MEMORY_BASE_REG, index: Reg.rax };
+}
+
+const widthOf = (type: ValType): Width => (type === 'i32' || type === 'f32' ? 32 : 64);
+
+export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, memarg: MemArg): void {
+  const { asm } = env;
+  if (op.kind === 'store') {
+    asm.pop(Reg.rcx);
+    const target = emitBoundsCheck(env, memarg.offset, op.bytes);
+    if (op.bytes === 1 || op.bytes === 2) asm.storeNarrow(op.bytes === 1 ? 8 : 16, target, Reg.rcx);
+    else asm.store(op.bytes === 8 ? 64 : 32, target, Reg.rcx);
+    return;
+  }
+  const source = emitBoundsCheck(env, memarg.offset, op.bytes);
+  if (op.bytes === 8) asm.load(64, Reg.rax, source);
+  else if (op.bytes === 4 && !op.signed) asm.load(32, Reg.rax, source);
+  else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, Reg.rax, source);
+  else asm.loadZeroExtended(op.bytes === 1 ? 8 : 16, Reg.rax, source);
+  asm.push(Reg.rax);
+}

@@ -1,0 +1,111 @@
+// Linear memory: address space for the maximum size is reserved once with mmap(PROT_NONE) and
+// committed with mprotect as the memory grows, so the base never moves and generated code can keep
+// it in a register. Every context that uses the memory holds its base and current size; growing
+// updates them all (a memory may be shared by instances through exports and imports).
+import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
+import type { InstanceContext } from './context.js';
+import { mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+
+export interface MemoryDescriptor {
+  initial: number;
+  maximum?: number;
+}
+
+export class Memory {
+  readonly address: bigint;
+  /** The declared maximum in pages, if any. */
+  readonly maximum: number | undefined;
+  /** Pages the memory may grow to (its declared maximum, or the engine's cap). */
+  readonly maximumPages: number;
+  private pages: number;
+  private readonly reservedBytes: number;
+  private readonly contexts = new Set<InstanceContext>();
+  private cachedBuffer: ArrayBuffer | undefined;
+  private mapped = true;
+
+  constructor(descriptor: MemoryDescriptor, pageCap = MAX_MEMORY_PAGES) {
+    const initial = toPageCount(descriptor.initial, 'initial');
+    const maximum = descriptor.maximum === undefined ? undefined : toPageCount(descriptor.maximum, 'maximum');
+    if (maximum !== undefined && maximum < initial) {
+      throw new RangeError('WebAssembly.Memory(): Property \'maximum\': value is below the initial value');
+    }
+    if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
+    this.maximum = maximum;
+    this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
+    this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
+    this.address = mmap(this.reservedBytes, PROT_NONE);
+    this.pages = 0;
+    this.commit(initial);
+  }
+
+  get byteLength(): number {
+    return this.pages * WASM_PAGE_SIZE;
+  }
+
+  get pageCount(): number {
+    return this.pages;
+  }
+
+  /** An ArrayBuffer over the memory (a new one after every growth, as in V8). */
+  get buffer(): ArrayBuffer {
+    if (!this.mapped) throw new Error('wasmjit: this memory has been disposed');
+    this.cachedBuffer ??= this.byteLength === 0 ? new ArrayBuffer(0) : view(this.address, this.byteLength);
+    return this.cachedBuffer;
+  }
+
+  /** JS API grow: returns the old size in pages, throws RangeError past the maximum. */
+  grow(delta: number): number {
+    const pages = toPageCount(delta, 'delta');
+    const old = this.growPages(pages);
+    if (old < 0) throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    return old;
+  }
+
+  /** memory.grow: the old size in pages, or -1 when the memory cannot grow by `delta` pages. */
+  growPages(delta: number): number {
+    const old = this.pages;
+    if (delta > this.maximumPages - old) return -1;
+    if (delta > 0) this.commit(old + delta);
+    return old;
+  }
+
+  attach(context: InstanceContext): void {
+    this.contexts.add(context);
+    context.setField(Ctx.memoryBase, this.address);
+    context.setField(Ctx.memorySize, this.byteLength);
+  }
+
+  detach(context: InstanceContext): void {
+    this.contexts.delete(context);
+  }
+
+  get isMapped(): boolean {
+    return this.mapped;
+  }
+
+  unmap(): void {
+    if (!this.mapped) return;
+    this.mapped = false;
+    this.cachedBuffer = undefined;
+    munmap(this.address, this.reservedBytes);
+  }
+
+  private commit(pages: number): void {
+    const oldBytes = this.byteLength;
+    const newBytes = pages * WASM_PAGE_SIZE;
+    if (newBytes > oldBytes) {
+      mprotect(this.address + BigInt(oldBytes), newBytes - oldBytes, PROT_READ | PROT_WRITE);
+    }
+    this.pages = pages;
+    this.cachedBuffer = undefined;
+    for (const context of this.contexts) context.setField(Ctx.memorySize, newBytes);
+  }
+}
+
+function toPageCount(value: unknown, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+    throw new TypeError(`WebAssembly.Memory(): Property '${what}' must be convertible to a valid number`);
+  }
+  return n;
+}

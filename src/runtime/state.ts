@@ -1,0 +1,67 @@
+// Process-wide runtime state: the native block generated code addresses absolutely (the innermost
+// entry's stack pointer), the stack limit, the one koffi callback through which all host calls
+// arrive, and the exception a host function threw while native code was running.
+import koffi from 'koffi';
+import { RuntimeState, STACK_BUDGET } from '../compiler/index.js';
+import { Assembler, Reg } from '../x64/index.js';
+import { CodePage } from './code-page.js';
+import { mmap, PROT_READ, PROT_WRITE, roundToPages } from './libc.js';
+
+/** Handles `hostCall(ctx, index)` for one instance; returns 0, or 1 after parking an exception. */
+export type HostCallHandler = (index: number) => number;
+
+export const runtimeStateAddress: bigint = mmap(roundToPages(RuntimeState.size), PROT_READ | PROT_WRITE);
+
+/**
+ * koffi runs every synchronous native call on its own stack, at the same depth each time: measure
+ * it once, and keep every wasm frame within STACK_BUDGET below it (nested entries included).
+ */
+function measureStackLimit(): bigint {
+  const asm = new Assembler();
+  asm.movRR(64, Reg.rax, Reg.rsp);
+  asm.ret();
+  const page = CodePage.map(asm.finish());
+  try {
+    const readStackPointer = koffi.decode(page.address, koffi.proto('uint64_t wasmjit_rsp(void)')) as () => number | bigint;
+    return BigInt(readStackPointer()) - BigInt(STACK_BUDGET);
+  } finally {
+    page.unmap();
+  }
+}
+
+export const stackLimit: bigint = measureStackLimit();
+
+const handlers = new Map<bigint, HostCallHandler>();
+
+const HOST_CALL_PROTO = koffi.proto('int wasmjit_host_call(uint64_t ctx, int index)');
+const hostCallCallback = koffi.register((ctx: number | bigint, index: number): number => {
+  const handler = handlers.get(BigInt(ctx));
+  if (!handler) {
+    parkException(new Error(`wasmjit: host call from an unknown instance context 0x${BigInt(ctx).toString(16)}`));
+    return 1;
+  }
+  return handler(index);
+}, koffi.pointer(HOST_CALL_PROTO));
+
+export const hostCallAddress: bigint = BigInt(koffi.address(hostCallCallback));
+
+export function registerHostCalls(ctx: bigint, handler: HostCallHandler): void {
+  handlers.set(ctx, handler);
+}
+
+export function unregisterHostCalls(ctx: bigint): void {
+  handlers.delete(ctx);
+}
+
+let pending: { error: unknown } | undefined;
+
+export function parkException(error: unknown): void {
+  pending = { error };
+}
+
+/** The exception parked by the host call that made native code unwind. */
+export function takeParkedException(): unknown {
+  const parked = pending;
+  pending = undefined;
+  return parked ? parked.error : new Error('wasmjit: a host call failed without an exception');
+}
