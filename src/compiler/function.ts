@@ -257,7 +257,7 @@ export class FunctionCompiler {
         if (this.emitting) this.asm.aluRI(Alu.Add, 64, Reg.rsp, 8);
         return;
       case 'select':
-        return this.select();
+        return this.select(instr.types);
       case 'unreachable':
         if (this.emitting) this.asm.jmp(this.env.trap(TrapCode.Unreachable));
         return this.markUnreachable();
@@ -321,7 +321,27 @@ export class FunctionCompiler {
     }
   }
 
-  private select(): void {
+  private select(types: ValType[] | undefined): void {
+    if (types) {
+      if (types.length !== 1) throw this.error(`invalid result arity: select takes one type, got ${types.length}`);
+      this.pop('i32');
+      this.pop(types[0]);
+      this.pop(types[0]);
+      this.push(types[0]!);
+    } else {
+      this.selectUntyped();
+    }
+    if (!this.emitting) return;
+    const { asm } = this;
+    asm.pop(Reg.rax);
+    asm.pop(Reg.rcx);
+    asm.load(64, Reg.rdx, mem(Reg.rsp));
+    asm.test(32, Reg.rax, Reg.rax);
+    asm.cmov(Cond.E, 64, Reg.rdx, Reg.rcx);
+    asm.store(64, mem(Reg.rsp), Reg.rdx);
+  }
+
+  private selectUntyped(): void {
     this.pop('i32');
     const second = this.pop();
     const first = this.pop();
@@ -331,14 +351,6 @@ export class FunctionCompiler {
       throw this.error(`type mismatch in select: ${first} and ${second}`);
     }
     this.push(first === 'unknown' ? second : first);
-    if (!this.emitting) return;
-    const { asm } = this;
-    asm.pop(Reg.rax);
-    asm.pop(Reg.rcx);
-    asm.load(64, Reg.rdx, mem(Reg.rsp));
-    asm.test(32, Reg.rax, Reg.rax);
-    asm.cmov(Cond.E, 64, Reg.rdx, Reg.rcx);
-    asm.store(64, mem(Reg.rsp), Reg.rdx);
   }
 
   private call(index: number): void {

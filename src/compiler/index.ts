@@ -63,6 +63,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   globals.push(...ir.globals.map((g) => g.global));
   tables.push(...ir.tables);
   checkSignatureLimits(funcTypes);
+  rejectReferenceValues(globals, tables);
   validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
 
   const layout = contextLayout({
@@ -121,4 +122,12 @@ function checkSignatureLimits(types: FuncType[]): void {
       );
     }
   });
+}
+
+/** Reference values (funcref/externref globals and externref tables) are not supported yet. */
+function rejectReferenceValues(globals: readonly GlobalType[], tables: readonly TableType[]): void {
+  const global = globals.find((g) => g.type === 'funcref' || g.type === 'externref');
+  if (global) throw new WebAssembly.CompileError(`unsupported feature: ${global.type} globals (reference types are not supported by this version of wasmjit)`);
+  const table = tables.find((t) => t.element !== 'funcref');
+  if (table) throw new WebAssembly.CompileError(`unsupported feature: ${table.element} tables (reference types are not supported by this version of wasmjit)`);
 }
