@@ -37,9 +37,14 @@ export async function watToWasm(text: string, options: WatOptions = {}): Promise
   }
 }
 
-// wabt reports "parseWat failed:\nfile:1:2: error: ..." (or "validate failed:"); keep the located lines.
+// wabt reports "parseWat failed:\nfile:1:2: error: ..." (validation errors as "file;:1:2: error: ...");
+// keep the located lines, each as `file:line:col: error: ...`.
 function formatWabtError(filename: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const located = message.split('\n').filter((line) => line.startsWith(`${filename}:`));
+  const located = message
+    .split('\n')
+    .map((line) => /^(.*?);?:(\d+):(\d+): (.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && match[1] === filename)
+    .map(([, , line, col, text]) => `${filename}:${line}:${col}: ${text}`);
   return located.length > 0 ? located.join('\n') : `${filename}:1:1: ${message.trim()}`;
 }

@@ -187,17 +187,14 @@ describe('unsupported features → CompileError naming the function and instruct
       ['function 0', 'f32.add'],
     ],
     [
-      'a memory',
-      '(memory 1) (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))',
-      ['function 0', 'i32.load'],
+      'bulk memory',
+      '(memory 1) (func (export "fill") (memory.fill (i32.const 0) (i32.const 0) (i32.const 0)))',
+      ['function 0', 'memory.fill'],
     ],
     [
-      'a table',
-      `(type $t (func (result i32)))
-       (table 1 funcref) (elem (i32.const 0) $k)
-       (func $k (result i32) (i32.const 7))
-       (func (export "indirect") (result i32) (call_indirect (type $t) (i32.const 0)))`,
-      ['function 1', 'call_indirect'],
+      'a table instruction',
+      '(table 1 funcref) (func (export "size") (result i32) (table.size 0))',
+      ['function 0', 'table.size'],
     ],
   ];
 
