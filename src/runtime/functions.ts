@@ -2,12 +2,15 @@
 // native code and context to call it with, so that another instance can import it or a table can
 // hold it and call it directly, without going through JS.
 import type { FuncType } from '../decode/index.js';
+import type { Shared } from './lifetime.js';
 
 export interface WasmFunctionRef {
   code: bigint;
   ctx: bigint;
   type: FuncType;
   typeId: number;
+  /** The instance whose code and context these are: whoever keeps the pointers retains it. */
+  owner: Shared;
 }
 
 const refs = new WeakMap<object, WasmFunctionRef>();

@@ -3,6 +3,7 @@
 import type { ValType } from '../decode/index.js';
 import { allocateCell } from './cells.js';
 import type { Cell } from './cells.js';
+import type { Shared } from './lifetime.js';
 import { slotReader, slotWriter } from './values.js';
 
 export interface GlobalDescriptor {
@@ -17,7 +18,11 @@ export class Global {
   readonly mutable: boolean;
   readonly cell: Cell;
 
-  constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell) {
+  /**
+   * `cell` and `owner` are given for a global an instance defines: its cell lives in the instance's
+   * context, which an importing instance must keep alive.
+   */
+  constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell, readonly owner?: Shared) {
     if (!GLOBAL_TYPES.has(descriptor.value)) {
       throw new TypeError(`WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type (got ${String(descriptor.value)})`);
     }

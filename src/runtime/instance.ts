@@ -7,6 +7,8 @@ import { InstanceContext } from './context.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
+import { RefCount, releaseWhenCollected } from './lifetime.js';
+import type { Shared } from './lifetime.js';
 import { Memory } from './memory.js';
 import type { Module } from './module.js';
 import { parkException, registerHostCalls, takeParkedException, unregisterHostCalls } from './state.js';
@@ -27,16 +29,21 @@ export class Instance {
   private readonly globals: Global[] = [];
   private readonly tables: Table[] = [];
   private memory: Memory | undefined;
-  /** Memory and tables created by this instance (imported ones belong to someone else). */
-  private readonly owned: Array<Memory | Table> = [];
+  /** Everything this instance's native code may reach in other objects, released when it is freed. */
+  private readonly retained: Shared[] = [];
+  /** The instance's own hold, given up by `dispose`; instances importing from it hold others. */
+  private readonly lifetime = new RefCount(() => this.freeNative());
   private disposed = false;
 
   constructor(
     private readonly module: Module,
     imports: Imports | undefined,
-    /** Whether disposing the instance also unmaps the module (it was compiled for this instance alone). */
-    private readonly ownsModule: boolean,
+    /** Whether the module was compiled for this instance alone (its code goes with the instance). */
+    ownsModule: boolean,
   ) {
+    // A module compiled for this instance alone hands its own reference over to the instance.
+    if (ownsModule) releaseWhenCollected.unregister(module);
+    else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
     registerHostCalls(this.context.address, (index) => this.hostCall(index));
     try {
@@ -50,15 +57,27 @@ export class Instance {
     }
   }
 
-  /** Unmaps the instance's native memory (and the module's code if it belongs to this instance alone). */
+  /**
+   * Ends the instance: its exports throw from now on, and its native memory (and the module's code,
+   * if it was compiled for this instance alone) is unmapped once no other instance can reach it.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.lifetime.release();
+  }
+
+  private freeNative(): void {
     unregisterHostCalls(this.context.address);
     this.memory?.detach(this.context);
-    for (const resource of this.owned) resource.unmap();
+    for (const shared of this.retained) shared.release();
     this.context.unmap();
-    if (this.ownsModule) this.module.dispose();
+    this.module.lifetime.release();
+  }
+
+  private hold(shared: Shared): void {
+    shared.retain();
+    this.retained.push(shared);
   }
 
   // ---- linking ----------------------------------------------------------------------------------
@@ -92,15 +111,19 @@ export class Instance {
           if (!sameFuncType(ref.type, imp.type)) throw linkError('imported function does not match the expected type');
           this.context.setField(slot + ImportSlot.code, ref.code);
           this.context.setField(slot + ImportSlot.ctx, ref.ctx);
+          this.hold(ref.owner);
           this.functions.push({ kind: 'wasm', fn: value, ref });
         } else {
           this.functions.push({ kind: 'host', fn: value as (...args: unknown[]) => unknown });
         }
         return;
       }
-      case 'global':
-        this.globals.push(importedGlobal(imp.global.type, imp.global.mutable, value, linkError));
+      case 'global': {
+        const global = importedGlobal(imp.global.type, imp.global.mutable, value, linkError);
+        if (global.owner) this.hold(global.owner);
+        this.globals.push(global);
         return;
+      }
       case 'memory': {
         if (!(value instanceof Memory)) throw linkError('memory import must be a WebAssembly.Memory object');
         checkImportLimits('memory', value.pageCount, value.maximum, imp.limits, linkError);
@@ -110,6 +133,7 @@ export class Instance {
       case 'table': {
         if (!(value instanceof Table)) throw linkError('table import requires a WebAssembly.Table');
         checkImportLimits('table', value.length, value.maximum, imp.table.limits, linkError);
+        this.hold(value.lifetime);
         this.tables.push(value);
         return;
       }
@@ -122,20 +146,20 @@ export class Instance {
     const { layout } = compiled;
     const ownMemory = ir.memories[0];
     if (ownMemory) {
-      this.memory = new Memory({ initial: ownMemory.min, maximum: ownMemory.max });
-      this.owned.push(this.memory);
+      this.memory = Memory.ownedByInstance({ initial: ownMemory.min, maximum: ownMemory.max });
+      this.retained.push(this.memory.lifetime);
     }
     this.memory?.attach(this.context);
     for (const type of ir.tables) {
-      const table = new Table({ element: 'anyfunc', initial: type.limits.min, maximum: type.limits.max });
+      const table = Table.ownedByInstance({ element: 'anyfunc', initial: type.limits.min, maximum: type.limits.max }, this.lifetime);
       this.tables.push(table);
-      this.owned.push(table);
+      this.retained.push(table.lifetime);
     }
     this.tables.forEach((table, i) => this.context.setField(layout.tablesOffset + 8 * i, table.descriptor));
     ir.globals.forEach((g, i) => {
       const offset = layout.globalCellsOffset + 8 * i;
       const cell = { address: this.context.address + BigInt(offset), views: this.context.views, slot: InstanceContext.slot(offset) };
-      const global = new Global({ value: g.global.type, mutable: g.global.mutable }, undefined, cell);
+      const global = new Global({ value: g.global.type, mutable: g.global.mutable }, undefined, cell, this.lifetime);
       global.write(this.evaluate(g.init));
       this.globals.push(global);
     });
@@ -237,7 +261,7 @@ export class Instance {
     const entry = module.entry;
     const instance = this;
     const exported = function (...args: unknown[]): unknown {
-      if (instance.disposed || !module.code.isMapped) {
+      if (instance.disposed) {
         throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
       }
       for (let i = 0; i < writeArgs.length; i++) writeArgs[i]!(views, argsSlot + i, args[i]);
@@ -249,7 +273,7 @@ export class Instance {
     };
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
-    registerWasmFunction(exported, { code: address, ctx, type, typeId: canonicalTypeId(type) });
+    registerWasmFunction(exported, { code: address, ctx, type, typeId: canonicalTypeId(type), owner: this.lifetime });
     return exported;
   }
 

@@ -5,6 +5,7 @@
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
 import { mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+import { RefCount, releaseWhenCollected } from './lifetime.js';
 
 export interface MemoryDescriptor {
   initial: number;
@@ -21,7 +22,8 @@ export class Memory {
   private readonly reservedBytes: number;
   private readonly contexts = new Set<InstanceContext>();
   private cachedBuffer: ArrayBuffer | undefined;
-  private mapped = true;
+  /** The creator holds one reference (released when a JS-made memory is collected); every instance using it another. */
+  readonly lifetime = new RefCount(() => this.unmap());
 
   constructor(descriptor: MemoryDescriptor, pageCap = MAX_MEMORY_PAGES) {
     const initial = toPageCount(descriptor.initial, 'initial');
@@ -36,6 +38,14 @@ export class Memory {
     this.address = mmap(this.reservedBytes, PROT_NONE);
     this.pages = 0;
     this.commit(initial);
+    releaseWhenCollected.register(this, this.lifetime, this);
+  }
+
+  /** A memory an instance defines: the instance, not the garbage collector, holds the creator's reference. */
+  static ownedByInstance(descriptor: MemoryDescriptor, pageCap?: number): Memory {
+    const memory = new Memory(descriptor, pageCap);
+    releaseWhenCollected.unregister(memory);
+    return memory;
   }
 
   get byteLength(): number {
@@ -48,7 +58,7 @@ export class Memory {
 
   /** An ArrayBuffer over the memory (a new one after every growth, as in V8). */
   get buffer(): ArrayBuffer {
-    if (!this.mapped) throw new Error('wasmjit: this memory has been disposed');
+    if (this.lifetime.released) throw new Error('wasmjit: this memory has been disposed');
     this.cachedBuffer ??= this.byteLength === 0 ? new ArrayBuffer(0) : view(this.address, this.byteLength);
     return this.cachedBuffer;
   }
@@ -69,7 +79,9 @@ export class Memory {
     return old;
   }
 
+  /** An instance starts using the memory: it holds a reference until `detach`. */
   attach(context: InstanceContext): void {
+    this.lifetime.retain();
     this.contexts.add(context);
     context.setField(Ctx.memoryBase, this.address);
     context.setField(Ctx.memorySize, this.byteLength);
@@ -77,15 +89,10 @@ export class Memory {
 
   detach(context: InstanceContext): void {
     this.contexts.delete(context);
+    this.lifetime.release();
   }
 
-  get isMapped(): boolean {
-    return this.mapped;
-  }
-
-  unmap(): void {
-    if (!this.mapped) return;
-    this.mapped = false;
+  private unmap(): void {
     this.cachedBuffer = undefined;
     munmap(this.address, this.reservedBytes);
   }

@@ -8,6 +8,7 @@ import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
+import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
 /** `int entry(void *ctx, void *fn, int nargs)`: returns 0 or a trap code. */
@@ -31,6 +32,8 @@ export class Module {
   readonly code: CodePage;
   readonly entry: EntryFunction;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
+  /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
+  readonly lifetime = new RefCount(() => this.code.unmap());
 
   constructor(
     readonly ir: ModuleIR,
@@ -39,6 +42,7 @@ export class Module {
     this.code = CodePage.map(compiled.code);
     this.entry = koffi.decode(this.code.address + BigInt(compiled.entryOffset), ENTRY_PROTO) as EntryFunction;
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
+    releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   static fromBytes(bytes: Uint8Array): Module {
@@ -85,9 +89,10 @@ export class Module {
     return this.ir.imports.map(({ module, name, kind }) => ({ module, name, kind: EXPORT_KIND_NAMES[kind] }));
   }
 
-  /** Unmaps the module's code; instances of it stop working. */
+  /** Gives up the module's own hold on its code; the code is unmapped once no instance uses it either. */
   dispose(): void {
-    this.code.unmap();
+    releaseWhenCollected.unregister(this);
+    this.lifetime.release();
   }
 }
 

@@ -6,6 +6,8 @@ import { TableDescriptor, TableEntry } from '../compiler/index.js';
 import { wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { mmap, munmap, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { RefCount, releaseWhenCollected } from './lifetime.js';
+import type { Shared } from './lifetime.js';
 
 export interface TableDescriptorInit {
   element: string;
@@ -23,7 +25,12 @@ export class Table {
   private entriesBytes = 0;
   private entryView = new BigInt64Array(0);
   private elements: (object | null)[] = [];
-  private mapped = true;
+  /** The instance each entry's code belongs to: an entry keeps its instance mapped. */
+  private owners: (Shared | null)[] = [];
+  /** The creator holds one reference (released when a JS-made table is collected); every instance using it another. */
+  readonly lifetime = new RefCount(() => this.unmap());
+  /** Entries of this instance's functions hold no reference (the instance owns the table: no cycle). */
+  private ownerInstance: Shared | undefined;
 
   constructor(init: TableDescriptorInit) {
     if (init.element !== 'anyfunc' && init.element !== 'funcref') {
@@ -37,6 +44,15 @@ export class Table {
     this.descriptor = mmap(roundToPages(TableDescriptor.size), PROT_READ | PROT_WRITE);
     this.descriptorView = new BigInt64Array(view(this.descriptor, TableDescriptor.size));
     this.resize(initial);
+    releaseWhenCollected.register(this, this.lifetime, this);
+  }
+
+  /** A table an instance defines: the instance, not the garbage collector, holds the creator's reference. */
+  static ownedByInstance(init: TableDescriptorInit, instance: Shared): Table {
+    const table = new Table(init);
+    releaseWhenCollected.unregister(table);
+    table.ownerInstance = instance;
+    return table;
   }
 
   get length(): number {
@@ -74,11 +90,15 @@ export class Table {
     this.entryView[base + TableEntry.typeId / 8] = BigInt(ref ? ref.typeId : 0);
     this.entryView[base + TableEntry.ctx / 8] = ref ? ref.ctx : 0n;
     this.elements[index] = fn;
+    const owner = ref && ref.owner !== this.ownerInstance ? ref.owner : null;
+    owner?.retain();
+    this.owners[index]?.release();
+    this.owners[index] = owner;
   }
 
-  unmap(): void {
-    if (!this.mapped) return;
-    this.mapped = false;
+  private unmap(): void {
+    for (const owner of this.owners) owner?.release();
+    this.owners = [];
     if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
     munmap(this.descriptor, roundToPages(TableDescriptor.size));
   }
@@ -103,7 +123,10 @@ export class Table {
       this.entriesBytes = bytes;
       this.entryView = entryView;
     }
-    while (this.elements.length < length) this.elements.push(null);
+    while (this.elements.length < length) {
+      this.elements.push(null);
+      this.owners.push(null);
+    }
     this.descriptorView[TableDescriptor.entries / 8] = this.entries;
     this.descriptorView[TableDescriptor.length / 8] = BigInt(length);
   }
