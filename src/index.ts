@@ -1,6 +1,7 @@
 // wasmjit: a WebAssembly → x86-64 JIT for Node. The public API mirrors WebAssembly.compile/instantiate.
 import { Instance } from './runtime/instance.js';
 import { Module } from './runtime/module.js';
+import type { ModuleOptions } from './runtime/module.js';
 
 export { watToWasm } from './wat.js';
 export type { WatOptions } from './wat.js';
@@ -8,7 +9,7 @@ export { Module, Instance };
 export { Memory } from './runtime/memory.js';
 export { Table } from './runtime/table.js';
 export { Global } from './runtime/global.js';
-export type { ModuleExportDescriptor } from './runtime/module.js';
+export type { ModuleExportDescriptor, ModuleOptions } from './runtime/module.js';
 export type { ExportValue } from './runtime/instance.js';
 
 /** Module bytes: any ArrayBuffer or view of one (a Node Buffer, a Uint8Array, …). */
@@ -25,8 +26,8 @@ function toBytes(source: WasmBytes): Uint8Array {
 }
 
 /** Decodes, validates and compiles a module; throws WebAssembly.CompileError on bad or unsupported input. */
-export async function compile(bytes: WasmBytes): Promise<Module> {
-  return Module.fromBytes(toBytes(bytes));
+export async function compile(bytes: WasmBytes, options?: ModuleOptions): Promise<Module> {
+  return Module.fromBytes(toBytes(bytes), options);
 }
 
 /** Like WebAssembly.instantiate: bytes give `{module, instance}`, a Module gives the instance. */

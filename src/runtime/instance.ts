@@ -146,7 +146,7 @@ export class Instance {
     const { layout } = compiled;
     const ownMemory = ir.memories[0];
     if (ownMemory) {
-      this.memory = Memory.ownedByInstance({ initial: ownMemory.min, maximum: ownMemory.max });
+      this.memory = Memory.ownedByInstance({ initial: ownMemory.min, maximum: ownMemory.max }, this.module.options.maxMemoryPages);
       this.retained.push(this.memory.lifetime);
     }
     this.memory?.attach(this.context);

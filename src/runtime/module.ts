@@ -2,7 +2,7 @@
 // and what instances need to build their exports.
 import koffi from 'koffi';
 import { compileModule } from '../compiler/index.js';
-import type { CompiledFunction, CompiledModule } from '../compiler/index.js';
+import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
 import { decodeModule } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
@@ -15,6 +15,13 @@ import { runtimeStateAddress } from './state.js';
 export type EntryFunction = (ctx: bigint, fn: bigint, nargs: number) => number;
 
 const ENTRY_PROTO = koffi.proto('int wasmjit_entry(void *ctx, void *fn, int nargs)');
+
+export interface ModuleOptions {
+  /** Pages an instance's own memory may grow to, below the module's declared maximum (default 65536: 4 GiB). */
+  maxMemoryPages?: number;
+  /** CPU features to use instead of the detected ones (e.g. `{popcnt: false}` to test the fallbacks). */
+  cpuFeatures?: Partial<CpuFeatures>;
+}
 
 export interface ModuleExportDescriptor {
   name: string;
@@ -38,6 +45,7 @@ export class Module {
   constructor(
     readonly ir: ModuleIR,
     readonly compiled: CompiledModule,
+    readonly options: ModuleOptions = {},
   ) {
     this.code = CodePage.map(compiled.code);
     this.entry = koffi.decode(this.code.address + BigInt(compiled.entryOffset), ENTRY_PROTO) as EntryFunction;
@@ -45,9 +53,10 @@ export class Module {
     releaseWhenCollected.register(this, this.lifetime, this);
   }
 
-  static fromBytes(bytes: Uint8Array): Module {
+  static fromBytes(bytes: Uint8Array, options: ModuleOptions = {}): Module {
     const ir = decodeModule(bytes);
-    return new Module(ir, compileModule(ir, { features: detectCpuFeatures(), runtimeState: runtimeStateAddress }));
+    const features = { ...detectCpuFeatures(), ...options.cpuFeatures };
+    return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options);
   }
 
   function(index: number): CompiledFunction {
