@@ -4,8 +4,10 @@
 // those same texts, and the bytes must match ours except where a case says why `as` picks a different,
 // equivalent encoding.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Alu, Assembler, BitOp, Cond, Label, Reg, Shift, Unary, mem, regName } from '../src/x64/index.js';
-import type { Mem, Width } from '../src/x64/index.js';
+import {
+  Alu, Assembler, BitOp, Cond, Label, Reg, RoundMode, Shift, SseArith, SseLogic, Unary, Xmm, mem, regName,
+} from '../src/x64/index.js';
+import type { FloatBits, Mem, Width } from '../src/x64/index.js';
 import { gasAssemble, objdump, type DecodedInstruction } from './helpers/objdump.js';
 
 // ---- expected text ------------------------------------------------------------------------------
@@ -39,6 +41,19 @@ function address(m: Mem): string {
 
 const memory = (m: Mem, bits: 8 | 16 | 32 | 64): string => `${SIZE[bits]} PTR ${address(m)}`;
 const r = regName;
+const x = (reg: Xmm): string => Xmm[reg];
+
+/** The scalar mnemonic suffix: ss for single precision, sd for double. */
+const scalar = (bits: FloatBits): string => (bits === 32 ? 'ss' : 'sd');
+/** The packed-single mnemonics of the bitwise operations (`AndNot` is `andnps`). */
+const LOGIC_MNEMONIC: Record<SseLogic, string> = {
+  [SseLogic.And]: 'andps',
+  [SseLogic.AndNot]: 'andnps',
+  [SseLogic.Or]: 'orps',
+  [SseLogic.Xor]: 'xorps',
+};
+/** `movd` moves 32 bits between a general-purpose and an xmm register, `movq` 64. */
+const movdq = (width: Width): string => (width === 32 ? 'movd' : 'movq');
 
 /** A relative branch at `from` to `to`; `as` gets `.±n` (relative to the instruction start). */
 function branch(mnemonic: string, from: number, to: number, rel: 8 | 32, length: number): Expected {
@@ -62,6 +77,9 @@ const SHIFTS = numericValues<Shift>(Shift);
 const UNARIES = numericValues<Unary>(Unary);
 const BIT_OPS = numericValues<BitOp>(BitOp);
 const CONDS = numericValues<Cond>(Cond);
+const SSE_ARITHS = numericValues<SseArith>(SseArith);
+const SSE_LOGICS = numericValues<SseLogic>(SseLogic);
+const ROUND_MODES = numericValues<RoundMode>(RoundMode);
 const cc = (cond: Cond): string => Cond[cond].toLowerCase();
 
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
@@ -82,6 +100,12 @@ const MEMS: Mem[] = [
 ];
 
 const REG_PAIRS: [Reg, Reg][] = REGS.flatMap((a) => REGS.map((b): [Reg, Reg] => [a, b]));
+
+const XMMS: Xmm[] = Array.from({ length: 16 }, (_, i) => i as Xmm);
+const XMM_PAIRS: [Xmm, Xmm][] = XMMS.flatMap((a) => XMMS.map((b): [Xmm, Xmm] => [a, b]));
+/** Every xmm register with every general-purpose one (xmm first), so REX.R and REX.B each meet both. */
+const XMM_REG_PAIRS: [Xmm, Reg][] = XMMS.flatMap((a) => REGS.map((b): [Xmm, Reg] => [a, b]));
+const FLOAT_BITS: FloatBits[] = [32, 64];
 
 // ---- cases --------------------------------------------------------------------------------------
 
@@ -391,6 +415,47 @@ const CASES: Case[] = [
       const cond = pick(CONDS, j + w);
       return call('cmov', [cond, w, dst, src], insn(`cmov${cc(cond)} ${r(dst, w)},${r(src, w)}`));
     }),
+  ),
+
+  // SSE
+  ...FLOAT_BITS.flatMap((bits) =>
+    MEMS.flatMap((m, j) => {
+      const reg = pick(XMMS, j + bits);
+      const op = pick(SSE_ARITHS, j);
+      const mov = `mov${scalar(bits)}`;
+      return [
+        call('loadFloat', [bits, reg, m], insn(`${mov} ${x(reg)},${memory(m, bits)}`)),
+        call('storeFloat', [bits, m, reg], insn(`${mov} ${memory(m, bits)},${x(reg)}`)),
+        call('sseArith', [op, bits, reg, m], insn(`${SseArith[op].toLowerCase()}${scalar(bits)} ${x(reg)},${memory(m, bits)}`)),
+        call('ucomis', [bits, reg, m], insn(`ucomi${scalar(bits)} ${x(reg)},${memory(m, bits)}`)),
+      ];
+    }),
+  ),
+  ...XMM_PAIRS.flatMap(([dst, src], j) => [
+    call('movXmm', [dst, src], insn(`movaps ${x(dst)},${x(src)}`)),
+    ...SSE_LOGICS.map((op) => call('sseLogic', [op, dst, src], insn(`${LOGIC_MNEMONIC[op]} ${x(dst)},${x(src)}`))),
+    ...FLOAT_BITS.flatMap((bits) => {
+      // 7 operations and 16 registers are coprime, so each operation meets every register on both sides.
+      const op = pick(SSE_ARITHS, j + bits);
+      // dst + src (not j) rotates the four modes so that each meets every register on both sides.
+      const mode = pick(ROUND_MODES, dst + src + bits);
+      return [
+        call('sseArith', [op, bits, dst, src], insn(`${SseArith[op].toLowerCase()}${scalar(bits)} ${x(dst)},${x(src)}`)),
+        call('ucomis', [bits, dst, src], insn(`ucomi${scalar(bits)} ${x(dst)},${x(src)}`)),
+        call('convertFloat', [bits, dst, src], insn(`cvt${scalar(bits)}2${scalar(bits === 32 ? 64 : 32)} ${x(dst)},${x(src)}`)),
+        call('round', [bits, dst, src, mode], insn(`round${scalar(bits)} ${x(dst)},${x(src)},${hex(mode, 8)}`)),
+      ];
+    }),
+  ]),
+  ...WIDTHS.flatMap((w) =>
+    XMM_REG_PAIRS.flatMap(([xmm, reg]) => [
+      call('movToXmm', [w, xmm, reg], insn(`${movdq(w)} ${x(xmm)},${r(reg, w)}`)),
+      call('movFromXmm', [w, reg, xmm], insn(`${movdq(w)} ${r(reg, w)},${x(xmm)}`)),
+      ...FLOAT_BITS.flatMap((bits) => [
+        call('convertIntToFloat', [bits, w, xmm, reg], insn(`cvtsi2${scalar(bits)} ${x(xmm)},${r(reg, w)}`)),
+        call('truncateFloatToInt', [bits, w, reg, xmm], insn(`cvtt${scalar(bits)}2si ${r(reg, w)},${x(xmm)}`)),
+      ]),
+    ]),
   ),
 
   // control flow

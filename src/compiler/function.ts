@@ -7,6 +7,7 @@ import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, TableType, ValT
 import { Ctx, CTX_REG, FRAME_HEADER_SLOTS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, RuntimeCall, TableDescriptor, TableEntry } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitHostCall } from './host-call.js';
+import { floatOps } from './float.js';
 import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
@@ -55,7 +56,7 @@ interface Control {
   dead: boolean;
 }
 
-const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = integerOps();
+const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map([...integerOps(), ...floatOps()]);
 
 export function formatInstr(instr: Instr): string {
   const imm = Object.entries(instr)

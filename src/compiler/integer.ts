@@ -10,9 +10,11 @@ export interface CpuFeatures {
   lzcnt: boolean;
   tzcnt: boolean;
   popcnt: boolean;
+  /** roundss/roundsd for ceil, floor, trunc and nearest. */
+  sse41: boolean;
 }
 
-export const BASELINE_X64: CpuFeatures = { lzcnt: false, tzcnt: false, popcnt: false };
+export const BASELINE_X64: CpuFeatures = { lzcnt: false, tzcnt: false, popcnt: false, sse41: false };
 
 export interface LoweringEnv {
   asm: Assembler;

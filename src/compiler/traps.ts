@@ -9,6 +9,7 @@ export enum TrapCode {
   MemoryOutOfBounds,
   TableOutOfBounds,
   IndirectCallMismatch,
+  FloatUnrepresentable,
   /** A host function threw: the runtime rethrows the exception it parked. */
   HostException,
 }
@@ -22,6 +23,7 @@ export const TRAP_MESSAGES: Record<TrapCode, string> = {
   [TrapCode.MemoryOutOfBounds]: 'memory access out of bounds',
   [TrapCode.TableOutOfBounds]: 'table index is out of bounds',
   [TrapCode.IndirectCallMismatch]: 'null function or function signature mismatch',
+  [TrapCode.FloatUnrepresentable]: 'float unrepresentable in integer range',
   [TrapCode.HostException]: 'host function threw',
 };
 

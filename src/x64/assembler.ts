@@ -1,6 +1,6 @@
 // x86-64 assembler: the instruction forms the compiler emits, encoded by hand (REX, ModRM, SIB,
 // immediates), with labels and forward fixups. It knows nothing of WebAssembly.
-import { Cond, Mem, Reg, Width } from './registers.js';
+import { Cond, FloatBits, Mem, Reg, Width, Xmm } from './registers.js';
 
 /** A code position that jumps, calls and tables can refer to before it is bound. */
 export class Label {
@@ -28,6 +28,17 @@ export enum Shift { Rol = 0, Ror = 1, Shl = 4, Shr = 5, Sar = 7 }
 
 /** One-operand group 3 instructions (`0xF7` /digit). */
 export enum Unary { Not = 2, Neg = 3, Mul = 4, Imul = 5, Div = 6, Idiv = 7 }
+
+/** Scalar SSE arithmetic (`F3`/`F2 0F op`: ss for 32-bit floats, sd for 64-bit ones). */
+export enum SseArith { Sqrt = 0x51, Add = 0x58, Mul = 0x59, Sub = 0x5c, Min = 0x5d, Div = 0x5e, Max = 0x5f }
+
+/** Packed bitwise SSE operations (`0F op`, ps forms): on the low lane they serve both float widths. */
+export enum SseLogic { And = 0x54, AndNot = 0x55, Or = 0x56, Xor = 0x57 }
+
+/** roundss/roundsd immediate: the rounding mode, exceptions suppressed. */
+export enum RoundMode { Nearest = 0x8, Floor = 0x9, Ceil = 0xa, Trunc = 0xb }
+
+const scalarPrefix = (bits: FloatBits): number => (bits === 32 ? 0xf3 : 0xf2);
 
 /** Bit-scan family: `[mandatory prefix, second opcode byte]` after `0x0F`. */
 export enum BitOp { Bsf = 0xbc, Bsr = 0xbd, Tzcnt = 0xf3bc, Lzcnt = 0xf3bd, Popcnt = 0xf3b8 }
@@ -86,7 +97,7 @@ export class Assembler {
     opcode: readonly number[],
     wide: boolean,
     reg: number,
-    rm: Reg | Mem,
+    rm: Reg | Xmm | Mem,
     byteOperand: 'reg' | 'rm' | undefined = undefined,
   ): void {
     this.bytes(prefixes);
@@ -302,6 +313,67 @@ export class Assembler {
 
   cmov(cond: Cond, width: Width, dst: Reg, src: Reg): void {
     this.modrm([], [0x0f, 0x40 | cond], width === 64, dst, src);
+  }
+
+  // ---- SSE ----------------------------------------------------------------------------------------
+
+  /** `movss`/`movsd xmm, [mem]`. */
+  loadFloat(bits: FloatBits, dst: Xmm, src: Mem): void {
+    this.modrm([scalarPrefix(bits)], [0x0f, 0x10], false, dst, src);
+  }
+
+  /** `movss`/`movsd [mem], xmm`. */
+  storeFloat(bits: FloatBits, dst: Mem, src: Xmm): void {
+    this.modrm([scalarPrefix(bits)], [0x0f, 0x11], false, src, dst);
+  }
+
+  /** `movaps dst, src`: copies a whole register. */
+  movXmm(dst: Xmm, src: Xmm): void {
+    this.modrm([], [0x0f, 0x28], false, dst, src);
+  }
+
+  /** `movd`/`movq xmm, r32/r64`. */
+  movToXmm(width: Width, dst: Xmm, src: Reg): void {
+    this.modrm([0x66], [0x0f, 0x6e], width === 64, dst, src);
+  }
+
+  /** `movd`/`movq r32/r64, xmm`. */
+  movFromXmm(width: Width, dst: Reg, src: Xmm): void {
+    this.modrm([0x66], [0x0f, 0x7e], width === 64, src, dst);
+  }
+
+  sseArith(op: SseArith, bits: FloatBits, dst: Xmm, src: Xmm | Mem): void {
+    this.modrm([scalarPrefix(bits)], [0x0f, op], false, dst, src);
+  }
+
+  sseLogic(op: SseLogic, dst: Xmm, src: Xmm): void {
+    this.modrm([], [0x0f, op], false, dst, src);
+  }
+
+  /** `ucomiss`/`ucomisd a, b`: unordered compare into ZF/PF/CF (PF set for NaN). */
+  ucomis(bits: FloatBits, a: Xmm, b: Xmm | Mem): void {
+    this.modrm(bits === 64 ? [0x66] : [], [0x0f, 0x2e], false, a, b);
+  }
+
+  /** `cvtsi2ss`/`cvtsi2sd xmm, r32/r64`: signed integer to float, rounding to nearest. */
+  convertIntToFloat(bits: FloatBits, width: Width, dst: Xmm, src: Reg): void {
+    this.modrm([scalarPrefix(bits)], [0x0f, 0x2a], width === 64, dst, src);
+  }
+
+  /** `cvttss2si`/`cvttsd2si r32/r64, xmm`: float to signed integer, truncating. */
+  truncateFloatToInt(bits: FloatBits, width: Width, dst: Reg, src: Xmm): void {
+    this.modrm([scalarPrefix(bits)], [0x0f, 0x2c], width === 64, dst, src);
+  }
+
+  /** `cvtss2sd` (from 32) or `cvtsd2ss` (from 64). */
+  convertFloat(fromBits: FloatBits, dst: Xmm, src: Xmm): void {
+    this.modrm([scalarPrefix(fromBits)], [0x0f, 0x5a], false, dst, src);
+  }
+
+  /** SSE4.1 `roundss`/`roundsd dst, src, mode`. */
+  round(bits: FloatBits, dst: Xmm, src: Xmm, mode: RoundMode): void {
+    this.modrm([0x66], [0x0f, 0x3a, bits === 32 ? 0x0a : 0x0b], false, dst, src);
+    this.byte(mode);
   }
 
   // ---- control flow -----------------------------------------------------------------------------

@@ -4,6 +4,15 @@ export enum Reg {
   r8, r9, r10, r11, r12, r13, r14, r15,
 }
 
+/** SSE registers by their encoding (ModRM/REX work as for the general-purpose ones). */
+export enum Xmm {
+  xmm0 = 0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7,
+  xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
+}
+
+/** Width in bits of a scalar float operation: single (ss) or double (sd) precision. */
+export type FloatBits = 32 | 64;
+
 /** Operand size in bits of a general-purpose instruction. */
 export type Width = 32 | 64;
 
