@@ -45,14 +45,36 @@ export const RuntimeState = {
   size: 64,
 } as const;
 
-/** Negative host-call indices are runtime services; non-negative ones are function imports. */
+/**
+ * Negative host-call indices are runtime services; non-negative ones are function imports. The
+ * operands are in the argument area in wasm order (args[0] is the deepest), the result in results[0].
+ * The host call returns 0, or the trap code to raise (HostException after a JS exception).
+ */
 export enum RuntimeCall {
-  /** args[0] = page delta; results[0] = old size in pages or -1. */
   MemoryGrow = -1,
+  MemoryCopy = -2,
+  MemoryFill = -3,
+  MemoryInit = -4,
+  DataDrop = -5,
+  TableGrow = -6,
+  TableFill = -7,
+  TableCopy = -8,
+  TableInit = -9,
+  ElemDrop = -10,
 }
 
-/** Table entries: `{code, typeId, ctx, unused}`; a table descriptor is `{entries, length}`. */
-export const TableEntry = { code: 0, typeId: 8, ctx: 16, size: 32, sizeLog2: 5 } as const;
+/** The most arguments a runtime call takes (table.init: table, segment, destination, source, count). */
+export const MAX_RUNTIME_CALL_ARGS = 5;
+
+/**
+ * A funcref value is the address of a function record `{code, typeId, ctx}` (0 is null): enough to
+ * check the signature and call the function in its own instance. Each instance keeps a record for
+ * every function it defines or imports from the host, in its context.
+ * An externref value is a handle the runtime maps to the JS value (0 is null).
+ */
+export const FuncRecord = { code: 0, typeId: 8, ctx: 16, size: 32 } as const;
+
+/** A table is a descriptor `{entries, length}` over an array of 8-byte reference values. */
 export const TableDescriptor = { entries: 0, length: 8, size: 16 } as const;
 
 /** Import slots: `{code, ctx}`; ctx 0 means a host (JS) function reached through hostCall. */
@@ -79,6 +101,10 @@ export interface ContextLayout {
   globalsOffset: number;
   /** The value cells of the module's own globals. */
   globalCellsOffset: number;
+  /** The funcref value of every function in the index space (what `ref.func` pushes). */
+  funcRefsOffset: number;
+  /** FuncRecord per function, for the functions whose records this instance provides. */
+  funcRecordsOffset: number;
   size: number;
 }
 
@@ -89,6 +115,7 @@ export interface ContextCounts {
   tables: number;
   globals: number;
   definedGlobals: number;
+  funcs: number;
 }
 
 export function contextLayout(counts: ContextCounts): ContextLayout {
@@ -97,5 +124,8 @@ export function contextLayout(counts: ContextCounts): ContextLayout {
   const tablesOffset = importsOffset + ImportSlot.size * counts.importedFuncs;
   const globalsOffset = tablesOffset + 8 * counts.tables;
   const globalCellsOffset = globalsOffset + 8 * counts.globals;
-  return { argsOffset, importsOffset, tablesOffset, globalsOffset, globalCellsOffset, size: globalCellsOffset + 8 * counts.definedGlobals };
+  const funcRefsOffset = globalCellsOffset + 8 * counts.definedGlobals;
+  const funcRecordsOffset = funcRefsOffset + 8 * counts.funcs;
+  const size = funcRecordsOffset + FuncRecord.size * counts.funcs;
+  return { argsOffset, importsOffset, tablesOffset, globalsOffset, globalCellsOffset, funcRefsOffset, funcRecordsOffset, size };
 }

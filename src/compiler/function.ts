@@ -3,14 +3,16 @@
 // push/pop code for it. Code is not emitted in unreachable stretches (after br, return, unreachable).
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
-import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, TableType, ValType } from '../decode/index.js';
-import { Ctx, CTX_REG, FRAME_HEADER_SLOTS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, RuntimeCall, TableDescriptor, TableEntry } from './abi.js';
+import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, RefType, TableType, ValType } from '../decode/index.js';
+import { Ctx, CTX_REG, FRAME_HEADER_SLOTS, FuncRecord, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitHostCall } from './host-call.js';
 import { floatOps } from './float.js';
 import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
+import { RUNTIME_OPS } from './runtime-ops.js';
+import type { RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
 import { canonicalTypeId } from './type-ids.js';
 
@@ -28,7 +30,14 @@ export interface ModuleEnv {
   globals: readonly GlobalType[];
   tables: readonly TableType[];
   memory: Limits | undefined;
+  /** Element type of every element segment, and the data count (undefined without the section). */
+  elemTypes: readonly RefType[];
+  dataCount: number | undefined;
+  /** Functions `ref.func` may name: those referenced outside function bodies. */
+  declaredFuncRefs: ReadonlySet<number>;
   trap(code: TrapCode): Label;
+  /** Where code jumps with a trap code in eax: the entry trampoline's exit. */
+  trapExit: Label;
 }
 
 /** One wasm instruction's place in the generated code, for disassembly listings. */
@@ -221,6 +230,8 @@ export class FunctionCompiler {
       if (this.emitting) numeric.lower(this.loweringEnv);
       return;
     }
+    const runtimeOp = RUNTIME_OPS.get(instr.op);
+    if (runtimeOp) return this.runtimeCall(runtimeOp, instr);
     const memoryAccess = MEMORY_ACCESSES.get(instr.op);
     if (memoryAccess) {
       this.requireMemory();
@@ -247,8 +258,18 @@ export class FunctionCompiler {
         return this.global(instr.op, instr.index!);
       case 'memory.size':
         return this.memorySize();
-      case 'memory.grow':
-        return this.memoryGrow();
+      case 'ref.null':
+        this.push(instr.refType!);
+        if (this.emitting) this.asm.pushImm(0);
+        return;
+      case 'ref.is_null':
+        return this.refIsNull();
+      case 'ref.func':
+        return this.refFunc(instr.index!);
+      case 'table.get':
+      case 'table.set':
+      case 'table.size':
+        return this.tableAccess(instr.op, instr.index!);
       case 'call_indirect':
         return this.callIndirect(instr.index!, instr.table!);
       case 'nop':
@@ -392,18 +413,14 @@ export class FunctionCompiler {
     const { asm } = this;
     const mismatch = this.env.trap(TrapCode.IndirectCallMismatch);
     asm.pop(Reg.rax);
-    asm.movRR(32, Reg.rax, Reg.rax);
-    asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
-    asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.length));
-    asm.jcc(Cond.AE, this.env.trap(TrapCode.TableOutOfBounds));
-    asm.shiftImm(Shift.Shl, 64, Reg.rax, TableEntry.sizeLog2);
-    asm.aluRM(Alu.Add, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.entries));
-    asm.load(64, Reg.rcx, mem(Reg.rax, TableEntry.code));
-    asm.test(64, Reg.rcx, Reg.rcx);
+    const entry = this.emitTableIndex(tableIndex);
+    asm.load(64, Reg.rax, entry);
+    asm.test(64, Reg.rax, Reg.rax);
     asm.jcc(Cond.E, mismatch);
-    asm.aluRI(Alu.Cmp, 64, mem(Reg.rax, TableEntry.typeId), canonicalTypeId(type));
+    asm.aluRI(Alu.Cmp, 64, mem(Reg.rax, FuncRecord.typeId), canonicalTypeId(type));
     asm.jcc(Cond.NE, mismatch);
-    asm.load(64, CTX_REG, mem(Reg.rax, TableEntry.ctx));
+    asm.load(64, Reg.rcx, mem(Reg.rax, FuncRecord.code));
+    asm.load(64, CTX_REG, mem(Reg.rax, FuncRecord.ctx));
     asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
     asm.callReg(Reg.rcx);
     this.pushResults(type.results.length);
@@ -438,15 +455,116 @@ export class FunctionCompiler {
     this.asm.push(Reg.rax);
   }
 
-  /** Growing is the runtime's job (it commits pages and updates every context sharing the memory). */
-  private memoryGrow(): void {
-    this.requireMemory();
-    this.pop('i32');
+  /**
+   * Instructions the runtime carries out: the immediates, then the operands, go to the argument
+   * area; the runtime returns 0 or a trap code, and puts a result in the result area.
+   */
+  private runtimeCall(op: RuntimeOp, instr: Instr): void {
+    let signature: { params: ValType[]; results: ValType[] };
+    try {
+      signature = op.signature(instr, this.runtimeOpContext);
+    } catch (err) {
+      throw this.error((err as Error).message);
+    }
+    this.popAll(signature.params);
+    this.pushAll(signature.results);
+    if (!this.emitting) return;
+    const { asm } = this;
+    const args = this.env.layout.argsOffset;
+    const immediates = op.immediates(instr);
+    immediates.forEach((value, i) => asm.storeImm(64, mem(CTX_REG, args + 8 * i), value));
+    const count = signature.params.length;
+    for (let i = 0; i < count; i++) {
+      asm.load(64, Reg.rax, mem(Reg.rsp, 8 * (count - 1 - i)));
+      asm.store(64, mem(CTX_REG, args + 8 * (immediates.length + i)), Reg.rax);
+    }
+    if (count > 0) asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * count);
+    emitHostCall(asm, op.call, this.env.trapExit);
+    if (signature.results.length > 0) asm.pushMem(mem(CTX_REG, Ctx.results));
+  }
+
+  private get runtimeOpContext(): RuntimeOpContext {
+    const { env } = this;
+    return {
+      hasMemory: env.memory !== undefined,
+      tableType: (index) => {
+        const table = env.tables[index];
+        if (!table) throw new Error(`unknown table ${index}`);
+        return table.element;
+      },
+      elemType: (index) => {
+        const type = env.elemTypes[index];
+        if (!type) throw new Error(`unknown elem segment ${index}`);
+        return type;
+      },
+      dataSegment: (index) => {
+        if (env.dataCount === undefined) throw new Error('data count section required');
+        if (index >= env.dataCount) throw new Error(`unknown data segment ${index}`);
+      },
+    };
+  }
+
+  private refIsNull(): void {
+    const type = this.pop();
+    if (type !== 'funcref' && type !== 'externref' && type !== 'unknown') throw this.error(`type mismatch: ref.is_null needs a reference, got ${type}`);
     this.push('i32');
     if (!this.emitting) return;
-    this.asm.popMem(mem(CTX_REG, this.env.layout.argsOffset));
-    emitHostCall(this.asm, RuntimeCall.MemoryGrow, this.env.trap);
-    this.asm.pushMem(mem(CTX_REG, Ctx.results));
+    const { asm } = this;
+    asm.pop(Reg.rcx);
+    asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
+    asm.test(64, Reg.rcx, Reg.rcx);
+    asm.setcc(Cond.E, Reg.rax);
+    asm.push(Reg.rax);
+  }
+
+  private refFunc(index: number): void {
+    if (this.env.funcTypes[index] === undefined) throw this.error(`unknown function ${index}`);
+    if (!this.env.declaredFuncRefs.has(index)) throw this.error(`undeclared function reference ${index}`);
+    this.push('funcref');
+    if (this.emitting) this.asm.pushMem(mem(CTX_REG, this.env.layout.funcRefsOffset + 8 * index));
+  }
+
+  /**
+   * Pops nothing: checks the index in rax against table `tableIndex` (trapping when out of bounds)
+   * and returns the operand of its entry.
+   */
+  private emitTableIndex(tableIndex: number): Mem {
+    const { asm } = this;
+    asm.movRR(32, Reg.rax, Reg.rax);
+    asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
+    asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.length));
+    asm.jcc(Cond.AE, this.env.trap(TrapCode.TableOutOfBounds));
+    asm.load(64, Reg.rdx, mem(Reg.rdx, TableDescriptor.entries));
+    return { base: Reg.rdx, index: Reg.rax, scale: 8 };
+  }
+
+  private tableAccess(op: 'table.get' | 'table.set' | 'table.size', tableIndex: number): void {
+    const table = this.env.tables[tableIndex];
+    if (!table) throw this.error(`unknown table ${tableIndex}`);
+    if (op === 'table.get') {
+      this.pop('i32');
+      this.push(table.element);
+    } else if (op === 'table.set') {
+      this.pop(table.element);
+      this.pop('i32');
+    } else {
+      this.push('i32');
+    }
+    if (!this.emitting) return;
+    const { asm } = this;
+    if (op === 'table.size') {
+      asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
+      asm.pushMem(mem(Reg.rdx, TableDescriptor.length));
+      return;
+    }
+    if (op === 'table.set') asm.pop(Reg.rcx);
+    asm.pop(Reg.rax);
+    const entry = this.emitTableIndex(tableIndex);
+    if (op === 'table.get') {
+      asm.pushMem(entry);
+    } else {
+      asm.store(64, entry, Reg.rcx);
+    }
   }
 
   // ---- control ----------------------------------------------------------------------------------

@@ -3,13 +3,12 @@
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
 import { Ctx, CTX_REG, HOST_CALL_SP_REG, ImportSlot, MEMORY_BASE_REG } from './abi.js';
 import type { ContextLayout } from './abi.js';
-import { TrapCode } from './traps.js';
 
 /**
  * `hostCall(ctx, index)` with the arguments already in the context's argument area; the results
- * come back in its result area. A non-zero return means the host function threw: trap and unwind.
+ * come back in its result area. A non-zero return is a trap code: unwind through the entry's exit.
  */
-export function emitHostCall(asm: Assembler, index: number, trap: (code: TrapCode) => Label): void {
+export function emitHostCall(asm: Assembler, index: number, trapExit: Label): void {
   asm.movRR(64, HOST_CALL_SP_REG, Reg.rsp);
   asm.aluRI(Alu.And, 64, Reg.rsp, -16);
   asm.movRR(64, Reg.rdi, CTX_REG);
@@ -18,7 +17,7 @@ export function emitHostCall(asm: Assembler, index: number, trap: (code: TrapCod
   asm.callReg(Reg.rax);
   asm.movRR(64, Reg.rsp, HOST_CALL_SP_REG);
   asm.test(32, Reg.rax, Reg.rax);
-  asm.jcc(Cond.NE, trap(TrapCode.HostException));
+  asm.jcc(Cond.NE, trapExit);
 }
 
 /**
@@ -32,7 +31,7 @@ export function emitImportThunk(
   layout: ContextLayout,
   index: number,
   paramCount: number,
-  trap: (code: TrapCode) => Label,
+  trapExit: Label,
 ): void {
   const slot = layout.importsOffset + ImportSlot.size * index;
   const host = new Label();
@@ -51,7 +50,7 @@ export function emitImportThunk(
     asm.load(64, Reg.rax, mem(Reg.rbp, 16 + 8 * (paramCount - 1 - i)));
     asm.store(64, mem(CTX_REG, layout.argsOffset + 8 * i), Reg.rax);
   }
-  emitHostCall(asm, index, trap);
+  emitHostCall(asm, index, trapExit);
   asm.load(64, Reg.rax, mem(CTX_REG, Ctx.results));
   asm.leave();
   asm.ret(8 * paramCount);

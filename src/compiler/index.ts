@@ -2,7 +2,7 @@
 // entry trampoline and the trap stubs, in one buffer (calls inside a module are direct `call rel32`).
 import { Assembler, Label, Reg } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
-import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS } from './abi.js';
+import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
 import { FunctionCompiler } from './function.js';
@@ -63,19 +63,20 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   globals.push(...ir.globals.map((g) => g.global));
   tables.push(...ir.tables);
   checkSignatureLimits(funcTypes);
-  rejectReferenceValues(globals, tables);
   validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
 
   const layout = contextLayout({
-    maxParams: Math.max(0, ...funcTypes.map((t) => t.params.length)),
+    maxParams: Math.max(MAX_RUNTIME_CALL_ARGS, ...funcTypes.map((t) => t.params.length)),
     maxResults: Math.max(0, ...funcTypes.map((t) => t.results.length)),
     importedFuncs,
     tables: tables.length,
     globals: globals.length,
     definedGlobals: ir.globals.length,
+    funcs: funcTypes.length,
   });
   const memory = ir.memories[0] ?? ir.imports.find((i) => i.kind === 'memory')?.limits;
   const asm = new Assembler();
+  const exit = new Label();
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
   const env: ModuleEnv = {
     asm,
@@ -88,13 +89,17 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     globals,
     tables,
     memory,
+    elemTypes: ir.elems.map((e) => e.type),
+    dataCount: ir.dataCount,
+    declaredFuncRefs: declaredFuncRefs(ir),
     trap: (code: TrapCode): Label => trapLabels.get(code)!,
+    trapExit: exit,
   };
   const functions: CompiledFunction[] = [];
   for (let index = 0; index < importedFuncs; index++) {
     const offset = asm.offset;
     asm.bind(env.funcLabels[index]!);
-    emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, env.trap);
+    emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: [{ offset, text: 'import thunk' }] });
   }
   for (const func of ir.funcs) {
@@ -103,7 +108,6 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     compiler.compile();
     functions.push({ index: func.index, type: func.type, offset, size: asm.offset - offset, marks: compiler.marks });
   }
-  const exit = new Label();
   for (const [code, label] of trapLabels) {
     asm.bind(label);
     asm.movRI(32, Reg.rax, code);
@@ -114,6 +118,15 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   return { code: asm.finish(), entryOffset, functions, layout, funcTypes, globals, tables };
 }
 
+/** Functions referenced outside function bodies (exports, element segments, global initialisers). */
+function declaredFuncRefs(ir: ModuleIR): Set<number> {
+  const refs = new Set<number>();
+  for (const exp of ir.exports) if (exp.kind === 'func') refs.add(exp.index);
+  const exprs = [...ir.elems.flatMap((e) => e.items), ...ir.globals.map((g) => g.init)];
+  for (const expr of exprs) if (expr.op === 'ref.func') refs.add(expr.index);
+  return refs;
+}
+
 function checkSignatureLimits(types: FuncType[]): void {
   types.forEach((type, index) => {
     if (type.params.length > MAX_FUNCTION_PARAMS || type.results.length > MAX_FUNCTION_RESULTS) {
@@ -122,12 +135,4 @@ function checkSignatureLimits(types: FuncType[]): void {
       );
     }
   });
-}
-
-/** Reference values (funcref/externref globals and externref tables) are not supported yet. */
-function rejectReferenceValues(globals: readonly GlobalType[], tables: readonly TableType[]): void {
-  const global = globals.find((g) => g.type === 'funcref' || g.type === 'externref');
-  if (global) throw new WebAssembly.CompileError(`unsupported feature: ${global.type} globals (reference types are not supported by this version of wasmjit)`);
-  const table = tables.find((t) => t.element !== 'funcref');
-  if (table) throw new WebAssembly.CompileError(`unsupported feature: ${table.element} tables (reference types are not supported by this version of wasmjit)`);
 }

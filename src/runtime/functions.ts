@@ -1,16 +1,17 @@
-// What the runtime knows of every wasm function it has handed to JS (exports, table elements): the
-// native code and context to call it with, so that another instance can import it or a table can
-// hold it and call it directly, without going through JS.
+// What the runtime knows of every wasm function it has handed to JS (exports, table elements,
+// funcref results): its record (the funcref value generated code uses), code and context, so that
+// another instance can import it or a table can hold it and call it directly, without going through JS.
 import type { FuncType } from '../decode/index.js';
-import type { Shared } from './lifetime.js';
+import type { Lifetime } from './lifetime.js';
 
 export interface WasmFunctionRef {
+  /** The function record's address: the funcref value. */
+  record: bigint;
   code: bigint;
   ctx: bigint;
   type: FuncType;
-  typeId: number;
-  /** The instance whose code and context these are: whoever keeps the pointers retains it. */
-  owner: Shared;
+  /** The instance whose code and context these are: whoever keeps the pointers joins its lifetime. */
+  owner: Lifetime;
 }
 
 const refs = new WeakMap<object, WasmFunctionRef>();

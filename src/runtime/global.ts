@@ -3,33 +3,39 @@
 import type { ValType } from '../decode/index.js';
 import { allocateCell } from './cells.js';
 import type { Cell } from './cells.js';
-import type { Shared } from './lifetime.js';
+import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import { slotReader, slotWriter } from './values.js';
 
 export interface GlobalDescriptor {
-  value: ValType;
+  value: ValType | 'anyfunc';
   mutable?: boolean;
 }
 
-const GLOBAL_TYPES = new Set<string>(['i32', 'i64', 'f32', 'f64']);
+const GLOBAL_TYPES: Record<string, ValType> = {
+  i32: 'i32', i64: 'i64', f32: 'f32', f64: 'f64', anyfunc: 'funcref', funcref: 'funcref', externref: 'externref',
+};
 
 export class Global {
   readonly type: ValType;
   readonly mutable: boolean;
   readonly cell: Cell;
+  /** A JS-made global holds its group until collected; an instance's own global is joined to the instance. */
+  readonly lifetime: Lifetime;
 
-  /**
-   * `cell` and `owner` are given for a global an instance defines: its cell lives in the instance's
-   * context, which an importing instance must keep alive.
-   */
-  constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell, readonly owner?: Shared) {
-    if (!GLOBAL_TYPES.has(descriptor.value)) {
+  /** `cell` is given for a global an instance defines: its cell lives in the instance's context. */
+  constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell) {
+    const type = GLOBAL_TYPES[descriptor.value];
+    if (!type) {
       throw new TypeError(`WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type (got ${String(descriptor.value)})`);
     }
-    this.type = descriptor.value;
+    this.type = type;
     this.mutable = Boolean(descriptor.mutable);
+    this.lifetime = new Lifetime(() => {}, cell ? 0 : 1);
     this.cell = cell ?? allocateCell();
-    if (!cell) this.write(value === undefined ? defaultValue(this.type) : value);
+    if (!cell) {
+      this.write(value === undefined ? defaultValue(this.type) : value);
+      releaseWhenCollected.register(this, this.lifetime, this);
+    }
   }
 
   get value(): unknown {
@@ -47,10 +53,16 @@ export class Global {
 
   /** Writes without the mutability check (initialisation). */
   write(value: unknown): void {
-    slotWriter(this.type)(this.cell.views, this.cell.slot, value);
+    slotWriter(this.type, this.lifetime)(this.cell.views, this.cell.slot, value);
+  }
+
+  /** The raw slot contents (a reference value's bits, for element segment initialisers). */
+  get bits(): bigint {
+    return this.cell.views.int64[this.cell.slot]!;
   }
 }
 
 function defaultValue(type: ValType): unknown {
-  return type === 'i64' ? 0n : 0;
+  if (type === 'i64') return 0n;
+  return type === 'funcref' || type === 'externref' ? null : 0;
 }

@@ -1,16 +1,18 @@
 // An instance: its own context; imports linked with the JS API's checks and V8's error texts;
-// globals, tables and memory set up; segments applied; exports that convert arguments and results
-// exactly as the WebAssembly JS API does and turn trap codes into errors.
-import { canonicalTypeId, Ctx, ImportSlot, RuntimeCall, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
-import type { ConstExpr, FuncType, Import, ValType } from '../decode/index.js';
+// function records, globals, tables and memory set up; segments applied; exports that convert
+// arguments and results exactly as the WebAssembly JS API does and turn trap codes into errors.
+import { canonicalTypeId, Ctx, FuncRecord, ImportSlot, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
+import type { ConstExpr, FuncType, Import, RefType, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
-import { RefCount, releaseWhenCollected } from './lifetime.js';
-import type { Shared } from './lifetime.js';
+import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import { Memory } from './memory.js';
 import type { Module } from './module.js';
+import { registerFuncRecord, unregisterFuncRecord } from './references.js';
+import { runtimeCall } from './runtime-calls.js';
+import type { InstanceState } from './runtime-calls.js';
 import { parkException, registerHostCalls, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
 import { slotReader, slotWriter } from './values.js';
@@ -26,13 +28,10 @@ export class Instance {
   private readonly context: InstanceContext;
   private readonly functions: LinkedFunction[] = [];
   private readonly functionObjects = new Map<number, object>();
-  private readonly globals: Global[] = [];
-  private readonly tables: Table[] = [];
-  private memory: Memory | undefined;
-  /** Everything this instance's native code may reach in other objects, released when it is freed. */
-  private readonly retained: Shared[] = [];
-  /** The instance's own hold, given up by `dispose`; instances importing from it hold others. */
-  private readonly lifetime = new RefCount(() => this.freeNative());
+  private readonly ownRecords: bigint[] = [];
+  private readonly state: InstanceState;
+  /** This instance's hold on its link group, given up by `dispose`. */
+  private readonly lifetime = new Lifetime(() => this.freeNative());
   private disposed = false;
 
   constructor(
@@ -45,6 +44,7 @@ export class Instance {
     if (ownsModule) releaseWhenCollected.unregister(module);
     else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
+    this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [] };
     registerHostCalls(this.context.address, (index) => this.hostCall(index));
     try {
       this.link(imports);
@@ -59,7 +59,7 @@ export class Instance {
 
   /**
    * Ends the instance: its exports throw from now on, and its native memory (and the module's code,
-   * if it was compiled for this instance alone) is unmapped once no other instance can reach it.
+   * if it was compiled for this instance alone) is unmapped once nothing linked to it is alive.
    */
   dispose(): void {
     if (this.disposed) return;
@@ -69,15 +69,10 @@ export class Instance {
 
   private freeNative(): void {
     unregisterHostCalls(this.context.address);
-    this.memory?.detach(this.context);
-    for (const shared of this.retained) shared.release();
+    for (const record of this.ownRecords) unregisterFuncRecord(record);
+    this.state.memory?.detach(this.context);
     this.context.unmap();
     this.module.lifetime.release();
-  }
-
-  private hold(shared: Shared): void {
-    shared.retain();
-    this.retained.push(shared);
   }
 
   // ---- linking ----------------------------------------------------------------------------------
@@ -105,13 +100,15 @@ export class Instance {
     switch (imp.kind) {
       case 'func': {
         if (typeof value !== 'function') throw linkError('function import requires a callable');
-        const slot = layout.importsOffset + ImportSlot.size * this.functions.length;
+        const index = this.functions.length;
         const ref = wasmFunctionRef(value);
         if (ref) {
           if (!sameFuncType(ref.type, imp.type)) throw linkError('imported function does not match the expected type');
+          const slot = layout.importsOffset + ImportSlot.size * index;
           this.context.setField(slot + ImportSlot.code, ref.code);
           this.context.setField(slot + ImportSlot.ctx, ref.ctx);
-          this.hold(ref.owner);
+          this.context.setField(layout.funcRefsOffset + 8 * index, ref.record);
+          this.lifetime.join(ref.owner);
           this.functions.push({ kind: 'wasm', fn: value, ref });
         } else {
           this.functions.push({ kind: 'host', fn: value as (...args: unknown[]) => unknown });
@@ -120,91 +117,110 @@ export class Instance {
       }
       case 'global': {
         const global = importedGlobal(imp.global.type, imp.global.mutable, value, linkError);
-        if (global.owner) this.hold(global.owner);
-        this.globals.push(global);
+        this.lifetime.join(global.lifetime);
+        this.state.globals.push(global);
         return;
       }
       case 'memory': {
         if (!(value instanceof Memory)) throw linkError('memory import must be a WebAssembly.Memory object');
         checkImportLimits('memory', value.pageCount, value.maximum, imp.limits, linkError);
-        this.memory = value;
+        this.lifetime.join(value.lifetime);
+        this.state.memory = value;
         return;
       }
       case 'table': {
         if (!(value instanceof Table)) throw linkError('table import requires a WebAssembly.Table');
+        if (value.element !== imp.table.element) throw linkError('imported table does not match the expected type');
         checkImportLimits('table', value.length, value.maximum, imp.table.limits, linkError);
-        this.hold(value.lifetime);
-        this.tables.push(value);
+        this.lifetime.join(value.lifetime);
+        this.state.tables.push(value);
         return;
       }
     }
   }
 
-  /** The module's own memory, tables and globals, after the imported ones in each index space. */
+  /** The module's own functions' records, memory, tables and globals, after the imported ones. */
   private defineOwn(): void {
     const { ir, compiled } = this.module;
     const { layout } = compiled;
+    compiled.funcTypes.forEach((type, index) => {
+      if (this.functions[index]?.kind === 'wasm') return;
+      const record = this.context.address + BigInt(layout.funcRecordsOffset + FuncRecord.size * index);
+      const base = layout.funcRecordsOffset + FuncRecord.size * index;
+      this.context.setField(base + FuncRecord.code, this.module.functionAddress(index));
+      this.context.setField(base + FuncRecord.typeId, canonicalTypeId(type));
+      this.context.setField(base + FuncRecord.ctx, this.context.address);
+      this.context.setField(layout.funcRefsOffset + 8 * index, record);
+      registerFuncRecord(record, () => this.functionObject(index));
+      this.ownRecords.push(record);
+    });
     const ownMemory = ir.memories[0];
     if (ownMemory) {
-      this.memory = Memory.ownedByInstance({ initial: ownMemory.min, maximum: ownMemory.max }, this.module.options.maxMemoryPages);
-      this.retained.push(this.memory.lifetime);
+      const memory = new Memory({ initial: ownMemory.min, maximum: ownMemory.max }, this.module.options.maxMemoryPages, true);
+      this.lifetime.join(memory.lifetime);
+      this.state.memory = memory;
     }
-    this.memory?.attach(this.context);
+    this.state.memory?.attach(this.context);
     for (const type of ir.tables) {
-      const table = Table.ownedByInstance({ element: 'anyfunc', initial: type.limits.min, maximum: type.limits.max }, this.lifetime);
-      this.tables.push(table);
-      this.retained.push(table.lifetime);
+      const table = new Table({ element: type.element, initial: type.limits.min, maximum: type.limits.max }, undefined, true);
+      this.lifetime.join(table.lifetime);
+      this.state.tables.push(table);
     }
-    this.tables.forEach((table, i) => this.context.setField(layout.tablesOffset + 8 * i, table.descriptor));
+    this.state.tables.forEach((table, i) => this.context.setField(layout.tablesOffset + 8 * i, table.descriptor));
     ir.globals.forEach((g, i) => {
       const offset = layout.globalCellsOffset + 8 * i;
       const cell = { address: this.context.address + BigInt(offset), views: this.context.views, slot: InstanceContext.slot(offset) };
-      const global = new Global({ value: g.global.type, mutable: g.global.mutable }, undefined, cell, this.lifetime);
-      global.write(this.evaluate(g.init));
-      this.globals.push(global);
+      const global = new Global({ value: g.global.type, mutable: g.global.mutable }, undefined, cell);
+      this.lifetime.join(global.lifetime);
+      this.context.views.int64[cell.slot] = this.evaluate(g.init);
+      this.state.globals.push(global);
     });
-    this.globals.forEach((global, i) => this.context.setField(layout.globalsOffset + 8 * i, global.cell.address));
+    this.state.globals.forEach((global, i) => this.context.setField(layout.globalsOffset + 8 * i, global.cell.address));
   }
 
-  private evaluate(expr: ConstExpr): unknown {
+  /** A constant expression's value as slot bits. */
+  private evaluate(expr: ConstExpr): bigint {
     switch (expr.op) {
       case 'i32.const':
+        return BigInt(expr.value);
       case 'i64.const':
         return expr.value;
       case 'f32.const':
-        return new Float32Array(new Uint32Array([expr.bits]).buffer)[0];
+        return BigInt(expr.bits);
       case 'f64.const':
-        return new Float64Array(new BigUint64Array([expr.bits]).buffer)[0];
+        return expr.bits;
       case 'global.get':
-        return this.globals[expr.index]!.value;
+        return this.state.globals[expr.index]!.bits;
       case 'ref.null':
-        return null;
+        return 0n;
       case 'ref.func':
-        return this.functionObject(expr.index);
+        return this.context.field(this.module.compiled.layout.funcRefsOffset + 8 * expr.index);
     }
   }
 
   // ---- instantiation ----------------------------------------------------------------------------
 
-  /** Element segments, then data segments, then the start function: a trap fails the instantiation. */
+  /**
+   * Element segments are evaluated, then the active ones applied in order, then the data segments,
+   * then the start function runs: a trap at any point fails the instantiation (earlier writes stay).
+   */
   private initialize(): void {
     const { ir } = this.module;
+    this.state.elems = ir.elems.map((segment) => (segment.mode.kind === 'passive' ? segment.items.map((item) => this.evaluate(item)) : null));
+    this.state.datas = ir.datas.map((segment) => (segment.mode.kind === 'passive' ? segment.bytes : null));
     for (const segment of ir.elems) {
       if (segment.mode.kind !== 'active') continue;
-      const table = this.tables[segment.mode.index]!;
-      const offset = (this.evaluate(segment.mode.offset) as number) >>> 0;
+      const table = this.state.tables[segment.mode.index]!;
+      const offset = Number(BigInt.asUintN(32, this.evaluate(segment.mode.offset)));
       if (offset + segment.items.length > table.length) {
         throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): table index is out of bounds');
       }
-      segment.items.forEach((item, i) => {
-        const fn = this.evaluate(item) as object | null;
-        table.setEntry(offset + i, fn ? wasmFunctionRef(fn)! : null, fn);
-      });
+      segment.items.forEach((item, i) => table.rawSet(offset + i, this.evaluate(item)));
     }
     for (const segment of ir.datas) {
       if (segment.mode.kind !== 'active') continue;
-      const memory = this.memory!;
-      const offset = (this.evaluate(segment.mode.offset) as number) >>> 0;
+      const memory = this.state.memory!;
+      const offset = Number(BigInt.asUintN(32, this.evaluate(segment.mode.offset)));
       if (offset + segment.bytes.length > memory.byteLength) {
         throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): data segment is out of bounds');
       }
@@ -223,13 +239,13 @@ export class Instance {
           exports[exp.name] = this.functionObject(exp.index) as ExportValue;
           break;
         case 'memory':
-          exports[exp.name] = this.memory!;
+          exports[exp.name] = this.state.memory!;
           break;
         case 'table':
-          exports[exp.name] = this.tables[exp.index]!;
+          exports[exp.name] = this.state.tables[exp.index]!;
           break;
         case 'global':
-          exports[exp.name] = this.globals[exp.index]!;
+          exports[exp.name] = this.state.globals[exp.index]!;
           break;
       }
     }
@@ -253,8 +269,8 @@ export class Instance {
     const type = module.compiled.funcTypes[index]!;
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
     const resultsSlot = InstanceContext.slot(Ctx.results);
-    const writeArgs = type.params.map(slotWriter);
-    const readResults = type.results.map(slotReader);
+    const writeArgs = type.params.map((t) => slotWriter(t, this.lifetime));
+    const readResults = type.results.map((t) => slotReader(t));
     const { views } = context;
     const address = module.functionAddress(index);
     const ctx = context.address;
@@ -273,25 +289,22 @@ export class Instance {
     };
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
-    registerWasmFunction(exported, { code: address, ctx, type, typeId: canonicalTypeId(type), owner: this.lifetime });
+    const record = context.field(module.compiled.layout.funcRefsOffset + 8 * index);
+    registerWasmFunction(exported, { record, code: address, ctx, type, owner: this.lifetime });
     return exported;
   }
 
   // ---- calls from native code -------------------------------------------------------------------
 
+  /** Returns 0, or the trap code generated code raises (HostException with the exception parked). */
   private hostCall(index: number): number {
     try {
-      if (index === RuntimeCall.MemoryGrow) {
-        const { views } = this.context;
-        const delta = views.int32[2 * InstanceContext.slot(this.module.compiled.layout.argsOffset)]! >>> 0;
-        views.int32[2 * InstanceContext.slot(Ctx.results)] = this.memory!.growPages(delta);
-        return 0;
-      }
+      if (index < 0) return runtimeCall(this.state, index);
       this.callHost(index);
       return 0;
     } catch (err) {
       parkException(err);
-      return 1;
+      return TrapCode.HostException;
     }
   }
 
@@ -305,7 +318,7 @@ export class Instance {
     const resultsSlot = InstanceContext.slot(Ctx.results);
     const args = type.params.map((t, i) => slotReader(t)(views, argsSlot + i));
     const result = linked.fn(...args);
-    storeHostResults(type, result, (t, i, value) => slotWriter(t)(views, resultsSlot + i, value));
+    storeHostResults(type, result, (t, i, value) => slotWriter(t, this.lifetime)(views, resultsSlot + i, value));
   }
 }
 
@@ -323,6 +336,8 @@ function storeHostResults(type: FuncType, result: unknown, store: (type: ValType
   values.forEach((value, i) => store(type.results[i]!, i, value));
 }
 
+const isReference = (type: ValType): type is RefType => type === 'funcref' || type === 'externref';
+
 function importedGlobal(
   type: ValType,
   mutable: boolean,
@@ -338,9 +353,8 @@ function importedGlobal(
     return new Global({ value: type }, value.value);
   }
   if (mutable) throw linkError('imported mutable global must be a WebAssembly.Global object');
-  const isNumber = typeof value === 'number' && type !== 'i64';
-  const isBigInt = typeof value === 'bigint' && type === 'i64';
-  if (!isNumber && !isBigInt) throw linkError('global import must be a number, valid Wasm reference, or WebAssembly.Global object');
+  const fits = isReference(type) || (typeof value === 'number' && type !== 'i64') || (typeof value === 'bigint' && type === 'i64');
+  if (!fits) throw linkError('global import must be a number, valid Wasm reference, or WebAssembly.Global object');
   return new Global({ value: type }, value);
 }
 

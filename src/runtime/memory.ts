@@ -5,7 +5,7 @@
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
 import { mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
-import { RefCount, releaseWhenCollected } from './lifetime.js';
+import { Lifetime, releaseWhenCollected } from './lifetime.js';
 
 export interface MemoryDescriptor {
   initial: number;
@@ -22,10 +22,10 @@ export class Memory {
   private readonly reservedBytes: number;
   private readonly contexts = new Set<InstanceContext>();
   private cachedBuffer: ArrayBuffer | undefined;
-  /** The creator holds one reference (released when a JS-made memory is collected); every instance using it another. */
-  readonly lifetime = new RefCount(() => this.unmap());
+  /** A JS-made memory holds its group until collected; an instance's own memory is joined to the instance. */
+  readonly lifetime: Lifetime;
 
-  constructor(descriptor: MemoryDescriptor, pageCap = MAX_MEMORY_PAGES) {
+  constructor(descriptor: MemoryDescriptor, pageCap = MAX_MEMORY_PAGES, ownedByInstance = false) {
     const initial = toPageCount(descriptor.initial, 'initial');
     const maximum = descriptor.maximum === undefined ? undefined : toPageCount(descriptor.maximum, 'maximum');
     if (maximum !== undefined && maximum < initial) {
@@ -36,16 +36,10 @@ export class Memory {
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
     this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
     this.address = mmap(this.reservedBytes, PROT_NONE);
+    this.lifetime = new Lifetime(() => this.unmap(), ownedByInstance ? 0 : 1);
     this.pages = 0;
     this.commit(initial);
-    releaseWhenCollected.register(this, this.lifetime, this);
-  }
-
-  /** A memory an instance defines: the instance, not the garbage collector, holds the creator's reference. */
-  static ownedByInstance(descriptor: MemoryDescriptor, pageCap?: number): Memory {
-    const memory = new Memory(descriptor, pageCap);
-    releaseWhenCollected.unregister(memory);
-    return memory;
+    if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   get byteLength(): number {
@@ -58,7 +52,7 @@ export class Memory {
 
   /** An ArrayBuffer over the memory (a new one after every growth, as in V8). */
   get buffer(): ArrayBuffer {
-    if (this.lifetime.released) throw new Error('wasmjit: this memory has been disposed');
+    if (this.lifetime.isFreed) throw new Error('wasmjit: this memory has been disposed');
     this.cachedBuffer ??= this.byteLength === 0 ? new ArrayBuffer(0) : view(this.address, this.byteLength);
     return this.cachedBuffer;
   }
@@ -79,9 +73,8 @@ export class Memory {
     return old;
   }
 
-  /** An instance starts using the memory: it holds a reference until `detach`. */
+  /** An instance's context follows the memory's base and size from now on (until `detach`). */
   attach(context: InstanceContext): void {
-    this.lifetime.retain();
     this.contexts.add(context);
     context.setField(Ctx.memoryBase, this.address);
     context.setField(Ctx.memorySize, this.byteLength);
@@ -89,7 +82,6 @@ export class Memory {
 
   detach(context: InstanceContext): void {
     this.contexts.delete(context);
-    this.lifetime.release();
   }
 
   private unmap(): void {

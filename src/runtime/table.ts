@@ -1,13 +1,12 @@
-// Table: a funcref table in native memory, shaped like WebAssembly.Table. Generated code reaches it
-// through a descriptor `{entries, length}` whose address never changes; each entry is
-// `{code, typeId, ctx}` (code 0 is null), so call_indirect checks the signature and enters the
-// callee's instance without JS. The JS function objects are kept alongside for `get`.
-import { TableDescriptor, TableEntry } from '../compiler/index.js';
-import { wasmFunctionRef } from './functions.js';
-import type { WasmFunctionRef } from './functions.js';
+// Table: a table of references in native memory, shaped like WebAssembly.Table. Generated code
+// reaches it through a descriptor `{entries, length}` whose address never changes; each entry is an
+// 8-byte reference value (a funcref record address or an externref handle; 0 is null), so
+// call_indirect checks the signature and enters the callee's instance without JS.
+import { TableDescriptor } from '../compiler/index.js';
+import type { RefType } from '../decode/index.js';
 import { mmap, munmap, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
-import { RefCount, releaseWhenCollected } from './lifetime.js';
-import type { Shared } from './lifetime.js';
+import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import { referenceBits, referenceValue } from './values.js';
 
 export interface TableDescriptorInit {
   element: string;
@@ -15,120 +14,110 @@ export interface TableDescriptorInit {
   maximum?: number;
 }
 
+/** The longest table V8 allows. */
 const MAX_TABLE_LENGTH = 10_000_000;
+
+const ELEMENT_TYPES: Record<string, RefType> = { anyfunc: 'funcref', funcref: 'funcref', externref: 'externref' };
 
 export class Table {
   readonly descriptor: bigint;
+  readonly element: RefType;
   readonly maximum: number | undefined;
+  /** A JS-made table holds its group until collected; an instance's own table is joined to the instance. */
+  readonly lifetime: Lifetime;
   private readonly descriptorView: BigInt64Array;
   private entries = 0n;
   private entriesBytes = 0;
   private entryView = new BigInt64Array(0);
-  private elements: (object | null)[] = [];
-  /** The instance each entry's code belongs to: an entry keeps its instance mapped. */
-  private owners: (Shared | null)[] = [];
-  /** The creator holds one reference (released when a JS-made table is collected); every instance using it another. */
-  readonly lifetime = new RefCount(() => this.unmap());
-  /** Entries of this instance's functions hold no reference (the instance owns the table: no cycle). */
-  private ownerInstance: Shared | undefined;
+  private size = 0;
 
-  constructor(init: TableDescriptorInit) {
-    if (init.element !== 'anyfunc' && init.element !== 'funcref') {
-      throw new TypeError("WebAssembly.Table(): Descriptor property 'element' must be a WebAssembly reference type");
-    }
+  constructor(init: TableDescriptorInit, value?: unknown, ownedByInstance = false) {
+    const element = ELEMENT_TYPES[init.element];
+    if (!element) throw new TypeError("WebAssembly.Table(): Descriptor property 'element' must be a WebAssembly reference type");
+    this.element = element;
     const initial = toLength(init.initial, 'initial');
     this.maximum = init.maximum === undefined ? undefined : toLength(init.maximum, 'maximum');
     if (this.maximum !== undefined && this.maximum < initial) {
       throw new RangeError("WebAssembly.Table(): Property 'maximum': value is below the initial value");
     }
+    if (initial > MAX_TABLE_LENGTH) throw new RangeError(`WebAssembly.Table(): Property 'initial': value ${initial} is above the upper bound ${MAX_TABLE_LENGTH}`);
+    this.lifetime = new Lifetime(() => this.unmap(), ownedByInstance ? 0 : 1);
     this.descriptor = mmap(roundToPages(TableDescriptor.size), PROT_READ | PROT_WRITE);
     this.descriptorView = new BigInt64Array(view(this.descriptor, TableDescriptor.size));
-    this.resize(initial);
-    releaseWhenCollected.register(this, this.lifetime, this);
-  }
-
-  /** A table an instance defines: the instance, not the garbage collector, holds the creator's reference. */
-  static ownedByInstance(init: TableDescriptorInit, instance: Shared): Table {
-    const table = new Table(init);
-    releaseWhenCollected.unregister(table);
-    table.ownerInstance = instance;
-    return table;
+    this.growRaw(initial, value === undefined ? 0n : referenceBits(element, value, this.lifetime));
+    if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   get length(): number {
-    return this.elements.length;
+    return this.size;
   }
 
-  get(index: number): object | null {
-    const i = this.checkIndex(index, 'get');
-    return this.elements[i]!;
+  get(index: number): unknown {
+    return referenceValue(this.element, this.rawGet(this.checkIndex(index, 'get')));
   }
 
   set(index: number, value: unknown = null): void {
     const i = this.checkIndex(index, 'set');
-    if (value === null) {
-      this.setEntry(i, null, null);
-      return;
-    }
-    const ref = wasmFunctionRef(value);
-    if (!ref) throw new TypeError('WebAssembly.Table.set(): Argument 1 is invalid for table: function-typed object expected');
-    this.setEntry(i, ref, value as object);
+    this.rawSet(i, referenceBits(this.element, value, this.lifetime));
   }
 
-  grow(delta: number): number {
-    const old = this.length;
+  grow(delta: number, value: unknown = null): number {
     const n = toLength(delta, 'delta');
-    if (old + n > (this.maximum ?? MAX_TABLE_LENGTH)) throw new RangeError(`WebAssembly.Table.grow(): failed to grow table by ${n}`);
-    this.resize(old + n);
+    const old = this.growRaw(n, referenceBits(this.element, value, this.lifetime));
+    if (old < 0) throw new RangeError(`WebAssembly.Table.grow(): failed to grow table by ${n}`);
     return old;
   }
 
-  /** Stores an entry: the native triple and the JS function object that `get` returns. */
-  setEntry(index: number, ref: WasmFunctionRef | null, fn: object | null): void {
-    const base = (index * TableEntry.size) / 8;
-    this.entryView[base + TableEntry.code / 8] = ref ? ref.code : 0n;
-    this.entryView[base + TableEntry.typeId / 8] = BigInt(ref ? ref.typeId : 0);
-    this.entryView[base + TableEntry.ctx / 8] = ref ? ref.ctx : 0n;
-    this.elements[index] = fn;
-    const owner = ref && ref.owner !== this.ownerInstance ? ref.owner : null;
-    owner?.retain();
-    this.owners[index]?.release();
-    this.owners[index] = owner;
+  rawGet(index: number): bigint {
+    return this.entryView[index]!;
+  }
+
+  rawSet(index: number, bits: bigint): void {
+    this.entryView[index] = bits;
+  }
+
+  /** Copies entries within this table or from another (memmove semantics); bounds already checked. */
+  rawCopy(destination: number, source: Table, from: number, count: number): void {
+    this.entryView.set(source.entryView.subarray(from, from + count), destination);
+  }
+
+  rawFill(index: number, bits: bigint, count: number): void {
+    this.entryView.fill(bits, index, index + count);
+  }
+
+  /** table.grow: the old length, or -1 past the maximum. Entries move; the descriptor stays. */
+  growRaw(delta: number, bits: bigint): number {
+    const old = this.size;
+    if (delta > (this.maximum ?? MAX_TABLE_LENGTH) - old) return -1;
+    const length = old + delta;
+    const bytes = roundToPages(Math.max(1, length) * 8);
+    if (bytes > this.entriesBytes) {
+      const entries = mmap(bytes, PROT_READ | PROT_WRITE);
+      const entryView = new BigInt64Array(view(entries, bytes));
+      entryView.set(this.entryView.subarray(0, old));
+      if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
+      this.entries = entries;
+      this.entriesBytes = bytes;
+      this.entryView = entryView;
+    }
+    this.entryView.fill(bits, old, length);
+    this.size = length;
+    this.descriptorView[TableDescriptor.entries / 8] = this.entries;
+    this.descriptorView[TableDescriptor.length / 8] = BigInt(length);
+    return old;
   }
 
   private unmap(): void {
-    for (const owner of this.owners) owner?.release();
-    this.owners = [];
     if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
     munmap(this.descriptor, roundToPages(TableDescriptor.size));
   }
 
   private checkIndex(index: number, method: string): number {
     const i = Number(index);
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
-      throw new RangeError(`WebAssembly.Table.${method}(): invalid address ${String(index)} in funcref table of size ${this.length}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
+      throw new RangeError(`WebAssembly.Table.${method}(): invalid address ${String(index)} in ${this.element} table of size ${this.size}`);
     }
     return i;
-  }
-
-  /** Moves the entries to a mapping of the new length (the descriptor stays where it is). */
-  private resize(length: number): void {
-    const bytes = roundToPages(Math.max(1, length) * TableEntry.size);
-    if (bytes > this.entriesBytes) {
-      const entries = mmap(bytes, PROT_READ | PROT_WRITE);
-      const entryView = new BigInt64Array(view(entries, bytes));
-      entryView.set(this.entryView);
-      if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
-      this.entries = entries;
-      this.entriesBytes = bytes;
-      this.entryView = entryView;
-    }
-    while (this.elements.length < length) {
-      this.elements.push(null);
-      this.owners.push(null);
-    }
-    this.descriptorView[TableDescriptor.entries / 8] = this.entries;
-    this.descriptorView[TableDescriptor.length / 8] = BigInt(length);
   }
 }
 

@@ -1,7 +1,11 @@
-// Conversions between JS values and 8-byte value slots (arguments, results, global cells), with
-// the JS API's semantics: typed-array stores apply ToInt32, ToBigInt64, Math.fround and ToNumber,
-// and throw exactly the errors V8 throws for bad values.
+// Conversions between JS values and 8-byte value slots (arguments, results, global cells, table
+// entries), with the JS API's semantics: typed-array stores apply ToInt32, ToBigInt64, Math.fround
+// and ToNumber, and throw exactly the errors V8 throws for bad values; references go through the
+// record and handle registries.
 import type { ValType } from '../decode/index.js';
+import { wasmFunctionRef } from './functions.js';
+import type { Lifetime } from './lifetime.js';
+import { externHandle, externValue, functionForRecord } from './references.js';
 
 /** Typed views over one block of native memory, indexed in 8-byte slots. */
 export interface SlotViews {
@@ -23,36 +27,59 @@ export function slotViews(buffer: ArrayBuffer): SlotViews {
 export type SlotWriter = (views: SlotViews, slot: number, value: unknown) => void;
 export type SlotReader = (views: SlotViews, slot: number) => unknown;
 
-const WRITERS: Partial<Record<ValType, SlotWriter>> = {
-  i32: (v, slot, value) => {
-    v.int32[2 * slot] = value as number;
-  },
-  i64: (v, slot, value) => {
-    v.int64[slot] = value as bigint;
-  },
-  f32: (v, slot, value) => {
-    v.float32[2 * slot] = value as number;
-  },
-  f64: (v, slot, value) => {
-    v.float64[slot] = value as number;
-  },
-};
-
-const READERS: Partial<Record<ValType, SlotReader>> = {
-  i32: (v, slot) => v.int32[2 * slot],
-  i64: (v, slot) => v.int64[slot],
-  f32: (v, slot) => v.float32[2 * slot],
-  f64: (v, slot) => v.float64[slot],
-};
-
-function unsupported(type: ValType): never {
-  throw new WebAssembly.CompileError(`unsupported feature: ${type} values crossing the JS boundary (not supported by this version of wasmjit)`);
+/**
+ * The reference value (bits) of a JS value for a funcref or externref slot. A function stored where
+ * `holder`'s native code can reach it ties the function's instance to `holder`'s lifetime.
+ */
+export function referenceBits(type: 'funcref' | 'externref', value: unknown, holder?: Lifetime): bigint {
+  if (type === 'externref') return externHandle(value);
+  if (value === null) return 0n;
+  const ref = wasmFunctionRef(value);
+  if (!ref) throw new TypeError('type incompatibility when transforming from/to JS');
+  holder?.join(ref.owner);
+  return ref.record;
 }
 
-export function slotWriter(type: ValType): SlotWriter {
-  return WRITERS[type] ?? unsupported(type);
+export function referenceValue(type: 'funcref' | 'externref', bits: bigint): unknown {
+  return type === 'externref' ? externValue(bits) : functionForRecord(bits);
+}
+
+export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
+  switch (type) {
+    case 'i32':
+      return (v, slot, value) => {
+        v.int32[2 * slot] = value as number;
+      };
+    case 'i64':
+      return (v, slot, value) => {
+        v.int64[slot] = value as bigint;
+      };
+    case 'f32':
+      return (v, slot, value) => {
+        v.float32[2 * slot] = value as number;
+      };
+    case 'f64':
+      return (v, slot, value) => {
+        v.float64[slot] = value as number;
+      };
+    default:
+      return (v, slot, value) => {
+        v.int64[slot] = referenceBits(type, value, holder);
+      };
+  }
 }
 
 export function slotReader(type: ValType): SlotReader {
-  return READERS[type] ?? unsupported(type);
+  switch (type) {
+    case 'i32':
+      return (v, slot) => v.int32[2 * slot];
+    case 'i64':
+      return (v, slot) => v.int64[slot];
+    case 'f32':
+      return (v, slot) => v.float32[2 * slot];
+    case 'f64':
+      return (v, slot) => v.float64[slot];
+    default:
+      return (v, slot) => referenceValue(type, v.int64[slot]!);
+  }
 }
