@@ -16,6 +16,8 @@ const FEATURES = {
   sat_float_to_int: true,
   bulk_memory: true,
   reference_types: true,
+  // wasmjit refuses SIMD with a CompileError naming the instruction; wabt must not refuse it first.
+  simd: true,
 };
 
 /** Parses and validates `.wat` text; throws an Error whose message starts with `file:line:col`. */

@@ -1,7 +1,7 @@
 // Function bodies and constant expressions: bytes → flat Instr lists. Only the encoding is checked
 // here; types, labels and indices are validated by the compiler in its single pass.
 import type { ConstExpr, FuncType, Instr, RefType, ValType } from './ir.js';
-import { MISC_PREFIX, opcodeInfo, prefixedOpcodeInfo } from './opcodes.js';
+import { MISC_PREFIX, opcodeInfo, prefixedOpcodeInfo, SIMD_PREFIX } from './opcodes.js';
 import type { OpcodeInfo } from './opcodes.js';
 import type { Reader } from './reader.js';
 
@@ -41,6 +41,10 @@ function readInstr(reader: Reader, types: readonly FuncType[]): Instr {
   const at = reader.pos;
   const opcode = reader.u8();
   let info: OpcodeInfo | undefined;
+  if (opcode === SIMD_PREFIX) {
+    const sub = reader.u32('opcode');
+    throw reader.error(`unsupported instruction 0xfd 0x${sub.toString(16)} (SIMD: v128 is not supported)`, at);
+  }
   if (opcode === MISC_PREFIX) {
     const sub = reader.u32('opcode');
     info = prefixedOpcodeInfo(sub);

@@ -192,7 +192,17 @@ function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number
       for (let k = 0; k < n; k++) locals.push(localType);
     }, 'local declarations');
     const bodyOffset = body.pos;
-    module.funcs.push({ index: importedFuncs + i, typeIndex, type, locals, body: readBody(body, module.types), bodyOffset });
+    module.funcs.push({ index: importedFuncs + i, typeIndex, type, locals, body: readFunctionBody(body, module.types, importedFuncs + i), bodyOffset });
+  }
+}
+
+/** A body's instructions; a malformation names the function it is in. */
+function readFunctionBody(reader: Reader, types: readonly FuncType[], index: number) {
+  try {
+    return readBody(reader, types);
+  } catch (err) {
+    if (err instanceof WebAssembly.CompileError) throw new WebAssembly.CompileError(`function ${index}: ${err.message}`);
+    throw err;
   }
 }
 

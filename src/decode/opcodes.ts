@@ -98,6 +98,9 @@ define(prefixed, 0x0f, 'index', ['table.grow', 'table.size', 'table.fill']);
 /** The prefix byte of the saturating-truncation, bulk-memory and table instructions. */
 export const MISC_PREFIX = 0xfc;
 
+/** The prefix byte of the SIMD (v128) instructions, which wasmjit does not compile. */
+export const SIMD_PREFIX = 0xfd;
+
 export function opcodeInfo(opcode: number): OpcodeInfo | undefined {
   return single.get(opcode);
 }
