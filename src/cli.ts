@@ -110,19 +110,28 @@ async function runCommand(args: string[]): Promise<number> {
   if (file === undefined || exportName === undefined) {
     throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
   }
-  const { module, instance } = await instantiate(await readModule(file));
+  const module = await compile(await readModule(file));
   try {
+    if (module.ir.imports.length > 0) {
+      const names = module.ir.imports.map((i) => `${i.module}.${i.name}`).join(', ');
+      throw new UsageError(`${file} imports ${names}; run cannot provide imports`);
+    }
     const type = exportedFunctionType(module.ir, file, exportName);
     if (values.length !== type.params.length) {
       const expected = `${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'})`;
       throw new UsageError(`${exportName} takes ${expected}, got ${values.length}`);
     }
     const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
-    const result = (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs);
-    const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
-    process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
+    const instance = await instantiate(module, {});
+    try {
+      const result = (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs);
+      const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
+      process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
+    } finally {
+      instance.dispose();
+    }
   } finally {
-    instance.dispose();
+    module.dispose();
   }
   return 0;
 }

@@ -27,7 +27,9 @@ export async function watToWasm(text: string, options: WatOptions = {}): Promise
   const wabt = await wabtPromise;
   let module: ReturnType<Wabt['parseWat']> | undefined;
   try {
-    module = wabt.parseWat(filename, text, FEATURES);
+    // wabt's JS wrapper writes the name's terminating zero one byte past its buffer, so a stray
+    // byte may follow the name in messages; a terminator of our own keeps the name intact.
+    module = wabt.parseWat(`${filename}\0`, text, FEATURES);
     module.resolveNames();
     module.validate();
     const { buffer } = module.toBinary({ log: false, write_debug_names: false });
@@ -39,13 +41,12 @@ export async function watToWasm(text: string, options: WatOptions = {}): Promise
   }
 }
 
-// wabt reports "parseWat failed:\nfile:1:2: error: ..." (validation errors as "file;:1:2: error: ...");
-// keep the located lines, each as `file:line:col: error: ...`.
+// wabt reports "parseWat failed:\nfile:1:2: error: ..." (or "validate failed:"); keep the located lines.
 function formatWabtError(filename: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const located = message
     .split('\n')
-    .map((line) => /^(.*?);?:(\d+):(\d+): (.*)$/.exec(line))
+    .map((line) => /^(.*?):(\d+):(\d+): (.*)$/.exec(line))
     .filter((match): match is RegExpExecArray => match !== null && match[1] === filename)
     .map(([, , line, col, text]) => `${filename}:${line}:${col}: ${text}`);
   return located.length > 0 ? located.join('\n') : `${filename}:1:1: ${message.trim()}`;

@@ -185,6 +185,8 @@ describe('wasmjit command line', () => {
   });
 
   const badWat = scratchFile('bad.wat', '(module\n  (func (result i32) (i64.const 1)))\n');
+  const needsImports = scratchFile('imports.wat', '(module (import "env" "log" (func (param i32))) (func (export "f")))');
+  const trapsAtStart = scratchFile('start.wat', '(module (func $start unreachable) (start $start) (func (export "f")))');
   const badWasm = scratchFile('bad.wasm', Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0xff]));
 
   it.each([
@@ -207,6 +209,8 @@ describe('wasmjit command line', () => {
     [['run', 'wat/evenodd.wat', 'is_even', '-2147483648'], /^RangeError: Maximum call stack size exceeded\n$/],
     [['run', badWat, 'f'], /bad\.wat:2:\d+: error: type mismatch/],
     [['run', badWasm, 'f'], /^CompileError: /],
+    [['run', needsImports, 'f'], /imports\.wat imports env\.log; run cannot provide imports\n$/],
+    [['run', trapsAtStart, 'f'], /^RuntimeError: unreachable\n$/],
     [['disasm'], /^wasmjit: disasm needs a file/],
     [['disasm', 'wat/fib.wat', 'nope'], /^wasmjit: wat\/fib\.wat has no export named 'nope'/],
     [['disasm', 'wat/fib.wat', 'fib', '--json'], /^wasmjit: unknown option '--json'\n$/],

@@ -80,9 +80,6 @@ export const TableDescriptor = { entries: 0, length: 8, size: 16 } as const;
 /** Import slots: `{code, ctx}`; ctx 0 means a host (JS) function reached through hostCall. */
 export const ImportSlot = { code: 0, ctx: 8, size: 16 } as const;
 
-/** Native stack one outermost entry may use; koffi runs native code on its own 2 MiB stack. */
-export const STACK_BUDGET = 1024 * 1024;
-
 /** V8's limits, so that the same modules are accepted and refused. */
 export const MAX_FUNCTION_PARAMS = 1000;
 export const MAX_FUNCTION_RESULTS = 1000;

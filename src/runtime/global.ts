@@ -26,7 +26,7 @@ export class Global {
   constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell) {
     const type = GLOBAL_TYPES[descriptor.value];
     if (!type) {
-      throw new TypeError(`WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type (got ${String(descriptor.value)})`);
+      throw new TypeError("WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type");
     }
     this.type = type;
     this.mutable = Boolean(descriptor.mutable);
@@ -39,12 +39,19 @@ export class Global {
   }
 
   get value(): unknown {
+    this.assertAlive();
     return slotReader(this.type)(this.cell.views, this.cell.slot);
   }
 
   set value(value: unknown) {
-    if (!this.mutable) throw new TypeError("WebAssembly.Global.value: Can't set the value of an immutable global.");
+    if (!this.mutable) throw new TypeError("set WebAssembly.Global.value: Can't set the value of an immutable global.");
+    this.assertAlive();
     this.write(value);
+  }
+
+  /** An instance's global lives in its context, which is gone once the instance is. */
+  private assertAlive(): void {
+    if (this.lifetime.isFreed) throw new Error('wasmjit: this global belongs to a disposed instance');
   }
 
   valueOf(): unknown {

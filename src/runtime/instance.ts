@@ -52,7 +52,9 @@ export class Instance {
       this.exports = this.buildExports();
       this.initialize();
     } catch (err) {
-      this.dispose();
+      // As in V8, what the failed instantiation already wrote into imported tables stays callable:
+      // the instance only gives up its own hold on its link group.
+      this.lifetime.release();
       throw err;
     }
   }
@@ -91,11 +93,11 @@ export class Instance {
       const value = (namespace as Record<string, unknown>)[imp.name];
       const linkError = (message: string): WebAssembly.LinkError =>
         new WebAssembly.LinkError(`WebAssembly.instantiate(): Import #${i} module="${imp.module}" function="${imp.name}" error: ${message}`);
-      this.linkImport(imp, value, linkError);
+      this.linkImport(imp, i, value, linkError);
     });
   }
 
-  private linkImport(imp: Import, value: unknown, linkError: (message: string) => WebAssembly.LinkError): void {
+  private linkImport(imp: Import, importIndex: number, value: unknown, linkError: (message: string) => WebAssembly.LinkError): void {
     const { layout } = this.module.compiled;
     switch (imp.kind) {
       case 'func': {
@@ -123,7 +125,7 @@ export class Instance {
       }
       case 'memory': {
         if (!(value instanceof Memory)) throw linkError('memory import must be a WebAssembly.Memory object');
-        checkImportLimits('memory', value.pageCount, value.maximum, imp.limits, linkError);
+        checkImportLimits('memory', importIndex, value.pageCount, value.maximum, imp.limits);
         this.lifetime.join(value.lifetime);
         this.state.memory = value;
         return;
@@ -131,7 +133,7 @@ export class Instance {
       case 'table': {
         if (!(value instanceof Table)) throw linkError('table import requires a WebAssembly.Table');
         if (value.element !== imp.table.element) throw linkError('imported table does not match the expected type');
-        checkImportLimits('table', value.length, value.maximum, imp.table.limits, linkError);
+        checkImportLimits('table', importIndex, value.length, value.maximum, imp.table.limits);
         this.lifetime.join(value.lifetime);
         this.state.tables.push(value);
         return;
@@ -224,7 +226,7 @@ export class Instance {
       if (offset + segment.bytes.length > memory.byteLength) {
         throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): data segment is out of bounds');
       }
-      if (segment.bytes.length > 0) new Uint8Array(memory.buffer).set(segment.bytes, offset);
+      if (segment.bytes.length > 0) memory.bytes().set(segment.bytes, offset);
     }
     if (ir.start !== undefined) (this.functionObject(ir.start) as () => unknown)();
   }
@@ -276,8 +278,9 @@ export class Instance {
     const ctx = context.address;
     const entry = module.entry;
     const instance = this;
-    const exported = function (...args: unknown[]): unknown {
-      if (instance.disposed) {
+    // An arrow function, like V8's exported functions, is no constructor and has no prototype.
+    const exported = (...args: unknown[]): unknown => {
+      if (instance.disposed || instance.lifetime.isFreed) {
         throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
       }
       for (let i = 0; i < writeArgs.length; i++) writeArgs[i]!(views, argsSlot + i, args[i]);
@@ -289,6 +292,7 @@ export class Instance {
     };
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
+    Object.defineProperty(exported, 'toString', { value: () => `function ${index}() { [native code] }` });
     const record = context.field(module.compiled.layout.funcRefsOffset + 8 * index);
     registerWasmFunction(exported, { record, code: address, ctx, type, owner: this.lifetime });
     return exported;
@@ -345,7 +349,8 @@ function importedGlobal(
   linkError: (message: string) => WebAssembly.LinkError,
 ): Global {
   if (value instanceof Global) {
-    if (value.type !== type || value.mutable !== mutable) throw linkError('imported global does not match the expected type');
+    if (value.mutable !== mutable) throw linkError('imported global does not match the expected mutability');
+    if (value.type !== type) throw linkError('imported global does not match the expected type');
     return value;
   }
   if (value instanceof WebAssembly.Global) {
@@ -358,17 +363,21 @@ function importedGlobal(
   return new Global({ value: type }, value);
 }
 
+/** Size checks of an imported memory or table, with V8's texts (the memory one quotes 2^32-1, as V8 does). */
 function checkImportLimits(
   what: 'memory' | 'table',
+  importIndex: number,
   current: number,
   maximum: number | undefined,
   limits: { min: number; max?: number },
-  linkError: (message: string) => WebAssembly.LinkError,
 ): void {
-  if (current < limits.min) throw linkError(`${what} import has ${current} ${what === 'memory' ? 'pages' : 'elements'}, smaller than the declared minimum ${limits.min}`);
+  const fail = (message: string): never => {
+    throw new WebAssembly.LinkError(`WebAssembly.instantiate(): ${what} import ${importIndex} ${message}`);
+  };
+  if (current < limits.min) fail(`is smaller than initial ${limits.min}, got ${current}`);
   if (limits.max === undefined) return;
-  if (maximum === undefined) throw linkError(`${what} import has no maximum limit, expected at most ${limits.max}`);
-  if (maximum > limits.max) throw linkError(`${what} import has a larger maximum size ${maximum} than the module's declared maximum ${limits.max}`);
+  if (maximum === undefined) fail(what === 'memory' ? 'has no maximum limit, expected at most 4294967295' : `has no maximum length, expected ${limits.max}`);
+  if (maximum! > limits.max) fail(`has a larger maximum size ${maximum} than the module's declared maximum ${limits.max}`);
 }
 
 function trapError(status: number): unknown {

@@ -1,6 +1,19 @@
 // koffi bindings to the few libc functions the runtime needs; every failure carries strerror(errno).
 import koffi from 'koffi';
 
+/**
+ * koffi runs synchronous native calls on a stack of its own (2 MiB by default), on which wasm frames
+ * and every host-call round trip (several KiB of koffi frames each) nest. Ask for the largest one
+ * before the first library is loaded; if someone loaded one first, the setting is fixed already.
+ */
+const WANTED_STACK_SIZE = 16 * 1024 * 1024;
+try {
+  koffi.config({ ...koffi.config(), sync_stack_size: WANTED_STACK_SIZE });
+} catch {
+  // Keep koffi's current stack; the stack limit below is derived from it either way.
+}
+export const NATIVE_STACK_SIZE: number = Number(koffi.config().sync_stack_size);
+
 const libc = koffi.load('libc.so.6');
 
 export const PROT_NONE = 0;

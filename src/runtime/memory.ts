@@ -5,6 +5,7 @@
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
 import { mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+import { enforceUint32, optionalUint32 } from './js-api.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 
 export interface MemoryDescriptor {
@@ -22,21 +23,29 @@ export class Memory {
   private readonly reservedBytes: number;
   private readonly contexts = new Set<InstanceContext>();
   private cachedBuffer: ArrayBuffer | undefined;
+  private internalBytes: Uint8Array | undefined;
+  /**
+   * ArrayBuffers handed to JS that are still reachable: they view the pages directly (they cannot
+   * be detached), so the pages stay mapped until the last of them is collected.
+   */
+  private liveBuffers = 0;
+  private freed = false;
+  private static readonly buffersCollected = new FinalizationRegistry<Memory>((memory) => memory.bufferCollected());
   /** A JS-made memory holds its group until collected; an instance's own memory is joined to the instance. */
   readonly lifetime: Lifetime;
 
   constructor(descriptor: MemoryDescriptor, pageCap = MAX_MEMORY_PAGES, ownedByInstance = false) {
-    const initial = toPageCount(descriptor.initial, 'initial');
-    const maximum = descriptor.maximum === undefined ? undefined : toPageCount(descriptor.maximum, 'maximum');
+    const initial = enforceUint32(descriptor.initial, "WebAssembly.Memory(): Property 'initial'", MAX_MEMORY_PAGES);
+    const maximum = optionalUint32(descriptor.maximum, "WebAssembly.Memory(): Property 'maximum'", MAX_MEMORY_PAGES);
     if (maximum !== undefined && maximum < initial) {
-      throw new RangeError('WebAssembly.Memory(): Property \'maximum\': value is below the initial value');
+      throw new RangeError(`WebAssembly.Memory(): Property 'maximum': value ${maximum} is below the lower bound ${initial}`);
     }
     if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
     this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
     this.address = mmap(this.reservedBytes, PROT_NONE);
-    this.lifetime = new Lifetime(() => this.unmap(), ownedByInstance ? 0 : 1);
+    this.lifetime = new Lifetime(() => this.free(), ownedByInstance ? 0 : 1);
     this.pages = 0;
     this.commit(initial);
     if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
@@ -50,26 +59,44 @@ export class Memory {
     return this.pages;
   }
 
-  /** An ArrayBuffer over the memory (a new one after every growth, as in V8). */
+  /**
+   * An ArrayBuffer over the memory: a new one after every growth, as in V8 (but the old one is not
+   * detached: it goes on viewing the first bytes, which stay mapped while it is reachable).
+   */
   get buffer(): ArrayBuffer {
-    if (this.lifetime.isFreed) throw new Error('wasmjit: this memory has been disposed');
-    this.cachedBuffer ??= this.byteLength === 0 ? new ArrayBuffer(0) : view(this.address, this.byteLength);
+    if (this.freed) throw new Error('wasmjit: this memory has been disposed');
+    if (!this.cachedBuffer) {
+      if (this.byteLength === 0) {
+        this.cachedBuffer = new ArrayBuffer(0);
+      } else {
+        this.cachedBuffer = view(this.address, this.byteLength);
+        this.liveBuffers++;
+        Memory.buffersCollected.register(this.cachedBuffer, this);
+      }
+    }
     return this.cachedBuffer;
+  }
+
+  /** The memory's bytes for the runtime's own use (segments, bulk operations); never handed out. */
+  bytes(): Uint8Array {
+    this.internalBytes ??= this.byteLength === 0 ? new Uint8Array(0) : new Uint8Array(view(this.address, this.byteLength));
+    return this.internalBytes;
   }
 
   /** JS API grow: returns the old size in pages, throws RangeError past the maximum. */
   grow(delta: number): number {
-    const pages = toPageCount(delta, 'delta');
+    const pages = enforceUint32(delta, 'WebAssembly.Memory.grow(): Argument 0');
     const old = this.growPages(pages);
-    if (old < 0) throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
-    return old;
+    if (old >= 0) return old;
+    const pastDeclared = this.maximum !== undefined && this.pages + pages > this.maximum;
+    throw new RangeError(`WebAssembly.Memory.grow(): ${pastDeclared ? 'Maximum memory size exceeded' : 'Unable to grow instance memory'}`);
   }
 
   /** memory.grow: the old size in pages, or -1 when the memory cannot grow by `delta` pages. */
   growPages(delta: number): number {
     const old = this.pages;
     if (delta > this.maximumPages - old) return -1;
-    if (delta > 0) this.commit(old + delta);
+    this.commit(old + delta);
     return old;
   }
 
@@ -84,9 +111,20 @@ export class Memory {
     this.contexts.delete(context);
   }
 
-  private unmap(): void {
+  private free(): void {
+    this.freed = true;
     this.cachedBuffer = undefined;
-    munmap(this.address, this.reservedBytes);
+    this.internalBytes = undefined;
+    this.unmapWhenUnreachable();
+  }
+
+  private bufferCollected(): void {
+    this.liveBuffers--;
+    this.unmapWhenUnreachable();
+  }
+
+  private unmapWhenUnreachable(): void {
+    if (this.freed && this.liveBuffers === 0) munmap(this.address, this.reservedBytes);
   }
 
   private commit(pages: number): void {
@@ -97,14 +135,7 @@ export class Memory {
     }
     this.pages = pages;
     this.cachedBuffer = undefined;
+    this.internalBytes = undefined;
     for (const context of this.contexts) context.setField(Ctx.memorySize, newBytes);
   }
-}
-
-function toPageCount(value: unknown, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new TypeError(`WebAssembly.Memory(): Property '${what}' must be convertible to a valid number`);
-  }
-  return n;
 }

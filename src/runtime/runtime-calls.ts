@@ -28,14 +28,14 @@ const SERVICES: Record<RuntimeCall, Service> = {
   [RuntimeCall.MemoryGrow]: (state, arg) => result(state, state.memory!.growPages(arg(0))),
   [RuntimeCall.MemoryCopy]: (state, arg) => {
     const [destination, source, count] = [arg(0), arg(1), arg(2)];
-    const bytes = new Uint8Array(state.memory!.buffer);
+    const bytes = state.memory!.bytes();
     if (outOfBounds(source, count, bytes.length) || outOfBounds(destination, count, bytes.length)) return TrapCode.MemoryOutOfBounds;
     bytes.copyWithin(destination, source, source + count);
     return 0;
   },
   [RuntimeCall.MemoryFill]: (state, arg) => {
     const [destination, value, count] = [arg(0), arg(1), arg(2)];
-    const bytes = new Uint8Array(state.memory!.buffer);
+    const bytes = state.memory!.bytes();
     if (outOfBounds(destination, count, bytes.length)) return TrapCode.MemoryOutOfBounds;
     bytes.fill(value & 0xff, destination, destination + count);
     return 0;
@@ -43,7 +43,7 @@ const SERVICES: Record<RuntimeCall, Service> = {
   [RuntimeCall.MemoryInit]: (state, arg) => {
     const [segment, destination, source, count] = [arg(0), arg(1), arg(2), arg(3)];
     const data = state.datas[segment] ?? new Uint8Array(0);
-    const bytes = new Uint8Array(state.memory!.buffer);
+    const bytes = state.memory!.bytes();
     if (outOfBounds(source, count, data.length) || outOfBounds(destination, count, bytes.length)) return TrapCode.MemoryOutOfBounds;
     bytes.set(data.subarray(source, source + count), destination);
     return 0;

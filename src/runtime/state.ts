@@ -2,15 +2,18 @@
 // entry's stack pointer), the stack limit, the one koffi callback through which all host calls
 // arrive, and the exception a host function threw while native code was running.
 import koffi from 'koffi';
-import { RuntimeState, STACK_BUDGET } from '../compiler/index.js';
+import { RuntimeState } from '../compiler/index.js';
 import { Assembler, Reg } from '../x64/index.js';
 import { CodePage } from './code-page.js';
-import { mmap, PROT_READ, PROT_WRITE, roundToPages } from './libc.js';
+import { mmap, NATIVE_STACK_SIZE, PROT_READ, PROT_WRITE, roundToPages } from './libc.js';
 
 /** Handles `hostCall(ctx, index)` for one instance; returns 0, or 1 after parking an exception. */
 export type HostCallHandler = (index: number) => number;
 
 export const runtimeStateAddress: bigint = mmap(roundToPages(RuntimeState.size), PROT_READ | PROT_WRITE);
+
+/** What wasm frames may use of koffi's stack; the rest is left for koffi's own frames. */
+const STACK_BUDGET = NATIVE_STACK_SIZE - 1024 * 1024;
 
 /**
  * koffi runs every synchronous native call on its own stack, at the same depth each time: measure

@@ -5,6 +5,7 @@
 import { TableDescriptor } from '../compiler/index.js';
 import type { RefType } from '../decode/index.js';
 import { mmap, munmap, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { enforceUint32, optionalUint32 } from './js-api.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import { referenceBits, referenceValue } from './values.js';
 
@@ -35,12 +36,11 @@ export class Table {
     const element = ELEMENT_TYPES[init.element];
     if (!element) throw new TypeError("WebAssembly.Table(): Descriptor property 'element' must be a WebAssembly reference type");
     this.element = element;
-    const initial = toLength(init.initial, 'initial');
-    this.maximum = init.maximum === undefined ? undefined : toLength(init.maximum, 'maximum');
+    const initial = enforceUint32(init.initial, "WebAssembly.Table(): Property 'initial'", MAX_TABLE_LENGTH);
+    this.maximum = optionalUint32(init.maximum, "WebAssembly.Table(): Property 'maximum'");
     if (this.maximum !== undefined && this.maximum < initial) {
-      throw new RangeError("WebAssembly.Table(): Property 'maximum': value is below the initial value");
+      throw new RangeError(`WebAssembly.Table(): Property 'maximum': value ${this.maximum} is below the lower bound ${initial}`);
     }
-    if (initial > MAX_TABLE_LENGTH) throw new RangeError(`WebAssembly.Table(): Property 'initial': value ${initial} is above the upper bound ${MAX_TABLE_LENGTH}`);
     this.lifetime = new Lifetime(() => this.unmap(), ownedByInstance ? 0 : 1);
     this.descriptor = mmap(roundToPages(TableDescriptor.size), PROT_READ | PROT_WRITE);
     this.descriptorView = new BigInt64Array(view(this.descriptor, TableDescriptor.size));
@@ -53,17 +53,20 @@ export class Table {
   }
 
   get(index: number): unknown {
+    this.assertAlive();
     return referenceValue(this.element, this.rawGet(this.checkIndex(index, 'get')));
   }
 
   set(index: number, value: unknown = null): void {
+    this.assertAlive();
     const i = this.checkIndex(index, 'set');
-    this.rawSet(i, referenceBits(this.element, value, this.lifetime));
+    this.rawSet(i, this.bitsOf(value, 'set'));
   }
 
   grow(delta: number, value: unknown = null): number {
-    const n = toLength(delta, 'delta');
-    const old = this.growRaw(n, referenceBits(this.element, value, this.lifetime));
+    this.assertAlive();
+    const n = enforceUint32(delta, 'WebAssembly.Table.grow(): Argument 0');
+    const old = this.growRaw(n, this.bitsOf(value, 'grow'));
     if (old < 0) throw new RangeError(`WebAssembly.Table.grow(): failed to grow table by ${n}`);
     return old;
   }
@@ -107,24 +110,31 @@ export class Table {
     return old;
   }
 
+  private assertAlive(): void {
+    if (this.lifetime.isFreed) throw new Error('wasmjit: this table belongs to a disposed instance');
+  }
+
   private unmap(): void {
     if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
     munmap(this.descriptor, roundToPages(TableDescriptor.size));
   }
 
-  private checkIndex(index: number, method: string): number {
-    const i = Number(index);
-    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
-      throw new RangeError(`WebAssembly.Table.${method}(): invalid address ${String(index)} in ${this.element} table of size ${this.size}`);
+  /** A JS value as an entry; a function joins this table's lifetime (generated code may call it). */
+  private bitsOf(value: unknown, method: string): bigint {
+    try {
+      return referenceBits(this.element, value, this.lifetime);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      throw new TypeError(
+        `WebAssembly.Table.${method}(): Argument 1 is invalid for table: function-typed object must be null (if nullable) or a Wasm function object`,
+      );
     }
+  }
+
+  /** V8 calls every table a "function table" in this message, externref ones included. */
+  private checkIndex(index: unknown, method: string): number {
+    const i = enforceUint32(index, `WebAssembly.Table.${method}(): Argument 0`);
+    if (i >= this.size) throw new RangeError(`WebAssembly.Table.${method}(): invalid index ${i} into function table`);
     return i;
   }
-}
-
-function toLength(value: unknown, what: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new TypeError(`WebAssembly.Table(): Property '${what}' must be convertible to a valid number`);
-  }
-  return n;
 }
