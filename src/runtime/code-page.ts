@@ -1,8 +1,7 @@
 // Executable code pages under W^X: written while read-write, then read-execute, never both.
-import { mmap, mprotect, munmap, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { mmap, mprotect, munmap, PROT_EXEC, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
 
 export class CodePage {
-  private mapped = true;
 
   private constructor(
     readonly address: bigint,
@@ -23,15 +22,7 @@ export class CodePage {
     return new CodePage(address, size);
   }
 
-  get isMapped(): boolean {
-    return this.mapped;
-  }
-
   unmap(): void {
-    if (!this.mapped) return;
-    this.mapped = false;
     munmap(this.address, this.size);
   }
 }
-
-export { PAGE_SIZE };

@@ -11,7 +11,6 @@ export class InstanceContext {
   readonly address: bigint;
   private readonly size: number;
   readonly views: SlotViews;
-  private mapped = true;
 
   constructor(readonly layout: ContextLayout) {
     this.size = roundToPages(layout.size);
@@ -35,13 +34,7 @@ export class InstanceContext {
     return offset / 8;
   }
 
-  get isMapped(): boolean {
-    return this.mapped;
-  }
-
   unmap(): void {
-    if (!this.mapped) return;
-    this.mapped = false;
     munmap(this.address, this.size);
   }
 }
