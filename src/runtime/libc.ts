@@ -28,7 +28,9 @@ const SC_PAGESIZE = 30;
 const mmapNative = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
 const mprotectNative = libc.func('int mprotect(void *addr, size_t length, int prot)');
 const munmapNative = libc.func('int munmap(void *addr, size_t length)');
+const madviseNative = libc.func('int madvise(void *addr, size_t length, int advice)');
 const sysconf = libc.func('long sysconf(int name)');
+const MADV_DONTNEED = 4;
 const strerror = libc.func('const char *strerror(int errnum)');
 
 export const PAGE_SIZE: number = Number(sysconf(SC_PAGESIZE));
@@ -55,6 +57,11 @@ export function mprotect(address: bigint, length: number, prot: number): void {
 
 export function munmap(address: bigint, length: number): void {
   if (munmapNative(address, length) !== 0) throw libcError(`munmap(${length} bytes)`);
+}
+
+/** Gives the pages' memory back to the system; they read as zeros afterwards. */
+export function discardPages(address: bigint, length: number): void {
+  if (madviseNative(address, length, MADV_DONTNEED) !== 0) throw libcError(`madvise(${length} bytes, MADV_DONTNEED)`);
 }
 
 /** An ArrayBuffer over native memory (no copy). */

@@ -4,7 +4,7 @@
 // updates them all (a memory may be shared by instances through exports and imports).
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
-import { mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+import { discardPages, mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
 import { enforceUint32, optionalUint32 } from './js-api.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 
@@ -94,6 +94,7 @@ export class Memory {
 
   /** memory.grow: the old size in pages, or -1 when the memory cannot grow by `delta` pages. */
   growPages(delta: number): number {
+    if (this.freed) throw new Error('wasmjit: this memory has been disposed');
     const old = this.pages;
     if (delta > this.maximumPages - old) return -1;
     this.commit(old + delta);
@@ -111,20 +112,27 @@ export class Memory {
     this.contexts.delete(context);
   }
 
+  /**
+   * Without buffers in JS's hands everything goes at once. Otherwise the address space beyond the
+   * committed pages goes now, the committed pages' memory is discarded (a stale buffer reads zeros),
+   * and the pages themselves go when the last buffer is collected.
+   */
   private free(): void {
     this.freed = true;
     this.cachedBuffer = undefined;
     this.internalBytes = undefined;
-    this.unmapWhenUnreachable();
+    if (this.liveBuffers === 0) {
+      munmap(this.address, this.reservedBytes);
+      return;
+    }
+    const committed = this.byteLength;
+    if (this.reservedBytes > committed) munmap(this.address + BigInt(committed), this.reservedBytes - committed);
+    if (committed > 0) discardPages(this.address, committed);
   }
 
   private bufferCollected(): void {
     this.liveBuffers--;
-    this.unmapWhenUnreachable();
-  }
-
-  private unmapWhenUnreachable(): void {
-    if (this.freed && this.liveBuffers === 0) munmap(this.address, this.reservedBytes);
+    if (this.freed && this.liveBuffers === 0 && this.byteLength > 0) munmap(this.address, this.byteLength);
   }
 
   private commit(pages: number): void {
