@@ -1,15 +1,13 @@
-// Lowering of the f32/f64 instructions on SSE, one table per family. Operands live in their stack
-// slots as bit patterns; each lowering loads them into xmm0/xmm1, computes, and stores the result
-// back into the slot. Where the spec leaves a NaN open, the result is the one V8 produces with the
-// same instructions (operand order included), so differential tests can compare bits.
-import { Alu, Cond, Label, Reg, RoundMode, Shift, SseArith, SseLogic, Unary, Xmm, mem } from '../x64/index.js';
+// Lowering of the f32/f64 instructions on SSE, one table per family. Operands come from the value
+// stack into xmm registers (or as memory operands, for locals); results stay in xmm registers, or in
+// the flags for comparisons. Where the spec leaves a NaN open, the result is the one V8 produces with
+// the same instructions (operand order included), so differential tests can compare bits.
+import { Alu, Cond, Label, Reg, RoundMode, Shift, SseArith, SseLogic, Unary, Xmm } from '../x64/index.js';
 import type { FloatBits, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import type { LoweringEnv, NumericOp } from './integer.js';
 import { TrapCode } from './traps.js';
 
-const TOP = mem(Reg.rsp);
-const SECOND = mem(Reg.rsp, 8);
 
 const FLOATS = [['f32', 32], ['f64', 64]] as const;
 const INTS = [['i32', 32], ['i64', 64]] as const;
@@ -30,13 +28,14 @@ function loadConstant(env: LoweringEnv, bits: FloatBits, xmm: Xmm, value: number
 
 const ARITH: Record<string, SseArith> = { add: SseArith.Add, sub: SseArith.Sub, mul: SseArith.Mul, div: SseArith.Div };
 
-/** `a op b` with a in the second slot and b on top; the result replaces a. */
+/** `a op b`; the result replaces a. */
 function lowerArith(env: LoweringEnv, bits: FloatBits, op: SseArith): void {
-  const { asm } = env;
-  asm.loadFloat(bits, Xmm.xmm0, SECOND);
-  asm.sseArith(op, bits, Xmm.xmm0, TOP);
-  asm.aluRI(Alu.Add, 64, Reg.rsp, 8);
-  asm.storeFloat(bits, TOP, Xmm.xmm0);
+  const { stack, asm } = env;
+  const right = stack.popXmmOperand();
+  const left = stack.popToXmm();
+  asm.sseArith(op, bits, left, right.operand);
+  right.release();
+  stack.pushXmm(left);
 }
 
 /**
@@ -44,44 +43,48 @@ function lowerArith(env: LoweringEnv, bits: FloatBits, op: SseArith): void {
  * (for equal operands `or` of the bits gives min, `and` gives max).
  */
 function lowerMinMax(env: LoweringEnv, bits: FloatBits, isMin: boolean): void {
-  const { asm } = env;
+  const { stack, asm } = env;
   const nan = new Label();
   const takeB = new Label();
   const done = new Label();
-  asm.loadFloat(bits, Xmm.xmm0, SECOND);
-  asm.loadFloat(bits, Xmm.xmm1, TOP);
-  asm.aluRI(Alu.Add, 64, Reg.rsp, 8);
-  asm.ucomis(bits, Xmm.xmm0, Xmm.xmm1);
+  const b = stack.popToXmm();
+  const a = stack.popToXmm();
+  asm.ucomis(bits, a, b);
   asm.jcc(Cond.P, nan);
   asm.jcc(isMin ? Cond.A : Cond.B, takeB);
   asm.jcc(isMin ? Cond.B : Cond.A, done);
-  asm.sseLogic(isMin ? SseLogic.Or : SseLogic.And, Xmm.xmm0, Xmm.xmm1);
+  asm.sseLogic(isMin ? SseLogic.Or : SseLogic.And, a, b);
   asm.jmp(done);
   asm.bind(takeB);
-  asm.movXmm(Xmm.xmm0, Xmm.xmm1);
+  asm.movXmm(a, b);
   asm.jmp(done);
   asm.bind(nan);
-  asm.sseLogic(SseLogic.Xor, Xmm.xmm0, Xmm.xmm0);
-  asm.sseArith(SseArith.Div, bits, Xmm.xmm0, Xmm.xmm0);
+  asm.sseLogic(SseLogic.Xor, a, a);
+  asm.sseArith(SseArith.Div, bits, a, a);
   asm.bind(done);
-  asm.storeFloat(bits, TOP, Xmm.xmm0);
+  stack.freeXmm(b);
+  stack.pushXmm(a);
 }
 
-/** abs, neg and copysign only touch the sign bit: integer operations on the slot. */
+/** abs, neg and copysign only touch the sign bit: integer operations on the bit pattern. */
 function lowerSignOp(env: LoweringEnv, bits: FloatBits, op: 'abs' | 'neg' | 'copysign'): void {
-  const { asm } = env;
+  const { stack, asm } = env;
   const width: Width = bits;
   if (op === 'copysign') {
-    asm.pop(Reg.rcx);
+    stack.popInto(Reg.rcx);
+    const value = stack.popToGpr();
     asm.movRI(64, Reg.rdx, SIGN_BIT[bits]);
     asm.aluRR(Alu.And, width, Reg.rcx, Reg.rdx);
     asm.unary(Unary.Not, width, Reg.rdx);
-    asm.aluRR(Alu.And, width, TOP, Reg.rdx);
-    asm.aluRR(Alu.Or, width, TOP, Reg.rcx);
+    asm.aluRR(Alu.And, width, value, Reg.rdx);
+    asm.aluRR(Alu.Or, width, value, Reg.rcx);
+    stack.pushGpr(value);
     return;
   }
+  const value = stack.popToGpr();
   asm.movRI(64, Reg.rcx, op === 'neg' ? SIGN_BIT[bits] : SIGN_BIT[bits] - 1n);
-  asm.aluRR(op === 'neg' ? Alu.Xor : Alu.And, width, TOP, Reg.rcx);
+  asm.aluRR(op === 'neg' ? Alu.Xor : Alu.And, width, value, Reg.rcx);
+  stack.pushGpr(value);
 }
 
 const ROUNDINGS: Record<string, RoundMode> = {
@@ -89,11 +92,16 @@ const ROUNDINGS: Record<string, RoundMode> = {
 };
 
 function lowerRounding(env: LoweringEnv, bits: FloatBits, mode: RoundMode): void {
-  const { asm } = env;
-  asm.loadFloat(bits, Xmm.xmm0, TOP);
-  if (env.features.sse41) asm.round(bits, Xmm.xmm0, Xmm.xmm0, mode);
-  else emitRoundingWithoutSse41(env, bits, mode);
-  asm.storeFloat(bits, TOP, Xmm.xmm0);
+  const { stack, asm } = env;
+  const value = stack.popToXmm();
+  if (env.features.sse41) {
+    asm.round(bits, value, value, mode);
+  } else {
+    asm.movXmm(Xmm.xmm0, value);
+    emitRoundingWithoutSse41(env, bits, mode);
+    asm.movXmm(value, Xmm.xmm0);
+  }
+  stack.pushXmm(value);
 }
 
 /**
@@ -176,54 +184,63 @@ const COMPARISONS: Record<string, { swap: boolean; cond: Cond }> = {
 };
 
 function lowerCompare(env: LoweringEnv, bits: FloatBits, name: string): void {
-  const { asm } = env;
-  asm.loadFloat(bits, Xmm.xmm0, SECOND);
-  asm.loadFloat(bits, Xmm.xmm1, TOP);
-  asm.aluRI(Alu.Add, 64, Reg.rsp, 16);
-  asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
-  asm.aluRR(Alu.Xor, 32, Reg.rcx, Reg.rcx);
+  const { stack, asm } = env;
   const ordered = COMPARISONS[name];
   if (ordered) {
-    if (ordered.swap) asm.ucomis(bits, Xmm.xmm1, Xmm.xmm0);
-    else asm.ucomis(bits, Xmm.xmm0, Xmm.xmm1);
-    asm.setcc(ordered.cond, Reg.rax);
-  } else {
-    // eq: equal and ordered; ne: not equal or unordered.
-    asm.ucomis(bits, Xmm.xmm0, Xmm.xmm1);
-    asm.setcc(name === 'eq' ? Cond.E : Cond.NE, Reg.rax);
-    asm.setcc(name === 'eq' ? Cond.NP : Cond.P, Reg.rcx);
-    asm.aluRR(name === 'eq' ? Alu.And : Alu.Or, 32, Reg.rax, Reg.rcx);
+    const b = stack.popToXmm();
+    const a = stack.popToXmm();
+    if (ordered.swap) asm.ucomis(bits, b, a);
+    else asm.ucomis(bits, a, b);
+    stack.freeXmm(a);
+    stack.freeXmm(b);
+    stack.pushFlags(ordered.cond);
+    return;
   }
-  asm.push(Reg.rax);
+  // eq: equal and ordered; ne: not equal or unordered — two conditions, combined in a register.
+  const b = stack.popXmmOperand();
+  const a = stack.popToXmm();
+  const result = stack.allocGpr();
+  asm.ucomis(bits, a, b.operand);
+  asm.setcc(name === 'eq' ? Cond.E : Cond.NE, result);
+  asm.setcc(name === 'eq' ? Cond.NP : Cond.P, Reg.rcx);
+  asm.movzx8(result, result);
+  asm.movzx8(Reg.rcx, Reg.rcx);
+  asm.aluRR(name === 'eq' ? Alu.And : Alu.Or, 32, result, Reg.rcx);
+  b.release();
+  stack.freeXmm(a);
+  stack.pushGpr(result);
 }
 
-/** Integer → float, in place in the top slot. */
+/** Integer → float. */
 function lowerConvertFromInt(env: LoweringEnv, bits: FloatBits, intWidth: Width, signed: boolean): void {
-  const { asm } = env;
-  // A 32-bit load zero-extends: an unsigned i32 converts exactly as a signed i64.
-  asm.load(intWidth, Reg.rax, TOP);
+  const { stack, asm } = env;
+  const value = stack.popToGpr(intWidth);
+  const result = stack.allocXmm();
   if (signed && intWidth === 32) {
-    asm.convertIntToFloat(bits, 32, Xmm.xmm0, Reg.rax);
+    asm.convertIntToFloat(bits, 32, result, value);
   } else if (signed || intWidth === 32) {
-    asm.convertIntToFloat(bits, 64, Xmm.xmm0, Reg.rax);
+    // A 32-bit move zero-extends: an unsigned i32 converts exactly as a signed i64.
+    if (intWidth === 32) asm.movRR(32, value, value);
+    asm.convertIntToFloat(bits, 64, result, value);
   } else {
     // u64 at or above 2^63: halve it (keeping the low bit, so rounding stays right) and double back.
     const big = new Label();
     const done = new Label();
-    asm.test(64, Reg.rax, Reg.rax);
+    asm.test(64, value, value);
     asm.jcc(Cond.S, big);
-    asm.convertIntToFloat(bits, 64, Xmm.xmm0, Reg.rax);
+    asm.convertIntToFloat(bits, 64, result, value);
     asm.jmp(done);
     asm.bind(big);
-    asm.movRR(64, Reg.rcx, Reg.rax);
+    asm.movRR(64, Reg.rcx, value);
     asm.shiftImm(Shift.Shr, 64, Reg.rcx, 1);
-    asm.aluRI(Alu.And, 32, Reg.rax, 1);
-    asm.aluRR(Alu.Or, 64, Reg.rcx, Reg.rax);
-    asm.convertIntToFloat(bits, 64, Xmm.xmm0, Reg.rcx);
-    asm.sseArith(SseArith.Add, bits, Xmm.xmm0, Xmm.xmm0);
+    asm.aluRI(Alu.And, 32, value, 1);
+    asm.aluRR(Alu.Or, 64, Reg.rcx, value);
+    asm.convertIntToFloat(bits, 64, result, Reg.rcx);
+    asm.sseArith(SseArith.Add, bits, result, result);
     asm.bind(done);
   }
-  asm.storeFloat(bits, TOP, Xmm.xmm0);
+  stack.freeGpr(value);
+  stack.pushXmm(result);
 }
 
 interface IntRange {
@@ -262,7 +279,10 @@ function lowerTruncate(env: LoweringEnv, bits: FloatBits, intWidth: Width, signe
   const belowRange = saturating ? new Label() : trap;
   const aboveRange = saturating ? new Label() : trap;
   const nan = saturating ? new Label() : trap;
-  asm.loadFloat(bits, Xmm.xmm0, TOP);
+  const value = env.stack.popToXmm();
+  const result = env.stack.allocGpr();
+  asm.movXmm(Xmm.xmm0, value);
+  env.stack.freeXmm(value);
   asm.ucomis(bits, Xmm.xmm0, Xmm.xmm0);
   asm.jcc(Cond.P, nan);
   loadConstant(env, bits, Xmm.xmm1, range.lower);
@@ -301,7 +321,8 @@ function lowerTruncate(env: LoweringEnv, bits: FloatBits, intWidth: Width, signe
     asm.movRI(64, Reg.rax, range.max);
   }
   asm.bind(done);
-  asm.store(64, TOP, Reg.rax);
+  asm.movRR(64, result, Reg.rax);
+  env.stack.pushGpr(result);
 }
 
 /** Every float instruction by its text-format name. */
@@ -314,9 +335,10 @@ export function floatOps(): Map<string, NumericOp> {
     for (const [name, arith] of Object.entries(ARITH)) op(`${type}.${name}`, [type, type], [type], (env) => lowerArith(env, bits, arith));
     op(`${type}.min`, [type, type], [type], (env) => lowerMinMax(env, bits, true));
     op(`${type}.max`, [type, type], [type], (env) => lowerMinMax(env, bits, false));
-    op(`${type}.sqrt`, [type], [type], ({ asm }) => {
-      asm.sseArith(SseArith.Sqrt, bits, Xmm.xmm0, TOP);
-      asm.storeFloat(bits, TOP, Xmm.xmm0);
+    op(`${type}.sqrt`, [type], [type], ({ asm, stack }) => {
+      const value = stack.popToXmm();
+      asm.sseArith(SseArith.Sqrt, bits, value, value);
+      stack.pushXmm(value);
     });
     for (const sign of ['abs', 'neg'] as const) op(`${type}.${sign}`, [type], [type], (env) => lowerSignOp(env, bits, sign));
     op(`${type}.copysign`, [type, type], [type], (env) => lowerSignOp(env, bits, 'copysign'));
@@ -331,15 +353,12 @@ export function floatOps(): Map<string, NumericOp> {
       }
     }
   }
-  op('f32.demote_f64', ['f64'], ['f32'], ({ asm }) => {
-    asm.loadFloat(64, Xmm.xmm0, TOP);
-    asm.convertFloat(64, Xmm.xmm0, Xmm.xmm0);
-    asm.storeFloat(32, TOP, Xmm.xmm0);
-  });
-  op('f64.promote_f32', ['f32'], ['f64'], ({ asm }) => {
-    asm.loadFloat(32, Xmm.xmm0, TOP);
-    asm.convertFloat(32, Xmm.xmm0, Xmm.xmm0);
-    asm.storeFloat(64, TOP, Xmm.xmm0);
-  });
+  for (const [name, from] of [['f32.demote_f64', 64], ['f64.promote_f32', 32]] as const) {
+    op(name, [from === 64 ? 'f64' : 'f32'], [from === 64 ? 'f32' : 'f64'], ({ asm, stack }) => {
+      const value = stack.popToXmm();
+      asm.convertFloat(from, value, value);
+      stack.pushXmm(value);
+    });
+  }
   return ops;
 }

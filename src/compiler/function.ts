@@ -1,10 +1,13 @@
 // Single-pass lowering of one function body: validates each instruction against the operand type
-// stack and the control stack (the algorithm of the spec's validation appendix) while it emits the
-// push/pop code for it. Code is not emitted in unreachable stretches (after br, return, unreachable).
-import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
+// stack and the control stack (the algorithm of the spec's validation appendix) while it emits code
+// for it. Operand values are tracked by the ValueStack (registers, constants, locals, flags, or the
+// machine stack); at every label the stack is materialized on the machine stack, so control-flow
+// joins agree without further bookkeeping. The busiest integer locals live in registers for the
+// whole function. Code is not emitted in unreachable stretches (after br, return, unreachable).
+import { Alu, Assembler, Cond, invert, Label, Reg, Shift, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
 import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, RefType, TableType, ValType } from '../decode/index.js';
-import { Ctx, CTX_REG, FRAME_HEADER_SLOTS, FuncRecord, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor } from './abi.js';
+import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor, WASM_PAGE_SIZE } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitHostCall } from './host-call.js';
 import { floatOps } from './float.js';
@@ -12,6 +15,7 @@ import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
+import { ValueStack } from './value-stack.js';
 import type { RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
 import { canonicalTypeId } from './type-ids.js';
@@ -95,6 +99,10 @@ export class FunctionCompiler {
   private readonly localTypes: ValType[];
   private readonly paramCount: number;
   private readonly declaredLocals: number;
+  /** Locals that live in a register, and the registers the function must save for that. */
+  private readonly localRegs: Map<number, Reg>;
+  private readonly savedRegs: Reg[];
+  private readonly stack: ValueStack;
   private maxDepth = 0;
   private pc = 0;
   readonly marks: SourceMark[] = [];
@@ -110,6 +118,9 @@ export class FunctionCompiler {
     if (this.localTypes.length > MAX_FUNCTION_LOCALS) {
       throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
+    this.localRegs = assignLocalRegisters(func, this.localTypes);
+    this.savedRegs = [...this.localRegs.values()];
+    this.stack = new ValueStack(this.asm, (index) => this.localRegs.get(index) ?? this.localSlot(index));
   }
 
   compile(): void {
@@ -134,7 +145,7 @@ export class FunctionCompiler {
       this.compileInstr(instr);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
-    asm.patchInt32(frameSizeAt, 8 * (this.declaredLocals + this.maxDepth + 2));
+    asm.patchInt32(frameSizeAt, 8 * (this.savedRegs.length + this.declaredLocals + this.maxDepth + 2));
   }
 
   private get emitting(): boolean {
@@ -158,6 +169,7 @@ export class FunctionCompiler {
     asm.push(Reg.rbp);
     asm.movRR(64, Reg.rbp, Reg.rsp);
     asm.push(CTX_REG);
+    for (const reg of this.savedRegs) asm.push(reg);
     asm.movRR(64, Reg.rax, Reg.rsp);
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
@@ -173,17 +185,25 @@ export class FunctionCompiler {
         asm.repStosq();
       }
     }
+    for (const [index, reg] of this.localRegs) {
+      if (index < this.paramCount) asm.load(64, reg, this.localSlot(index));
+      else asm.aluRR(Alu.Xor, 32, reg, reg);
+    }
     return frameSizeAt;
+  }
+
+  private get headerSlots(): number {
+    return 1 + this.savedRegs.length;
   }
 
   private localSlot(index: number): Mem {
     return index < this.paramCount
       ? mem(Reg.rbp, 16 + 8 * (this.paramCount - 1 - index))
-      : mem(Reg.rbp, -8 * (FRAME_HEADER_SLOTS + index - this.paramCount + 1));
+      : mem(Reg.rbp, -8 * (this.headerSlots + index - this.paramCount + 1));
   }
 
   private operandSlot(k: number): Mem {
-    return mem(Reg.rbp, -8 * (FRAME_HEADER_SLOTS + this.declaredLocals + k + 1));
+    return mem(Reg.rbp, -8 * (this.headerSlots + this.declaredLocals + k + 1));
   }
 
   // ---- the type stack ---------------------------------------------------------------------------
@@ -223,6 +243,11 @@ export class FunctionCompiler {
   // ---- dispatch ---------------------------------------------------------------------------------
 
   private compileInstr(instr: Instr): void {
+    // A condition left in the flags survives only until the next instruction that is not one of
+    // its consumers (and a consumer takes it from the top).
+    if (this.emitting) {
+      if (!FLAG_CONSUMERS.has(instr.op) || this.stack.top()?.kind !== 'flags') this.stack.materializeFlags();
+    }
     const numeric = NUMERIC_OPS.get(instr.op);
     if (numeric) {
       this.popAll(numeric.params);
@@ -260,7 +285,7 @@ export class FunctionCompiler {
         return this.memorySize();
       case 'ref.null':
         this.push(instr.refType!);
-        if (this.emitting) this.asm.pushImm(0);
+        if (this.emitting) this.stack.pushConst(0n);
         return;
       case 'ref.is_null':
         return this.refIsNull();
@@ -276,7 +301,7 @@ export class FunctionCompiler {
         return;
       case 'drop':
         this.pop();
-        if (this.emitting) this.asm.aluRI(Alu.Add, 64, Reg.rsp, 8);
+        if (this.emitting) this.stack.drop();
         return;
       case 'select':
         return this.select(instr.types);
@@ -299,7 +324,7 @@ export class FunctionCompiler {
         return this.brTable(instr.targets!, instr.defaultTarget!);
       case 'return':
         this.popAll(this.func.type.results);
-        if (this.emitting) this.emitReturn(this.types.length + this.func.type.results.length);
+        if (this.emitting) this.emitReturn();
         return this.markUnreachable();
       case 'call':
         return this.call(instr.index!);
@@ -309,21 +334,16 @@ export class FunctionCompiler {
   }
 
   private get loweringEnv(): LoweringEnv {
-    return this.env;
+    const { env, stack } = this;
+    return { asm: env.asm, features: env.features, stack, memoryMinBytes: (env.memory?.min ?? 0) * WASM_PAGE_SIZE, trap: env.trap };
   }
 
-  /** Constants are pushed as bit patterns: f32/f64 values need no float register on the way. */
+  /** Constants stay constants until used: immediates, or bit patterns for floats. */
   private constant(instr: Instr): void {
     this.push(instr.op.slice(0, 3) as ValType);
     if (!this.emitting) return;
     const raw = instr.value ?? instr.bits!;
-    const value = instr.op === 'f32.const' ? BigInt((raw as number) | 0) : BigInt(raw);
-    if (value >= -0x8000_0000n && value <= 0x7fff_ffffn) {
-      this.asm.pushImm(Number(value));
-    } else {
-      this.asm.movRI(64, Reg.rax, value);
-      this.asm.push(Reg.rax);
-    }
+    this.stack.pushConst(instr.op === 'f32.const' ? BigInt((raw as number) | 0) : BigInt(raw));
   }
 
   private variable(op: 'local.get' | 'local.set' | 'local.tee', index: number): void {
@@ -332,15 +352,14 @@ export class FunctionCompiler {
     else this.pop(type);
     if (op === 'local.tee') this.push(type);
     if (!this.emitting) return;
-    const slot = this.localSlot(index);
+    const { stack } = this;
     if (op === 'local.get') {
-      this.asm.pushMem(slot);
-    } else if (op === 'local.set') {
-      this.asm.popMem(slot);
-    } else {
-      this.asm.load(64, Reg.rax, mem(Reg.rsp));
-      this.asm.store(64, slot, Reg.rax);
+      stack.pushLocal(index);
+      return;
     }
+    stack.captureLocal(index);
+    stack.popToLocal(this.localRegs.get(index) ?? this.localSlot(index));
+    if (op === 'local.tee') stack.pushLocal(index);
   }
 
   private select(types: ValType[] | undefined): void {
@@ -354,13 +373,29 @@ export class FunctionCompiler {
       this.selectUntyped();
     }
     if (!this.emitting) return;
-    const { asm } = this;
-    asm.pop(Reg.rax);
-    asm.pop(Reg.rcx);
-    asm.load(64, Reg.rdx, mem(Reg.rsp));
-    asm.test(32, Reg.rax, Reg.rax);
-    asm.cmov(Cond.E, 64, Reg.rdx, Reg.rcx);
-    asm.store(64, mem(Reg.rsp), Reg.rdx);
+    const { asm, stack } = this;
+    const type = this.types[this.types.length - 1]!;
+    const flags = stack.popFlags();
+    const condition = flags === undefined ? stack.popToGpr(32) : undefined;
+    if (type === 'f32' || type === 'f64') {
+      const second = stack.popToXmm();
+      const first = stack.popToXmm();
+      const keep = new Label();
+      if (condition !== undefined) asm.test(32, condition, condition);
+      asm.jcc(flags ?? Cond.NE, keep);
+      asm.movXmm(first, second);
+      asm.bind(keep);
+      stack.freeXmm(second);
+      stack.pushXmm(first);
+    } else {
+      const second = stack.popToGpr();
+      const first = stack.popToGpr();
+      if (condition !== undefined) asm.test(32, condition, condition);
+      asm.cmov(invert(flags ?? Cond.NE), 64, first, second);
+      stack.freeGpr(second);
+      stack.pushGpr(first);
+    }
+    if (condition !== undefined) stack.freeGpr(condition);
   }
 
   private selectUntyped(): void {
@@ -382,22 +417,32 @@ export class FunctionCompiler {
     this.popAll(type.params);
     this.pushAll(type.results);
     if (!this.emitting) return;
+    this.stack.flush();
     this.asm.call(label);
-    this.pushResults(type.results.length);
-    if (index < this.env.importedFuncs) this.restoreContext();
+    this.afterCall(type, type.params.length, index < this.env.importedFuncs);
   }
 
-  /** After a call returns: result 0 is in rax, the others in the (callee's) context's result area. */
-  private pushResults(count: number): void {
-    if (count === 0) return;
-    this.asm.push(Reg.rax);
-    for (let i = 1; i < count; i++) this.asm.pushMem(mem(CTX_REG, Ctx.results + 8 * i));
-  }
-
-  /** After a call that may have entered another instance: our context and memory base again. */
-  private restoreContext(): void {
-    this.asm.load(64, CTX_REG, mem(Reg.rbp, -8));
-    this.asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
+  /**
+   * After a call returned: the arguments are gone; result 0 is in rax, the others in the (callee's)
+   * context's result area. Then our context again, if the call may have switched it.
+   */
+  private afterCall(type: FuncType, argumentCount: number, switchesContext: boolean): void {
+    const { asm, stack } = this;
+    stack.resetMaterialized(stack.depth - argumentCount);
+    const count = type.results.length;
+    if (count === 1) {
+      const reg = stack.allocGpr();
+      asm.movRR(64, reg, Reg.rax);
+      stack.pushGpr(reg);
+    } else if (count > 1) {
+      asm.push(Reg.rax);
+      for (let i = 1; i < count; i++) asm.pushMem(mem(CTX_REG, Ctx.results + 8 * i));
+      stack.pushMaterialized(count);
+    }
+    if (switchesContext) {
+      asm.load(64, CTX_REG, mem(Reg.rbp, -8));
+      asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
+    }
   }
 
   private callIndirect(typeIndex: number, tableIndex: number): void {
@@ -410,9 +455,10 @@ export class FunctionCompiler {
     this.popAll(type.params);
     this.pushAll(type.results);
     if (!this.emitting) return;
-    const { asm } = this;
+    const { asm, stack } = this;
     const mismatch = this.env.trap(TrapCode.IndirectCallMismatch);
-    asm.pop(Reg.rax);
+    stack.popInto(Reg.rax, 32);
+    stack.flush();
     const entry = this.emitTableIndex(tableIndex);
     asm.load(64, Reg.rax, entry);
     asm.test(64, Reg.rax, Reg.rax);
@@ -423,8 +469,7 @@ export class FunctionCompiler {
     asm.load(64, CTX_REG, mem(Reg.rax, FuncRecord.ctx));
     asm.load(64, MEMORY_BASE_REG, mem(CTX_REG, Ctx.memoryBase));
     asm.callReg(Reg.rcx);
-    this.pushResults(type.results.length);
-    this.restoreContext();
+    this.afterCall(type, type.params.length, true);
   }
 
   private global(op: 'global.get' | 'global.set', index: number): void {
@@ -437,9 +482,19 @@ export class FunctionCompiler {
       this.pop(global.type);
     }
     if (!this.emitting) return;
-    this.asm.load(64, Reg.rax, mem(CTX_REG, this.env.layout.globalsOffset + 8 * index));
-    if (op === 'global.get') this.asm.pushMem(mem(Reg.rax));
-    else this.asm.popMem(mem(Reg.rax));
+    const { asm, stack } = this;
+    const cell = mem(CTX_REG, this.env.layout.globalsOffset + 8 * index);
+    if (op === 'global.get') {
+      const reg = stack.allocGpr();
+      asm.load(64, Reg.rax, cell);
+      asm.load(64, reg, mem(Reg.rax));
+      stack.pushGpr(reg);
+    } else {
+      const reg = stack.popToGpr();
+      asm.load(64, Reg.rax, cell);
+      asm.store(64, mem(Reg.rax), reg);
+      stack.freeGpr(reg);
+    }
   }
 
   private requireMemory(): void {
@@ -450,9 +505,10 @@ export class FunctionCompiler {
     this.requireMemory();
     this.push('i32');
     if (!this.emitting) return;
-    this.asm.load(64, Reg.rax, mem(CTX_REG, Ctx.memorySize));
-    this.asm.shiftImm(Shift.Shr, 64, Reg.rax, 16);
-    this.asm.push(Reg.rax);
+    const reg = this.stack.allocGpr();
+    this.asm.load(64, reg, mem(CTX_REG, Ctx.memorySize));
+    this.asm.shiftImm(Shift.Shr, 64, reg, 16);
+    this.stack.pushGpr(reg);
   }
 
   /**
@@ -469,7 +525,8 @@ export class FunctionCompiler {
     this.popAll(signature.params);
     this.pushAll(signature.results);
     if (!this.emitting) return;
-    const { asm } = this;
+    const { asm, stack } = this;
+    stack.flush();
     const args = this.env.layout.argsOffset;
     const immediates = op.immediates(instr);
     immediates.forEach((value, i) => asm.storeImm(64, mem(CTX_REG, args + 8 * i), value));
@@ -479,8 +536,16 @@ export class FunctionCompiler {
       asm.store(64, mem(CTX_REG, args + 8 * (immediates.length + i)), Reg.rax);
     }
     if (count > 0) asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * count);
+    stack.resetMaterialized(stack.depth - count);
+    const clobbered = this.savedRegs.filter((reg) => CALLER_SAVED_LOCAL_GPRS.includes(reg));
+    for (const reg of clobbered) asm.push(reg);
     emitHostCall(asm, op.call, this.env.trapExit);
-    if (signature.results.length > 0) asm.pushMem(mem(CTX_REG, Ctx.results));
+    for (const reg of [...clobbered].reverse()) asm.pop(reg);
+    if (signature.results.length > 0) {
+      const reg = stack.allocGpr();
+      asm.load(64, reg, mem(CTX_REG, Ctx.results));
+      stack.pushGpr(reg);
+    }
   }
 
   private get runtimeOpContext(): RuntimeOpContext {
@@ -509,24 +574,25 @@ export class FunctionCompiler {
     if (type !== 'funcref' && type !== 'externref' && type !== 'unknown') throw this.error(`type mismatch: ref.is_null needs a reference, got ${type}`);
     this.push('i32');
     if (!this.emitting) return;
-    const { asm } = this;
-    asm.pop(Reg.rcx);
-    asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
-    asm.test(64, Reg.rcx, Reg.rcx);
-    asm.setcc(Cond.E, Reg.rax);
-    asm.push(Reg.rax);
+    const reg = this.stack.popToGpr();
+    this.asm.test(64, reg, reg);
+    this.stack.freeGpr(reg);
+    this.stack.pushFlags(Cond.E);
   }
 
   private refFunc(index: number): void {
     if (this.env.funcTypes[index] === undefined) throw this.error(`unknown function ${index}`);
     if (!this.env.declaredFuncRefs.has(index)) throw this.error(`undeclared function reference ${index}`);
     this.push('funcref');
-    if (this.emitting) this.asm.pushMem(mem(CTX_REG, this.env.layout.funcRefsOffset + 8 * index));
+    if (!this.emitting) return;
+    const reg = this.stack.allocGpr();
+    this.asm.load(64, reg, mem(CTX_REG, this.env.layout.funcRefsOffset + 8 * index));
+    this.stack.pushGpr(reg);
   }
 
   /**
-   * Pops nothing: checks the index in rax against table `tableIndex` (trapping when out of bounds)
-   * and returns the operand of its entry.
+   * Checks the index in rax against table `tableIndex` (trapping when out of bounds) and returns
+   * the operand of its entry.
    */
   private emitTableIndex(tableIndex: number): Mem {
     const { asm } = this;
@@ -551,20 +617,25 @@ export class FunctionCompiler {
       this.push('i32');
     }
     if (!this.emitting) return;
-    const { asm } = this;
+    const { asm, stack } = this;
     if (op === 'table.size') {
-      asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
-      asm.pushMem(mem(Reg.rdx, TableDescriptor.length));
+      const reg = stack.allocGpr();
+      asm.load(64, reg, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
+      asm.load(64, reg, mem(reg, TableDescriptor.length));
+      stack.pushGpr(reg);
       return;
     }
-    if (op === 'table.set') asm.pop(Reg.rcx);
-    asm.pop(Reg.rax);
-    const entry = this.emitTableIndex(tableIndex);
     if (op === 'table.get') {
-      asm.pushMem(entry);
-    } else {
-      asm.store(64, entry, Reg.rcx);
+      const reg = stack.allocGpr();
+      stack.popInto(Reg.rax, 32);
+      asm.load(64, reg, this.emitTableIndex(tableIndex));
+      stack.pushGpr(reg);
+      return;
     }
+    const value = stack.popToGpr();
+    stack.popInto(Reg.rax, 32);
+    asm.store(64, this.emitTableIndex(tableIndex), value);
+    stack.freeGpr(value);
   }
 
   // ---- control ----------------------------------------------------------------------------------
@@ -573,6 +644,17 @@ export class FunctionCompiler {
     const frame = this.controls[this.controls.length - 1]!;
     this.types.length = frame.height;
     frame.unreachable = true;
+  }
+
+  /** A condition for a branch: in the flags already, or tested from a register. */
+  private popCondition(): Cond {
+    const { stack, asm } = this;
+    const flags = stack.popFlags();
+    if (flags !== undefined) return flags;
+    const reg = stack.popToGpr(32);
+    asm.test(32, reg, reg);
+    stack.freeGpr(reg);
+    return Cond.NE;
   }
 
   private open(kind: 'block' | 'loop' | 'if', type: FuncType): void {
@@ -590,10 +672,13 @@ export class FunctionCompiler {
       this.pop('i32');
       frame.elseLabel = new Label();
       if (emitting) {
-        this.asm.pop(Reg.rax);
-        this.asm.test(32, Reg.rax, Reg.rax);
-        this.asm.jcc(Cond.E, frame.elseLabel);
+        // The flush between the test and the jump changes no flags.
+        const cond = this.popCondition();
+        this.stack.flush();
+        this.asm.jcc(invert(cond), frame.elseLabel);
       }
+    } else if (emitting) {
+      this.stack.flush();
     }
     this.popAll(type.params);
     frame.base = this.types.length;
@@ -602,7 +687,10 @@ export class FunctionCompiler {
     if (kind === 'if' && type.params.length > 0) {
       // The then-branch works on copies of the params: the else-branch needs the originals.
       frame.height = this.types.length;
-      if (emitting) type.params.forEach((_, i) => this.asm.pushMem(this.operandSlot(frame.base + i)));
+      if (emitting) {
+        type.params.forEach((_, i) => this.asm.pushMem(this.operandSlot(frame.base + i)));
+        this.stack.pushMaterialized(type.params.length);
+      }
       this.pushAll(type.params);
     }
     if (kind === 'loop' && emitting) this.asm.bind(frame.label);
@@ -623,7 +711,8 @@ export class FunctionCompiler {
     const fallsThrough = this.emitting;
     this.popBlockResults(frame);
     if (fallsThrough) {
-      this.moveValues(this.types.length + frame.type.results.length, frame.type.results.length, frame.base);
+      this.stack.flush();
+      this.moveValues(this.stack.depth, frame.type.results.length, frame.base);
       this.asm.jmp(frame.label);
     }
     if (!frame.dead) this.asm.bind(frame.elseLabel!);
@@ -633,6 +722,7 @@ export class FunctionCompiler {
     this.types.length = frame.base;
     this.pushAll(frame.type.params);
     frame.height = frame.base;
+    if (!frame.dead) this.stack.resetMaterialized(frame.base + frame.type.params.length);
   }
 
   private end(): void {
@@ -641,14 +731,17 @@ export class FunctionCompiler {
     this.popBlockResults(frame);
     const resultCount = frame.type.results.length;
     if (frame.kind === 'function') {
-      if (fallsThrough) this.emitReturn(this.types.length + resultCount);
+      if (fallsThrough) this.emitReturn();
       this.controls.pop();
       return;
     }
     if (frame.kind === 'if' && !sameTypes(frame.type.params, frame.type.results)) {
       throw this.error('type mismatch: an if without else must leave its params as its results');
     }
-    if (fallsThrough) this.moveValues(this.types.length + resultCount, resultCount, frame.base);
+    if (fallsThrough) {
+      this.stack.flush();
+      this.moveValues(this.stack.depth, resultCount, frame.base);
+    }
     if (!frame.dead) {
       if (frame.elseLabel) {
         if (fallsThrough) this.asm.jmp(frame.label);
@@ -660,6 +753,7 @@ export class FunctionCompiler {
     this.controls.pop();
     this.types.length = frame.base;
     this.pushAll(frame.type.results);
+    if (!frame.dead) this.stack.resetMaterialized(frame.base + resultCount);
   }
 
   private target(depth: number): Control {
@@ -673,8 +767,8 @@ export class FunctionCompiler {
   }
 
   /**
-   * Moves the top `count` values of an operand stack of height `depth` to slots `base…` and sets
-   * rsp to just above them.
+   * Moves the top `count` values of a materialized operand stack of height `depth` to slots
+   * `base…` and sets rsp to just above them (with `lea`: the flags may still be needed).
    */
   private moveValues(depth: number, count: number, base: number): void {
     const from = depth - count;
@@ -685,13 +779,13 @@ export class FunctionCompiler {
       }
     }
     const drop = depth - (base + count);
-    if (drop > 0) this.asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * drop);
+    if (drop > 0) this.asm.lea(Reg.rsp, mem(Reg.rsp, 8 * drop));
   }
 
-  /** Emits the jump to `frame`'s label from an operand stack of height `depth`. */
+  /** Emits the jump to `frame`'s label from a materialized operand stack of height `depth`. */
   private emitBranch(frame: Control, depth: number): void {
     if (frame.kind === 'function') {
-      this.emitReturn(depth);
+      this.emitReturn();
       return;
     }
     this.moveValues(depth, this.labelTypes(frame).length, frame.base);
@@ -707,7 +801,10 @@ export class FunctionCompiler {
     const frame = this.target(depth);
     const types = this.labelTypes(frame);
     this.popAll(types);
-    if (this.emitting) this.emitBranch(frame, this.types.length + types.length);
+    if (this.emitting) {
+      this.stack.flush();
+      this.emitBranch(frame, this.stack.depth);
+    }
     this.markUnreachable();
   }
 
@@ -718,16 +815,17 @@ export class FunctionCompiler {
     this.popAll(types);
     this.pushAll(types);
     if (!this.emitting) return;
-    const { asm } = this;
-    asm.pop(Reg.rax);
-    asm.test(32, Reg.rax, Reg.rax);
-    if (this.isPlainJump(frame, this.types.length)) {
-      asm.jcc(Cond.NE, frame.label);
+    const { asm, stack } = this;
+    const cond = this.popCondition();
+    stack.flush();
+    if (this.isPlainJump(frame, stack.depth)) {
+      asm.jcc(cond, frame.label);
       return;
     }
     const notTaken = new Label();
-    asm.jcc(Cond.E, notTaken);
-    this.emitBranch(frame, this.types.length);
+    asm.jcc(invert(cond), notTaken);
+    // A return from here goes through emitReturn, which takes the results without popping them.
+    this.emitBranch(frame, stack.depth);
     asm.bind(notTaken);
   }
 
@@ -742,7 +840,11 @@ export class FunctionCompiler {
     }
     this.checkLabelTypes(this.labelTypes(defaultFrame));
     this.popAll(this.labelTypes(defaultFrame));
-    if (this.emitting) this.emitBrTable(targets, defaultTarget, this.types.length + arity);
+    if (this.emitting) {
+      this.stack.popInto(Reg.rax, 32);
+      this.stack.flush();
+      this.emitBrTable(targets, defaultTarget, this.stack.depth);
+    }
     this.markUnreachable();
   }
 
@@ -772,7 +874,6 @@ export class FunctionCompiler {
       }
       return label;
     };
-    asm.pop(Reg.rax);
     asm.movRR(32, Reg.rax, Reg.rax);
     asm.aluRI(Alu.Cmp, 32, Reg.rax, targets.length);
     asm.jcc(Cond.AE, destination(defaultTarget));
@@ -791,18 +892,69 @@ export class FunctionCompiler {
     }
   }
 
-  /** Returns the function's results from the top of an operand stack of height `depth`. */
-  private emitReturn(depth: number): void {
-    const { asm } = this;
+  /**
+   * Returns the function's results from the top of the value stack (which it leaves as it is, for a
+   * br_if that may not be taken): result 0 in rax, the others in the context's result area.
+   */
+  private emitReturn(): void {
+    const { asm, stack } = this;
     const count = this.func.type.results.length;
-    for (let i = 1; i < count; i++) {
-      asm.load(64, Reg.rax, this.operandSlot(depth - count + i));
-      asm.store(64, mem(CTX_REG, Ctx.results + 8 * i), Reg.rax);
+    if (count === 1 && !stack.isFlushed) {
+      stack.loadTopInto(Reg.rax);
+    } else {
+      stack.flush();
+      const depth = stack.depth;
+      for (let i = 1; i < count; i++) {
+        asm.load(64, Reg.rax, this.operandSlot(depth - count + i));
+        asm.store(64, mem(CTX_REG, Ctx.results + 8 * i), Reg.rax);
+      }
+      if (count > 0) asm.load(64, Reg.rax, this.operandSlot(depth - count));
     }
-    if (count > 0) asm.load(64, Reg.rax, this.operandSlot(depth - count));
+    if (this.savedRegs.length > 0) {
+      asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
+      for (const reg of [...this.savedRegs].reverse()) asm.pop(reg);
+    }
     asm.leave();
     asm.ret(8 * this.paramCount);
   }
+}
+
+/** Flag consumers: they take a condition from the top of the stack as a jump or a cmov. */
+const FLAG_CONSUMERS = new Set(['if', 'br_if', 'select', 'i32.eqz']);
+
+/**
+ * Which locals live in registers: the busiest integer and reference locals, counting each use
+ * eight times more for each loop around it (a pre-scan of the body, before any code is emitted).
+ */
+function assignLocalRegisters(func: Func, localTypes: readonly ValType[]): Map<number, Reg> {
+  const weights = new Map<number, number>();
+  let loopDepth = 0;
+  const loops: boolean[] = [];
+  for (const instr of func.body) {
+    switch (instr.op) {
+      case 'block':
+      case 'if':
+        loops.push(false);
+        break;
+      case 'loop':
+        loops.push(true);
+        loopDepth++;
+        break;
+      case 'end':
+        if (loops.pop()) loopDepth--;
+        break;
+      case 'local.get':
+      case 'local.set':
+      case 'local.tee': {
+        const type = localTypes[instr.index!];
+        if (type === undefined || type === 'f32' || type === 'f64') break;
+        weights.set(instr.index!, (weights.get(instr.index!) ?? 0) + 8 ** Math.min(loopDepth, 4));
+        break;
+      }
+    }
+  }
+  const chosen = [...weights.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, LOCAL_GPRS.length);
+  return new Map(chosen.map(([index], i) => [index, LOCAL_GPRS[i]!]));
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {

@@ -1,7 +1,7 @@
 // Calls out of generated code: into the runtime's host-call callback (System V, 16-byte aligned
 // stack) and through the thunks that stand for imported functions.
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
-import { Ctx, CTX_REG, HOST_CALL_SP_REG, ImportSlot, MEMORY_BASE_REG } from './abi.js';
+import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, ImportSlot, MEMORY_BASE_REG } from './abi.js';
 import type { ContextLayout } from './abi.js';
 
 /**
@@ -9,13 +9,17 @@ import type { ContextLayout } from './abi.js';
  * come back in its result area. A non-zero return is a trap code: unwind through the entry's exit.
  */
 export function emitHostCall(asm: Assembler, index: number, trapExit: Label): void {
-  asm.movRR(64, HOST_CALL_SP_REG, Reg.rsp);
+  // Align the stack to 16 bytes with the old rsp saved on it (no register survives a host call
+  // that we could keep it in without saving that register too).
+  asm.movRR(64, Reg.rax, Reg.rsp);
   asm.aluRI(Alu.And, 64, Reg.rsp, -16);
+  asm.lea(Reg.rsp, mem(Reg.rsp, -8));
+  asm.push(Reg.rax);
   asm.movRR(64, Reg.rdi, CTX_REG);
   asm.movRI(32, Reg.rsi, index);
   asm.load(64, Reg.rax, mem(CTX_REG, Ctx.hostCall));
   asm.callReg(Reg.rax);
-  asm.movRR(64, Reg.rsp, HOST_CALL_SP_REG);
+  asm.pop(Reg.rsp);
   asm.test(32, Reg.rax, Reg.rax);
   asm.jcc(Cond.NE, trapExit);
 }
@@ -46,12 +50,14 @@ export function emitImportThunk(
   asm.bind(host);
   asm.push(Reg.rbp);
   asm.movRR(64, Reg.rbp, Reg.rsp);
+  for (const reg of CALLER_SAVED_LOCAL_GPRS) asm.push(reg);
   for (let i = 0; i < paramCount; i++) {
     asm.load(64, Reg.rax, mem(Reg.rbp, 16 + 8 * (paramCount - 1 - i)));
     asm.store(64, mem(CTX_REG, layout.argsOffset + 8 * i), Reg.rax);
   }
   emitHostCall(asm, index, trapExit);
   asm.load(64, Reg.rax, mem(CTX_REG, Ctx.results));
+  for (const reg of [...CALLER_SAVED_LOCAL_GPRS].reverse()) asm.pop(reg);
   asm.leave();
   asm.ret(8 * paramCount);
 }

@@ -1,9 +1,12 @@
-// Lowering of the integer instructions, one table per family. Each lowering pops its operands from
-// the machine stack and pushes its result (the push/pop model; see abi.ts for the slot conventions).
-import { Alu, Assembler, BitOp, Cond, Label, Reg, Shift, Unary, mem } from '../x64/index.js';
+// Lowering of the integer instructions, one table per family. Each lowering takes its operands from
+// the value stack in whatever form they are (register, constant, local) and leaves its result there:
+// in a register, or in the flags for comparisons (so that a following br_if/if/select jumps on them).
+import { Alu, Assembler, BitOp, Cond, invert, Label, Reg, Shift, Unary } from '../x64/index.js';
 import type { Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
+import { emitAluOperand } from './value-stack.js';
+import type { ValueStack } from './value-stack.js';
 
 /** CPU features that change which instructions the compiler may emit (from CPUID at start-up). */
 export interface CpuFeatures {
@@ -19,6 +22,9 @@ export const BASELINE_X64: CpuFeatures = { lzcnt: false, tzcnt: false, popcnt: f
 export interface LoweringEnv {
   asm: Assembler;
   features: CpuFeatures;
+  stack: ValueStack;
+  /** The size the linear memory has at least (its declared minimum), in bytes. */
+  memoryMinBytes: number;
   trap(code: TrapCode): Label;
 }
 
@@ -28,8 +34,6 @@ export interface NumericOp {
   results: ValType[];
   lower(env: LoweringEnv): void;
 }
-
-const TOP = mem(Reg.rsp);
 
 const ALU: Record<string, Alu> = { add: Alu.Add, sub: Alu.Sub, and: Alu.And, or: Alu.Or, xor: Alu.Xor };
 
@@ -41,6 +45,13 @@ const COMPARISONS: Record<string, Cond> = {
   eq: Cond.E, ne: Cond.NE,
   lt_s: Cond.L, lt_u: Cond.B, gt_s: Cond.G, gt_u: Cond.A,
   le_s: Cond.LE, le_u: Cond.BE, ge_s: Cond.GE, ge_u: Cond.AE,
+};
+
+/** The condition that holds for `b op a` when `cond` holds for `a op b` (operands swapped). */
+const SWAPPED: Partial<Record<Cond, Cond>> = {
+  [Cond.E]: Cond.E, [Cond.NE]: Cond.NE,
+  [Cond.L]: Cond.G, [Cond.G]: Cond.L, [Cond.LE]: Cond.GE, [Cond.GE]: Cond.LE,
+  [Cond.B]: Cond.A, [Cond.A]: Cond.B, [Cond.BE]: Cond.AE, [Cond.AE]: Cond.BE,
 };
 
 interface Division {
@@ -57,81 +68,152 @@ const DIVISIONS: Record<string, Division> = {
   rem_u: { signed: false, result: Reg.rdx, byZero: TrapCode.RemainderByZero },
 };
 
-/** Unary operations on rax that leave their result in rax. */
-const UNARY: Record<string, (env: LoweringEnv, width: Width) => void> = {
+const MIN_INT: Record<Width, bigint> = { 32: -0x8000_0000n, 64: -0x8000_0000_0000_0000n };
+
+/** Unary operations on a register, in place (rcx and rdx are free to use). */
+const UNARY: Record<string, (env: LoweringEnv, width: Width, reg: Reg) => void> = {
   clz: lowerClz,
   ctz: lowerCtz,
   popcnt: lowerPopcnt,
-  eqz: (env, width) => {
-    env.asm.test(width, Reg.rax, Reg.rax);
-    booleanFromFlags(env.asm, Cond.E);
-  },
-  extend8_s: (env, width) => env.asm.movsx(width, 8, Reg.rax, Reg.rax),
-  extend16_s: (env, width) => env.asm.movsx(width, 16, Reg.rax, Reg.rax),
+  extend8_s: (env, width, reg) => env.asm.movsx(width, 8, reg, reg),
+  extend16_s: (env, width, reg) => env.asm.movsx(width, 16, reg, reg),
 };
 
-const MIN_INT: Record<Width, bigint> = { 32: -0x8000_0000n, 64: -0x8000_0000_0000_0000n };
+function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
+  const { stack, asm } = env;
+  const right = stack.popOperand(width);
+  const left = stack.popToGpr(width);
+  emitAluOperand(asm, op, width, left, right.operand);
+  right.release();
+  stack.pushGpr(left);
+}
 
-function booleanFromFlags(asm: Assembler, cond: Cond): void {
-  asm.setcc(cond, Reg.rax);
-  asm.movzx8(Reg.rax, Reg.rax);
+function lowerMul(env: LoweringEnv, width: Width): void {
+  const { stack, asm } = env;
+  const right = stack.popToGpr(width);
+  const left = stack.popToGpr(width);
+  asm.imulRR(width, left, right);
+  stack.freeGpr(right);
+  stack.pushGpr(left);
+}
+
+function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
+  const { stack, asm } = env;
+  const count = stack.popConst();
+  if (count !== undefined) {
+    const value = stack.popToGpr(width);
+    const masked = Number(count & BigInt(width - 1));
+    if (masked !== 0) asm.shiftImm(op, width, value, masked);
+    stack.pushGpr(value);
+    return;
+  }
+  stack.popInto(Reg.rcx, 32);
+  const value = stack.popToGpr(width);
+  asm.shiftCl(op, width, value);
+  stack.pushGpr(value);
 }
 
 function lowerDivision(env: LoweringEnv, width: Width, division: Division): void {
-  const { asm } = env;
-  asm.pop(Reg.rcx);
-  asm.pop(Reg.rax);
-  asm.test(width, Reg.rcx, Reg.rcx);
-  asm.jcc(Cond.E, env.trap(division.byZero));
+  const { stack, asm } = env;
+  const constant = stack.popConst();
+  const divisor = constant === undefined ? undefined : BigInt.asIntN(width, constant);
+  const result = stack.allocGpr();
+  if (divisor === undefined) stack.popInto(Reg.rcx, width);
+  else asm.movRI(width, Reg.rcx, BigInt.asUintN(width, divisor));
+  stack.popInto(Reg.rax, width);
+  // A known divisor other than 0 and -1 can neither trap nor overflow.
+  if (divisor === undefined || divisor === 0n) {
+    asm.test(width, Reg.rcx, Reg.rcx);
+    asm.jcc(Cond.E, env.trap(division.byZero));
+  }
   if (!division.signed) {
     asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx);
     asm.unary(Unary.Div, width, Reg.rcx);
-    asm.push(division.result);
-    return;
-  }
-  // INT_MIN / -1 overflows (and would raise #DE): div_s traps, rem_s is defined as 0.
-  const regular = new Label();
-  const done = new Label();
-  asm.aluRI(Alu.Cmp, width, Reg.rcx, -1);
-  asm.jcc(Cond.NE, regular);
-  if (division.result === Reg.rax) {
-    asm.movRI(64, Reg.rdx, MIN_INT[width]);
-    asm.aluRR(Alu.Cmp, width, Reg.rax, Reg.rdx);
-    asm.jcc(Cond.E, env.trap(TrapCode.DivideUnrepresentable));
+  } else if (divisor !== undefined && divisor !== -1n) {
+    asm.signExtendAccumulator(width);
+    asm.unary(Unary.Idiv, width, Reg.rcx);
   } else {
-    asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx);
-    asm.jmp(done);
+    // INT_MIN / -1 overflows (and would raise #DE): div_s traps, rem_s is defined as 0.
+    const regular = new Label();
+    const done = new Label();
+    asm.aluRI(Alu.Cmp, width, Reg.rcx, -1);
+    asm.jcc(Cond.NE, regular);
+    if (division.result === Reg.rax) {
+      asm.movRI(64, Reg.rdx, MIN_INT[width]);
+      asm.aluRR(Alu.Cmp, width, Reg.rax, Reg.rdx);
+      asm.jcc(Cond.E, env.trap(TrapCode.DivideUnrepresentable));
+    } else {
+      asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx);
+      asm.jmp(done);
+    }
+    asm.bind(regular);
+    asm.signExtendAccumulator(width);
+    asm.unary(Unary.Idiv, width, Reg.rcx);
+    asm.bind(done);
   }
-  asm.bind(regular);
-  asm.signExtendAccumulator(width);
-  asm.unary(Unary.Idiv, width, Reg.rcx);
-  asm.bind(done);
-  asm.push(division.result);
+  asm.movRR(64, result, division.result);
+  stack.pushGpr(result);
 }
 
-function lowerClz(env: LoweringEnv, width: Width): void {
+function lowerCompare(env: LoweringEnv, width: Width, cond: Cond): void {
+  const { stack, asm } = env;
+  const right = stack.popOperand(width);
+  const leftLoc = stack.top()!;
+  if (leftLoc.kind === 'const' && right.operand.kind === 'reg') {
+    // const op x: compare x with the constant and swap the condition.
+    const value = stack.popConst()!;
+    const imm = width === 32 ? BigInt.asIntN(32, value) : value;
+    if (imm >= -0x8000_0000n && imm <= 0x7fff_ffffn) {
+      asm.aluRI(Alu.Cmp, width, right.operand.reg, Number(imm));
+      right.release();
+      stack.pushFlags(SWAPPED[cond]!);
+      return;
+    }
+    stack.pushConst(value);
+  }
+  const left = stack.popToGpr(width);
+  emitAluOperand(asm, Alu.Cmp, width, left, right.operand);
+  right.release();
+  stack.freeGpr(left);
+  stack.pushFlags(cond);
+}
+
+function lowerEqz(env: LoweringEnv, width: Width): void {
+  const { stack, asm } = env;
+  const cond = width === 32 ? stack.popFlags() : undefined;
+  if (cond !== undefined) {
+    stack.pushFlags(invert(cond));
+    return;
+  }
+  const value = stack.popToGpr(width);
+  asm.test(width, value, value);
+  stack.freeGpr(value);
+  stack.pushFlags(Cond.E);
+}
+
+function lowerClz(env: LoweringEnv, width: Width, reg: Reg): void {
   const { asm } = env;
   if (env.features.lzcnt) {
-    asm.bitOp(BitOp.Lzcnt, width, Reg.rax, Reg.rax);
+    asm.bitOp(BitOp.Lzcnt, width, reg, reg);
     return;
   }
-  // bsr gives the index of the highest set bit (flags ZF and leaves rax undefined for 0):
+  // bsr gives the index of the highest set bit (ZF set and the destination undefined for 0):
   // clz = (width-1) ^ index, and for 0 the value 2*width-1 makes that formula give width.
   asm.movRI(32, Reg.rcx, 2 * width - 1);
-  asm.bitOp(BitOp.Bsr, width, Reg.rax, Reg.rax);
-  asm.cmov(Cond.E, width, Reg.rax, Reg.rcx);
-  asm.aluRI(Alu.Xor, 32, Reg.rax, width - 1);
+  asm.bitOp(BitOp.Bsr, width, reg, reg);
+  asm.cmov(Cond.E, width, reg, Reg.rcx);
+  asm.aluRI(Alu.Xor, 32, reg, width - 1);
 }
 
-function lowerCtz(env: LoweringEnv, width: Width): void {
+function lowerCtz(env: LoweringEnv, width: Width, reg: Reg): void {
   const { asm } = env;
   if (env.features.tzcnt) {
-    asm.bitOp(BitOp.Tzcnt, width, Reg.rax, Reg.rax);
+    asm.bitOp(BitOp.Tzcnt, width, reg, reg);
     return;
   }
   asm.movRI(32, Reg.rcx, width);
-  asm.bitOp(BitOp.Bsf, width, Reg.rax, Reg.rax);
-  asm.cmov(Cond.E, width, Reg.rax, Reg.rcx);
+  asm.bitOp(BitOp.Bsf, width, reg, reg);
+  asm.cmov(Cond.E, width, reg, Reg.rcx);
 }
 
 /** Repeats a byte pattern across the operand width (0x55 → 0x5555…). */
@@ -141,39 +223,39 @@ function splat(byte: number, width: Width): bigint {
   return value;
 }
 
-function lowerPopcnt(env: LoweringEnv, width: Width): void {
+function lowerPopcnt(env: LoweringEnv, width: Width, reg: Reg): void {
   const { asm } = env;
   if (env.features.popcnt) {
-    asm.bitOp(BitOp.Popcnt, width, Reg.rax, Reg.rax);
+    asm.bitOp(BitOp.Popcnt, width, reg, reg);
     return;
   }
   // Parallel bit count: pairs, nibbles, bytes, then a multiply sums the bytes into the top byte.
   const masked = (pattern: number, shift: number): void => {
-    asm.movRR(width, Reg.rcx, Reg.rax);
+    asm.movRR(width, Reg.rcx, reg);
     asm.shiftImm(Shift.Shr, width, Reg.rcx, shift);
     asm.movRI(width, Reg.rdx, splat(pattern, width));
     asm.aluRR(Alu.And, width, Reg.rcx, Reg.rdx);
   };
   masked(0x55, 1);
-  asm.aluRR(Alu.Sub, width, Reg.rax, Reg.rcx);
+  asm.aluRR(Alu.Sub, width, reg, Reg.rcx);
   masked(0x33, 2);
-  asm.aluRR(Alu.And, width, Reg.rax, Reg.rdx);
-  asm.aluRR(Alu.Add, width, Reg.rax, Reg.rcx);
-  asm.movRR(width, Reg.rcx, Reg.rax);
+  asm.aluRR(Alu.And, width, reg, Reg.rdx);
+  asm.aluRR(Alu.Add, width, reg, Reg.rcx);
+  asm.movRR(width, Reg.rcx, reg);
   asm.shiftImm(Shift.Shr, width, Reg.rcx, 4);
-  asm.aluRR(Alu.Add, width, Reg.rax, Reg.rcx);
+  asm.aluRR(Alu.Add, width, reg, Reg.rcx);
   asm.movRI(width, Reg.rdx, splat(0x0f, width));
-  asm.aluRR(Alu.And, width, Reg.rax, Reg.rdx);
+  asm.aluRR(Alu.And, width, reg, Reg.rdx);
   asm.movRI(width, Reg.rdx, splat(0x01, width));
-  asm.imulRR(width, Reg.rax, Reg.rdx);
-  asm.shiftImm(Shift.Shr, width, Reg.rax, width - 8);
+  asm.imulRR(width, reg, Reg.rdx);
+  asm.shiftImm(Shift.Shr, width, reg, width - 8);
 }
 
-function unaryOnTop(lower: (env: LoweringEnv) => void): (env: LoweringEnv) => void {
+function inPlace(width: Width, lower: (env: LoweringEnv, width: Width, reg: Reg) => void): (env: LoweringEnv) => void {
   return (env) => {
-    env.asm.pop(Reg.rax);
-    lower(env);
-    env.asm.push(Reg.rax);
+    const reg = env.stack.popToGpr(width);
+    lower(env, width, reg);
+    env.stack.pushGpr(reg);
   };
 }
 
@@ -184,56 +266,28 @@ export function integerOps(): Map<string, NumericOp> {
     const binary = (name: string, lower: (env: LoweringEnv) => void): void => {
       ops.set(`${type}.${name}`, { params: [type, type], results: [type], lower });
     };
-    for (const [name, alu] of Object.entries(ALU)) {
-      binary(name, ({ asm }) => {
-        asm.pop(Reg.rcx);
-        asm.aluRR(alu, width, TOP, Reg.rcx);
-      });
-    }
-    binary('mul', ({ asm }) => {
-      asm.pop(Reg.rcx);
-      asm.pop(Reg.rax);
-      asm.imulRR(width, Reg.rax, Reg.rcx);
-      asm.push(Reg.rax);
-    });
-    for (const [name, shift] of Object.entries(SHIFTS)) {
-      binary(name, ({ asm }) => {
-        asm.pop(Reg.rcx);
-        asm.shiftCl(shift, width, TOP);
-      });
-    }
-    for (const [name, division] of Object.entries(DIVISIONS)) {
-      binary(name, (env) => lowerDivision(env, width, division));
-    }
+    for (const [name, alu] of Object.entries(ALU)) binary(name, (env) => lowerBinaryAlu(env, width, alu));
+    binary('mul', (env) => lowerMul(env, width));
+    for (const [name, shift] of Object.entries(SHIFTS)) binary(name, (env) => lowerShift(env, width, shift));
+    for (const [name, division] of Object.entries(DIVISIONS)) binary(name, (env) => lowerDivision(env, width, division));
     for (const [name, cond] of Object.entries(COMPARISONS)) {
-      ops.set(`${type}.${name}`, {
-        params: [type, type],
-        results: ['i32'],
-        lower: ({ asm }) => {
-          asm.pop(Reg.rcx);
-          asm.pop(Reg.rax);
-          asm.aluRR(Alu.Cmp, width, Reg.rax, Reg.rcx);
-          booleanFromFlags(asm, cond);
-          asm.push(Reg.rax);
-        },
-      });
+      ops.set(`${type}.${name}`, { params: [type, type], results: ['i32'], lower: (env) => lowerCompare(env, width, cond) });
     }
+    ops.set(`${type}.eqz`, { params: [type], results: ['i32'], lower: (env) => lowerEqz(env, width) });
     for (const [name, lower] of Object.entries(UNARY)) {
-      ops.set(`${type}.${name}`, {
-        params: [type],
-        results: [name === 'eqz' ? 'i32' : type],
-        lower: unaryOnTop((env) => lower(env, width)),
-      });
+      ops.set(`${type}.${name}`, { params: [type], results: [type], lower: inPlace(width, lower) });
     }
   }
   const conversion = (name: string, from: ValType, to: ValType, lower: (env: LoweringEnv) => void): void => {
     ops.set(name, { params: [from], results: [to], lower });
   };
-  conversion('i64.extend32_s', 'i64', 'i64', unaryOnTop(({ asm }) => asm.movsx(64, 32, Reg.rax, Reg.rax)));
-  conversion('i64.extend_i32_s', 'i32', 'i64', unaryOnTop(({ asm }) => asm.movsx(64, 32, Reg.rax, Reg.rax)));
-  conversion('i64.extend_i32_u', 'i32', 'i64', unaryOnTop(({ asm }) => asm.movRR(32, Reg.rax, Reg.rax)));
-  // An i32 only reads the low half of its slot, so wrapping leaves the slot as it is; and a slot holds
-  // a float as its bit pattern, so reinterpreting changes only the static type.
+  const signExtend32 = inPlace(64, (env, _, reg) => env.asm.movsx(64, 32, reg, reg));
+  conversion('i64.extend32_s', 'i64', 'i64', signExtend32);
+  conversion('i64.extend_i32_s', 'i32', 'i64', signExtend32);
+  conversion('i64.extend_i32_u', 'i32', 'i64', inPlace(32, (env, _, reg) => env.asm.movRR(32, reg, reg)));
+  // An i32 only reads the low half of its slot or register, so wrapping leaves the value where it
+  // is; a float's bit pattern moves between register classes as needed, so reinterpreting changes
+  // only the static type.
   const unchanged = (): void => {};
   conversion('i32.wrap_i64', 'i64', 'i32', unchanged);
   conversion('i32.reinterpret_f32', 'f32', 'i32', unchanged);

@@ -1,6 +1,7 @@
 // Loads and stores, one table: access size, value type, extension. Every access is bounds-checked
 // against the memory size in the context: `zext(addr) + offset + size <= memorySize`, computed in 64
 // bits so that `addr + offset` cannot wrap; a failed check jumps to the out-of-bounds trap stub.
+// Only a constant address below the memory's minimum size (which it can never shrink under) skips it.
 import { Alu, Cond, Reg, mem } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
 import type { MemArg, ValType } from '../decode/index.js';
@@ -47,12 +48,19 @@ export const MEMORY_ACCESSES: ReadonlyMap<string, MemoryAccess> = new Map([
 ]);
 
 /**
- * Pops the address, checks `[addr + offset, addr + offset + bytes)` against the memory size and
- * returns the operand `[r14 + rax]` of the access.
+ * Checks `[address + offset, address + offset + bytes)` against the memory size (in 64 bits, so
+ * that the sum cannot wrap) and returns the operand of the access, with the effective address in
+ * rax. A constant address inside the memory's minimum size needs no check at all.
  */
-export function emitBoundsCheck(env: LoweringEnv, offset: number, bytes: number): Mem {
-  const { asm } = env;
-  asm.pop(Reg.rax);
+function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
+  const { asm, stack } = env;
+  const constant = stack.popConst();
+  if (constant !== undefined) {
+    const effective = Number(BigInt.asUintN(32, constant)) + offset;
+    if (effective + bytes <= env.memoryMinBytes && effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
+    stack.pushConst(constant);
+  }
+  stack.popInto(Reg.rax, 32);
   asm.movRR(32, Reg.rax, Reg.rax);
   if (offset > 0x7fff_ffff) {
     asm.movRI(64, Reg.rdx, offset);
@@ -66,21 +74,36 @@ export function emitBoundsCheck(env: LoweringEnv, offset: number, bytes: number)
   return { base: MEMORY_BASE_REG, index: Reg.rax };
 }
 
+const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
 const widthOf = (type: ValType): Width => (type === 'i32' || type === 'f32' ? 32 : 64);
 
 export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, memarg: MemArg): void {
-  const { asm } = env;
+  const { asm, stack } = env;
   if (op.kind === 'store') {
-    asm.pop(Reg.rcx);
-    const target = emitBoundsCheck(env, memarg.offset, op.bytes);
-    if (op.bytes === 1 || op.bytes === 2) asm.storeNarrow(op.bytes === 1 ? 8 : 16, target, Reg.rcx);
-    else asm.store(op.bytes === 8 ? 64 : 32, target, Reg.rcx);
+    if (isFloat(op.type)) {
+      const value = stack.popToXmm();
+      asm.storeFloat(op.bytes === 4 ? 32 : 64, emitAddress(env, memarg.offset, op.bytes), value);
+      stack.freeXmm(value);
+      return;
+    }
+    const value = stack.popToGpr(widthOf(op.type));
+    const target = emitAddress(env, memarg.offset, op.bytes);
+    if (op.bytes === 1 || op.bytes === 2) asm.storeNarrow(op.bytes === 1 ? 8 : 16, target, value);
+    else asm.store(op.bytes === 8 ? 64 : 32, target, value);
+    stack.freeGpr(value);
     return;
   }
-  const source = emitBoundsCheck(env, memarg.offset, op.bytes);
-  if (op.bytes === 8) asm.load(64, Reg.rax, source);
-  else if (op.bytes === 4 && !op.signed) asm.load(32, Reg.rax, source);
-  else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, Reg.rax, source);
-  else asm.loadZeroExtended(op.bytes === 1 ? 8 : 16, Reg.rax, source);
-  asm.push(Reg.rax);
+  if (isFloat(op.type)) {
+    const result = stack.allocXmm();
+    asm.loadFloat(op.bytes === 4 ? 32 : 64, result, emitAddress(env, memarg.offset, op.bytes));
+    stack.pushXmm(result);
+    return;
+  }
+  const result = stack.allocGpr();
+  const source = emitAddress(env, memarg.offset, op.bytes);
+  if (op.bytes === 8) asm.load(64, result, source);
+  else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);
+  else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, result, source);
+  else asm.loadZeroExtended(op.bytes === 1 ? 8 : 16, result, source);
+  stack.pushGpr(result);
 }

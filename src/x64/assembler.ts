@@ -307,7 +307,7 @@ export class Assembler {
     this.modrm(prefixes, [0x0f, op & 0xff], width === 64, dst, src);
   }
 
-  setcc(cond: Cond, dst: Reg): void {
+  setcc(cond: Cond, dst: Reg | Mem): void {
     this.modrm([], [0x0f, 0x90 | cond], false, 0, dst, 'rm');
   }
 

@@ -1,0 +1,396 @@
+// Where each operand of the wasm value stack is while a function is being compiled. The bottom of
+// the stack is materialized on the machine stack (push/pop, one 8-byte slot each, rsp at the top);
+// above it, values stay where they were produced — in a cache register, as a constant, as a
+// reference to a local, or as a condition still in the flags — until an instruction consumes them
+// or a control-flow point, a call or register pressure forces them onto the machine stack
+// (`flush`). Instructions take their operands in whatever form suits them: a constant as an
+// immediate, a local as a memory operand, a compare as a conditional jump.
+import { Alu, Assembler, Cond, Reg, Xmm, mem } from '../x64/index.js';
+import type { Mem, Width } from '../x64/index.js';
+
+export type Location =
+  | { kind: 'stack' }
+  | { kind: 'gpr'; reg: Reg }
+  | { kind: 'xmm'; reg: Xmm }
+  | { kind: 'const'; bits: bigint }
+  | { kind: 'local'; index: number }
+  | { kind: 'flags'; cond: Cond };
+
+/** Registers that hold values between instructions; rax, rcx, rdx and xmm0–5 are scratch within one. */
+export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
+export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9, Xmm.xmm10, Xmm.xmm11, Xmm.xmm12, Xmm.xmm13, Xmm.xmm14, Xmm.xmm15];
+
+/** A right-hand operand: a register, a memory operand or an immediate. */
+export type Operand = { kind: 'reg'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
+
+const fitsInt32 = (bits: bigint): boolean => bits >= -0x8000_0000n && bits <= 0x7fff_ffffn;
+
+export class ValueStack {
+  private readonly locs: Location[] = [];
+  /** How many entries at the bottom are on the machine stack. */
+  private materialized = 0;
+  private readonly freeGprs: Reg[] = [...CACHE_GPRS];
+  private readonly freeXmms: Xmm[] = [...CACHE_XMMS];
+
+  constructor(
+    private readonly asm: Assembler,
+    /** Where local `index` lives: its register, or its slot in the frame. */
+    readonly localHome: (index: number) => Reg | Mem,
+  ) {}
+
+  get depth(): number {
+    return this.locs.length;
+  }
+
+  top(offset = 0): Location | undefined {
+    return this.locs[this.locs.length - 1 - offset];
+  }
+
+  // ---- pushing ----------------------------------------------------------------------------------
+
+  pushGpr(reg: Reg): void {
+    this.locs.push({ kind: 'gpr', reg });
+  }
+
+  pushXmm(reg: Xmm): void {
+    this.locs.push({ kind: 'xmm', reg });
+  }
+
+  pushConst(bits: bigint): void {
+    this.locs.push({ kind: 'const', bits });
+  }
+
+  pushLocal(index: number): void {
+    this.locs.push({ kind: 'local', index });
+  }
+
+  /** A boolean still in the flags: at most one such entry exists (see `materializeFlags`). */
+  pushFlags(cond: Cond): void {
+    this.materializeFlags();
+    this.locs.push({ kind: 'flags', cond });
+  }
+
+  /** Values a call or `end` left on the machine stack. */
+  pushMaterialized(count: number): void {
+    if (this.materialized !== this.locs.length) throw new Error('internal error: materialized values above cached ones');
+    for (let i = 0; i < count; i++) this.locs.push({ kind: 'stack' });
+    this.materialized += count;
+  }
+
+  // ---- popping ----------------------------------------------------------------------------------
+
+  /** Removes the top entry and gives back its location (the caller takes over a register). */
+  private take(): Location {
+    const loc = this.locs.pop();
+    if (!loc) throw new Error('internal error: value stack underflow');
+    if (loc.kind === 'stack') this.materialized--;
+    return loc;
+  }
+
+  /** Drops the top value. */
+  drop(): void {
+    const loc = this.take();
+    if (loc.kind === 'stack') this.asm.lea(Reg.rsp, mem(Reg.rsp, 8));
+    else this.release(loc);
+  }
+
+  /** The top value as a constant, popped, or undefined (and nothing popped) if it is not one. */
+  popConst(): bigint | undefined {
+    const loc = this.top();
+    if (loc?.kind !== 'const') return undefined;
+    this.locs.pop();
+    return loc.bits;
+  }
+
+  /** The top value in a cache register that the caller owns (and must push or release). */
+  popToGpr(width: Width = 64): Reg {
+    const loc = this.take();
+    if (loc.kind === 'gpr') return loc.reg;
+    const reg = this.allocGpr();
+    this.load(loc, reg, width);
+    this.release(loc);
+    return reg;
+  }
+
+  /** The top value into a given scratch register. */
+  popInto(reg: Reg, width: Width = 64): void {
+    const loc = this.take();
+    if (loc.kind === 'gpr' && loc.reg === reg) return;
+    this.load(loc, reg, width);
+    this.release(loc);
+  }
+
+  /**
+   * The top value as a right-hand operand: an immediate (if it fits), the local's register or slot,
+   * or a register. `release` frees whatever it held.
+   */
+  popOperand(width: Width, allowImmediate = true): { operand: Operand; release: () => void } {
+    const loc = this.top()!;
+    if (loc.kind === 'const' && allowImmediate) {
+      const value = width === 32 ? BigInt.asIntN(32, loc.bits) : loc.bits;
+      if (fitsInt32(value)) {
+        this.locs.pop();
+        return { operand: { kind: 'imm', value: Number(value) }, release: () => {} };
+      }
+    }
+    if (loc.kind === 'local') {
+      this.locs.pop();
+      const home = this.localHome(loc.index);
+      return { operand: typeof home === 'number' ? { kind: 'reg', reg: home } : { kind: 'mem', mem: home }, release: () => {} };
+    }
+    const reg = this.popToGpr(width);
+    return { operand: { kind: 'reg', reg }, release: () => this.freeGpr(reg) };
+  }
+
+  /** The top value in a cache xmm register the caller owns. */
+  popToXmm(): Xmm {
+    const loc = this.take();
+    if (loc.kind === 'xmm') return loc.reg;
+    const reg = this.allocXmm();
+    this.loadXmm(loc, reg);
+    return reg;
+  }
+
+  /** The top value as an xmm right-hand operand: a register, or the local's slot. */
+  popXmmOperand(): { operand: Xmm | Mem; release: () => void } {
+    const loc = this.top()!;
+    if (loc.kind === 'local') {
+      const home = this.localHome(loc.index);
+      if (typeof home !== 'number') {
+        this.locs.pop();
+        return { operand: home, release: () => {} };
+      }
+    }
+    const reg = this.popToXmm();
+    return { operand: reg, release: () => this.freeXmm(reg) };
+  }
+
+  /** The top value when it is a condition in the flags (popped), or undefined. */
+  popFlags(): Cond | undefined {
+    const loc = this.top();
+    if (loc?.kind !== 'flags') return undefined;
+    this.locs.pop();
+    return loc.cond;
+  }
+
+  // ---- registers --------------------------------------------------------------------------------
+
+  allocGpr(): Reg {
+    if (this.freeGprs.length === 0) this.spillOne((loc) => loc.kind === 'gpr');
+    return this.freeGprs.pop()!;
+  }
+
+  allocXmm(): Xmm {
+    if (this.freeXmms.length === 0) this.spillOne((loc) => loc.kind === 'xmm');
+    return this.freeXmms.pop()!;
+  }
+
+  freeGpr(reg: Reg): void {
+    if (CACHE_GPRS.includes(reg)) this.freeGprs.push(reg);
+  }
+
+  freeXmm(reg: Xmm): void {
+    if (CACHE_XMMS.includes(reg)) this.freeXmms.push(reg);
+  }
+
+  private release(loc: Location): void {
+    if (loc.kind === 'gpr') this.freeGpr(loc.reg);
+    else if (loc.kind === 'xmm') this.freeXmm(loc.reg);
+  }
+
+  /** Pushes cached entries from the bottom up until one that `holds` a register has gone. */
+  private spillOne(holds: (loc: Location) => boolean): void {
+    while (this.materialized < this.locs.length) {
+      const loc = this.locs[this.materialized]!;
+      this.materializeNext();
+      if (holds(loc)) return;
+    }
+    throw new Error('internal error: no register to spill');
+  }
+
+  // ---- materializing ----------------------------------------------------------------------------
+
+  /** Puts every cached value on the machine stack, in order. Emits nothing that changes the flags. */
+  flush(): void {
+    while (this.materialized < this.locs.length) this.materializeNext();
+  }
+
+  private materializeNext(): void {
+    const index = this.materialized;
+    const loc = this.locs[index]!;
+    const { asm } = this;
+    switch (loc.kind) {
+      case 'gpr':
+        asm.push(loc.reg);
+        this.freeGpr(loc.reg);
+        break;
+      case 'xmm':
+        asm.lea(Reg.rsp, mem(Reg.rsp, -8));
+        asm.storeFloat(64, mem(Reg.rsp), loc.reg);
+        this.freeXmm(loc.reg);
+        break;
+      case 'const':
+        if (fitsInt32(loc.bits)) {
+          asm.pushImm(Number(loc.bits));
+        } else {
+          // No scratch register: this may run in the middle of another instruction's lowering.
+          asm.lea(Reg.rsp, mem(Reg.rsp, -8));
+          asm.storeImm(32, mem(Reg.rsp), Number(BigInt.asIntN(32, loc.bits)));
+          asm.storeImm(32, mem(Reg.rsp, 4), Number(BigInt.asIntN(32, loc.bits >> 32n)));
+        }
+        break;
+      case 'local': {
+        const home = this.localHome(loc.index);
+        if (typeof home === 'number') asm.push(home);
+        else asm.pushMem(home);
+        break;
+      }
+      case 'flags':
+        asm.pushImm(0);
+        asm.setcc(loc.cond, mem(Reg.rsp));
+        break;
+      case 'stack':
+        break;
+    }
+    this.locs[index] = { kind: 'stack' };
+    this.materialized++;
+  }
+
+  /** Turns a condition left in the flags into a register, before anything else changes the flags. */
+  materializeFlags(): void {
+    const index = this.locs.findIndex((loc) => loc.kind === 'flags');
+    if (index < 0) return;
+    if (this.freeGprs.length === 0) {
+      while (this.materialized <= index) this.materializeNext();
+      return;
+    }
+    const loc = this.locs[index] as { kind: 'flags'; cond: Cond };
+    const reg = this.freeGprs.pop()!;
+    this.setBoolean(loc.cond, reg);
+    this.locs[index] = { kind: 'gpr', reg };
+  }
+
+  /** reg = cond ? 1 : 0 without touching the flags (setcc, then movzx). */
+  private setBoolean(cond: Cond, reg: Reg): void {
+    this.asm.setcc(cond, reg);
+    this.asm.movzx8(reg, reg);
+  }
+
+  /**
+   * Before local `index` changes: entries that stand for its current value get a copy of it.
+   */
+  captureLocal(index: number): void {
+    for (let i = this.materialized; i < this.locs.length; i++) {
+      const loc = this.locs[i]!;
+      if (loc.kind !== 'local' || loc.index !== index) continue;
+      const reg = this.allocGpr();
+      if (i < this.materialized) {
+        // Making room pushed this entry itself: it holds its copy on the machine stack already.
+        this.freeGpr(reg);
+        continue;
+      }
+      this.load(loc, reg, 64);
+      this.locs[i] = { kind: 'gpr', reg };
+    }
+  }
+
+  /** Loads any location into a general-purpose register (a 'stack' one must be the top: pop). */
+  private load(loc: Location, reg: Reg, width: Width): void {
+    const { asm } = this;
+    switch (loc.kind) {
+      case 'stack':
+        asm.pop(reg);
+        break;
+      case 'gpr':
+        asm.movRR(64, reg, loc.reg);
+        break;
+      case 'xmm':
+        asm.movFromXmm(64, reg, loc.reg);
+        break;
+      case 'const':
+        asm.movRI(width === 32 ? 32 : 64, reg, width === 32 ? BigInt.asUintN(32, loc.bits) : loc.bits);
+        break;
+      case 'local': {
+        const home = this.localHome(loc.index);
+        if (typeof home === 'number') asm.movRR(64, reg, home);
+        else asm.load(64, reg, home);
+        break;
+      }
+      case 'flags':
+        this.setBoolean(loc.cond, reg);
+        break;
+    }
+  }
+
+  private loadXmm(loc: Location, reg: Xmm): void {
+    const { asm } = this;
+    switch (loc.kind) {
+      case 'stack':
+        asm.loadFloat(64, reg, mem(Reg.rsp));
+        asm.lea(Reg.rsp, mem(Reg.rsp, 8));
+        break;
+      case 'local': {
+        const home = this.localHome(loc.index);
+        if (typeof home === 'number') asm.movToXmm(64, reg, home);
+        else asm.loadFloat(64, reg, home);
+        break;
+      }
+      case 'xmm':
+        asm.movXmm(reg, loc.reg);
+        break;
+      default:
+        this.load(loc, Reg.rax, 64);
+        this.release(loc);
+        asm.movToXmm(64, reg, Reg.rax);
+    }
+  }
+
+  /** Copies the top value into a register, leaving the stack as it is. */
+  loadTopInto(reg: Reg): void {
+    const loc = this.top()!;
+    if (loc.kind === 'stack') this.asm.load(64, reg, mem(Reg.rsp));
+    else this.load(loc, reg, 64);
+  }
+
+  /** Writes the top value to a register or memory slot of a local (64-bit stores). */
+  popToLocal(home: Reg | Mem): void {
+    const loc = this.top()!;
+    if (loc.kind === 'const' && typeof home !== 'number' && fitsInt32(loc.bits)) {
+      this.locs.pop();
+      this.asm.storeImm(64, home, Number(loc.bits));
+      return;
+    }
+    if (loc.kind === 'xmm' && typeof home !== 'number') {
+      this.locs.pop();
+      this.asm.storeFloat(64, home, loc.reg);
+      this.freeXmm(loc.reg);
+      return;
+    }
+    if (typeof home === 'number') {
+      this.popInto(home);
+      return;
+    }
+    const reg = this.popToGpr();
+    this.asm.store(64, home, reg);
+    this.freeGpr(reg);
+  }
+
+  /** Sets the stack to a known materialized state (after control flow joins). */
+  resetMaterialized(depth: number): void {
+    for (const loc of this.locs) this.release(loc);
+    this.locs.length = 0;
+    for (let i = 0; i < depth; i++) this.locs.push({ kind: 'stack' });
+    this.materialized = depth;
+  }
+
+  get isFlushed(): boolean {
+    return this.materialized === this.locs.length;
+  }
+}
+
+/** `op dst, operand` for the ALU family, whatever the operand's form. */
+export function emitAluOperand(asm: Assembler, op: Alu, width: Width, dst: Reg, operand: Operand): void {
+  if (operand.kind === 'imm') asm.aluRI(op, width, dst, operand.value);
+  else if (operand.kind === 'mem') asm.aluRM(op, width, dst, operand.mem);
+  else asm.aluRR(op, width, dst, operand.reg);
+}
