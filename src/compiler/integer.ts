@@ -171,10 +171,20 @@ function lowerCompare(env: LoweringEnv, width: Width, cond: Cond): void {
     }
     stack.pushConst(value);
   }
-  const left = stack.popToGpr(width);
-  emitAluOperand(asm, Alu.Cmp, width, left, right.operand);
+  const left = stack.popCompareOperand(width);
+  if (typeof left.operand === 'number') {
+    emitAluOperand(asm, Alu.Cmp, width, left.operand, right.operand);
+  } else if (right.operand.kind === 'mem') {
+    // Memory on both sides: one of them goes through a register.
+    asm.load(width, Reg.rax, right.operand.mem);
+    asm.aluRR(Alu.Cmp, width, left.operand, Reg.rax);
+  } else if (right.operand.kind === 'imm') {
+    asm.aluRI(Alu.Cmp, width, left.operand, right.operand.value);
+  } else {
+    asm.aluRR(Alu.Cmp, width, left.operand, right.operand.reg);
+  }
   right.release();
-  stack.freeGpr(left);
+  left.release();
   stack.pushFlags(cond);
 }
 

@@ -60,18 +60,18 @@ function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
     if (effective + bytes <= env.memoryMinBytes && effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
     stack.pushConst(constant);
   }
-  stack.popInto(Reg.rax, 32);
-  asm.movRR(32, Reg.rax, Reg.rax);
-  if (offset > 0x7fff_ffff) {
+  stack.popZeroExtended(Reg.rax);
+  const end = offset + bytes;
+  if (end > 0x7fff_ffff) {
     asm.movRI(64, Reg.rdx, offset);
     asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
-  } else if (offset > 0) {
-    asm.aluRI(Alu.Add, 64, Reg.rax, offset);
+    asm.lea(Reg.rdx, mem(Reg.rax, bytes));
+  } else {
+    asm.lea(Reg.rdx, mem(Reg.rax, end));
   }
-  asm.lea(Reg.rdx, mem(Reg.rax, bytes));
   asm.aluRM(Alu.Cmp, 64, Reg.rdx, mem(CTX_REG, Ctx.memorySize));
   asm.jcc(Cond.A, env.trap(TrapCode.MemoryOutOfBounds));
-  return { base: MEMORY_BASE_REG, index: Reg.rax };
+  return { base: MEMORY_BASE_REG, index: Reg.rax, disp: end > 0x7fff_ffff ? 0 : offset };
 }
 
 const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';

@@ -115,7 +115,6 @@ export class ValueStack {
   /** The top value into a given scratch register. */
   popInto(reg: Reg, width: Width = 64): void {
     const loc = this.take();
-    if (loc.kind === 'gpr' && loc.reg === reg) return;
     this.load(loc, reg, width);
     this.release(loc);
   }
@@ -302,7 +301,7 @@ export class ValueStack {
         asm.pop(reg);
         break;
       case 'gpr':
-        asm.movRR(64, reg, loc.reg);
+        asm.movRR(width, reg, loc.reg);
         break;
       case 'xmm':
         asm.movFromXmm(64, reg, loc.reg);
@@ -312,14 +311,32 @@ export class ValueStack {
         break;
       case 'local': {
         const home = this.localHome(loc.index);
-        if (typeof home === 'number') asm.movRR(64, reg, home);
-        else asm.load(64, reg, home);
+        if (typeof home === 'number') asm.movRR(width, reg, home);
+        else asm.load(width, reg, home);
         break;
       }
       case 'flags':
         this.setBoolean(loc.cond, reg);
         break;
     }
+  }
+
+  /** The top value, as a 32-bit value zero-extended to 64 bits, into a scratch register. */
+  popZeroExtended(reg: Reg): void {
+    const stacked = this.top()?.kind === 'stack';
+    this.popInto(reg, 32);
+    if (stacked) this.asm.movRR(32, reg, reg);
+  }
+
+  /** The top value as the left operand of a compare: a local's own register or slot, or a register. */
+  popCompareOperand(width: Width): { operand: Reg | Mem; release: () => void } {
+    const loc = this.top()!;
+    if (loc.kind === 'local') {
+      this.locs.pop();
+      return { operand: this.localHome(loc.index), release: () => {} };
+    }
+    const reg = this.popToGpr(width);
+    return { operand: reg, release: () => this.freeGpr(reg) };
   }
 
   private loadXmm(loc: Location, reg: Xmm): void {
