@@ -1,8 +1,10 @@
-// The `wasmjit` command line: run an export, print a disassembly listing, or run the spec suite.
+// The `wasmjit` command line: run an export, print a disassembly listing, run the spec suite, or
+// benchmark wasmjit against V8.
 // User mistakes (bad file, unknown export, bad argument) and wasm errors (compile, link, trap) print one
 // line on stderr and exit 1; only an internal bug prints a stack trace.
 import { readFileSync } from 'node:fs';
 import type { FuncType, ModuleIR, ValType } from './decode/index.js';
+import { BENCH_DETAILS, BENCH_USAGE } from './bench/options.js';
 import { compile, instantiate, watToWasm } from './index.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
@@ -38,6 +40,12 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the WebAssembly spec testsuite (JSON from wast2json)',
     details: 'Run `wasmjit spec --help` for its options.',
     run: specCommand,
+  },
+  bench: {
+    usage: BENCH_USAGE,
+    summary: 'benchmark wasmjit against V8 Liftoff and TurboFan (kernels, compile speed, call overhead)',
+    details: BENCH_DETAILS,
+    run: benchCommand,
   },
 };
 
@@ -157,6 +165,12 @@ async function specCommand(args: string[]): Promise<number> {
   // Loaded on demand: the spec runner is only needed by this command.
   const { runSpecCli } = await import('./spectest/index.js');
   return runSpecCli(args);
+}
+
+async function benchCommand(args: string[]): Promise<number> {
+  // Loaded on demand, like the spec runner.
+  const { runBenchCli } = await import('./bench/index.js');
+  return runBenchCli(args);
 }
 
 /** Separates known flags from positional arguments; `--` ends the flags, and `-5` is a number, not a flag. */

@@ -10,6 +10,7 @@ export enum TrapCode {
   TableOutOfBounds,
   IndirectCallMismatch,
   FloatUnrepresentable,
+  ElementSegmentOutOfBounds,
   /** A host function threw: the runtime rethrows the exception it parked. */
   HostException,
 }
@@ -24,6 +25,7 @@ export const TRAP_MESSAGES: Record<TrapCode, string> = {
   [TrapCode.TableOutOfBounds]: 'table index is out of bounds',
   [TrapCode.IndirectCallMismatch]: 'null function or function signature mismatch',
   [TrapCode.FloatUnrepresentable]: 'float unrepresentable in integer range',
+  [TrapCode.ElementSegmentOutOfBounds]: 'element segment out of bounds',
   [TrapCode.HostException]: 'host function threw',
 };
 

@@ -1,6 +1,7 @@
 // Just enough of the wasm binary format to edit modules we did not generate ourselves (binaryen's):
 // list sections, count what each index space holds, rewrite the export section, stub function bodies.
-import { name, readUleb, section, uleb, vec } from './wasm-encoding.js';
+import { name, readUleb, section, uleb, vec, VALTYPE_BY_CODE } from './wasm-encoding.js';
+import type { ValType } from './wasm-encoding.js';
 
 export interface Section {
   id: number;
@@ -165,4 +166,64 @@ export function withoutCustomSections(bytes: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [bytes.subarray(0, 8)];
   for (const s of listSections(bytes)) if (s.id !== 0) parts.push(bytes.subarray(s.start, s.end));
   return Buffer.concat(parts);
+}
+
+export interface Signature {
+  params: ValType[];
+  results: ValType[];
+}
+
+/** The signature of every function export, by export name (the JS API does not tell them). */
+export function exportedSignatures(bytes: Uint8Array): Map<string, Signature> {
+  const sections = listSections(bytes);
+  const types: Signature[] = [];
+  const funcTypes: number[] = [];
+  const valTypes = (at: number): [ValType[], number] => {
+    let n: number;
+    [n, at] = readUleb(bytes, at);
+    const list: ValType[] = [];
+    for (let i = 0; i < n; i++) list.push(VALTYPE_BY_CODE[bytes[at++]] ?? ('i32' as ValType));
+    return [list, at];
+  };
+  for (const s of sections) {
+    if (s.id === 1) {
+      let [n, at] = readUleb(bytes, s.contentStart);
+      for (let i = 0; i < n; i++) {
+        if (bytes[at++] !== 0x60) throw new Error('only function types are supported here');
+        let params: ValType[];
+        let results: ValType[];
+        [params, at] = valTypes(at);
+        [results, at] = valTypes(at);
+        types.push({ params, results });
+      }
+    } else if (s.id === 2) {
+      let [n, at] = readUleb(bytes, s.contentStart);
+      for (let i = 0; i < n; i++) {
+        [, at] = readName(bytes, at);
+        [, at] = readName(bytes, at);
+        const kind = bytes[at++];
+        if (kind === 0) {
+          let type: number;
+          [type, at] = readUleb(bytes, at);
+          funcTypes.push(type);
+        } else if (kind === 1) at = skipLimits(bytes, at + 1);
+        else if (kind === 2) at = skipLimits(bytes, at);
+        else if (kind === 3) at += 2;
+        else [, at] = readUleb(bytes, at + 1);
+      }
+    } else if (s.id === 3) {
+      let [n, at] = readUleb(bytes, s.contentStart);
+      for (let i = 0; i < n; i++) {
+        let type: number;
+        [type, at] = readUleb(bytes, at);
+        funcTypes.push(type);
+      }
+    }
+  }
+  const signatures = new Map<string, Signature>();
+  for (const e of readExports(bytes)) {
+    const type = types[funcTypes[e.index]];
+    if (e.kind === 'func' && type) signatures.set(e.name, type);
+  }
+  return signatures;
 }

@@ -4,7 +4,7 @@ import type { ValType } from '../decode/index.js';
 import { allocateCell } from './cells.js';
 import type { Cell } from './cells.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
-import { slotReader, slotWriter } from './values.js';
+import { referenceBits, slotReader, slotWriter } from './values.js';
 
 export interface GlobalDescriptor {
   value: ValType | 'anyfunc';
@@ -33,20 +33,22 @@ export class Global {
     this.lifetime = new Lifetime(() => {}, cell ? 0 : 1);
     this.cell = cell ?? allocateCell();
     if (!cell) {
-      this.write(value === undefined ? defaultValue(this.type) : value);
+      this.write(value === undefined ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
       releaseWhenCollected.register(this, this.lifetime, this);
     }
   }
 
+  /** As in V8, a float global reads as the canonical NaN, whatever its payload. */
   get value(): unknown {
     this.assertAlive();
-    return slotReader(this.type)(this.cell.views, this.cell.slot);
+    const value = slotReader(this.type)(this.cell.views, this.cell.slot);
+    return typeof value === 'number' && Number.isNaN(value) ? NaN : value;
   }
 
   set value(value: unknown) {
     if (!this.mutable) throw new TypeError("set WebAssembly.Global.value: Can't set the value of an immutable global.");
     this.assertAlive();
-    this.write(value);
+    this.write(value, 'set WebAssembly.Global.value: ');
   }
 
   /** An instance's global lives in its context, which is gone once the instance is. */
@@ -58,9 +60,13 @@ export class Global {
     return this.value;
   }
 
-  /** Writes without the mutability check (initialisation). */
-  write(value: unknown): void {
-    slotWriter(this.type, this.lifetime)(this.cell.views, this.cell.slot, value);
+  /** Writes without the mutability check; `context` starts V8's message for a bad reference. */
+  private write(value: unknown, context: string): void {
+    if (this.type === 'funcref' || this.type === 'externref') {
+      this.cell.views.int64[this.cell.slot] = referenceBits(this.type, value, this.lifetime, context);
+    } else {
+      slotWriter(this.type)(this.cell.views, this.cell.slot, value);
+    }
   }
 
   /** The raw slot contents (a reference value's bits, for element segment initialisers). */

@@ -164,7 +164,7 @@ export class Instance {
     }
     this.state.memory?.attach(this.context);
     for (const type of ir.tables) {
-      const table = new Table({ element: type.element, initial: type.limits.min, maximum: type.limits.max }, undefined, true);
+      const table = new Table({ element: type.element, initial: type.limits.min, maximum: type.limits.max }, null, true);
       this.lifetime.join(table.lifetime);
       this.state.tables.push(table);
     }
@@ -288,7 +288,7 @@ export class Instance {
       if (status !== 0) throw trapError(status);
       if (readResults.length === 1) return readResults[0]!(views, resultsSlot);
       if (readResults.length === 0) return undefined;
-      return readResults.map((read, i) => read(views, resultsSlot + i));
+      return valueArray(readResults.length, (i) => readResults[i]!(views, resultsSlot + i));
     };
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
@@ -320,10 +320,20 @@ export class Instance {
     const { views } = this.context;
     const argsSlot = InstanceContext.slot(this.module.compiled.layout.argsOffset);
     const resultsSlot = InstanceContext.slot(Ctx.results);
-    const args = type.params.map((t, i) => slotReader(t)(views, argsSlot + i));
+    const args = valueArray(type.params.length, (i) => slotReader(type.params[i]!)(views, argsSlot + i));
     const result = linked.fn(...args);
     storeHostResults(type, result, (t, i, value) => slotWriter(t, this.lifetime)(views, resultsSlot + i, value));
   }
+}
+
+/**
+ * An array of wasm values for JS. Built with generic elements: an array V8 stores as raw doubles
+ * would quieten the signalling NaNs among them, which the JS API passes through unchanged.
+ */
+function valueArray(length: number, value: (i: number) => unknown): unknown[] {
+  const array: unknown[] = Array.from({ length });
+  for (let i = 0; i < length; i++) array[i] = value(i);
+  return array;
 }
 
 function storeHostResults(type: FuncType, result: unknown, store: (type: ValType, i: number, value: unknown) => void): void {

@@ -22,11 +22,14 @@ export function functionForRecord(record: bigint): object | null {
 
 // Handles are never reused: native memory may hold one anywhere (tables, globals, linear memory is
 // not possible), so a value stays registered for the life of the process. Equal values share a handle.
-const externValues: unknown[] = [null];
+const externValues: unknown[] = [null, -0];
 const externHandles = new Map<unknown, bigint>();
+/** A Map does not tell -0 from 0; -0 has a handle of its own. */
+const NEGATIVE_ZERO_HANDLE = 1n;
 
 export function externHandle(value: unknown): bigint {
   if (value === null) return 0n;
+  if (Object.is(value, -0)) return NEGATIVE_ZERO_HANDLE;
   let handle = externHandles.get(value);
   if (handle === undefined) {
     handle = BigInt(externValues.length);

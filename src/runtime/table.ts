@@ -44,7 +44,8 @@ export class Table {
     this.lifetime = new Lifetime(() => this.unmap(), ownedByInstance ? 0 : 1);
     this.descriptor = mmap(roundToPages(TableDescriptor.size), PROT_READ | PROT_WRITE);
     this.descriptorView = new BigInt64Array(view(this.descriptor, TableDescriptor.size));
-    this.growRaw(initial, value === undefined ? 0n : referenceBits(element, value, this.lifetime));
+    const context = 'WebAssembly.Table(): Argument 2 must be undefined or a value of type compatible with the type of the new table: ';
+    this.growRaw(initial, referenceBits(element, this.defaulted(value), this.lifetime, context, '.'));
     if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
 
@@ -57,13 +58,13 @@ export class Table {
     return referenceValue(this.element, this.rawGet(this.checkIndex(index, 'get')));
   }
 
-  set(index: number, value: unknown = null): void {
+  set(index: number, value?: unknown): void {
     this.assertAlive();
     const i = this.checkIndex(index, 'set');
     this.rawSet(i, this.bitsOf(value, 'set'));
   }
 
-  grow(delta: number, value: unknown = null): number {
+  grow(delta: number, value?: unknown): number {
     this.assertAlive();
     const n = enforceUint32(delta, 'WebAssembly.Table.grow(): Argument 0');
     const old = this.growRaw(n, this.bitsOf(value, 'grow'));
@@ -119,16 +120,14 @@ export class Table {
     munmap(this.descriptor, roundToPages(TableDescriptor.size));
   }
 
+  /** A missing value is null in a funcref table, undefined (a value like any other) in an externref one. */
+  private defaulted(value: unknown): unknown {
+    return value === undefined && this.element === 'funcref' ? null : value;
+  }
+
   /** A JS value as an entry; a function joins this table's lifetime (generated code may call it). */
   private bitsOf(value: unknown, method: string): bigint {
-    try {
-      return referenceBits(this.element, value, this.lifetime);
-    } catch (err) {
-      if (!(err instanceof TypeError)) throw err;
-      throw new TypeError(
-        `WebAssembly.Table.${method}(): Argument 1 is invalid for table: function-typed object must be null (if nullable) or a Wasm function object`,
-      );
-    }
+    return referenceBits(this.element, this.defaulted(value), this.lifetime, `WebAssembly.Table.${method}(): Argument 1 is invalid for table: `);
   }
 
   /** V8 calls every table a "function table" in this message, externref ones included. */

@@ -31,11 +31,15 @@ export type SlotReader = (views: SlotViews, slot: number) => unknown;
  * The reference value (bits) of a JS value for a funcref or externref slot. A function stored where
  * `holder`'s native code can reach it ties the function's instance to `holder`'s lifetime.
  */
-export function referenceBits(type: 'funcref' | 'externref', value: unknown, holder?: Lifetime): bigint {
+export function referenceBits(type: 'funcref' | 'externref', value: unknown, holder?: Lifetime, context?: string, suffix = ''): bigint {
   if (type === 'externref') return externHandle(value);
   if (value === null) return 0n;
   const ref = wasmFunctionRef(value);
-  if (!ref) throw new TypeError('type incompatibility when transforming from/to JS');
+  if (!ref) {
+    throw new TypeError(
+      context ? `${context}function-typed object must be null (if nullable) or a Wasm function object${suffix}` : 'type incompatibility when transforming from/to JS',
+    );
+  }
   holder?.join(ref.owner);
   return ref.record;
 }

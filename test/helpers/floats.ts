@@ -134,7 +134,8 @@ const SPECIAL: Record<FloatType, bigint[]> = {
     0x7ff0000020000000n, // a signalling NaN whose payload survives demotion to f32
     0x0000000000000001n, 0x8000000000000001n, 0x000fffffffffffffn, 0x800fffffffffffffn, 0x0010000000000000n, 0x8010000000000000n,
     0x7fefffffffffffffn, 0xffefffffffffffffn, 0x3810000000000000n, 0x36a0000000000000n, // f32's smallest normal and denormal
-    0x47efffffe0000000n, 0x47efffff00000000n, // f32's largest finite, and the f64 that demotes to it or to inf
+    0x47efffffe0000000n, 0x47efffffefffffffn, 0x47effffff0000000n, // f32's largest finite; the f64s just below and at
+    // the tie between it and 2^128, which demote to it and to inf
   ],
 };
 

@@ -1,0 +1,38 @@
+// The engines compared, each run in a child process of its own with these Node flags.
+//
+// Node 20's V8 tiers up dynamically: with `--liftoff --no-wasm-tier-up` alone, hot functions are
+// still recompiled by TurboFan (measured: matmul-f64 drops from 290 to 85 ms on the second call), so
+// Liftoff-only also needs `--no-wasm-dynamic-tiering`. V8 compiles lazily by default, on a function's
+// first call: the warm-up call pays for that, and the compile-throughput child turns it off.
+
+export type EngineId = 'liftoff' | 'turbofan' | 'wasmjit';
+/** What runs the module inside the child: V8's WebAssembly or the built wasmjit package. */
+export type Runtime = 'v8' | 'wasmjit';
+
+export interface Engine {
+  id: EngineId;
+  label: string;
+  runtime: Runtime;
+  nodeFlags: string[];
+}
+
+export const LIFTOFF_FLAGS = ['--liftoff', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
+export const EAGER_COMPILATION_FLAG = '--no-wasm-lazy-compilation';
+
+export const ENGINES: Engine[] = [
+  { id: 'liftoff', label: 'Liftoff', runtime: 'v8', nodeFlags: LIFTOFF_FLAGS },
+  { id: 'turbofan', label: 'TurboFan', runtime: 'v8', nodeFlags: ['--no-liftoff'] },
+  { id: 'wasmjit', label: 'wasmjit', runtime: 'wasmjit', nodeFlags: [] },
+];
+
+export function engine(id: EngineId): Engine {
+  const found = ENGINES.find((e) => e.id === id);
+  if (!found) throw new Error(`wasmjit bench: no engine ${id}`);
+  return found;
+}
+
+/** `items` rotated left by `by`: each repetition starts with a different engine. */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}

@@ -1,0 +1,29 @@
+// The biggest WebAssembly module inside the hash-wasm package (a devDependency, possibly absent), as
+// a real-world input for compile throughput. hash-wasm's bundle inlines each module as
+// `var name$X = "sha256"; var data$X = "<base64 .wasm>";`.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+export interface HashWasmModule {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const BUNDLE = 'hash-wasm/dist/index.esm.js';
+const INLINED_MODULE = /^\s*var name(\$\w+)? = "(\w+)";\s*var data\1 = "([A-Za-z0-9+/=]+)";/gm;
+
+/** The biggest module, or why there is none. */
+export function biggestHashWasmModule(): HashWasmModule | { missing: string } {
+  let source: string;
+  try {
+    source = readFileSync(createRequire(import.meta.url).resolve(BUNDLE), 'utf8');
+  } catch {
+    return { missing: 'hash-wasm is not installed (npm install --save-dev hash-wasm)' };
+  }
+  const modules = [...source.matchAll(INLINED_MODULE)].map(([, , name, base64]) => ({
+    name,
+    bytes: new Uint8Array(Buffer.from(base64, 'base64')),
+  }));
+  if (modules.length === 0) return { missing: `no inlined wasm modules found in ${BUNDLE}` };
+  return modules.reduce((biggest, m) => (m.bytes.length > biggest.bytes.length ? m : biggest));
+}

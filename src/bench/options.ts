@@ -1,0 +1,87 @@
+// Command-line options of `wasmjit bench`.
+import { KERNELS } from './kernels.js';
+
+export interface BenchOptions {
+  filters: string[];
+  reps: number;
+  calls: number;
+  json: boolean;
+  /** Append the results to bench/RESULTS.md under this heading. */
+  record?: string;
+}
+
+export const BENCH_USAGE = 'wasmjit bench [--filter NAMES] [--reps N] [--calls N] [--json] [--record LABEL]';
+
+export const BENCH_DETAILS = [
+  'Runs the kernels in bench/*.wat on V8 Liftoff only, V8 TurboFan only and wasmjit, each measurement',
+  'in a fresh Node process, engines taking turns; checks that every engine returns the same checksum,',
+  'then prints the median times and the wasmjit/V8 time ratios. Also measures compile throughput on a',
+  'generated module and on the biggest hash-wasm module, peak memory while compiling, and the',
+  'per-call overhead of a trivial i64 export. Progress goes to stderr. Build first (npm run bench does).',
+  '',
+  '  --filter NAMES  comma-separated substrings of kernel names; "compile" and "call" select those',
+  '                  measurements (default: everything)',
+  '  --reps N        repetitions, each in fresh processes (default 5)',
+  '  --calls N       timed calls per process after the warm-up call (default 1)',
+  '  --json          print the results as JSON',
+  '  --record LABEL  append the results to bench/RESULTS.md under "## LABEL" (a full run only)',
+  '',
+  `Kernels: ${KERNELS.map((k) => k.name).join(', ')}.`,
+].join('\n');
+
+/** Bad command line: the CLI prints the message on one line and exits 1. */
+export class BenchUsageError extends Error {}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new BenchUsageError(`${flag} needs a positive integer, got '${text}'`);
+  return n;
+}
+
+type Flag = { takesValue: false; apply(o: BenchOptions): void } | { takesValue: true; apply(o: BenchOptions, value: string): void };
+
+const FLAGS: Record<string, Flag> = {
+  '--filter': {
+    takesValue: true,
+    apply: (o, v) => {
+      o.filters.push(...v.split(',').map((f) => f.trim()).filter((f) => f !== ''));
+    },
+  },
+  '--reps': { takesValue: true, apply: (o, v) => { o.reps = positiveInteger('--reps', v); } },
+  '--calls': { takesValue: true, apply: (o, v) => { o.calls = positiveInteger('--calls', v); } },
+  '--json': { takesValue: false, apply: (o) => { o.json = true; } },
+  '--record': {
+    takesValue: true,
+    apply: (o, v) => {
+      if (v.trim() === '') throw new BenchUsageError('--record needs a label, e.g. --record baseline');
+      o.record = v.trim();
+    },
+  },
+};
+
+/** Parses `--flag value` and `--flag=value`; throws BenchUsageError. */
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const o: BenchOptions = { filters: [], reps: 5, calls: 1, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const flag = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
+    if (!flag) {
+      const what = arg.startsWith('-') ? `unknown option '${name}'` : `unexpected argument '${arg}'`;
+      throw new BenchUsageError(`${what} (options: ${Object.keys(FLAGS).join(', ')})`);
+    }
+    if (!flag.takesValue) {
+      if (eq > 0) throw new BenchUsageError(`${name} takes no value`);
+      flag.apply(o);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new BenchUsageError(`${name} needs a value`);
+    flag.apply(o, value);
+  }
+  if (o.record !== undefined && o.filters.length > 0) {
+    throw new BenchUsageError('--record keeps comparable history: record a full run, without --filter');
+  }
+  return o;
+}

@@ -1,0 +1,39 @@
+// What the benchmark parent asks of a child process (argv[2], JSON; the module bytes come on stdin)
+// and what the child answers (one JSON line on stdout).
+import type { Runtime } from './engines.js';
+
+export type Task =
+  /** Instantiate, call `entry(n)` once to warm up, then time `calls` more calls. */
+  | { kind: 'kernel'; runtime: Runtime; entry: string; n: number; calls: number }
+  /** Compile the module once (warm-up; peak memory is read after it), then again until `minMs` have passed. */
+  | { kind: 'compile'; runtime: Runtime; minMs: number; minIterations: number }
+  /** Call the one-argument i64 export `entry` in batches until `minMs` have passed. */
+  | { kind: 'call'; runtime: Runtime; entry: string; minMs: number };
+
+export interface KernelResult {
+  checksum: string;
+  ms: number[];
+}
+
+/** Median milliseconds per phase over the timed compiles (V8 has one phase, `compile`). */
+export type CompilePhases = Record<string, number>;
+
+export interface CompileResult {
+  iterations: number;
+  phasesMs: CompilePhases;
+  /** VmRSS before the first compile and VmHWM after it, in KiB. */
+  rssBeforeKiB: number;
+  peakRssKiB: number;
+}
+
+export interface CallResult {
+  nsPerCall: number;
+  calls: number;
+}
+
+export type TaskResult = KernelResult | CompileResult | CallResult;
+
+/** A child that fails prints this instead of a result, and exits with status 1. */
+export interface TaskFailure {
+  error: string;
+}

@@ -1,0 +1,39 @@
+// Runs one benchmark Task in a fresh Node child process (dist/bench/child.js) with an engine's flags.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Task, TaskFailure, TaskResult } from './protocol.js';
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
+const TIMEOUT_MS = 120_000;
+
+/** A child that failed: a trap, a compile error, a crash or a timeout; the message says which. */
+export class ChildFailure extends Error {}
+
+export function runChild<R extends TaskResult>(nodeFlags: string[], task: Task, bytes: Uint8Array): R {
+  const child = spawnSync(process.execPath, [...nodeFlags, CHILD_ENTRY, JSON.stringify(task)], {
+    input: bytes,
+    encoding: 'utf8',
+    timeout: TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const flags = nodeFlags.length > 0 ? ` ${nodeFlags.join(' ')}` : '';
+  if (child.error) throw new ChildFailure(`node${flags}: ${child.error.message}`);
+  if (child.signal) {
+    const why = child.signal === 'SIGTERM' ? `timed out after ${TIMEOUT_MS / 1000} s` : `killed by ${child.signal}`;
+    throw new ChildFailure(`node${flags}: ${why}${stderrTail(child.stderr)}`);
+  }
+  const lastLine = child.stdout.trim().split('\n').at(-1) ?? '';
+  let answer: TaskResult | TaskFailure;
+  try {
+    answer = JSON.parse(lastLine) as TaskResult | TaskFailure;
+  } catch {
+    throw new ChildFailure(`node${flags}: exited with status ${child.status} without a result${stderrTail(child.stderr)}`);
+  }
+  if ('error' in answer) throw new ChildFailure(answer.error);
+  return answer as R;
+}
+
+function stderrTail(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter((line) => line !== '').slice(-5);
+  return lines.length > 0 ? `:\n  ${lines.join('\n  ')}` : '';
+}

@@ -1,0 +1,211 @@
+// The measurements: kernel times on every engine, compile throughput, per-call overhead. Engines take
+// turns, kernel by kernel and repetition by repetition (each repetition starts with another engine),
+// every measurement in a fresh child process; the medians over the repetitions are reported.
+import { readFileSync } from 'node:fs';
+import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
+import type { Engine, EngineId } from './engines.js';
+import { generateModule } from './generate.js';
+import { biggestHashWasmModule } from './hash-wasm.js';
+import { KERNEL_ENTRY, KERNELS } from './kernels.js';
+import type { Kernel, KernelKind } from './kernels.js';
+import type { CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
+import { ChildFailure, runChild } from './spawn.js';
+export { ChildFailure };
+import { median } from './stats.js';
+import type { Progress } from './progress.js';
+
+export interface SuiteOptions {
+  /** Substrings of kernel names; 'compile' and 'call' select those measurements. Empty: everything. */
+  filters: string[];
+  reps: number;
+  /** Timed calls per kernel child, after the warm-up call. */
+  calls: number;
+}
+
+export interface KernelRow {
+  name: string;
+  kind: KernelKind;
+  n: number;
+  checksum: string;
+  /** Median milliseconds per call, and every sample, by engine. */
+  ms: Record<EngineId, number>;
+  samples: Record<EngineId, number[]>;
+}
+
+export interface CompileMeasurement {
+  /** Median milliseconds per phase over the repetitions. */
+  phasesMs: CompilePhases;
+  totalMs: number;
+  peakRssKiB: number;
+  rssBeforeKiB: number;
+}
+
+export interface CompileRow {
+  module: string;
+  bytes: number;
+  wasmjit: CompileMeasurement;
+  liftoff: CompileMeasurement;
+}
+
+export interface SuiteResults {
+  kernels: KernelRow[];
+  compile: CompileRow[];
+  /** Why a compile row is missing (hash-wasm not installed). */
+  notes: string[];
+  /** Median ns per call of a trivial i64 export, by engine. */
+  callNs?: Record<EngineId, number>;
+}
+
+/** Engines gave different results for the same kernel: no time is worth printing. */
+export class ChecksumMismatch extends Error {}
+
+export const GENERATED_FUNCTIONS = 4000;
+const COMPILE_MIN_MS = 300;
+const COMPILE_MIN_ITERATIONS = 3;
+const CALL_MIN_MS = 200;
+export const CALL_ENTRY = 'inc';
+export const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
+
+const BENCH_DIR = new URL('../../bench/', import.meta.url);
+
+/** wasmjit against V8 Liftoff compiling every function up front (not lazily on first call). */
+const COMPILE_ENGINES: Array<Pick<Engine, 'label' | 'runtime' | 'nodeFlags'> & { id: 'wasmjit' | 'liftoff' }> = [
+  { id: 'wasmjit', label: 'wasmjit', runtime: 'wasmjit', nodeFlags: [] },
+  { id: 'liftoff', label: 'V8 Liftoff', runtime: 'v8', nodeFlags: [...LIFTOFF_FLAGS, EAGER_COMPILATION_FLAG] },
+];
+
+export function selectKernels(filters: string[]): Kernel[] {
+  return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => k.name.includes(f)));
+}
+
+export function wantsSection(section: 'compile' | 'call', filters: string[]): boolean {
+  return filters.length === 0 || filters.some((f) => section.includes(f));
+}
+
+/** How many child processes the suite starts, for the progress counter. */
+export function plannedChildren(options: SuiteOptions, compileModules: number): number {
+  const perRep =
+    selectKernels(options.filters).length * ENGINES.length +
+    (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
+    (wantsSection('call', options.filters) ? ENGINES.length : 0);
+  return perRep * options.reps;
+}
+
+async function kernelBytes(kernel: Kernel): Promise<Uint8Array> {
+  const { watToWasm } = await import('../index.js');
+  const file = new URL(`${kernel.name}.wat`, BENCH_DIR);
+  return watToWasm(readFileSync(file, 'utf8'), { filename: `bench/${kernel.name}.wat` });
+}
+
+/** Runs a child, naming what was measured when it fails. */
+function measure<R extends KernelResult | CompileResult | CallResult>(what: string, flags: string[], task: Task, bytes: Uint8Array): R {
+  try {
+    return runChild<R>(flags, task, bytes);
+  } catch (err) {
+    if (err instanceof ChildFailure) throw new ChildFailure(`${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+function byEngine<T>(make: (id: EngineId) => T): Record<EngineId, T> {
+  return Object.fromEntries(ENGINES.map((e) => [e.id, make(e.id)])) as Record<EngineId, T>;
+}
+
+async function measureKernels(options: SuiteOptions, progress: Progress): Promise<KernelRow[]> {
+  const kernels = selectKernels(options.filters);
+  const bytes = await Promise.all(kernels.map(kernelBytes));
+  const rows: KernelRow[] = kernels.map((k) => ({
+    name: k.name, kind: k.kind, n: k.n, checksum: '', ms: byEngine(() => NaN), samples: byEngine(() => []),
+  }));
+  for (let rep = 0; rep < options.reps; rep++) {
+    kernels.forEach((kernel, k) => {
+      const checksums = new Map<string, string>();
+      for (const engine of rotated(ENGINES, rep + k)) {
+        progress.step(`rep ${rep + 1}/${options.reps} ${kernel.name}`, engine.label);
+        const task: Task = { kind: 'kernel', runtime: engine.runtime, entry: KERNEL_ENTRY, n: kernel.n, calls: options.calls };
+        const result = measure<KernelResult>(`${kernel.name} on ${engine.label}`, engine.nodeFlags, task, bytes[k]);
+        rows[k].samples[engine.id].push(...result.ms);
+        checksums.set(engine.label, result.checksum);
+      }
+      if (rows[k].checksum !== '') checksums.set('the first repetition', rows[k].checksum);
+      if (new Set(checksums.values()).size > 1) {
+        const found = [...checksums].map(([who, sum]) => `${who} ${sum}`).join(', ');
+        throw new ChecksumMismatch(`${kernel.name}(${kernel.n}) returned different checksums: ${found}`);
+      }
+      rows[k].checksum = checksums.values().next().value ?? '';
+    });
+  }
+  for (const row of rows) row.ms = byEngine((id) => median(row.samples[id]));
+  return rows;
+}
+
+interface CompileInput {
+  module: string;
+  bytes: Uint8Array;
+}
+
+function compileInputs(notes: string[]): CompileInput[] {
+  const generated = generateModule(GENERATED_FUNCTIONS);
+  const inputs: CompileInput[] = [{ module: `generated (${generated.functions} functions)`, bytes: generated.bytes }];
+  const hashWasm = biggestHashWasmModule();
+  if ('missing' in hashWasm) notes.push(`hash-wasm row skipped: ${hashWasm.missing}`);
+  else inputs.push({ module: `hash-wasm ${hashWasm.name} (biggest)`, bytes: hashWasm.bytes });
+  return inputs;
+}
+
+function summarizeCompiles(results: CompileResult[]): CompileMeasurement {
+  const phasesMs = Object.fromEntries(Object.keys(results[0].phasesMs).map((p) => [p, median(results.map((r) => r.phasesMs[p]))]));
+  return {
+    phasesMs,
+    totalMs: median(results.map((r) => Object.values(r.phasesMs).reduce((a, b) => a + b, 0))),
+    peakRssKiB: median(results.map((r) => r.peakRssKiB)),
+    rssBeforeKiB: median(results.map((r) => r.rssBeforeKiB)),
+  };
+}
+
+function measureCompiles(inputs: CompileInput[], options: SuiteOptions, progress: Progress): CompileRow[] {
+  const results = inputs.map(() => ({ wasmjit: [] as CompileResult[], liftoff: [] as CompileResult[] }));
+  for (let rep = 0; rep < options.reps; rep++) {
+    inputs.forEach((input, m) => {
+      for (const engine of rotated(COMPILE_ENGINES, rep + m)) {
+        progress.step(`rep ${rep + 1}/${options.reps} compile ${input.module}`, engine.label);
+        const task: Task = { kind: 'compile', runtime: engine.runtime, minMs: COMPILE_MIN_MS, minIterations: COMPILE_MIN_ITERATIONS };
+        results[m][engine.id].push(measure<CompileResult>(`compiling ${input.module} on ${engine.label}`, engine.nodeFlags, task, input.bytes));
+      }
+    });
+  }
+  return inputs.map((input, m) => ({
+    module: input.module,
+    bytes: input.bytes.length,
+    wasmjit: summarizeCompiles(results[m].wasmjit),
+    liftoff: summarizeCompiles(results[m].liftoff),
+  }));
+}
+
+async function measureCalls(options: SuiteOptions, progress: Progress): Promise<Record<EngineId, number>> {
+  const { watToWasm } = await import('../index.js');
+  const bytes = await watToWasm(CALL_MODULE_WAT, { filename: 'call-overhead.wat' });
+  const samples = byEngine<number[]>(() => []);
+  for (let rep = 0; rep < options.reps; rep++) {
+    for (const engine of rotated(ENGINES, rep)) {
+      progress.step(`rep ${rep + 1}/${options.reps} call overhead`, engine.label);
+      const task: Task = { kind: 'call', runtime: engine.runtime, entry: CALL_ENTRY, minMs: CALL_MIN_MS };
+      samples[engine.id].push(measure<CallResult>(`calls on ${engine.label}`, engine.nodeFlags, task, bytes).nsPerCall);
+    }
+  }
+  return byEngine((id) => median(samples[id]));
+}
+
+export async function runSuite(options: SuiteOptions, makeProgress: (children: number) => Progress): Promise<SuiteResults> {
+  const notes: string[] = [];
+  const inputs = wantsSection('compile', options.filters) ? compileInputs(notes) : [];
+  const progress = makeProgress(plannedChildren(options, inputs.length));
+  try {
+    const kernels = await measureKernels(options, progress);
+    const compile = measureCompiles(inputs, options, progress);
+    const callNs = wantsSection('call', options.filters) ? await measureCalls(options, progress) : undefined;
+    return { kernels, compile, notes, callNs };
+  } finally {
+    progress.clear();
+  }
+}

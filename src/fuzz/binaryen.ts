@@ -1,0 +1,137 @@
+// Binaryen's translate-to-fuzz (`wasm-opt -ttf`, from the npm package's JS build) as a module
+// generator, restricted to the features wasmjit supports, with binaryen's own interpreter run on the
+// same module (`--fuzz-exec-before`) as a third opinion.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Random } from './random.js';
+
+/** WebAssembly 2.0 without SIMD: what wasmjit compiles. Everything else binaryen knows stays off. */
+export const BINARYEN_FEATURES = [
+  '--mvp-features', '--enable-sign-ext', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
+  '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-reference-types', '--enable-multivalue',
+  '--enable-call-indirect-overlong',
+];
+
+export function binaryenTool(tool: 'wasm-opt' | 'wasm-dis'): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('binaryen/package.json')), 'bin', tool);
+}
+
+export interface TtfModule {
+  bytes: Uint8Array;
+  /** What binaryen's interpreter printed running every export (`--fuzz-exec-before`), if it could. */
+  interpreterOutput: string | null;
+}
+
+/** A module from `seed`: random input bytes, shaped into a valid module by binaryen. */
+export function translateToFuzz(seed: number, workDir = os.tmpdir()): TtfModule {
+  const rnd = new Random(seed);
+  const input = path.join(workDir, `wasmjit-ttf-${process.pid}-${seed}.dat`);
+  const output = `${input}.wasm`;
+  fs.writeFileSync(input, rnd.bytes(rnd.between(256, 12_000)));
+  try {
+    // The interpreter recurses deeply (the JS build's own stack): give it most of the 8 MiB thread stack.
+    const wasmOpt = (extra: string[]) => spawnSync(process.execPath, ['--stack-size=7000', binaryenTool('wasm-opt'), input, '-ttf', ...BINARYEN_FEATURES, ...extra, '-o', output], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    let run = wasmOpt(['--fuzz-exec-before']);
+    let interpreterOutput: string | null = run.stdout;
+    if (run.status !== 0) {
+      // The interpreter failed (not the generator): keep the module, without a third opinion.
+      run = wasmOpt([]);
+      interpreterOutput = null;
+    }
+    if (run.status !== 0 || !fs.existsSync(output)) {
+      throw new Error(`wasm-opt -ttf failed for seed ${seed}: ${run.error?.message ?? run.stderr.slice(-500)}`);
+    }
+    return { bytes: new Uint8Array(fs.readFileSync(output)), interpreterOutput };
+  } finally {
+    fs.rmSync(input, { force: true });
+    fs.rmSync(output, { force: true });
+  }
+}
+
+// ---- the third opinion --------------------------------------------------------------------------
+
+/**
+ * A transcript in a form both binaryen's interpreter output and a fuzz_shell.js-style run in JS
+ * reduce to: `call NAME`, `log VALUE`, `result VALUE`, `exception`. `null` when the interpreter hit
+ * one of its own host limits, so that there is nothing to compare.
+ */
+export function interpreterTranscript(output: string, functionExports: ReadonlySet<string>): string[] | null {
+  const lines: string[] = [];
+  let inFunction = false;
+  let afterResult = false;
+  for (const line of output.split('\n')) {
+    // A multi-value result: the first value on the `note result` line, the others each on a line of its own.
+    if (afterResult && line && !line.startsWith('[')) {
+      lines.push(`value ${printedReference(line.trim())}`);
+      continue;
+    }
+    afterResult = false;
+    const exported = /^\[fuzz-exec\] export (.*)$/.exec(line);
+    if (exported) {
+      inFunction = functionExports.has(exported[1]);
+      if (inFunction) lines.push(`call ${exported[1]}`);
+      continue;
+    }
+    if (!inFunction) continue;
+    if (line.startsWith('[host limit')) return null;
+    const logged = /^\[LoggingExternalInterface logging (.*)\]$/.exec(line);
+    const result = /^\[fuzz-exec\] note result: .* => (.*)$/.exec(line);
+    if (logged) lines.push(`log ${printedReference(logged[1])}`);
+    else if (result) {
+      lines.push(`result ${printedReference(result[1])}`);
+      afterResult = true;
+    }
+    else if (line.startsWith('[trap') || line.startsWith('[exception')) lines.push('exception');
+  }
+  return lines;
+}
+
+/** A value as the transcripts print it: numbers in full, any non-null reference as `ref`. */
+export function shellPrinted(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'bigint' || typeof value === 'number') return String(value);
+  return 'ref';
+}
+
+/** A logged value: binaryen's interpreter logs an i64 as its low and high 32-bit halves, as fuzz_shell.js does. */
+export function shellLogged(value: unknown): string {
+  if (typeof value === 'bigint') return `${BigInt.asIntN(32, value)} ${BigInt.asIntN(32, value >> 32n)}`;
+  return shellPrinted(value);
+}
+
+/** Binaryen prints references as `funcref(name)`, `externref(105)`, …: all are `ref` here. */
+const printedReference = (token: string) => (/^(null|nullref|nullfuncref|nullexternref)$/.test(token) ? 'null' : /^[a-z]+ref\b|^object$|^function$/.test(token) ? 'ref' : token);
+
+const isNaNText = (t: string) => /^-?nan/i.test(t);
+
+/** Numbers as printed by binaryen (f32 shortest, -nan:0x...) and by JS agree when they are the same value. */
+function sameToken(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (isNaNText(a) && isNaNText(b)) return true;
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isNaN(x) || Number.isNaN(y)) return false;
+  return x === y || Math.fround(x) === Math.fround(y);
+}
+
+function sameLine(a: string, b: string): boolean {
+  const x = a.split(' ');
+  const y = b.split(' ');
+  return x.length === y.length && x.every((t, i) => sameToken(t, y[i]));
+}
+
+/** The first line where two transcripts differ, or null. */
+export function transcriptDifference(a: readonly string[], b: readonly string[]): string | null {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] === undefined || b[i] === undefined || !sameLine(a[i], b[i])) return `line ${i}: ${a[i] ?? '(end)'} vs ${b[i] ?? '(end)'}`;
+  }
+  return null;
+}
