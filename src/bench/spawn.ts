@@ -1,16 +1,14 @@
-// Runs one benchmark Task in a fresh Node child process (dist/bench/child.js) with an engine's flags.
+// Runs one benchmark Task in a fresh Node child process (child.js of a build snapshot) with an engine's flags.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Task, TaskFailure, TaskResult } from './protocol.js';
 
-const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
 const TIMEOUT_MS = 120_000;
 
 /** A child that failed: a trap, a compile error, a crash or a timeout; the message says which. */
 export class ChildFailure extends Error {}
 
-export function runChild<R extends TaskResult>(nodeFlags: string[], task: Task, bytes: Uint8Array): R {
-  const child = spawnSync(process.execPath, [...nodeFlags, CHILD_ENTRY, JSON.stringify(task)], {
+export function runChild<R extends TaskResult>(childEntry: string, nodeFlags: string[], task: Task, bytes: Uint8Array): R {
+  const child = spawnSync(process.execPath, [...nodeFlags, childEntry, JSON.stringify(task)], {
     input: bytes,
     encoding: 'utf8',
     timeout: TIMEOUT_MS,

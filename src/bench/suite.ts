@@ -1,6 +1,7 @@
 // The measurements: kernel times on every engine, compile throughput, per-call overhead. Engines take
 // turns, kernel by kernel and repetition by repetition (each repetition starts with another engine),
-// every measurement in a fresh child process; the medians over the repetitions are reported.
+// every measurement in a fresh child process started from a snapshot of the build (snapshot.ts); the
+// medians over the repetitions are reported.
 import { readFileSync } from 'node:fs';
 import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
 import type { Engine, EngineId } from './engines.js';
@@ -13,6 +14,7 @@ import { ChildFailure, runChild } from './spawn.js';
 export { ChildFailure };
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
+import { snapshotBuild } from './snapshot.js';
 
 export interface SuiteOptions {
   /** Substrings of kernel names; 'compile' and 'call' select those measurements. Empty: everything. */
@@ -97,13 +99,29 @@ async function kernelBytes(kernel: Kernel): Promise<Uint8Array> {
   return watToWasm(readFileSync(file, 'utf8'), { filename: `bench/${kernel.name}.wat` });
 }
 
-/** Runs a child, naming what was measured when it fails. */
-function measure<R extends KernelResult | CompileResult | CallResult>(what: string, flags: string[], task: Task, bytes: Uint8Array): R {
-  try {
-    return runChild<R>(flags, task, bytes);
-  } catch (err) {
-    if (err instanceof ChildFailure) throw new ChildFailure(`${what}: ${err.message}`);
-    throw err;
+/** Starts the children: from the run's build snapshot, with progress shown, naming what failed. */
+class Measurer {
+  constructor(
+    private readonly progress: Progress,
+    private readonly childEntry: string,
+    private readonly reps: number,
+  ) {}
+
+  /** Measures `subject` (a kernel, a module compile, …) in repetition `rep` (from 0) on `engine`. */
+  run<R extends KernelResult | CompileResult | CallResult>(
+    rep: number,
+    subject: string,
+    engine: Pick<Engine, 'label' | 'nodeFlags'>,
+    task: Task,
+    bytes: Uint8Array,
+  ): R {
+    this.progress.step(`rep ${rep + 1}/${this.reps} ${subject}`, engine.label);
+    try {
+      return runChild<R>(this.childEntry, engine.nodeFlags, task, bytes);
+    } catch (err) {
+      if (err instanceof ChildFailure) throw new ChildFailure(`${subject} on ${engine.label}: ${err.message}`);
+      throw err;
+    }
   }
 }
 
@@ -111,7 +129,7 @@ function byEngine<T>(make: (id: EngineId) => T): Record<EngineId, T> {
   return Object.fromEntries(ENGINES.map((e) => [e.id, make(e.id)])) as Record<EngineId, T>;
 }
 
-async function measureKernels(options: SuiteOptions, progress: Progress): Promise<KernelRow[]> {
+async function measureKernels(options: SuiteOptions, measurer: Measurer): Promise<KernelRow[]> {
   const kernels = selectKernels(options.filters);
   const bytes = await Promise.all(kernels.map(kernelBytes));
   const rows: KernelRow[] = kernels.map((k) => ({
@@ -121,9 +139,8 @@ async function measureKernels(options: SuiteOptions, progress: Progress): Promis
     kernels.forEach((kernel, k) => {
       const checksums = new Map<string, string>();
       for (const engine of rotated(ENGINES, rep + k)) {
-        progress.step(`rep ${rep + 1}/${options.reps} ${kernel.name}`, engine.label);
         const task: Task = { kind: 'kernel', runtime: engine.runtime, entry: KERNEL_ENTRY, n: kernel.n, calls: options.calls };
-        const result = measure<KernelResult>(`${kernel.name} on ${engine.label}`, engine.nodeFlags, task, bytes[k]);
+        const result = measurer.run<KernelResult>(rep, kernel.name, engine, task, bytes[k]);
         rows[k].samples[engine.id].push(...result.ms);
         checksums.set(engine.label, result.checksum);
       }
@@ -163,14 +180,13 @@ function summarizeCompiles(results: CompileResult[]): CompileMeasurement {
   };
 }
 
-function measureCompiles(inputs: CompileInput[], options: SuiteOptions, progress: Progress): CompileRow[] {
+function measureCompiles(inputs: CompileInput[], options: SuiteOptions, measurer: Measurer): CompileRow[] {
   const results = inputs.map(() => ({ wasmjit: [] as CompileResult[], liftoff: [] as CompileResult[] }));
   for (let rep = 0; rep < options.reps; rep++) {
     inputs.forEach((input, m) => {
       for (const engine of rotated(COMPILE_ENGINES, rep + m)) {
-        progress.step(`rep ${rep + 1}/${options.reps} compile ${input.module}`, engine.label);
         const task: Task = { kind: 'compile', runtime: engine.runtime, minMs: COMPILE_MIN_MS, minIterations: COMPILE_MIN_ITERATIONS };
-        results[m][engine.id].push(measure<CompileResult>(`compiling ${input.module} on ${engine.label}`, engine.nodeFlags, task, input.bytes));
+        results[m][engine.id].push(measurer.run<CompileResult>(rep, `compiling ${input.module}`, engine, task, input.bytes));
       }
     });
   }
@@ -182,15 +198,14 @@ function measureCompiles(inputs: CompileInput[], options: SuiteOptions, progress
   }));
 }
 
-async function measureCalls(options: SuiteOptions, progress: Progress): Promise<Record<EngineId, number>> {
+async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<EngineId, number>> {
   const { watToWasm } = await import('../index.js');
   const bytes = await watToWasm(CALL_MODULE_WAT, { filename: 'call-overhead.wat' });
   const samples = byEngine<number[]>(() => []);
   for (let rep = 0; rep < options.reps; rep++) {
     for (const engine of rotated(ENGINES, rep)) {
-      progress.step(`rep ${rep + 1}/${options.reps} call overhead`, engine.label);
       const task: Task = { kind: 'call', runtime: engine.runtime, entry: CALL_ENTRY, minMs: CALL_MIN_MS };
-      samples[engine.id].push(measure<CallResult>(`calls on ${engine.label}`, engine.nodeFlags, task, bytes).nsPerCall);
+      samples[engine.id].push(measurer.run<CallResult>(rep, 'call overhead', engine, task, bytes).nsPerCall);
     }
   }
   return byEngine((id) => median(samples[id]));
@@ -200,12 +215,15 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
   const notes: string[] = [];
   const inputs = wantsSection('compile', options.filters) ? compileInputs(notes) : [];
   const progress = makeProgress(plannedChildren(options, inputs.length));
+  const snapshot = snapshotBuild();
   try {
-    const kernels = await measureKernels(options, progress);
-    const compile = measureCompiles(inputs, options, progress);
-    const callNs = wantsSection('call', options.filters) ? await measureCalls(options, progress) : undefined;
+    const measurer = new Measurer(progress, snapshot.childEntry, options.reps);
+    const kernels = await measureKernels(options, measurer);
+    const compile = measureCompiles(inputs, options, measurer);
+    const callNs = wantsSection('call', options.filters) ? await measureCalls(options, measurer) : undefined;
     return { kernels, compile, notes, callNs };
   } finally {
     progress.clear();
+    snapshot.remove();
   }
 }

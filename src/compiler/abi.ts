@@ -47,8 +47,16 @@ export const Ctx = {
 export const RuntimeState = {
   /** rsp of the innermost entry trampoline: a trap unwinds to it. */
   entrySp: 0,
-  size: 64,
+  /** Entry slots: what `entry(slot)` calls, one slot per function handed to JS. */
+  entries: 64,
+  maxEntries: 65536,
+  get size(): number {
+    return this.entries + EntrySlot.size * this.maxEntries;
+  },
 } as const;
+
+/** An entry slot: `{ctx, fn, nargs}`, so that JS calls the trampoline with one integer argument. */
+export const EntrySlot = { ctx: 0, fn: 8, argCount: 16, size: 32, sizeLog2: 5 } as const;
 
 /**
  * Negative host-call indices are runtime services; non-negative ones are function imports. The

@@ -1,6 +1,6 @@
 // What a worker process is asked to do, and what it answers: one module per job.
 import { interpreterTranscript, transcriptDifference, translateToFuzz } from './binaryen.js';
-import { malformedCase } from './malformed.js';
+import { judgeBytes, malformedCase } from './malformed.js';
 import { runModule } from './runner.js';
 import type { CallSpec, CallTrace, Mismatch, RunOptions } from './runner.js';
 import { shellTranscript } from './shell.js';
@@ -12,7 +12,9 @@ export type Generator = 'typed' | 'ttf' | 'malformed';
 export type Job =
   | { kind: 'generate'; generator: Generator; seed: number }
   /** An explicit module and call list (reduction candidates, regression replays). */
-  | { kind: 'case'; bytes: string; calls: CallSpec[]; beforeCall: RunOptions['beforeCall'] };
+  | { kind: 'case'; bytes: string; calls: CallSpec[]; beforeCall: RunOptions['beforeCall'] }
+  /** Malformed input judged again (reduction of a malformed finding). */
+  | { kind: 'compile'; bytes: string };
 
 export interface JobResult {
   calls: number;
@@ -41,6 +43,13 @@ export async function runJob(job: Job, progress: (phase: string) => void): Promi
     const bytes = new Uint8Array(Buffer.from(job.bytes, 'base64'));
     const report = await runModule({ bytes, calls: job.calls, beforeCall: job.beforeCall, progress, checkSafety: true });
     return { ...summary(report), trace: report.trace };
+  }
+  if (job.kind === 'compile') {
+    const m = await judgeBytes(new Uint8Array(Buffer.from(job.bytes, 'base64')));
+    const result: JobResult = { calls: 0, hostLimited: false, instantiated: false, canaries: { placed: 0, wanted: 0 } };
+    result.malformed = { input: 'binary', mutation: 'given', ...m };
+    if (m.problem) result.mismatch = { kind: 'compile', callIndex: -1, v8: m.v8, wasmjit: m.wasmjit };
+    return result;
   }
   const { generator, seed } = job;
   if (generator === 'malformed') {

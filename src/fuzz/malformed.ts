@@ -117,6 +117,12 @@ async function compileBoth(bytes: Uint8Array): Promise<{ v8: string; wasmjit: st
   return { v8, wasmjit };
 }
 
+/** Both engines' verdicts on `bytes`, and the problem with them, if any. */
+export async function judgeBytes(bytes: Uint8Array): Promise<{ v8: string; wasmjit: string; problem?: string }> {
+  const outcome = await compileBoth(bytes);
+  return { ...outcome, problem: judgeCompile(outcome.v8, outcome.wasmjit) };
+}
+
 /** One malformed input from `seed`, compiled by both engines and judged. */
 export async function malformedCase(seed: number): Promise<MalformedResult> {
   const rnd = new Random(seed);

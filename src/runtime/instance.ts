@@ -13,9 +13,10 @@ import type { Module } from './module.js';
 import { registerFuncRecord, unregisterFuncRecord } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
-import { parkException, registerHostCalls, takeParkedException, unregisterHostCalls } from './state.js';
+import { allocateEntrySlot, parkException, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
 import { slotReader, slotWriter } from './values.js';
+import type { SlotViews } from './values.js';
 
 export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
 export type Imports = Record<string, unknown>;
@@ -31,8 +32,10 @@ export class Instance {
   private readonly ownRecords: bigint[] = [];
   private readonly state: InstanceState;
   /** This instance's hold on its link group, given up by `dispose`. */
-  private readonly lifetime = new Lifetime(() => this.freeNative());
+  readonly lifetime = new Lifetime(() => this.freeNative());
+  /** Set by `dispose()`, and when the link group is freed (a failed instantiation's instance). */
   private disposed = false;
+  private readonly entrySlots: number[] = [];
 
   constructor(
     private readonly module: Module,
@@ -70,6 +73,8 @@ export class Instance {
   }
 
   private freeNative(): void {
+    this.disposed = true;
+    for (const slot of this.entrySlots) releaseEntrySlot(slot);
     unregisterHostCalls(this.context.address);
     for (const record of this.ownRecords) unregisterFuncRecord(record);
     this.state.memory?.detach(this.context);
@@ -269,33 +274,28 @@ export class Instance {
   private exportFunction(index: number): (...args: unknown[]) => unknown {
     const { module, context } = this;
     const type = module.compiled.funcTypes[index]!;
-    const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
-    const resultsSlot = InstanceContext.slot(Ctx.results);
-    const writeArgs = type.params.map((t) => slotWriter(t, this.lifetime));
-    const readResults = type.results.map((t) => slotReader(t));
-    const { views } = context;
     const address = module.functionAddress(index);
-    const ctx = context.address;
-    const entry = module.entry;
-    const instance = this;
+    const slot = allocateEntrySlot(context.address, address, type.params.length);
+    this.entrySlots.push(slot);
+    const call = exportCall(this, type, module.entry, slot, InstanceContext.slot(module.compiled.layout.argsOffset));
     // An arrow function, like V8's exported functions, is no constructor and has no prototype.
-    const exported = (...args: unknown[]): unknown => {
-      if (instance.disposed || instance.lifetime.isFreed) {
-        throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
-      }
-      for (let i = 0; i < writeArgs.length; i++) writeArgs[i]!(views, argsSlot + i, args[i]);
-      const status = entry(ctx, address, writeArgs.length);
-      if (status !== 0) throw trapError(status);
-      if (readResults.length === 1) return readResults[0]!(views, resultsSlot);
-      if (readResults.length === 0) return undefined;
-      return valueArray(readResults.length, (i) => readResults[i]!(views, resultsSlot + i));
-    };
+    const exported = (...args: unknown[]): unknown => call(args);
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
     Object.defineProperty(exported, 'toString', { value: () => `function ${index}() { [native code] }` });
     const record = context.field(module.compiled.layout.funcRefsOffset + 8 * index);
-    registerWasmFunction(exported, { record, code: address, ctx, type, owner: this.lifetime });
+    registerWasmFunction(exported, { record, code: address, ctx: context.address, type, owner: this.lifetime });
     return exported;
+  }
+
+  /** Throws unless the instance can still run (not disposed, its link group not freed). */
+  assertAlive(): void {
+    if (this.disposed) throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
+  }
+
+  /** The context's typed views (for the export calls). */
+  get views(): SlotViews {
+    return this.context.views;
   }
 
   // ---- calls from native code -------------------------------------------------------------------
@@ -394,4 +394,33 @@ function trapError(status: number): unknown {
   if (status === TrapCode.HostException) return takeParkedException();
   const message = TRAP_MESSAGES[status as TrapCode] ?? `unknown trap code ${status}`;
   return status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message);
+}
+
+/**
+ * The body of an exported function: arguments converted into the context's argument area, the
+ * entry through the function's slot, the trap code or the results converted back. Specialised for
+ * the common shapes (no rest-array allocation, no per-argument closure call) because the JS→wasm
+ * call is on the hot path of every embedder.
+ */
+function exportCall(
+  instance: Instance,
+  type: FuncType,
+  entry: (slot: number) => number,
+  slot: number,
+  argsSlot: number,
+): (args: unknown[]) => unknown {
+  const views = instance.views;
+  const resultsSlot = InstanceContext.slot(Ctx.results);
+  const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
+  const readers = type.results.map((t) => slotReader(t));
+  const readResult = readers.length === 1 ? readers[0]! : undefined;
+  return (args) => {
+    instance.assertAlive();
+    for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
+    const status = entry(slot);
+    if (status !== 0) throw trapError(status);
+    if (readResult) return readResult(views, resultsSlot);
+    if (readers.length === 0) return undefined;
+    return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));
+  };
 }

@@ -11,10 +11,10 @@ import { detectCpuFeatures } from './cpu.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
-/** `int entry(void *ctx, void *fn, int nargs)`: returns 0 or a trap code. */
-export type EntryFunction = (ctx: bigint, fn: bigint, nargs: number) => number;
+/** `int entry(int slot)`: returns 0 or a trap code. */
+export type EntryFunction = (slot: number) => number;
 
-const ENTRY_PROTO = koffi.proto('int wasmjit_entry(void *ctx, void *fn, int nargs)');
+const ENTRY_PROTO = koffi.proto('int wasmjit_entry(int slot)');
 
 export interface ModuleOptions {
   /** Pages an instance's own memory may grow to, below the module's declared maximum (default 65536: 4 GiB). */

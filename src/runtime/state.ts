@@ -2,15 +2,34 @@
 // entry's stack pointer), the stack limit, the one koffi callback through which all host calls
 // arrive, and the exception a host function threw while native code was running.
 import koffi from 'koffi';
-import { RuntimeState } from '../compiler/index.js';
+import { EntrySlot, RuntimeState } from '../compiler/index.js';
 import { Assembler, Reg } from '../x64/index.js';
 import { CodePage } from './code-page.js';
-import { mmap, NATIVE_STACK_SIZE, PROT_READ, PROT_WRITE, roundToPages } from './libc.js';
+import { mmap, NATIVE_STACK_SIZE, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
 
 /** Handles `hostCall(ctx, index)` for one instance; returns 0, or 1 after parking an exception. */
 export type HostCallHandler = (index: number) => number;
 
 export const runtimeStateAddress: bigint = mmap(roundToPages(RuntimeState.size), PROT_READ | PROT_WRITE);
+const stateSlots = new BigInt64Array(view(runtimeStateAddress, roundToPages(RuntimeState.size)));
+
+const freeEntrySlots: number[] = [];
+let nextEntrySlot = 0;
+
+/** Claims an entry slot for calling `fn` in `ctx` with `argCount` arguments from JS. */
+export function allocateEntrySlot(ctx: bigint, fn: bigint, argCount: number): number {
+  const slot = freeEntrySlots.pop() ?? nextEntrySlot++;
+  if (slot >= RuntimeState.maxEntries) throw new RangeError(`wasmjit: more than ${RuntimeState.maxEntries} functions handed to JS at once`);
+  const base = (RuntimeState.entries + EntrySlot.size * slot) / 8;
+  stateSlots[base + EntrySlot.ctx / 8] = ctx;
+  stateSlots[base + EntrySlot.fn / 8] = fn;
+  stateSlots[base + EntrySlot.argCount / 8] = BigInt(argCount);
+  return slot;
+}
+
+export function releaseEntrySlot(slot: number): void {
+  freeEntrySlots.push(slot);
+}
 
 /** What wasm frames may use of koffi's stack; the rest is left for koffi's own frames. */
 const STACK_BUDGET = NATIVE_STACK_SIZE - 1024 * 1024;

@@ -1,0 +1,290 @@
+// `npm run fuzz -- --seconds N --seed S [--jobs J]`: differential fuzzing of wasmjit against V8.
+// Modules come from our typed generator, binaryen's translate-to-fuzz, and mutations of valid
+// modules (malformed input); each runs in a worker process with a time limit. Findings are reduced
+// and saved as regression cases under test/regressions/. Exits 1 when anything was found.
+import path from 'node:path';
+import { translateToFuzz } from './binaryen.js';
+import { CALL_PLAN } from './jobs.js';
+import type { Generator, Job } from './jobs.js';
+import { Pool } from './pool.js';
+import type { PoolOutcome } from './pool.js';
+import { deriveSeed } from './random.js';
+import { Reducer, signatureOf } from './reduce.js';
+import type { Reducible } from './reduce.js';
+import { knownSignatures, saveCase } from './regressions.js';
+import { planCalls } from './runner.js';
+import { malformedCase } from './malformed.js';
+import { exportAllState } from './wasm-sections.js';
+import { generateTypedModule } from './typed-generator.js';
+import { encodeModule } from './typed-module.js';
+
+interface Options {
+  seconds: number;
+  /** Stop after this many modules (for a run that is the same every time), if given. */
+  modules: number;
+  seed: number;
+  jobs: number;
+  generators: Generator[];
+  reduce: boolean;
+  reduceSeconds: number;
+  maxReduce: number;
+  out: string;
+  timeoutMs: number;
+}
+
+const USAGE = `usage: npm run fuzz -- [--seconds N] [--modules N] [--seed S] [--jobs J] [--generators typed,ttf,malformed]
+                      [--no-reduce] [--reduce-seconds N] [--max-reduce N] [--out DIR] [--timeout-ms N]`;
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    seconds: 60, modules: Infinity, seed: 1, jobs: 2, generators: ['typed', 'ttf', 'malformed'], reduce: true, reduceSeconds: 120,
+    maxReduce: 5, out: path.resolve('test/regressions'), timeoutMs: 30_000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    const number = () => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a non-negative number\n${USAGE}`);
+      return n;
+    };
+    switch (flag) {
+      case '--seconds': o.seconds = number(); break;
+      case '--modules': o.modules = number(); break;
+      case '--seed': o.seed = number(); break;
+      case '--jobs': o.jobs = Math.max(1, number()); break;
+      case '--generators': o.generators = value().split(',') as Generator[]; break;
+      case '--no-reduce': o.reduce = false; break;
+      case '--reduce-seconds': o.reduceSeconds = number(); break;
+      case '--max-reduce': o.maxReduce = number(); break;
+      case '--out': o.out = path.resolve(value()); break;
+      case '--timeout-ms': o.timeoutMs = number(); break;
+      case '--help': console.log(USAGE); process.exit(0); break;
+      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  if (o.generators.some((g) => !['typed', 'ttf', 'malformed'].includes(g))) throw new Error(`--generators takes typed, ttf and malformed\n${USAGE}`);
+  return o;
+}
+
+/**
+ * The generator for module number `index`: a fixed pattern, so that a seed always makes the same
+ * modules. A ttf module costs ~40 typed ones (binaryen runs as JS), so typed ones are most of them.
+ */
+const PATTERN: Generator[] = ['ttf', ...Array<Generator>(8).fill('typed'), 'malformed', ...Array<Generator>(8).fill('typed'), 'malformed'];
+
+function generatorFor(index: number, enabled: readonly Generator[]): Generator {
+  const usable = PATTERN.filter((g) => enabled.includes(g));
+  return usable[index % usable.length];
+}
+
+interface Counts {
+  modules: number;
+  instantiated: number;
+  calls: number;
+  mismatches: number;
+  crashes: number;
+  hangs: number;
+  hostLimited: number;
+  /** Harness errors and V8 hangs: modules that could not be judged. */
+  skipped: number;
+  canariesPlaced: number;
+  canariesWanted: number;
+  thirdOpinion: { agree: number; disagree: number; na: number };
+  malformed: { rejected: number; accepted: number };
+}
+
+const newCounts = (): Counts => ({
+  modules: 0, instantiated: 0, calls: 0, mismatches: 0, crashes: 0, hangs: 0, hostLimited: 0, skipped: 0, canariesPlaced: 0, canariesWanted: 0,
+  thirdOpinion: { agree: 0, disagree: 0, na: 0 }, malformed: { rejected: 0, accepted: 0 },
+});
+
+interface Finding {
+  generator: Generator;
+  index: number;
+  seed: number;
+  signature: string;
+  outcome: PoolOutcome;
+}
+
+function describe(outcome: PoolOutcome): string {
+  switch (outcome.kind) {
+    case 'crash':
+      return `crash (${outcome.exit}) during "${outcome.progress}"\n${outcome.stderr.trim().split('\n').slice(-8).join('\n')}`;
+    case 'hang':
+      return `hang during "${outcome.progress}"`;
+    case 'error':
+      return `harness error: ${outcome.error}`;
+    case 'done': {
+      const m = outcome.result.mismatch!;
+      const call = m.call ? ` ${m.call.export}(${m.call.args.join(', ')})` : '';
+      return `${m.kind} at call ${m.callIndex}${call}\n    V8:      ${m.v8}\n    wasmjit: ${m.wasmjit}`;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const pool = new Pool(o.jobs);
+  const counts: Record<Generator, Counts> = { typed: newCounts(), ttf: newCounts(), malformed: newCounts() };
+  const findings: Finding[] = [];
+  const thirdOpinions: string[] = [];
+  const deadline = Date.now() + o.seconds * 1000;
+  const started = Date.now();
+  let next = 0;
+  let lastReport = Date.now();
+
+  const work = async () => {
+    while (Date.now() < deadline && next < o.modules) {
+      const index = next++;
+      const generator = generatorFor(index, o.generators);
+      const seed = deriveSeed(o.seed, index);
+      const job: Job = { kind: 'generate', generator, seed };
+      const outcome = await pool.run(job, generator === 'ttf' ? o.timeoutMs * 4 : o.timeoutMs);
+      const c = counts[generator];
+      c.modules++;
+      if (outcome.kind === 'done') {
+        const r = outcome.result;
+        c.calls += r.calls;
+        c.instantiated += r.instantiated ? 1 : 0;
+        c.hostLimited += r.hostLimited ? 1 : 0;
+        c.canariesPlaced += r.canaries.placed;
+        c.canariesWanted += r.canaries.wanted;
+        if (r.thirdOpinion === 'agree') c.thirdOpinion.agree++;
+        else if (r.thirdOpinion === 'n/a') c.thirdOpinion.na++;
+        else if (r.thirdOpinion) {
+          c.thirdOpinion.disagree++;
+          thirdOpinions.push(`ttf seed ${seed} (module ${index}): ${r.thirdOpinion}`);
+        }
+        if (r.malformed) c.malformed[r.malformed.wasmjit === 'valid' ? 'accepted' : 'rejected']++;
+      }
+      const signature = signatureOf(outcome);
+      if (outcome.kind === 'crash') c.crashes++;
+      else if (outcome.kind === 'hang' && signature) c.hangs++;
+      else if (signature) c.mismatches++;
+      else if (outcome.kind !== 'done') {
+        c.skipped++;
+        if (outcome.kind === 'error') console.log(`[skipped] ${generator} seed ${seed}: ${outcome.error.split('\n')[0]}`);
+      }
+      if (signature) {
+        findings.push({ generator, index, seed, signature, outcome });
+        console.log(`[finding] ${generator} seed ${seed} (module ${index}): ${describe(outcome)}`);
+      }
+      if (Date.now() - lastReport > 30_000) {
+        lastReport = Date.now();
+        const total = Object.values(counts).reduce((n, x) => n + x.modules, 0);
+        const calls = Object.values(counts).reduce((n, x) => n + x.calls, 0);
+        console.log(`[${Math.round((Date.now() - started) / 1000)} s] ${total} modules, ${calls} calls, ${findings.length} findings`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: o.jobs }, work));
+
+  const distinct = new Map<string, Finding>();
+  for (const f of findings) if (!distinct.has(f.signature)) distinct.set(f.signature, f);
+  const saved: string[] = [];
+  if (o.reduce) {
+    const known = knownSignatures(o.out);
+    for (const f of [...distinct.values()].slice(0, o.maxReduce)) {
+      if (known.has(f.signature)) {
+        console.log(`[known] ${f.signature}: a regression case for it exists already`);
+        continue;
+      }
+      saved.push(await reduceAndSave(pool, f, o));
+    }
+  }
+  pool.dispose();
+  report(o, counts, findings, distinct, thirdOpinions, saved, started);
+  process.exitCode = findings.length ? 1 : 0;
+}
+
+async function reduceAndSave(pool: Pool, f: Finding, o: Options): Promise<string> {
+  const start = await reducibleOf(f);
+  const reducer = new Reducer(pool, f.signature, o.timeoutMs, o.reduceSeconds);
+  const reduced = start.text !== undefined || !start.reducible ? start.reducible : await reducer.reduce(start.reducible);
+  // Record what V8 did for the reduced calls.
+  let expected;
+  if (reduced && !reduced.compileOnly) {
+    const rerun = await pool.run({ kind: 'case', bytes: Buffer.from(reduced.bytes).toString('base64'), calls: reduced.calls, beforeCall: reduced.beforeCall }, o.timeoutMs);
+    if (rerun.kind === 'done') expected = rerun.result.trace;
+  }
+  const mismatch = f.outcome.kind === 'done' ? f.outcome.result.mismatch : undefined;
+  const name = `${f.generator}-${f.seed}-${f.signature.split(/[^a-z]/)[0] || 'finding'}`;
+  const file = saveCase(o.out, name, {
+    title: f.signature,
+    generator: f.generator,
+    runSeed: o.seed,
+    index: f.index,
+    seed: f.seed,
+    check: start.text !== undefined ? 'wat' : reduced?.compileOnly ? 'compile' : 'run',
+    beforeCall: reduced?.beforeCall,
+    calls: reduced?.compileOnly ? undefined : reduced?.calls,
+    expected,
+    expectedV8: f.outcome.kind === 'done' ? f.outcome.result.malformed?.v8 : undefined,
+    finding: { signature: f.signature, mismatch, crash: f.outcome.kind === 'crash' || f.outcome.kind === 'hang' ? describe(f.outcome) : undefined },
+  }, start.text !== undefined ? { text: start.text } : { bytes: reduced!.bytes });
+  console.log(`[saved] ${path.relative(process.cwd(), file)} (${reducer.tests} reduction runs)`);
+  return file;
+}
+
+/** The finding as something to reduce: regenerated from its seed where the worker could not send it. */
+async function reducibleOf(f: Finding): Promise<{ reducible?: Reducible; text?: string }> {
+  if (f.outcome.kind === 'done') {
+    const r = f.outcome.result;
+    if (r.malformed?.input === 'wat' && r.malformed.problem?.startsWith('wat')) return { text: r.malformed.text };
+    const bytes = new Uint8Array(Buffer.from(r.bytes!, 'base64'));
+    if (r.malformed?.problem) return { reducible: { bytes, calls: [], beforeCall: 'hang-limit', compileOnly: true } };
+    return { reducible: { bytes, calls: r.calls_ ?? [], beforeCall: r.beforeCall ?? 'hang-limit', typed: f.generator === 'typed' ? generateTypedModule(f.seed) : undefined } };
+  }
+  // A crash or hang sent nothing back: rebuild the module and its calls the way the worker did.
+  const failing = /call (\d+)/.exec('progress' in f.outcome ? f.outcome.progress : '');
+  const callsUpToFailing = (bytes: Uint8Array) => {
+    const calls = planCalls(exportAllState(bytes), { seed: f.seed, ...CALL_PLAN });
+    return failing ? calls.slice(0, Number(failing[1]) + 1) : calls;
+  };
+  if (f.generator === 'typed') {
+    const typed = generateTypedModule(f.seed);
+    const bytes = encodeModule(typed);
+    return { reducible: { bytes, calls: callsUpToFailing(bytes), beforeCall: 'fuel', typed } };
+  }
+  if (f.generator === 'ttf') {
+    const { bytes } = translateToFuzz(f.seed);
+    return { reducible: { bytes, calls: callsUpToFailing(bytes), beforeCall: 'hang-limit' } };
+  }
+  const m = await malformedCase(f.seed);
+  if (m.input === 'wat' && !m.accepted) return { text: m.text };
+  return { reducible: { bytes: m.bytes, calls: m.accepted ? callsUpToFailing(m.bytes) : [], beforeCall: 'hang-limit', compileOnly: !m.accepted } };
+}
+
+function report(o: Options, counts: Record<Generator, Counts>, findings: Finding[], distinct: Map<string, Finding>, thirdOpinions: string[], saved: string[], started: number): void {
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\nwasmjit fuzz: seed ${o.seed}, ${o.jobs} jobs, ${seconds} s`);
+  console.log('generator   modules  instantiated    calls  mismatches  crashes  hangs  host-limited  skipped');
+  for (const g of o.generators) {
+    const c = counts[g];
+    console.log(`${g.padEnd(10)} ${String(c.modules).padStart(8)} ${String(c.instantiated).padStart(13)} ${String(c.calls).padStart(8)} ${String(c.mismatches).padStart(11)} ${String(c.crashes).padStart(8)} ${String(c.hangs).padStart(6)} ${String(c.hostLimited).padStart(13)} ${String(c.skipped).padStart(8)}`);
+  }
+  const all = Object.values(counts);
+  const sum = (f: (c: Counts) => number) => all.reduce((n, c) => n + f(c), 0);
+  console.log(`total: ${sum((c) => c.modules)} modules, ${sum((c) => c.calls)} calls`);
+  console.log(`safety: W^X checked on every instantiated module; memory canaries placed ${sum((c) => c.canariesPlaced)} of ${sum((c) => c.canariesWanted)} wanted (the rest: the neighbouring address range was already mapped)`);
+  if (o.generators.includes('malformed')) console.log(`malformed: ${counts.malformed.malformed.rejected} rejected by wasmjit, ${counts.malformed.malformed.accepted} accepted and run in both engines`);
+  if (o.generators.includes('ttf')) {
+    const t = counts.ttf.thirdOpinion;
+    console.log(`binaryen interpreter (third opinion): agrees on ${t.agree}, disagrees on ${t.disagree}, not comparable on ${t.na}`);
+    for (const line of thirdOpinions.slice(0, 10)) console.log(`  ${line}`);
+  }
+  console.log(`findings: ${findings.length} (${distinct.size} distinct)`);
+  for (const f of distinct.values()) console.log(`  ${f.generator} seed ${f.seed}: ${f.signature}`);
+  for (const file of saved) console.log(`  saved ${path.relative(process.cwd(), file)}`);
+  console.log(`${sum((c) => c.modules) - findings.length} passed, ${findings.length} failed`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 2;
+});
