@@ -3,16 +3,17 @@
 // Registers:
 //   r15 = the instance context (below), r14 = the linear memory base (0 without memory), rbp = the
 //   current wasm frame: pinned. rbx, r12, r13, r10, r11 hold the function's busiest integer locals
-//   and are callee-saved (a function saves those it uses; host calls save r10/r11, which System V
-//   does not preserve). rsi, rdi, r8, r9 and xmm6–15 cache operand values within straight-line code
-//   (see value-stack.ts); rax, rcx, rdx and xmm0–5 are scratch within one instruction.
+//   and xmm10–15 its busiest float locals; they are callee-saved (a function saves those it uses;
+//   host calls save r10/r11 and the xmm ones, which System V does not preserve). rsi, rdi, r8, r9
+//   and xmm4–9 cache operand values within straight-line code (see value-stack.ts); rax, rcx, rdx
+//   and xmm0–3 are scratch within one instruction.
 // Frame of a wasm function with P params, L declared locals and S saved registers, materialized
 // operand stack depth D:
 //   [rbp + 16 + 8*(P-1-i)]  param i        (pushed by the caller, popped by the callee's `ret 8*P`)
 //   [rbp + 8]               return address
 //   [rbp]                   caller's rbp
 //   [rbp - 8]               the function's own context (r15), restored after calls that switch it
-//   [rbp - 8*(2+s)]         saved register s
+//   [rbp - 8*(2+s)]         saved register s (general-purpose ones pushed first, then xmm ones)
 //   [rbp - 8*(S+j+2)]       declared local j (zeroed in the prologue; unused if j lives in a register)
 //   [rbp - 8*(S+L+k+2)]     operand stack slot k; rsp points at slot D-1
 // Every value occupies one 8-byte slot, always written with 64-bit stores. An i32 (or f32) lives in
@@ -21,7 +22,7 @@
 // Results: result 0 in rax, results 1.. in the result area of the callee's context (r15 on return).
 // Calls that may enter another instance (imports, call_indirect) switch r15/r14 to the callee's
 // context; the caller pushes the results and then restores r15 from [rbp - 8] and r14 from it.
-import { Reg } from '../x64/index.js';
+import { Reg, Xmm } from '../x64/index.js';
 
 export const CTX_REG = Reg.r15;
 export const MEMORY_BASE_REG = Reg.r14;
@@ -29,6 +30,8 @@ export const MEMORY_BASE_REG = Reg.r14;
 export const LOCAL_GPRS: readonly Reg[] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r10, Reg.r11];
 /** The local registers a host call (System V) may clobber: saved around every host call. */
 export const CALLER_SAVED_LOCAL_GPRS: readonly Reg[] = [Reg.r10, Reg.r11];
+/** Registers for float locals: callee-saved in our convention, saved around host calls (System V preserves no xmm). */
+export const LOCAL_XMMS: readonly Xmm[] = [Xmm.xmm10, Xmm.xmm11, Xmm.xmm12, Xmm.xmm13, Xmm.xmm14, Xmm.xmm15];
 
 /** Byte offsets of the fixed fields of an instance context; the rest is laid out per module. */
 export const Ctx = {

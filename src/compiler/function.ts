@@ -4,18 +4,19 @@
 // machine stack); at every label the stack is materialized on the machine stack, so control-flow
 // joins agree without further bookkeeping. The busiest integer locals live in registers for the
 // whole function. Code is not emitted in unreachable stretches (after br, return, unreachable).
-import { Alu, Assembler, Cond, invert, Label, Reg, Shift, mem } from '../x64/index.js';
+import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
 import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, RefType, TableType, ValType } from '../decode/index.js';
-import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor, WASM_PAGE_SIZE } from './abi.js';
+import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, LOCAL_XMMS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor, WASM_PAGE_SIZE } from './abi.js';
 import type { ContextLayout } from './abi.js';
-import { emitHostCall } from './host-call.js';
+import { emitHostCallKeeping } from './host-call.js';
 import { floatOps } from './float.js';
 import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { ValueStack } from './value-stack.js';
+import type { LocalHome } from './value-stack.js';
 import type { RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
 import { canonicalTypeId } from './type-ids.js';
@@ -101,7 +102,9 @@ export class FunctionCompiler {
   private readonly declaredLocals: number;
   /** Locals that live in a register, and the registers the function must save for that. */
   private readonly localRegs: Map<number, Reg>;
+  private readonly localXmms: Map<number, Xmm>;
   private readonly savedRegs: Reg[];
+  private readonly savedXmms: Xmm[];
   private readonly stack: ValueStack;
   private maxDepth = 0;
   private pc = 0;
@@ -118,9 +121,12 @@ export class FunctionCompiler {
     if (this.localTypes.length > MAX_FUNCTION_LOCALS) {
       throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
-    this.localRegs = assignLocalRegisters(func, this.localTypes);
+    const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
+    this.localRegs = assignLocalRegisters(func, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
+    this.localXmms = assignLocalRegisters(func, this.localTypes, isFloat, LOCAL_XMMS);
     this.savedRegs = [...this.localRegs.values()];
-    this.stack = new ValueStack(this.asm, (index) => this.localRegs.get(index) ?? this.localSlot(index));
+    this.savedXmms = [...this.localXmms.values()];
+    this.stack = new ValueStack(this.asm, (index) => this.localHome(index));
   }
 
   compile(): void {
@@ -145,7 +151,7 @@ export class FunctionCompiler {
       this.compileInstr(instr);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
-    asm.patchInt32(frameSizeAt, 8 * (this.savedRegs.length + this.declaredLocals + this.maxDepth + 2));
+    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
   }
 
   private get emitting(): boolean {
@@ -170,6 +176,8 @@ export class FunctionCompiler {
     asm.movRR(64, Reg.rbp, Reg.rsp);
     asm.push(CTX_REG);
     for (const reg of this.savedRegs) asm.push(reg);
+    if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -8 * this.savedXmms.length));
+    this.savedXmms.forEach((reg, i) => asm.storeFloat(64, mem(Reg.rsp, 8 * i), reg));
     asm.movRR(64, Reg.rax, Reg.rsp);
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
@@ -189,11 +197,23 @@ export class FunctionCompiler {
       if (index < this.paramCount) asm.load(64, reg, this.localSlot(index));
       else asm.aluRR(Alu.Xor, 32, reg, reg);
     }
+    for (const [index, reg] of this.localXmms) {
+      if (index < this.paramCount) asm.loadFloat(64, reg, this.localSlot(index));
+      else asm.sseLogic(SseLogic.Xor, reg, reg);
+    }
     return frameSizeAt;
   }
 
   private get headerSlots(): number {
-    return 1 + this.savedRegs.length;
+    return 1 + this.savedRegs.length + this.savedXmms.length;
+  }
+
+  private localHome(index: number): LocalHome {
+    const reg = this.localRegs.get(index);
+    if (reg !== undefined) return { kind: 'gpr', reg };
+    const xmm = this.localXmms.get(index);
+    if (xmm !== undefined) return { kind: 'xmm', reg: xmm };
+    return { kind: 'mem', mem: this.localSlot(index) };
   }
 
   private localSlot(index: number): Mem {
@@ -358,7 +378,7 @@ export class FunctionCompiler {
       return;
     }
     stack.captureLocal(index);
-    stack.popToLocal(this.localRegs.get(index) ?? this.localSlot(index));
+    stack.popToLocal(this.localHome(index));
     if (op === 'local.tee') stack.pushLocal(index);
   }
 
@@ -538,9 +558,7 @@ export class FunctionCompiler {
     if (count > 0) asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * count);
     stack.resetMaterialized(stack.depth - count);
     const clobbered = this.savedRegs.filter((reg) => CALLER_SAVED_LOCAL_GPRS.includes(reg));
-    for (const reg of clobbered) asm.push(reg);
-    emitHostCall(asm, op.call, this.env.trapExit);
-    for (const reg of [...clobbered].reverse()) asm.pop(reg);
+    emitHostCallKeeping(asm, op.call, this.env.trapExit, clobbered, this.savedXmms);
     if (signature.results.length > 0) {
       const reg = stack.allocGpr();
       asm.load(64, reg, mem(CTX_REG, Ctx.results));
@@ -910,8 +928,10 @@ export class FunctionCompiler {
       }
       if (count > 0) asm.load(64, Reg.rax, this.operandSlot(depth - count));
     }
-    if (this.savedRegs.length > 0) {
+    if (this.savedRegs.length + this.savedXmms.length > 0) {
       asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
+      this.savedXmms.forEach((reg, i) => asm.loadFloat(64, reg, mem(Reg.rsp, 8 * i)));
+      if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * this.savedXmms.length));
       for (const reg of [...this.savedRegs].reverse()) asm.pop(reg);
     }
     asm.leave();
@@ -923,10 +943,10 @@ export class FunctionCompiler {
 const FLAG_CONSUMERS = new Set(['if', 'br_if', 'select', 'i32.eqz']);
 
 /**
- * Which locals live in registers: the busiest integer and reference locals, counting each use
+ * Which locals live in registers: the busiest of the locals whose type `fits`, counting each use
  * eight times more for each loop around it (a pre-scan of the body, before any code is emitted).
  */
-function assignLocalRegisters(func: Func, localTypes: readonly ValType[]): Map<number, Reg> {
+function assignLocalRegisters<R>(func: Func, localTypes: readonly ValType[], fits: (type: ValType) => boolean, registers: readonly R[]): Map<number, R> {
   const weights = new Map<number, number>();
   let loopDepth = 0;
   const loops: boolean[] = [];
@@ -947,14 +967,14 @@ function assignLocalRegisters(func: Func, localTypes: readonly ValType[]): Map<n
       case 'local.set':
       case 'local.tee': {
         const type = localTypes[instr.index!];
-        if (type === undefined || type === 'f32' || type === 'f64') break;
+        if (type === undefined || !fits(type)) break;
         weights.set(instr.index!, (weights.get(instr.index!) ?? 0) + 8 ** Math.min(loopDepth, 4));
         break;
       }
     }
   }
-  const chosen = [...weights.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, LOCAL_GPRS.length);
-  return new Map(chosen.map(([index], i) => [index, LOCAL_GPRS[i]!]));
+  const chosen = [...weights.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, registers.length);
+  return new Map(chosen.map(([index], i) => [index, registers[i]!]));
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {

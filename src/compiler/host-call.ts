@@ -1,7 +1,7 @@
 // Calls out of generated code: into the runtime's host-call callback (System V, 16-byte aligned
 // stack) and through the thunks that stand for imported functions.
-import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
-import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, ImportSlot, MEMORY_BASE_REG } from './abi.js';
+import { Alu, Assembler, Cond, Label, Reg, Xmm, mem } from '../x64/index.js';
+import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, ImportSlot, LOCAL_XMMS, MEMORY_BASE_REG } from './abi.js';
 import type { ContextLayout } from './abi.js';
 
 /**
@@ -22,6 +22,17 @@ export function emitHostCall(asm: Assembler, index: number, trapExit: Label): vo
   asm.pop(Reg.rsp);
   asm.test(32, Reg.rax, Reg.rax);
   asm.jcc(Cond.NE, trapExit);
+}
+
+/** A host call that keeps the given registers (ours, which System V lets the host clobber). */
+export function emitHostCallKeeping(asm: Assembler, index: number, trapExit: Label, gprs: readonly Reg[], xmms: readonly Xmm[]): void {
+  for (const reg of gprs) asm.push(reg);
+  if (xmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -8 * xmms.length));
+  xmms.forEach((reg, i) => asm.storeFloat(64, mem(Reg.rsp, 8 * i), reg));
+  emitHostCall(asm, index, trapExit);
+  xmms.forEach((reg, i) => asm.loadFloat(64, reg, mem(Reg.rsp, 8 * i)));
+  if (xmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * xmms.length));
+  for (const reg of [...gprs].reverse()) asm.pop(reg);
 }
 
 /**
@@ -50,14 +61,12 @@ export function emitImportThunk(
   asm.bind(host);
   asm.push(Reg.rbp);
   asm.movRR(64, Reg.rbp, Reg.rsp);
-  for (const reg of CALLER_SAVED_LOCAL_GPRS) asm.push(reg);
   for (let i = 0; i < paramCount; i++) {
     asm.load(64, Reg.rax, mem(Reg.rbp, 16 + 8 * (paramCount - 1 - i)));
     asm.store(64, mem(CTX_REG, layout.argsOffset + 8 * i), Reg.rax);
   }
-  emitHostCall(asm, index, trapExit);
+  emitHostCallKeeping(asm, index, trapExit, CALLER_SAVED_LOCAL_GPRS, LOCAL_XMMS);
   asm.load(64, Reg.rax, mem(CTX_REG, Ctx.results));
-  for (const reg of [...CALLER_SAVED_LOCAL_GPRS].reverse()) asm.pop(reg);
   asm.leave();
   asm.ret(8 * paramCount);
 }

@@ -16,9 +16,12 @@ export type Location =
   | { kind: 'local'; index: number }
   | { kind: 'flags'; cond: Cond };
 
-/** Registers that hold values between instructions; rax, rcx, rdx and xmm0–5 are scratch within one. */
+/** Registers that hold values between instructions; rax, rcx, rdx and xmm0–3 are scratch within one. */
 export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
-export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9, Xmm.xmm10, Xmm.xmm11, Xmm.xmm12, Xmm.xmm13, Xmm.xmm14, Xmm.xmm15];
+export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm4, Xmm.xmm5, Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9];
+
+/** Where a local lives for the whole function. */
+export type LocalHome = { kind: 'gpr'; reg: Reg } | { kind: 'xmm'; reg: Xmm } | { kind: 'mem'; mem: Mem };
 
 /** A right-hand operand: a register, a memory operand or an immediate. */
 export type Operand = { kind: 'reg'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
@@ -35,7 +38,7 @@ export class ValueStack {
   constructor(
     private readonly asm: Assembler,
     /** Where local `index` lives: its register, or its slot in the frame. */
-    readonly localHome: (index: number) => Reg | Mem,
+    readonly localHome: (index: number) => LocalHome,
   ) {}
 
   get depth(): number {
@@ -133,9 +136,11 @@ export class ValueStack {
       }
     }
     if (loc.kind === 'local') {
-      this.locs.pop();
       const home = this.localHome(loc.index);
-      return { operand: typeof home === 'number' ? { kind: 'reg', reg: home } : { kind: 'mem', mem: home }, release: () => {} };
+      if (home.kind !== 'xmm') {
+        this.locs.pop();
+        return { operand: home.kind === 'gpr' ? { kind: 'reg', reg: home.reg } : { kind: 'mem', mem: home.mem }, release: () => {} };
+      }
     }
     const reg = this.popToGpr(width);
     return { operand: { kind: 'reg', reg }, release: () => this.freeGpr(reg) };
@@ -155,9 +160,9 @@ export class ValueStack {
     const loc = this.top()!;
     if (loc.kind === 'local') {
       const home = this.localHome(loc.index);
-      if (typeof home !== 'number') {
+      if (home.kind !== 'gpr') {
         this.locs.pop();
-        return { operand: home, release: () => {} };
+        return { operand: home.kind === 'xmm' ? home.reg : home.mem, release: () => {} };
       }
     }
     const reg = this.popToXmm();
@@ -240,8 +245,14 @@ export class ValueStack {
         break;
       case 'local': {
         const home = this.localHome(loc.index);
-        if (typeof home === 'number') asm.push(home);
-        else asm.pushMem(home);
+        if (home.kind === 'gpr') {
+          asm.push(home.reg);
+        } else if (home.kind === 'mem') {
+          asm.pushMem(home.mem);
+        } else {
+          asm.lea(Reg.rsp, mem(Reg.rsp, -8));
+          asm.storeFloat(64, mem(Reg.rsp), home.reg);
+        }
         break;
       }
       case 'flags':
@@ -311,8 +322,9 @@ export class ValueStack {
         break;
       case 'local': {
         const home = this.localHome(loc.index);
-        if (typeof home === 'number') asm.movRR(width, reg, home);
-        else asm.load(width, reg, home);
+        if (home.kind === 'gpr') asm.movRR(width, reg, home.reg);
+        else if (home.kind === 'mem') asm.load(width, reg, home.mem);
+        else asm.movFromXmm(64, reg, home.reg);
         break;
       }
       case 'flags':
@@ -332,8 +344,11 @@ export class ValueStack {
   popCompareOperand(width: Width): { operand: Reg | Mem; release: () => void } {
     const loc = this.top()!;
     if (loc.kind === 'local') {
-      this.locs.pop();
-      return { operand: this.localHome(loc.index), release: () => {} };
+      const home = this.localHome(loc.index);
+      if (home.kind !== 'xmm') {
+        this.locs.pop();
+        return { operand: home.kind === 'gpr' ? home.reg : home.mem, release: () => {} };
+      }
     }
     const reg = this.popToGpr(width);
     return { operand: reg, release: () => this.freeGpr(reg) };
@@ -348,8 +363,9 @@ export class ValueStack {
         break;
       case 'local': {
         const home = this.localHome(loc.index);
-        if (typeof home === 'number') asm.movToXmm(64, reg, home);
-        else asm.loadFloat(64, reg, home);
+        if (home.kind === 'gpr') asm.movToXmm(64, reg, home.reg);
+        else if (home.kind === 'mem') asm.loadFloat(64, reg, home.mem);
+        else asm.movXmm(reg, home.reg);
         break;
       }
       case 'xmm':
@@ -369,26 +385,32 @@ export class ValueStack {
     else this.load(loc, reg, 64);
   }
 
-  /** Writes the top value to a register or memory slot of a local (64-bit stores). */
-  popToLocal(home: Reg | Mem): void {
+  /** Writes the top value to a local's register or slot (64-bit stores). */
+  popToLocal(home: LocalHome): void {
     const loc = this.top()!;
-    if (loc.kind === 'const' && typeof home !== 'number' && fitsInt32(loc.bits)) {
-      this.locs.pop();
-      this.asm.storeImm(64, home, Number(loc.bits));
+    if (home.kind === 'gpr') {
+      this.popInto(home.reg);
       return;
     }
-    if (loc.kind === 'xmm' && typeof home !== 'number') {
+    if (home.kind === 'xmm') {
+      const taken = this.take();
+      this.loadXmm(taken, home.reg);
+      this.release(taken);
+      return;
+    }
+    if (loc.kind === 'const' && fitsInt32(loc.bits)) {
       this.locs.pop();
-      this.asm.storeFloat(64, home, loc.reg);
+      this.asm.storeImm(64, home.mem, Number(loc.bits));
+      return;
+    }
+    if (loc.kind === 'xmm') {
+      this.locs.pop();
+      this.asm.storeFloat(64, home.mem, loc.reg);
       this.freeXmm(loc.reg);
       return;
     }
-    if (typeof home === 'number') {
-      this.popInto(home);
-      return;
-    }
     const reg = this.popToGpr();
-    this.asm.store(64, home, reg);
+    this.asm.store(64, home.mem, reg);
     this.freeGpr(reg);
   }
 
