@@ -14,10 +14,19 @@ const INTS = [['i32', 32], ['i64', 64]] as const;
 
 const SIGN_BIT: Record<FloatBits, bigint> = { 32: 0x8000_0000n, 64: 0x8000_0000_0000_0000n };
 
+const float32 = new Float32Array(1);
+const float64 = new Float64Array(1);
+const float32Bits = new Uint32Array(float32.buffer);
+const float64Bits = new BigUint64Array(float64.buffer);
+
 /** The bit pattern of a float constant of the given width. */
 function floatBits(value: number, bits: FloatBits): bigint {
-  if (bits === 32) return BigInt(new Uint32Array(new Float32Array([value]).buffer)[0]!);
-  return new BigUint64Array(new Float64Array([value]).buffer)[0]!;
+  if (bits === 32) {
+    float32[0] = value;
+    return BigInt(float32Bits[0]!);
+  }
+  float64[0] = value;
+  return float64Bits[0]!;
 }
 
 /** Loads a float constant into an xmm register (through rax). */

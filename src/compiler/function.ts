@@ -14,6 +14,7 @@ import { floatOps } from './float.js';
 import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
+import type { MemoryAccess } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
@@ -45,11 +46,13 @@ export interface ModuleEnv {
   trapExit: Label;
 }
 
-/** One wasm instruction's place in the generated code, for disassembly listings. */
-export interface SourceMark {
-  offset: number;
-  text: string;
-}
+/**
+ * Where each wasm instruction's code starts, for disassembly listings: pairs of (code offset, index
+ * in the function body), flat, so that recording them costs no allocation; index -1 is the prologue.
+ */
+export type SourceMarks = number[];
+
+export const PROLOGUE_MARK = -1;
 
 type StackType = ValType | 'unknown';
 
@@ -108,7 +111,10 @@ export class FunctionCompiler {
   private readonly stack: ValueStack;
   private maxDepth = 0;
   private pc = 0;
-  readonly marks: SourceMark[] = [];
+  private lowering: LoweringEnv | undefined;
+  private readonly localHomes: LocalHome[] = [];
+  private readonly operandSlots: Mem[] = [];
+  readonly marks: SourceMarks = [];
 
   constructor(
     private readonly env: ModuleEnv,
@@ -122,8 +128,9 @@ export class FunctionCompiler {
       throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
-    this.localRegs = assignLocalRegisters(func, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
-    this.localXmms = assignLocalRegisters(func, this.localTypes, isFloat, LOCAL_XMMS);
+    const weights = localWeights(func);
+    this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
+    this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
     this.savedRegs = [...this.localRegs.values()];
     this.savedXmms = [...this.localXmms.values()];
     this.stack = new ValueStack(this.asm, (index) => this.localHome(index));
@@ -132,7 +139,7 @@ export class FunctionCompiler {
   compile(): void {
     const { asm } = this;
     asm.bind(this.env.funcLabels[this.func.index]!);
-    this.marks.push({ offset: asm.offset, text: 'prologue' });
+    this.marks.push(asm.offset, PROLOGUE_MARK);
     const frameSizeAt = this.emitPrologue();
     this.controls.push({
       kind: 'function',
@@ -147,7 +154,7 @@ export class FunctionCompiler {
     for (this.pc = 0; this.pc < body.length; this.pc++) {
       if (this.controls.length === 0) throw this.error('instructions after the end of the function');
       const instr = body[this.pc]!;
-      if (this.emitting) this.marks.push({ offset: asm.offset, text: formatInstr(instr) });
+      if (this.emitting) this.marks.push(asm.offset, this.pc);
       this.compileInstr(instr);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
@@ -209,11 +216,15 @@ export class FunctionCompiler {
   }
 
   private localHome(index: number): LocalHome {
+    let home = this.localHomes[index];
+    if (home) return home;
     const reg = this.localRegs.get(index);
-    if (reg !== undefined) return { kind: 'gpr', reg };
     const xmm = this.localXmms.get(index);
-    if (xmm !== undefined) return { kind: 'xmm', reg: xmm };
-    return { kind: 'mem', mem: this.localSlot(index) };
+    if (reg !== undefined) home = { kind: 'gpr', reg };
+    else if (xmm !== undefined) home = { kind: 'xmm', reg: xmm };
+    else home = { kind: 'mem', mem: this.localSlot(index) };
+    this.localHomes[index] = home;
+    return home;
   }
 
   private localSlot(index: number): Mem {
@@ -223,7 +234,7 @@ export class FunctionCompiler {
   }
 
   private operandSlot(k: number): Mem {
-    return mem(Reg.rbp, -8 * (this.headerSlots + this.declaredLocals + k + 1));
+    return (this.operandSlots[k] ??= mem(Reg.rbp, -8 * (this.headerSlots + this.declaredLocals + k + 1)));
   }
 
   // ---- the type stack ---------------------------------------------------------------------------
@@ -268,105 +279,63 @@ export class FunctionCompiler {
     if (this.emitting) {
       if (!FLAG_CONSUMERS.has(instr.op) || this.stack.top()?.kind !== 'flags') this.stack.materializeFlags();
     }
-    const numeric = NUMERIC_OPS.get(instr.op);
-    if (numeric) {
-      this.popAll(numeric.params);
-      this.pushAll(numeric.results);
-      if (this.emitting) numeric.lower(this.loweringEnv);
-      return;
-    }
-    const runtimeOp = RUNTIME_OPS.get(instr.op);
-    if (runtimeOp) return this.runtimeCall(runtimeOp, instr);
-    const memoryAccess = MEMORY_ACCESSES.get(instr.op);
-    if (memoryAccess) {
-      this.requireMemory();
-      const natural = Math.log2(memoryAccess.bytes);
-      if (instr.memory!.align > natural) throw this.error(`alignment 2^${instr.memory!.align} must not be larger than natural (${memoryAccess.bytes})`);
-      if (memoryAccess.kind === 'store') this.pop(memoryAccess.type);
-      this.pop('i32');
-      if (memoryAccess.kind === 'load') this.push(memoryAccess.type);
-      if (this.emitting) lowerMemoryAccess(this.loweringEnv, memoryAccess, instr.memory!);
-      return;
-    }
-    switch (instr.op) {
-      case 'i32.const':
-      case 'i64.const':
-      case 'f32.const':
-      case 'f64.const':
-        return this.constant(instr);
-      case 'local.get':
-      case 'local.set':
-      case 'local.tee':
-        return this.variable(instr.op, instr.index!);
-      case 'global.get':
-      case 'global.set':
-        return this.global(instr.op, instr.index!);
-      case 'memory.size':
-        return this.memorySize();
-      case 'ref.null':
-        this.push(instr.refType!);
-        if (this.emitting) this.stack.pushConst(0n);
-        return;
-      case 'ref.is_null':
-        return this.refIsNull();
-      case 'ref.func':
-        return this.refFunc(instr.index!);
-      case 'table.get':
-      case 'table.set':
-      case 'table.size':
-        return this.tableAccess(instr.op, instr.index!);
-      case 'call_indirect':
-        return this.callIndirect(instr.index!, instr.table!);
-      case 'nop':
-        return;
-      case 'drop':
-        this.pop();
-        if (this.emitting) this.stack.drop();
-        return;
-      case 'select':
-        return this.select(instr.types);
-      case 'unreachable':
-        if (this.emitting) this.asm.jmp(this.env.trap(TrapCode.Unreachable));
-        return this.markUnreachable();
-      case 'block':
-      case 'loop':
-      case 'if':
-        return this.open(instr.op, instr.blockType!);
-      case 'else':
-        return this.else();
-      case 'end':
-        return this.end();
-      case 'br':
-        return this.br(instr.index!);
-      case 'br_if':
-        return this.brIf(instr.index!);
-      case 'br_table':
-        return this.brTable(instr.targets!, instr.defaultTarget!);
-      case 'return':
-        this.popAll(this.func.type.results);
-        if (this.emitting) this.emitReturn();
-        return this.markUnreachable();
-      case 'call':
-        return this.call(instr.index!);
-      default:
-        throw this.error(`unsupported instruction ${instr.op}`);
-    }
+    const handler = DISPATCH.get(instr.op);
+    if (!handler) throw this.error(`unsupported instruction ${instr.op}`);
+    handler(this, instr);
+  }
+
+  numeric(op: NumericOp): void {
+    this.popAll(op.params);
+    this.pushAll(op.results);
+    if (this.emitting) op.lower(this.loweringEnv);
+  }
+
+  memoryAccess(access: MemoryAccess, instr: Instr): void {
+    this.requireMemory();
+    const natural = Math.log2(access.bytes);
+    if (instr.memory!.align > natural) throw this.error(`alignment 2^${instr.memory!.align} must not be larger than natural (${access.bytes})`);
+    if (access.kind === 'store') this.pop(access.type);
+    this.pop('i32');
+    if (access.kind === 'load') this.push(access.type);
+    if (this.emitting) lowerMemoryAccess(this.loweringEnv, access, instr.memory!);
+  }
+
+  refNull(type: RefType): void {
+    this.push(type);
+    if (this.emitting) this.stack.pushConst(0n);
+  }
+
+  drop(): void {
+    this.pop();
+    if (this.emitting) this.stack.drop();
+  }
+
+  unreachable(): void {
+    if (this.emitting) this.asm.jmp(this.env.trap(TrapCode.Unreachable));
+    this.markUnreachable();
+  }
+
+  return(): void {
+    this.popAll(this.func.type.results);
+    if (this.emitting) this.emitReturn();
+    this.markUnreachable();
   }
 
   private get loweringEnv(): LoweringEnv {
     const { env, stack } = this;
-    return { asm: env.asm, features: env.features, stack, memoryMinBytes: (env.memory?.min ?? 0) * WASM_PAGE_SIZE, trap: env.trap };
+    this.lowering ??= { asm: env.asm, features: env.features, stack, memoryMinBytes: (env.memory?.min ?? 0) * WASM_PAGE_SIZE, trap: env.trap };
+    return this.lowering;
   }
 
   /** Constants stay constants until used: immediates, or bit patterns for floats. */
-  private constant(instr: Instr): void {
+  constant(instr: Instr): void {
     this.push(instr.op.slice(0, 3) as ValType);
     if (!this.emitting) return;
     const raw = instr.value ?? instr.bits!;
     this.stack.pushConst(instr.op === 'f32.const' ? BigInt((raw as number) | 0) : BigInt(raw));
   }
 
-  private variable(op: 'local.get' | 'local.set' | 'local.tee', index: number): void {
+  variable(op: 'local.get' | 'local.set' | 'local.tee', index: number): void {
     const type = this.local(index);
     if (op === 'local.get') this.push(type);
     else this.pop(type);
@@ -382,7 +351,7 @@ export class FunctionCompiler {
     if (op === 'local.tee') stack.pushLocal(index);
   }
 
-  private select(types: ValType[] | undefined): void {
+  select(types: ValType[] | undefined): void {
     if (types) {
       if (types.length !== 1) throw this.error(`invalid result arity: select takes one type, got ${types.length}`);
       this.pop('i32');
@@ -430,7 +399,7 @@ export class FunctionCompiler {
     this.push(first === 'unknown' ? second : first);
   }
 
-  private call(index: number): void {
+  call(index: number): void {
     const type = this.env.funcTypes[index];
     const label = this.env.funcLabels[index];
     if (!type || !label) throw this.error(`unknown function ${index}`);
@@ -465,7 +434,7 @@ export class FunctionCompiler {
     }
   }
 
-  private callIndirect(typeIndex: number, tableIndex: number): void {
+  callIndirect(typeIndex: number, tableIndex: number): void {
     const type = this.env.types[typeIndex];
     if (!type) throw this.error(`unknown type ${typeIndex}`);
     const table = this.env.tables[tableIndex];
@@ -492,7 +461,7 @@ export class FunctionCompiler {
     this.afterCall(type, type.params.length, true);
   }
 
-  private global(op: 'global.get' | 'global.set', index: number): void {
+  global(op: 'global.get' | 'global.set', index: number): void {
     const global = this.env.globals[index];
     if (!global) throw this.error(`unknown global ${index}`);
     if (op === 'global.get') {
@@ -521,7 +490,7 @@ export class FunctionCompiler {
     if (!this.env.memory) throw this.error('unknown memory 0: the module has no memory');
   }
 
-  private memorySize(): void {
+  memorySize(): void {
     this.requireMemory();
     this.push('i32');
     if (!this.emitting) return;
@@ -535,7 +504,7 @@ export class FunctionCompiler {
    * Instructions the runtime carries out: the immediates, then the operands, go to the argument
    * area; the runtime returns 0 or a trap code, and puts a result in the result area.
    */
-  private runtimeCall(op: RuntimeOp, instr: Instr): void {
+  runtimeCall(op: RuntimeOp, instr: Instr): void {
     let signature: { params: ValType[]; results: ValType[] };
     try {
       signature = op.signature(instr, this.runtimeOpContext);
@@ -587,7 +556,7 @@ export class FunctionCompiler {
     };
   }
 
-  private refIsNull(): void {
+  refIsNull(): void {
     const type = this.pop();
     if (type !== 'funcref' && type !== 'externref' && type !== 'unknown') throw this.error(`type mismatch: ref.is_null needs a reference, got ${type}`);
     this.push('i32');
@@ -598,7 +567,7 @@ export class FunctionCompiler {
     this.stack.pushFlags(Cond.E);
   }
 
-  private refFunc(index: number): void {
+  refFunc(index: number): void {
     if (this.env.funcTypes[index] === undefined) throw this.error(`unknown function ${index}`);
     if (!this.env.declaredFuncRefs.has(index)) throw this.error(`undeclared function reference ${index}`);
     this.push('funcref');
@@ -622,7 +591,7 @@ export class FunctionCompiler {
     return { base: Reg.rdx, index: Reg.rax, scale: 8 };
   }
 
-  private tableAccess(op: 'table.get' | 'table.set' | 'table.size', tableIndex: number): void {
+  tableAccess(op: 'table.get' | 'table.set' | 'table.size', tableIndex: number): void {
     const table = this.env.tables[tableIndex];
     if (!table) throw this.error(`unknown table ${tableIndex}`);
     if (op === 'table.get') {
@@ -675,7 +644,7 @@ export class FunctionCompiler {
     return Cond.NE;
   }
 
-  private open(kind: 'block' | 'loop' | 'if', type: FuncType): void {
+  open(kind: 'block' | 'loop' | 'if', type: FuncType): void {
     const emitting = this.emitting;
     const frame: Control = {
       kind,
@@ -723,7 +692,7 @@ export class FunctionCompiler {
     }
   }
 
-  private else(): void {
+  else(): void {
     const frame = this.controls[this.controls.length - 1]!;
     if (frame.kind !== 'if') throw this.error('else without a matching if');
     const fallsThrough = this.emitting;
@@ -743,7 +712,7 @@ export class FunctionCompiler {
     if (!frame.dead) this.stack.resetMaterialized(frame.base + frame.type.params.length);
   }
 
-  private end(): void {
+  end(): void {
     const frame = this.controls[this.controls.length - 1]!;
     const fallsThrough = this.emitting;
     this.popBlockResults(frame);
@@ -815,7 +784,7 @@ export class FunctionCompiler {
     return frame.kind !== 'function' && depth === frame.base + this.labelTypes(frame).length;
   }
 
-  private br(depth: number): void {
+  br(depth: number): void {
     const frame = this.target(depth);
     const types = this.labelTypes(frame);
     this.popAll(types);
@@ -826,7 +795,7 @@ export class FunctionCompiler {
     this.markUnreachable();
   }
 
-  private brIf(depth: number): void {
+  brIf(depth: number): void {
     const frame = this.target(depth);
     const types = this.labelTypes(frame);
     this.pop('i32');
@@ -847,7 +816,7 @@ export class FunctionCompiler {
     asm.bind(notTaken);
   }
 
-  private brTable(targets: number[], defaultTarget: number): void {
+  brTable(targets: number[], defaultTarget: number): void {
     this.pop('i32');
     const defaultFrame = this.target(defaultTarget);
     const arity = this.labelTypes(defaultFrame).length;
@@ -939,14 +908,59 @@ export class FunctionCompiler {
   }
 }
 
+type Handler = (compiler: FunctionCompiler, instr: Instr) => void;
+
+/** Every instruction's handler by name, built once: the families' tables, then the rest. */
+const DISPATCH: ReadonlyMap<string, Handler> = (() => {
+  const table = new Map<string, Handler>();
+  for (const [name, op] of NUMERIC_OPS) table.set(name, (c) => c.numeric(op));
+  for (const [name, op] of RUNTIME_OPS) table.set(name, (c, instr) => c.runtimeCall(op, instr));
+  for (const [name, access] of MEMORY_ACCESSES) table.set(name, (c, instr) => c.memoryAccess(access, instr));
+  const handlers: Record<string, Handler> = {
+    'i32.const': (c, instr) => c.constant(instr),
+    'i64.const': (c, instr) => c.constant(instr),
+    'f32.const': (c, instr) => c.constant(instr),
+    'f64.const': (c, instr) => c.constant(instr),
+    'local.get': (c, instr) => c.variable('local.get', instr.index!),
+    'local.set': (c, instr) => c.variable('local.set', instr.index!),
+    'local.tee': (c, instr) => c.variable('local.tee', instr.index!),
+    'global.get': (c, instr) => c.global('global.get', instr.index!),
+    'global.set': (c, instr) => c.global('global.set', instr.index!),
+    'memory.size': (c) => c.memorySize(),
+    'ref.null': (c, instr) => c.refNull(instr.refType!),
+    'ref.is_null': (c) => c.refIsNull(),
+    'ref.func': (c, instr) => c.refFunc(instr.index!),
+    'table.get': (c, instr) => c.tableAccess('table.get', instr.index!),
+    'table.set': (c, instr) => c.tableAccess('table.set', instr.index!),
+    'table.size': (c, instr) => c.tableAccess('table.size', instr.index!),
+    call_indirect: (c, instr) => c.callIndirect(instr.index!, instr.table!),
+    nop: () => {},
+    drop: (c) => c.drop(),
+    select: (c, instr) => c.select(instr.types),
+    unreachable: (c) => c.unreachable(),
+    block: (c, instr) => c.open('block', instr.blockType!),
+    loop: (c, instr) => c.open('loop', instr.blockType!),
+    if: (c, instr) => c.open('if', instr.blockType!),
+    else: (c) => c.else(),
+    end: (c) => c.end(),
+    br: (c, instr) => c.br(instr.index!),
+    br_if: (c, instr) => c.brIf(instr.index!),
+    br_table: (c, instr) => c.brTable(instr.targets!, instr.defaultTarget!),
+    return: (c) => c.return(),
+    call: (c, instr) => c.call(instr.index!),
+  };
+  for (const [name, handler] of Object.entries(handlers)) table.set(name, handler);
+  return table;
+})();
+
 /** Flag consumers: they take a condition from the top of the stack as a jump or a cmov. */
 const FLAG_CONSUMERS = new Set(['if', 'br_if', 'select', 'i32.eqz']);
 
 /**
- * Which locals live in registers: the busiest of the locals whose type `fits`, counting each use
- * eight times more for each loop around it (a pre-scan of the body, before any code is emitted).
+ * How busy each local is: its uses, each counted eight times more for each loop around it (a
+ * pre-scan of the body, before any code is emitted).
  */
-function assignLocalRegisters<R>(func: Func, localTypes: readonly ValType[], fits: (type: ValType) => boolean, registers: readonly R[]): Map<number, R> {
+function localWeights(func: Func): Map<number, number> {
   const weights = new Map<number, number>();
   let loopDepth = 0;
   const loops: boolean[] = [];
@@ -965,15 +979,25 @@ function assignLocalRegisters<R>(func: Func, localTypes: readonly ValType[], fit
         break;
       case 'local.get':
       case 'local.set':
-      case 'local.tee': {
-        const type = localTypes[instr.index!];
-        if (type === undefined || !fits(type)) break;
+      case 'local.tee':
         weights.set(instr.index!, (weights.get(instr.index!) ?? 0) + 8 ** Math.min(loopDepth, 4));
         break;
-      }
     }
   }
-  const chosen = [...weights.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, registers.length);
+  return weights;
+}
+
+/** The busiest locals whose type `fits` get the registers, in order. */
+function assignLocalRegisters<R>(
+  weights: ReadonlyMap<number, number>,
+  localTypes: readonly ValType[],
+  fits: (type: ValType) => boolean,
+  registers: readonly R[],
+): Map<number, R> {
+  const chosen = [...weights.entries()]
+    .filter(([index]) => localTypes[index] !== undefined && fits(localTypes[index]!))
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, registers.length);
   return new Map(chosen.map(([index], i) => [index, registers[i]!]));
 }
 

@@ -6,7 +6,7 @@ import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_C
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
 import { FunctionCompiler } from './function.js';
-import type { ModuleEnv, SourceMark } from './function.js';
+import type { ModuleEnv, SourceMarks } from './function.js';
 import { emitImportThunk } from './host-call.js';
 import type { CpuFeatures } from './integer.js';
 import { validateModule } from './module-validation.js';
@@ -17,7 +17,8 @@ export { BASELINE_X64 } from './integer.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
-export type { SourceMark } from './function.js';
+export { formatInstr, PROLOGUE_MARK } from './function.js';
+export type { SourceMarks } from './function.js';
 
 export interface CompiledFunction {
   index: number;
@@ -25,7 +26,8 @@ export interface CompiledFunction {
   /** Offset of the function's first byte in the module's code (the thunk, for an import). */
   offset: number;
   size: number;
-  marks: SourceMark[];
+  /** Where each wasm instruction's code starts (empty for an import's thunk). */
+  marks: SourceMarks;
 }
 
 export interface CompiledModule {
@@ -100,7 +102,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     const offset = asm.offset;
     asm.bind(env.funcLabels[index]!);
     emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
-    functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: [{ offset, text: 'import thunk' }] });
+    functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: [] });
   }
   for (const func of ir.funcs) {
     const offset = asm.offset;

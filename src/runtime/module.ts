@@ -1,7 +1,7 @@
 // A compiled module: its code mapped executable, the entry trampoline bound as a koffi function,
 // and what instances need to build their exports.
 import koffi from 'koffi';
-import { compileModule } from '../compiler/index.js';
+import { compileModule, formatInstr, PROLOGUE_MARK } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
 import { decodeModule } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
@@ -89,7 +89,16 @@ export class Module {
     const names = this.ir.exports.filter((e) => e.kind === 'func' && e.index === func.index).map((e) => `"${e.name}"`);
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
     const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
-    const annotations = new Map(func.marks.map((m) => [m.offset - func.offset, m.text] as const));
+    const annotations = new Map<number, string>();
+    const body = this.ir.funcs.find((f) => f.index === func.index)?.body;
+    if (!body) annotations.set(0, 'import thunk');
+    for (let i = 0; i < func.marks.length; i += 2) {
+      const instr = func.marks[i + 1]!;
+      const text = instr === PROLOGUE_MARK ? 'prologue' : formatInstr(body![instr]!);
+      const at = func.marks[i]! - func.offset;
+      // Instructions that emitted no code share an offset with the next one: list them together.
+      annotations.set(at, annotations.has(at) ? `${annotations.get(at)}; ${text}` : text);
+    }
     return `${header}\n${formatListing(disassemble(code, this.code.address + BigInt(func.offset)), annotations)}`;
   }
 

@@ -76,7 +76,8 @@ export class Assembler {
 
   private int64(value: bigint): void {
     const unsigned = BigInt.asUintN(64, value);
-    for (let i = 0n; i < 8n; i++) this.byte(Number((unsigned >> (8n * i)) & 0xffn));
+    this.int32(Number(unsigned & 0xffff_ffffn));
+    this.int32(Number(unsigned >> 32n));
   }
 
   /** Overwrites four bytes already emitted (used for values known only at the end of a function). */
@@ -87,20 +88,20 @@ export class Assembler {
   // ---- encoding core ----------------------------------------------------------------------------
 
   /**
-   * Emits `prefixes REX opcode ModRM [SIB] [disp]` for an instruction whose ModRM.reg field holds
+   * Emits `[prefix] REX opcode ModRM [SIB] [disp]` for an instruction whose ModRM.reg field holds
    * `reg` (a register or an opcode extension) and whose r/m operand is `rm`.
    * `byteOperand` names the operand that is a byte register: a REX prefix then makes encodings 4–7
    * mean spl/bpl/sil/dil rather than ah/ch/dh/bh.
    */
   private modrm(
-    prefixes: readonly number[],
-    opcode: readonly number[],
+    prefix: number,
+    opcode: number,
     wide: boolean,
     reg: number,
     rm: Reg | Xmm | Mem,
     byteOperand: 'reg' | 'rm' | undefined = undefined,
   ): void {
-    this.bytes(prefixes);
+    if (prefix !== 0) this.byte(prefix);
     const isReg = typeof rm === 'number';
     const base = isReg ? rm : rm.base;
     const index = isReg ? undefined : rm.index;
@@ -109,7 +110,9 @@ export class Assembler {
     const needsByteRex =
       (byteOperand === 'rm' && isReg && isHighByteEncoding(base)) || (byteOperand === 'reg' && isHighByteEncoding(reg));
     if (rex !== 0x40 || needsByteRex) this.byte(rex);
-    this.bytes(opcode);
+    if (opcode > 0xffff) this.byte(opcode >> 16);
+    if (opcode > 0xff) this.byte(opcode >> 8);
+    this.byte(opcode);
     if (isReg) {
       this.byte(0xc0 | ((reg & 7) << 3) | (base & 7));
       return;
@@ -145,7 +148,7 @@ export class Assembler {
   // ---- data movement ----------------------------------------------------------------------------
 
   movRR(width: Width, dst: Reg, src: Reg): void {
-    this.modrm([], [0x89], width === 64, src, dst);
+    this.modrm(0, 0x89, width === 64, src, dst);
   }
 
   /** `mov dst, imm`, choosing the shortest form: `mov r32, imm32` zero-extends, `0xC7` sign-extends. */
@@ -157,7 +160,7 @@ export class Assembler {
       this.byte(0xb8 | (dst & 7));
       this.int32(Number(asUnsigned32));
     } else if (fitsInt32(v)) {
-      this.modrm([], [0xc7], true, 0, dst);
+      this.modrm(0, 0xc7, true, 0, dst);
       this.int32(Number(v));
     } else {
       this.byte(0x48 | ((dst & 8) >> 3));
@@ -167,32 +170,32 @@ export class Assembler {
   }
 
   load(width: Width, dst: Reg, src: Mem): void {
-    this.modrm([], [0x8b], width === 64, dst, src);
+    this.modrm(0, 0x8b, width === 64, dst, src);
   }
 
   store(width: Width, dst: Mem, src: Reg): void {
-    this.modrm([], [0x89], width === 64, src, dst);
+    this.modrm(0, 0x89, width === 64, src, dst);
   }
 
   /** `mov qword/dword [mem], imm32` (sign-extended to 64 bits in the qword form). */
   storeImm(width: Width, dst: Mem, value: number): void {
-    this.modrm([], [0xc7], width === 64, 0, dst);
+    this.modrm(0, 0xc7, width === 64, 0, dst);
     this.int32(value);
   }
 
   /** `movzx dst32, byte/word [src]`: a zero-extending narrow load. */
   loadZeroExtended(fromBits: 8 | 16, dst: Reg, src: Mem): void {
-    this.modrm([], [0x0f, fromBits === 8 ? 0xb6 : 0xb7], false, dst, src);
+    this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xb6 : 0xb7), false, dst, src);
   }
 
   /** `mov byte/word [dst], src8/src16`: a narrow store. */
   storeNarrow(bits: 8 | 16, dst: Mem, src: Reg): void {
-    if (bits === 8) this.modrm([], [0x88], false, src, dst, 'reg');
-    else this.modrm([0x66], [0x89], false, src, dst);
+    if (bits === 8) this.modrm(0, 0x88, false, src, dst, 'reg');
+    else this.modrm(0x66, 0x89, false, src, dst);
   }
 
   lea(dst: Reg, src: Mem): void {
-    this.modrm([], [0x8d], true, dst, src);
+    this.modrm(0, 0x8d, true, dst, src);
   }
 
   /** `lea dst, [rip + label]`. */
@@ -223,38 +226,38 @@ export class Assembler {
   }
 
   pushMem(src: Mem): void {
-    this.modrm([], [0xff], false, 6, src);
+    this.modrm(0, 0xff, false, 6, src);
   }
 
   popMem(dst: Mem): void {
-    this.modrm([], [0x8f], false, 0, dst);
+    this.modrm(0, 0x8f, false, 0, dst);
   }
 
   /** `movzx dst32, src8`. */
   movzx8(dst: Reg, src: Reg): void {
-    this.modrm([], [0x0f, 0xb6], false, dst, src, 'rm');
+    this.modrm(0, 0x0fb6, false, dst, src, 'rm');
   }
 
   /** Sign extension of the low 8, 16 or 32 bits of `src` into `dst` (`movsx`/`movsxd`). */
   movsx(width: Width, fromBits: 8 | 16 | 32, dst: Reg, src: Reg | Mem): void {
-    if (fromBits === 32) this.modrm([], [0x63], true, dst, src);
-    else this.modrm([], [0x0f, fromBits === 8 ? 0xbe : 0xbf], width === 64, dst, src, fromBits === 8 ? 'rm' : undefined);
+    if (fromBits === 32) this.modrm(0, 0x63, true, dst, src);
+    else this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xbe : 0xbf), width === 64, dst, src, fromBits === 8 ? 'rm' : undefined);
   }
 
   // ---- arithmetic -------------------------------------------------------------------------------
 
   /** `op dst, src` where dst is a register or memory. */
   aluRR(op: Alu, width: Width, dst: Reg | Mem, src: Reg): void {
-    this.modrm([], [(op << 3) | 1], width === 64, src, dst);
+    this.modrm(0, (op << 3) | 1, width === 64, src, dst);
   }
 
   /** `op dst, imm32` (sign-extended in the 64-bit form), using the imm8 form when it fits. */
   aluRI(op: Alu, width: Width, dst: Reg | Mem, value: number): void {
     if (fitsInt8(value)) {
-      this.modrm([], [0x83], width === 64, op, dst);
+      this.modrm(0, 0x83, width === 64, op, dst);
       this.byte(value);
     } else {
-      this.modrm([], [0x81], width === 64, op, dst);
+      this.modrm(0, 0x81, width === 64, op, dst);
       this.int32(value);
     }
   }
@@ -264,7 +267,7 @@ export class Assembler {
    * Returns the offset of the immediate.
    */
   aluRI32(op: Alu, width: Width, dst: Reg, value: number): number {
-    this.modrm([], [0x81], width === 64, op, dst);
+    this.modrm(0, 0x81, width === 64, op, dst);
     const at = this.length;
     this.int32(value);
     return at;
@@ -272,19 +275,19 @@ export class Assembler {
 
   /** `op dst, [mem]`. */
   aluRM(op: Alu, width: Width, dst: Reg, src: Mem): void {
-    this.modrm([], [(op << 3) | 3], width === 64, dst, src);
+    this.modrm(0, (op << 3) | 3, width === 64, dst, src);
   }
 
   test(width: Width, a: Reg, b: Reg): void {
-    this.modrm([], [0x85], width === 64, b, a);
+    this.modrm(0, 0x85, width === 64, b, a);
   }
 
   imulRR(width: Width, dst: Reg, src: Reg): void {
-    this.modrm([], [0x0f, 0xaf], width === 64, dst, src);
+    this.modrm(0, 0x0faf, width === 64, dst, src);
   }
 
   unary(op: Unary, width: Width, operand: Reg): void {
-    this.modrm([], [0xf7], width === 64, op, operand);
+    this.modrm(0, 0xf7, width === 64, op, operand);
   }
 
   /** `cdq` (32) or `cqo` (64): sign-extends eax/rax into edx/rdx before a signed division. */
@@ -294,85 +297,84 @@ export class Assembler {
   }
 
   shiftCl(op: Shift, width: Width, dst: Reg | Mem): void {
-    this.modrm([], [0xd3], width === 64, op, dst);
+    this.modrm(0, 0xd3, width === 64, op, dst);
   }
 
   shiftImm(op: Shift, width: Width, dst: Reg, count: number): void {
-    this.modrm([], [0xc1], width === 64, op, dst);
+    this.modrm(0, 0xc1, width === 64, op, dst);
     this.byte(count);
   }
 
   bitOp(op: BitOp, width: Width, dst: Reg, src: Reg): void {
-    const prefixes = op > 0xff ? [op >> 8] : [];
-    this.modrm(prefixes, [0x0f, op & 0xff], width === 64, dst, src);
+    this.modrm(op > 0xff ? op >> 8 : 0, 0x0f00 | (op & 0xff), width === 64, dst, src);
   }
 
   setcc(cond: Cond, dst: Reg | Mem): void {
-    this.modrm([], [0x0f, 0x90 | cond], false, 0, dst, 'rm');
+    this.modrm(0, 0x0f90 | cond, false, 0, dst, 'rm');
   }
 
   cmov(cond: Cond, width: Width, dst: Reg, src: Reg): void {
-    this.modrm([], [0x0f, 0x40 | cond], width === 64, dst, src);
+    this.modrm(0, 0x0f40 | cond, width === 64, dst, src);
   }
 
   // ---- SSE ----------------------------------------------------------------------------------------
 
   /** `movss`/`movsd xmm, [mem]`. */
   loadFloat(bits: FloatBits, dst: Xmm, src: Mem): void {
-    this.modrm([scalarPrefix(bits)], [0x0f, 0x10], false, dst, src);
+    this.modrm(scalarPrefix(bits), 0x0f10, false, dst, src);
   }
 
   /** `movss`/`movsd [mem], xmm`. */
   storeFloat(bits: FloatBits, dst: Mem, src: Xmm): void {
-    this.modrm([scalarPrefix(bits)], [0x0f, 0x11], false, src, dst);
+    this.modrm(scalarPrefix(bits), 0x0f11, false, src, dst);
   }
 
   /** `movaps dst, src`: copies a whole register. */
   movXmm(dst: Xmm, src: Xmm): void {
-    this.modrm([], [0x0f, 0x28], false, dst, src);
+    this.modrm(0, 0x0f28, false, dst, src);
   }
 
   /** `movd`/`movq xmm, r32/r64`. */
   movToXmm(width: Width, dst: Xmm, src: Reg): void {
-    this.modrm([0x66], [0x0f, 0x6e], width === 64, dst, src);
+    this.modrm(0x66, 0x0f6e, width === 64, dst, src);
   }
 
   /** `movd`/`movq r32/r64, xmm`. */
   movFromXmm(width: Width, dst: Reg, src: Xmm): void {
-    this.modrm([0x66], [0x0f, 0x7e], width === 64, src, dst);
+    this.modrm(0x66, 0x0f7e, width === 64, src, dst);
   }
 
   sseArith(op: SseArith, bits: FloatBits, dst: Xmm, src: Xmm | Mem): void {
-    this.modrm([scalarPrefix(bits)], [0x0f, op], false, dst, src);
+    this.modrm(scalarPrefix(bits), 0x0f00 | op, false, dst, src);
   }
 
   sseLogic(op: SseLogic, dst: Xmm, src: Xmm): void {
-    this.modrm([], [0x0f, op], false, dst, src);
+    this.modrm(0, 0x0f00 | op, false, dst, src);
   }
 
   /** `ucomiss`/`ucomisd a, b`: unordered compare into ZF/PF/CF (PF set for NaN). */
   ucomis(bits: FloatBits, a: Xmm, b: Xmm | Mem): void {
-    this.modrm(bits === 64 ? [0x66] : [], [0x0f, 0x2e], false, a, b);
+    this.modrm(bits === 64 ? 0x66 : 0, 0x0f2e, false, a, b);
   }
 
   /** `cvtsi2ss`/`cvtsi2sd xmm, r32/r64`: signed integer to float, rounding to nearest. */
   convertIntToFloat(bits: FloatBits, width: Width, dst: Xmm, src: Reg): void {
-    this.modrm([scalarPrefix(bits)], [0x0f, 0x2a], width === 64, dst, src);
+    this.modrm(scalarPrefix(bits), 0x0f2a, width === 64, dst, src);
   }
 
   /** `cvttss2si`/`cvttsd2si r32/r64, xmm`: float to signed integer, truncating. */
   truncateFloatToInt(bits: FloatBits, width: Width, dst: Reg, src: Xmm): void {
-    this.modrm([scalarPrefix(bits)], [0x0f, 0x2c], width === 64, dst, src);
+    this.modrm(scalarPrefix(bits), 0x0f2c, width === 64, dst, src);
   }
 
   /** `cvtss2sd` (from 32) or `cvtsd2ss` (from 64). */
   convertFloat(fromBits: FloatBits, dst: Xmm, src: Xmm): void {
-    this.modrm([scalarPrefix(fromBits)], [0x0f, 0x5a], false, dst, src);
+    this.modrm(scalarPrefix(fromBits), 0x0f5a, false, dst, src);
   }
 
   /** SSE4.1 `roundss`/`roundsd dst, src, mode`. */
   round(bits: FloatBits, dst: Xmm, src: Xmm, mode: RoundMode): void {
-    this.modrm([0x66], [0x0f, 0x3a, bits === 32 ? 0x0a : 0x0b], false, dst, src);
+    this.modrm(0x66, 0x0f3a00 | (bits === 32 ? 0x0a : 0x0b), false, dst, src);
     this.byte(mode);
   }
 
@@ -410,11 +412,11 @@ export class Assembler {
   }
 
   callReg(target: Reg): void {
-    this.modrm([], [0xff], false, 2, target);
+    this.modrm(0, 0xff, false, 2, target);
   }
 
   jmpReg(target: Reg): void {
-    this.modrm([], [0xff], false, 4, target);
+    this.modrm(0, 0xff, false, 4, target);
   }
 
   /** `ret`, or `ret imm16` which also pops `popBytes` of arguments. */
