@@ -277,9 +277,7 @@ export class Instance {
     const address = module.functionAddress(index);
     const slot = allocateEntrySlot(context.address, address, type.params.length);
     this.entrySlots.push(slot);
-    const call = exportCall(this, type, module.entry, slot, InstanceContext.slot(module.compiled.layout.argsOffset));
-    // An arrow function, like V8's exported functions, is no constructor and has no prototype.
-    const exported = (...args: unknown[]): unknown => call(args);
+    const exported = exportCall(this, type, module.entry, slot, InstanceContext.slot(module.compiled.layout.argsOffset));
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
     Object.defineProperty(exported, 'toString', { value: () => `function ${index}() { [native code] }` });
@@ -397,10 +395,10 @@ function trapError(status: number): unknown {
 }
 
 /**
- * The body of an exported function: arguments converted into the context's argument area, the
- * entry through the function's slot, the trap code or the results converted back. Specialised for
- * the common shapes (no rest-array allocation, no per-argument closure call) because the JS→wasm
- * call is on the hot path of every embedder.
+ * An exported function: arguments converted into the context's argument area, the entry through
+ * the function's slot, the trap code or the results converted back. Arrow functions, like V8's
+ * exported functions, are no constructors and have no prototype. Specialised by arity (no rest
+ * array, no loop) because the JS→wasm call is on the hot path of every embedder.
  */
 function exportCall(
   instance: Instance,
@@ -408,19 +406,51 @@ function exportCall(
   entry: (slot: number) => number,
   slot: number,
   argsSlot: number,
-): (args: unknown[]) => unknown {
+): (...args: unknown[]) => unknown {
   const views = instance.views;
   const resultsSlot = InstanceContext.slot(Ctx.results);
   const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
   const readers = type.results.map((t) => slotReader(t));
-  const readResult = readers.length === 1 ? readers[0]! : undefined;
-  return (args) => {
-    instance.assertAlive();
-    for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
-    const status = entry(slot);
+  const single = readers.length === 1 ? readers[0]! : undefined;
+  const finish = (status: number): unknown => {
     if (status !== 0) throw trapError(status);
-    if (readResult) return readResult(views, resultsSlot);
+    if (single) return single(views, resultsSlot);
     if (readers.length === 0) return undefined;
     return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));
   };
+  const [w0, w1, w2] = writers;
+  switch (writers.length) {
+    case 0:
+      return () => {
+        instance.assertAlive();
+        return finish(entry(slot));
+      };
+    case 1:
+      return (a: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        return finish(entry(slot));
+      };
+    case 2:
+      return (a: unknown, b: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        w1!(views, argsSlot + 1, b);
+        return finish(entry(slot));
+      };
+    case 3:
+      return (a: unknown, b: unknown, c: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        w1!(views, argsSlot + 1, b);
+        w2!(views, argsSlot + 2, c);
+        return finish(entry(slot));
+      };
+    default:
+      return (...args: unknown[]) => {
+        instance.assertAlive();
+        for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
+        return finish(entry(slot));
+      };
+  }
 }
