@@ -25,12 +25,6 @@ export const ENGINES: Engine[] = [
   { id: 'wasmjit', label: 'wasmjit', runtime: 'wasmjit', nodeFlags: [] },
 ];
 
-export function engine(id: EngineId): Engine {
-  const found = ENGINES.find((e) => e.id === id);
-  if (!found) throw new Error(`wasmjit bench: no engine ${id}`);
-  return found;
-}
-
 /** `items` rotated left by `by`: each repetition starts with a different engine. */
 export function rotated<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;

@@ -7,7 +7,8 @@ import { BenchUsageError, parseBenchArgs } from './options.js';
 import { Progress } from './progress.js';
 import { formatJson, formatMarkdown, formatText } from './report.js';
 import type { Report } from './report.js';
-import { ChildFailure, ChecksumMismatch, runSuite, selectKernels, wantsSection } from './suite.js';
+import { ChildFailure } from './spawn.js';
+import { ChecksumMismatch, runSuite, selectKernels, wantsSection } from './suite.js';
 
 export { BENCH_DETAILS, BENCH_USAGE } from './options.js';
 

@@ -26,7 +26,8 @@ export const BENCH_DETAILS = [
   '  --json          print the results as JSON',
   '  --record LABEL  append the results to bench/RESULTS.md under "## LABEL" (a full run only)',
   '',
-  `Kernels: ${KERNELS.map((k) => k.name).join(', ')}.`,
+  'Kernels (bench/<name>.wat):',
+  ...KERNELS.map((k) => `  ${k.name.padEnd(14)} ${k.kind.padEnd(8)} ${k.summary}`),
 ].join('\n');
 
 /** Bad command line: the CLI prints the message on one line and exits 1. */

@@ -11,10 +11,10 @@ import { KERNEL_ENTRY, KERNELS } from './kernels.js';
 import type { Kernel, KernelKind } from './kernels.js';
 import type { CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
 import { ChildFailure, runChild } from './spawn.js';
-export { ChildFailure };
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
 import { snapshotBuild } from './snapshot.js';
+import { watToWasm } from '../wat.js';
 
 export interface SuiteOptions {
   /** Substrings of kernel names; 'compile' and 'call' select those measurements. Empty: everything. */
@@ -61,12 +61,12 @@ export interface SuiteResults {
 /** Engines gave different results for the same kernel: no time is worth printing. */
 export class ChecksumMismatch extends Error {}
 
-export const GENERATED_FUNCTIONS = 4000;
+const GENERATED_FUNCTIONS = 4000;
 const COMPILE_MIN_MS = 300;
 const COMPILE_MIN_ITERATIONS = 3;
 const CALL_MIN_MS = 200;
-export const CALL_ENTRY = 'inc';
-export const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
+const CALL_ENTRY = 'inc';
+const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
 
 const BENCH_DIR = new URL('../../bench/', import.meta.url);
 
@@ -85,7 +85,7 @@ export function wantsSection(section: 'compile' | 'call', filters: string[]): bo
 }
 
 /** How many child processes the suite starts, for the progress counter. */
-export function plannedChildren(options: SuiteOptions, compileModules: number): number {
+function plannedChildren(options: SuiteOptions, compileModules: number): number {
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
@@ -94,7 +94,6 @@ export function plannedChildren(options: SuiteOptions, compileModules: number): 
 }
 
 async function kernelBytes(kernel: Kernel): Promise<Uint8Array> {
-  const { watToWasm } = await import('../index.js');
   const file = new URL(`${kernel.name}.wat`, BENCH_DIR);
   return watToWasm(readFileSync(file, 'utf8'), { filename: `bench/${kernel.name}.wat` });
 }
@@ -199,7 +198,6 @@ function measureCompiles(inputs: CompileInput[], options: SuiteOptions, measurer
 }
 
 async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<EngineId, number>> {
-  const { watToWasm } = await import('../index.js');
   const bytes = await watToWasm(CALL_MODULE_WAT, { filename: 'call-overhead.wat' });
   const samples = byEngine<number[]>(() => []);
   for (let rep = 0; rep < options.reps; rep++) {
