@@ -13,6 +13,7 @@
 //   [rbp + 8]               return address
 //   [rbp]                   caller's rbp
 //   [rbp - 8]               the function's own context (r15), restored after calls that switch it
+//                           (only in functions with such calls; the slots below move up otherwise)
 //   [rbp - 8*(2+s)]         saved register s (general-purpose ones pushed first, then xmm ones)
 //   [rbp - 8*(S+j+2)]       declared local j (zeroed in the prologue; unused if j lives in a register)
 //   [rbp - 8*(S+L+k+2)]     operand stack slot k; rsp points at slot D-1

@@ -108,6 +108,8 @@ export class FunctionCompiler {
   private readonly localXmms: Map<number, Xmm>;
   private readonly savedRegs: Reg[];
   private readonly savedXmms: Xmm[];
+  /** Only a function that may call into another instance keeps its context in its frame. */
+  private readonly savesContext: boolean;
   private readonly stack: ValueStack;
   private maxDepth = 0;
   private pc = 0;
@@ -129,6 +131,7 @@ export class FunctionCompiler {
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
     const weights = localWeights(func);
+    this.savesContext = func.body.some((instr) => instr.op === 'call_indirect' || (instr.op === 'call' && instr.index! < env.importedFuncs));
     this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
     this.savedRegs = [...this.localRegs.values()];
@@ -181,7 +184,7 @@ export class FunctionCompiler {
     const { asm } = this;
     asm.push(Reg.rbp);
     asm.movRR(64, Reg.rbp, Reg.rsp);
-    asm.push(CTX_REG);
+    if (this.savesContext) asm.push(CTX_REG);
     for (const reg of this.savedRegs) asm.push(reg);
     if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -8 * this.savedXmms.length));
     this.savedXmms.forEach((reg, i) => asm.storeFloat(64, mem(Reg.rsp, 8 * i), reg));
@@ -212,7 +215,7 @@ export class FunctionCompiler {
   }
 
   private get headerSlots(): number {
-    return 1 + this.savedRegs.length + this.savedXmms.length;
+    return (this.savesContext ? 1 : 0) + this.savedRegs.length + this.savedXmms.length;
   }
 
   private localHome(index: number): LocalHome {
