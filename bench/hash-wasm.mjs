@@ -2,7 +2,8 @@
 // Throughput of hash-wasm's streaming hashes (md5, sha*, blake*, xxhash*, crc*, …) under wasmjit and
 // under V8, in MiB/s: the same module bytes, driven through Hash_Init / Hash_Update (16 KiB chunks, as
 // hash-wasm does) / Hash_Final over the same seeded input, median of several runs after one warm-up.
-// V8 runs in child processes, Liftoff only (`--liftoff --no-wasm-tier-up`) and TurboFan only
+// V8 runs in child processes, Liftoff only (`--liftoff --no-wasm-tier-up --no-wasm-dynamic-tiering`:
+// in Node 20 the dynamic tiering would still hand hot functions to TurboFan) and TurboFan only
 // (`--no-liftoff`); wasmjit runs in this process. Every engine's digest must agree, or the row says so.
 // argon2, scrypt and bcrypt are key-derivation functions over a memory block, not streams: not measured.
 //
@@ -112,7 +113,7 @@ async function measureAll(engine, names, options) {
 }
 
 const V8_TIERS = {
-  'V8 Liftoff': ['--liftoff', '--no-wasm-tier-up'],
+  'V8 Liftoff': ['--liftoff', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'],
   'V8 TurboFan': ['--no-liftoff'],
 };
 
