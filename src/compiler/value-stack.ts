@@ -152,6 +152,7 @@ export class ValueStack {
     if (loc.kind === 'xmm') return loc.reg;
     const reg = this.allocXmm();
     this.loadXmm(loc, reg);
+    this.release(loc);
     return reg;
   }
 
@@ -190,11 +191,15 @@ export class ValueStack {
   }
 
   freeGpr(reg: Reg): void {
-    if (CACHE_GPRS.includes(reg)) this.freeGprs.push(reg);
+    if (!CACHE_GPRS.includes(reg)) return;
+    if (this.freeGprs.includes(reg)) throw new Error(`internal error: register ${reg} freed twice`);
+    this.freeGprs.push(reg);
   }
 
   freeXmm(reg: Xmm): void {
-    if (CACHE_XMMS.includes(reg)) this.freeXmms.push(reg);
+    if (!CACHE_XMMS.includes(reg)) return;
+    if (this.freeXmms.includes(reg)) throw new Error(`internal error: xmm register ${reg} freed twice`);
+    this.freeXmms.push(reg);
   }
 
   private release(loc: Location): void {
@@ -373,7 +378,6 @@ export class ValueStack {
         break;
       default:
         this.load(loc, Reg.rax, 64);
-        this.release(loc);
         asm.movToXmm(64, reg, Reg.rax);
     }
   }

@@ -72,7 +72,8 @@ const SERVICES: Record<RuntimeCall, Service> = {
     const table = state.tables[arg(0)]!;
     const values = state.elems[arg(1)] ?? [];
     const [d, s, count] = [arg(2), arg(3), arg(4)];
-    if (outOfBounds(d, count, table.length)) return TrapCode.TableOutOfBounds;
+    // V8 reports a source index of 2^31 or more as a table error too (it reads it as negative).
+    if (outOfBounds(d, count, table.length) || s >= 2 ** 31) return TrapCode.TableOutOfBounds;
     if (outOfBounds(s, count, values.length)) return TrapCode.ElementSegmentOutOfBounds;
     for (let i = 0; i < count; i++) table.rawSet(d + i, values[s + i]!);
     return 0;
