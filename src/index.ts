@@ -3,8 +3,8 @@ import { Instance } from './runtime/instance.js';
 import { Module } from './runtime/module.js';
 import type { ModuleOptions } from './runtime/module.js';
 
-export { watToWasm } from './wat.js';
-export type { WatOptions } from './wat.js';
+export { watToWasm } from './wat/index.js';
+export type { WatOptions } from './wat/index.js';
 export { Module, Instance };
 export { Memory } from './runtime/memory.js';
 export { Table } from './runtime/table.js';

@@ -1,4 +1,5 @@
 // Bad input never crashes: every malformed, invalid or unsupported input ends in the right error class.
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { compile, instantiate, watToWasm } from '../src/index.js';
 import { type Outcome, asyncOutcomeOf, DifferentialInstance, formatOutcome, toBytes } from './helpers/differential.js';
@@ -218,5 +219,18 @@ describe('dispose', () => {
     expect(() => (first.exports.seven as () => number)()).toThrow(Error);
     expect((second.exports.seven as () => number)()).toBe(7);
     second.dispose();
+  });
+});
+
+describe('wat the parser never finishes', () => {
+  // Found by the malformed-input fuzzer (seed 3025944101): a fresh wabt instance does not finish on
+  // this unterminated, deeply nested text (one that has parsed other text before reports the missing
+  // `end`). Either way watToWasm ends in a located error: at the latest its time limit stops wabt.
+  test('ends in a located Error, at the latest at the time limit, and later calls still work', async () => {
+    const text = readFileSync(new URL('./fixtures/wabt-never-finishes.wat', import.meta.url), 'utf8');
+    const error = await watToWasm(text, { filename: 'stuck.wat', timeLimitMs: 1000 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^stuck\.wat:\d+:\d+: error: (unexpected token EOF|the text format parser \(wabt\) did not finish within 1000 ms)/);
+    expect((await watToWasm('(module (func))')).length).toBeGreaterThan(8);
   });
 });

@@ -14,7 +14,7 @@ import { ChildFailure, runChild } from './spawn.js';
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
 import { snapshotBuild } from './snapshot.js';
-import { watToWasm } from '../wat.js';
+import { watToWasm } from '../wat/index.js';
 
 export interface SuiteOptions {
   /** Substrings of kernel names; 'compile' and 'call' select those measurements. Empty: everything. */

@@ -13,7 +13,7 @@ import type { Module } from './module.js';
 import { registerFuncRecord, unregisterFuncRecord } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
-import { allocateEntrySlot, parkException, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
+import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
 import { slotReader, slotWriter } from './values.js';
 import type { SlotViews } from './values.js';
@@ -298,16 +298,11 @@ export class Instance {
 
   // ---- calls from native code -------------------------------------------------------------------
 
-  /** Returns 0, or the trap code generated code raises (HostException with the exception parked). */
+  /** Returns 0 or the trap code generated code raises; an exception is parked by the caller (state.ts). */
   private hostCall(index: number): number {
-    try {
-      if (index < 0) return runtimeCall(this.state, index);
-      this.callHost(index);
-      return 0;
-    } catch (err) {
-      parkException(err);
-      return TrapCode.HostException;
-    }
+    if (index < 0) return runtimeCall(this.state, index);
+    this.callHost(index);
+    return 0;
   }
 
   /** Arguments from the context's argument area to JS values; results back into the result area. */

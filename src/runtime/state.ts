@@ -2,12 +2,12 @@
 // entry's stack pointer), the stack limit, the one koffi callback through which all host calls
 // arrive, and the exception a host function threw while native code was running.
 import koffi from 'koffi';
-import { EntrySlot, RuntimeState } from '../compiler/index.js';
+import { EntrySlot, RuntimeState, TrapCode } from '../compiler/index.js';
 import { Assembler, Reg } from '../x64/index.js';
 import { CodePage } from './code-page.js';
 import { mmap, NATIVE_STACK_SIZE, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
 
-/** Handles `hostCall(ctx, index)` for one instance; returns 0, or 1 after parking an exception. */
+/** Handles `hostCall(ctx, index)` for one instance: returns 0 or a trap code, or throws. */
 export type HostCallHandler = (index: number) => number;
 
 export const runtimeStateAddress: bigint = mmap(roundToPages(RuntimeState.size), PROT_READ | PROT_WRITE);
@@ -55,14 +55,26 @@ export const stackLimit: bigint = measureStackLimit();
 
 const handlers = new Map<bigint, HostCallHandler>();
 
+/** The exception a host call ended with, until the export that was running rethrows it. */
+let pending: { error: unknown } | undefined;
+
 const HOST_CALL_PROTO = koffi.proto('int wasmjit_host_call(uint64_t ctx, int index)');
+const HOST_EXCEPTION: number = TrapCode.HostException;
+
+/**
+ * Nothing may escape back into koffi: it would hand native code a meaningless result. So every
+ * exception — the host function's, or a RangeError from a JS stack that runs out — is parked here,
+ * with nothing but an assignment (a call could itself run out of stack), and native code unwinds.
+ */
 const hostCallCallback = koffi.register((ctx: number | bigint, index: number): number => {
-  const handler = handlers.get(BigInt(ctx));
-  if (!handler) {
-    parkException(new Error(`wasmjit: host call from an unknown instance context 0x${BigInt(ctx).toString(16)}`));
-    return 1;
+  try {
+    const handler = handlers.get(BigInt(ctx));
+    if (!handler) throw new Error(`wasmjit: host call from an unknown instance context 0x${BigInt(ctx).toString(16)}`);
+    return handler(index);
+  } catch (error) {
+    pending = { error };
+    return HOST_EXCEPTION;
   }
-  return handler(index);
 }, koffi.pointer(HOST_CALL_PROTO));
 
 export const hostCallAddress: bigint = BigInt(koffi.address(hostCallCallback));
@@ -75,11 +87,6 @@ export function unregisterHostCalls(ctx: bigint): void {
   handlers.delete(ctx);
 }
 
-let pending: { error: unknown } | undefined;
-
-export function parkException(error: unknown): void {
-  pending = { error };
-}
 
 /** The exception parked by the host call that made native code unwind. */
 export function takeParkedException(): unknown {

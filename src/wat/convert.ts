@@ -1,10 +1,5 @@
-// wabt wrapper: WebAssembly text → binary, with errors that carry file:line:col.
+// wabt: WebAssembly text → binary, with errors that carry file:line:col. Runs in the wat worker.
 import wabtInit from 'wabt';
-
-export interface WatOptions {
-  /** Shown in error messages as `filename:line:col`. */
-  filename?: string;
-}
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabtPromise: Promise<Wabt> | undefined;
@@ -21,8 +16,7 @@ const FEATURES = {
 };
 
 /** Parses and validates `.wat` text; throws an Error whose message starts with `file:line:col`. */
-export async function watToWasm(text: string, options: WatOptions = {}): Promise<Uint8Array> {
-  const filename = options.filename ?? 'input.wat';
+export async function convertWat(text: string, filename: string): Promise<Uint8Array> {
   wabtPromise ??= wabtInit();
   const wabt = await wabtPromise;
   let module: ReturnType<Wabt['parseWat']> | undefined;
