@@ -320,7 +320,8 @@ export class ValueStack {
         asm.movRR(width, reg, loc.reg);
         break;
       case 'xmm':
-        asm.movFromXmm(64, reg, loc.reg);
+        // movd for a 32-bit value: the upper half of the register is then zero, as callers expect.
+        asm.movFromXmm(width, reg, loc.reg);
         break;
       case 'const':
         asm.movRI(width === 32 ? 32 : 64, reg, width === 32 ? BigInt.asUintN(32, loc.bits) : loc.bits);
@@ -329,7 +330,7 @@ export class ValueStack {
         const home = this.localHome(loc.index);
         if (home.kind === 'gpr') asm.movRR(width, reg, home.reg);
         else if (home.kind === 'mem') asm.load(width, reg, home.mem);
-        else asm.movFromXmm(64, reg, home.reg);
+        else asm.movFromXmm(width, reg, home.reg);
         break;
       }
       case 'flags':
