@@ -8,7 +8,7 @@ import type { ContextLayout } from './abi.js';
  * `hostCall(ctx, index)` with the arguments already in the context's argument area; the results
  * come back in its result area. A non-zero return is a trap code: unwind through the entry's exit.
  */
-export function emitHostCall(asm: Assembler, index: number, trapExit: Label): void {
+function emitHostCall(asm: Assembler, index: number, trapExit: Label): void {
   // Align the stack to 16 bytes with the old rsp saved on it (no register survives a host call
   // that we could keep it in without saving that register too).
   asm.movRR(64, Reg.rax, Reg.rsp);

@@ -13,7 +13,6 @@ import { validateModule } from './module-validation.js';
 import { ALL_TRAP_CODES, TrapCode } from './traps.js';
 
 export * from './abi.js';
-export { BASELINE_X64 } from './integer.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';

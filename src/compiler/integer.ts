@@ -17,8 +17,6 @@ export interface CpuFeatures {
   sse41: boolean;
 }
 
-export const BASELINE_X64: CpuFeatures = { lzcnt: false, tzcnt: false, popcnt: false, sse41: false };
-
 export interface LoweringEnv {
   asm: Assembler;
   features: CpuFeatures;

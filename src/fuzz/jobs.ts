@@ -1,6 +1,6 @@
 // What a worker process is asked to do, and what it answers: one module per job.
 import { interpreterTranscript, transcriptDifference, translateToFuzz } from './binaryen.js';
-import { judgeBytes, malformedCase } from './malformed.js';
+import { judgeBytes, judgeWat, malformedCase } from './malformed.js';
 import { runModule } from './runner.js';
 import type { CallSpec, CallTrace, Mismatch, RunOptions } from './runner.js';
 import { shellTranscript } from './shell.js';
@@ -10,7 +10,10 @@ import { encodeModule } from './typed-module.js';
 export type Generator = 'typed' | 'ttf' | 'malformed';
 
 export type Job =
-  | { kind: 'generate'; generator: Generator; seed: number }
+  /** `input` restricts the malformed generator to mutated binaries or to nonsense .wat. */
+  | { kind: 'generate'; generator: Generator; seed: number; input?: 'binary' | 'wat' }
+  /** A .wat text through watToWasm, judged as malformed input is. */
+  | { kind: 'wat'; text: string }
   /** An explicit module and call list (reduction candidates, regression replays). */
   | { kind: 'case'; bytes: string; calls: CallSpec[]; beforeCall: RunOptions['beforeCall'] }
   /** Malformed input judged again (reduction of a malformed finding). */
@@ -45,16 +48,22 @@ export async function runJob(job: Job, progress: (phase: string) => void): Promi
     return { ...summary(report), trace: report.trace };
   }
   if (job.kind === 'compile') {
-    const m = await judgeBytes(new Uint8Array(Buffer.from(job.bytes, 'base64')));
+    const m = await judgeBytes(new Uint8Array(Buffer.from(job.bytes, 'base64')), progress);
     const result: JobResult = { calls: 0, hostLimited: false, instantiated: false, canaries: { placed: 0, wanted: 0 } };
     result.malformed = { input: 'binary', mutation: 'given', ...m };
     if (m.problem) result.mismatch = { kind: 'compile', callIndex: -1, v8: m.v8, wasmjit: m.wasmjit };
     return result;
   }
+  if (job.kind === 'wat') {
+    const m = await judgeWat(job.text, progress);
+    const result: JobResult = { calls: 0, hostLimited: false, instantiated: false, canaries: { placed: 0, wanted: 0 } };
+    result.malformed = { input: 'wat', mutation: 'given', v8: m.v8, wasmjit: m.wasmjit, problem: m.problem };
+    if (m.problem) result.mismatch = { kind: 'compile', callIndex: -1, v8: m.v8, wasmjit: m.wasmjit };
+    return result;
+  }
   const { generator, seed } = job;
   if (generator === 'malformed') {
-    progress('malformed compile');
-    const m = await malformedCase(seed);
+    const m = await malformedCase(seed, progress, job.input);
     const result: JobResult = { calls: 0, hostLimited: false, instantiated: false, canaries: { placed: 0, wanted: 0 } };
     result.malformed = { input: m.input, mutation: m.mutation, v8: m.v8, wasmjit: m.wasmjit, problem: m.problem, text: m.text };
     if (m.problem) {

@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       const generator = generatorFor(index, o.generators);
       const seed = deriveSeed(o.seed, index);
       const job: Job = { kind: 'generate', generator, seed };
-      const outcome = await pool.run(job, generator === 'ttf' ? o.timeoutMs * 4 : o.timeoutMs);
+      const outcome = await pool.run(job, { ttf: o.timeoutMs * 4, typed: o.timeoutMs, malformed: o.timeoutMs / 3 }[generator]);
       const c = counts[generator];
       c.modules++;
       if (outcome.kind === 'done') {

@@ -101,13 +101,17 @@ function judgeCompile(v8: string, wasmjit: string): string | undefined {
   return undefined;
 }
 
-async function compileBoth(bytes: Uint8Array): Promise<{ v8: string; wasmjit: string }> {
+type Progress = (phase: string) => void;
+
+async function compileBoth(bytes: Uint8Array, progress: Progress): Promise<{ v8: string; wasmjit: string }> {
+  progress('v8 compile');
   let v8 = 'valid';
   try {
     new WebAssembly.Module(new Uint8Array(bytes));
   } catch (e) {
     v8 = describeError(e);
   }
+  progress('wasmjit compile');
   let wasmjit = 'valid';
   try {
     (await compile(bytes)).dispose();
@@ -118,29 +122,33 @@ async function compileBoth(bytes: Uint8Array): Promise<{ v8: string; wasmjit: st
 }
 
 /** Both engines' verdicts on `bytes`, and the problem with them, if any. */
-export async function judgeBytes(bytes: Uint8Array): Promise<{ v8: string; wasmjit: string; problem?: string }> {
-  const outcome = await compileBoth(bytes);
+export async function judgeBytes(bytes: Uint8Array, progress: Progress = () => {}): Promise<{ v8: string; wasmjit: string; problem?: string }> {
+  const outcome = await compileBoth(bytes, progress);
   return { ...outcome, problem: judgeCompile(outcome.v8, outcome.wasmjit) };
 }
 
 /** One malformed input from `seed`, compiled by both engines and judged. */
-export async function malformedCase(seed: number): Promise<MalformedResult> {
+export async function malformedCase(seed: number, progress: Progress = () => {}, input?: 'binary' | 'wat'): Promise<MalformedResult> {
   const rnd = new Random(seed);
   const base = encodeModule(generateTypedModule(seed));
-  if (rnd.chance(0.2)) {
-    const text = nonsenseWat(rnd, await toText(base));
-    let bytes: Uint8Array;
-    try {
-      bytes = await watToWasm(text, { filename: 'fuzz.wat' });
-    } catch (e) {
-      const error = describeError(e);
-      const located = e instanceof Error && e.constructor === Error && LOCATED.test(e.message);
-      return { input: 'wat', mutation: 'wat', v8: 'n/a', wasmjit: error, problem: located ? undefined : `wat error without file:line:col or of another type: ${error}`, bytes: new Uint8Array(0), text };
-    }
-    const outcome = await compileBoth(bytes);
-    return { input: 'wat', mutation: 'wat', ...outcome, problem: judgeCompile(outcome.v8, outcome.wasmjit), accepted: outcome.v8 === 'valid' && outcome.wasmjit === 'valid' ? bytes : undefined, bytes, text };
-  }
+  const wat = rnd.chance(0.2);
+  if (input ? input === 'wat' : wat) return judgeWat(nonsenseWat(rnd, await toText(base)), progress);
   const { mutation, bytes } = mutateBytes(rnd, base);
-  const outcome = await compileBoth(bytes);
+  const outcome = await compileBoth(bytes, progress);
   return { input: 'binary', mutation, ...outcome, problem: judgeCompile(outcome.v8, outcome.wasmjit), accepted: outcome.v8 === 'valid' && outcome.wasmjit === 'valid' ? bytes : undefined, bytes };
+}
+
+/** A .wat text through watToWasm: a located error, or bytes both engines judge alike. */
+export async function judgeWat(text: string, progress: Progress = () => {}): Promise<MalformedResult> {
+  let bytes: Uint8Array;
+  progress('wasmjit watToWasm');
+  try {
+    bytes = await watToWasm(text, { filename: 'fuzz.wat' });
+  } catch (e) {
+    const error = describeError(e);
+    const located = e instanceof Error && e.constructor === Error && LOCATED.test(e.message);
+    return { input: 'wat', mutation: 'wat', v8: 'n/a', wasmjit: error, problem: located ? undefined : `wat error without file:line:col or of another type: ${error}`, bytes: new Uint8Array(0), text };
+  }
+  const outcome = await compileBoth(bytes, progress);
+  return { input: 'wat', mutation: 'wat', ...outcome, problem: judgeCompile(outcome.v8, outcome.wasmjit), accepted: outcome.v8 === 'valid' && outcome.wasmjit === 'valid' ? bytes : undefined, bytes, text };
 }

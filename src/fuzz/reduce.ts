@@ -85,12 +85,9 @@ export class Reducer {
     let c = start;
     if (c.compileOnly) return { ...c, bytes: Uint8Array.from(await this.ddmin([...c.bytes], (bytes) => this.stillFails({ ...c, bytes: Uint8Array.from(bytes) }))) };
     c = { ...c, calls: await this.reduceCalls(c) };
-    if (c.typed) {
-      c = await this.reduceTree(c);
-    } else {
-      c = await this.reduceBinary(c);
-    }
-    return c;
+    // A tree first (our generator's modules), then bytes: binaryen's passes also shrink the tree's scaffolding.
+    if (c.typed) c = await this.reduceTree(c);
+    return this.reduceBinary({ ...c, typed: undefined });
   }
 
   /** Only the failing call if that is enough, else as few of the calls before it as needed. */
@@ -126,12 +123,25 @@ export class Reducer {
   private async reduceTree(c: Reducible): Promise<Reducible> {
     let typed = c.typed!;
     const test = (m: TypedModule) => this.stillFails({ ...c, typed: m, bytes: encodeModule(m) });
-    for (let round = 0; round < 4 && !this.outOfTime; round++) {
+    for (let round = 0; round < 8 && !this.outOfTime; round++) {
       const before = JSON.stringify(typed);
       // Statements: delete as many as possible, whole runs at a time first.
       const statements = statementPaths(typed);
       const kept = await this.ddmin(statements, (paths) => test(withoutStatements(typed, statements, new Set(paths))));
       typed = withoutStatements(typed, statements, new Set(kept));
+      // Statements nested in a statement (without branches, whose label depths would change) in its place.
+      for (const p of statementPaths(typed).map((x) => JSON.parse(x) as NodePath)) {
+        if (this.outOfTime) break;
+        const node = at(typed, p);
+        if (!node) continue;
+        for (const inner of nestedStatements(node)) {
+          const candidate = replaced(typed, p, inner);
+          if (await test(candidate)) {
+            typed = candidate;
+            break;
+          }
+        }
+      }
       // Expressions: replace each with zeros of its type, outermost first.
       for (const p of expressionPaths(typed)) {
         if (this.outOfTime) break;
@@ -203,6 +213,27 @@ function walk(m: TypedModule, visit: (node: Node, path: NodePath, inBody: boolea
     });
   };
   m.funcs.forEach((f, i) => go(f.body, [i, 'body'], true));
+}
+
+const BRANCHES = new Set([0x0c, 0x0d, 0x0e]);
+
+function hasBranch(node: Node): boolean {
+  return BRANCHES.has(node.op[0]) || lists(node).some(([, list]) => list.some(hasBranch));
+}
+
+/** Branch-free, non-scaffolding statements inside `node`'s blocks, outermost first. */
+function nestedStatements(node: Node): Node[] {
+  const found: Node[] = [];
+  const visit = (n: Node) => {
+    for (const [field, list] of lists(n)) {
+      for (const inner of list) {
+        if (field !== 'kids' && inner.type.length === 0 && !inner.fixed && !hasBranch(inner)) found.push(inner);
+        visit(inner);
+      }
+    }
+  };
+  visit(node);
+  return found;
 }
 
 function statementPaths(m: TypedModule): string[] {

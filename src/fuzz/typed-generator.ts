@@ -133,7 +133,7 @@ class ModuleBuilder {
   /** Type index of every function in the function index space. */
   readonly funcTypes: number[] = [];
   readonly importCount = TYPED_IMPORTS.length;
-  /** Defined functions whose body is being (or has been) generated; direct calls go only to earlier ones. */
+
   constructor(readonly rnd: Random) {}
 
   typeIndex(t: FuncType): number {
@@ -321,25 +321,29 @@ class FunctionBuilder {
     const rnd = this.rnd;
     const end = this.mb.memoryBytes;
     return rnd.weighted<() => Node>([
-      [5, () => constNode('i32', rnd.between(0, 96))],
+      [6, () => constNode('i32', rnd.between(0, 96))],
       [2, () => constNode('i32', end + rnd.between(-12, 4))],
-      [1, () => constNode('i32', rnd.uint32() | 0)],
-      [3, () => ({ kids: [this.expr('i32', depth), constNode('i32', rnd.pick([0xff, 0xfff, 0xffff, 0x1ffff]))], op: [0x71], type: ['i32'] as ValType[] })],
-      [2, () => this.expr('i32', depth)],
+      [0.5, () => constNode('i32', rnd.uint32() | 0)],
+      [4, () => ({ kids: [this.expr('i32', depth), constNode('i32', rnd.pick([0xff, 0xfff, 0x7ff8, 0xfff8]))], op: [0x71], type: ['i32'] as ValType[] })],
+      [1, () => this.expr('i32', depth)],
     ])();
   }
 
   private memarg(naturalAlign: number): number[] {
     const rnd = this.rnd;
     const align = rnd.chance(0.7) ? naturalAlign : rnd.between(0, naturalAlign);
-    const offset = rnd.weighted<number>([[6, 0], [4, rnd.between(1, 64)], [1, 65536 - rnd.between(0, 8)], [0.5, rnd.uint32()], [0.5, 0xffffffff]]);
+    const offset = rnd.weighted<number>([[8, 0], [5, rnd.between(1, 64)], [0.5, 65536 - rnd.between(0, 8)], [0.25, rnd.uint32()], [0.25, 0xffffffff]]);
     return [...uleb(align), ...uleb(offset)];
   }
 
   private tableIndex(depth: number): Node {
     const rnd = this.rnd;
     const min = this.mb.m.table?.min ?? 0;
-    return rnd.chance(0.8) ? constNode('i32', rnd.between(0, min + 1)) : this.expr('i32', depth);
+    return rnd.weighted<() => Node>([
+      [8, () => constNode('i32', rnd.between(0, Math.max(min - 1, 0)))],
+      [1, () => constNode('i32', min + rnd.between(0, 1))],
+      [1, () => this.expr('i32', depth)],
+    ])();
   }
 
   private exportIndex(depth: number): Node {
@@ -355,7 +359,11 @@ class FunctionBuilder {
     const rnd = this.rnd;
     const mb = this.mb;
     if (indirect) {
-      const typeIndex = results ? mb.typeIndex({ params: mb.types(3), results }) : rnd.below(mb.m.types.length);
+      // Mostly the type of a function the table holds (so that the call goes through), else any.
+      const inTable = mb.m.elems.find((e) => !e.passive)?.funcs ?? [];
+      const typeOfElem = inTable.length && rnd.chance(0.6) ? mb.funcTypes[rnd.pick(inTable)] : undefined;
+      const fits = typeOfElem !== undefined && (!results || sameTypes(mb.m.types[typeOfElem].results, results));
+      const typeIndex = fits ? typeOfElem : results ? mb.typeIndex({ params: mb.types(3), results }) : rnd.below(mb.m.types.length);
       const t = mb.m.types[typeIndex];
       if (results === null && t.results.length > 3) return null;
       return {

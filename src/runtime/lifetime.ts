@@ -6,20 +6,11 @@
 // holds its group until `dispose()`, a memory/table/global made from JS until it is collected.
 // (A group only ever grows, so two instances that were once linked are freed together.)
 
-export interface Shared {
-  retain(): void;
-  release(): void;
-}
-
 /** A plain reference count: the module's code, held by the Module object and by every instance. */
-export class RefCount implements Shared {
+export class RefCount {
   private count = 1;
 
   constructor(private readonly free: () => void) {}
-
-  get released(): boolean {
-    return this.count === 0;
-  }
 
   retain(): void {
     if (this.count === 0) throw new Error('wasmjit: internal error: a released resource was used again');
