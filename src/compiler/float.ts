@@ -42,8 +42,8 @@ function lowerArith(env: LoweringEnv, bits: FloatBits, op: SseArith): void {
   const { stack, asm } = env;
   const right = stack.popXmmOperand();
   const left = stack.popToXmm();
-  asm.sseArith(op, bits, left, right.operand);
-  right.release();
+  asm.sseArith(op, bits, left, right);
+  stack.freeOperand(right, true);
   stack.pushXmm(left);
 }
 
@@ -209,13 +209,13 @@ function lowerCompare(env: LoweringEnv, bits: FloatBits, name: string): void {
   const b = stack.popXmmOperand();
   const a = stack.popToXmm();
   const result = stack.allocGpr();
-  asm.ucomis(bits, a, b.operand);
+  asm.ucomis(bits, a, b);
   asm.setcc(name === 'eq' ? Cond.E : Cond.NE, result);
   asm.setcc(name === 'eq' ? Cond.NP : Cond.P, Reg.rcx);
   asm.movzx8(result, result);
   asm.movzx8(Reg.rcx, Reg.rcx);
   asm.aluRR(name === 'eq' ? Alu.And : Alu.Or, 32, result, Reg.rcx);
-  b.release();
+  stack.freeOperand(b, true);
   stack.freeXmm(a);
   stack.pushGpr(result);
 }

@@ -81,8 +81,8 @@ function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const { stack, asm } = env;
   const right = stack.popOperand(width);
   const left = stack.popToGpr(width);
-  emitAluOperand(asm, op, width, left, right.operand);
-  right.release();
+  emitAluOperand(asm, op, width, left, right);
+  stack.freeOperand(right);
   stack.pushGpr(left);
 }
 
@@ -157,32 +157,32 @@ function lowerCompare(env: LoweringEnv, width: Width, cond: Cond): void {
   const { stack, asm } = env;
   const right = stack.popOperand(width);
   const leftLoc = stack.top()!;
-  if (leftLoc.kind === 'const' && right.operand.kind === 'reg') {
+  if (leftLoc.kind === 'const' && right.kind === 'gpr') {
     // const op x: compare x with the constant and swap the condition.
     const value = stack.popConst()!;
     const imm = width === 32 ? BigInt.asIntN(32, value) : value;
     if (imm >= -0x8000_0000n && imm <= 0x7fff_ffffn) {
-      asm.aluRI(Alu.Cmp, width, right.operand.reg, Number(imm));
-      right.release();
+      asm.aluRI(Alu.Cmp, width, right.reg, Number(imm));
+      stack.freeOperand(right);
       stack.pushFlags(SWAPPED[cond]!);
       return;
     }
     stack.pushConst(value);
   }
   const left = stack.popCompareOperand(width);
-  if (typeof left.operand === 'number') {
-    emitAluOperand(asm, Alu.Cmp, width, left.operand, right.operand);
-  } else if (right.operand.kind === 'mem') {
+  if (typeof left === 'number') {
+    emitAluOperand(asm, Alu.Cmp, width, left, right);
+  } else if (right.kind === 'mem') {
     // Memory on both sides: one of them goes through a register.
-    asm.load(width, Reg.rax, right.operand.mem);
-    asm.aluRR(Alu.Cmp, width, left.operand, Reg.rax);
-  } else if (right.operand.kind === 'imm') {
-    asm.aluRI(Alu.Cmp, width, left.operand, right.operand.value);
+    asm.load(width, Reg.rax, right.mem);
+    asm.aluRR(Alu.Cmp, width, left, Reg.rax);
+  } else if (right.kind === 'imm') {
+    asm.aluRI(Alu.Cmp, width, left, right.value);
   } else {
-    asm.aluRR(Alu.Cmp, width, left.operand, right.operand.reg);
+    asm.aluRR(Alu.Cmp, width, left, right.reg);
   }
-  right.release();
-  left.release();
+  stack.freeOperand(right);
+  stack.freeOperand(left);
   stack.pushFlags(cond);
 }
 

@@ -23,8 +23,15 @@ export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm4, Xmm.xmm5, Xmm.xmm6, Xmm.xmm
 /** Where a local lives for the whole function. */
 export type LocalHome = { kind: 'gpr'; reg: Reg } | { kind: 'xmm'; reg: Xmm } | { kind: 'mem'; mem: Mem };
 
-/** A right-hand operand: a register, a memory operand or an immediate. */
-export type Operand = { kind: 'reg'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
+// Locations are immutable, so all but constants are shared: compiling allocates no object per value.
+const STACK: Location = { kind: 'stack' };
+const GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'gpr', reg }));
+const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'xmm', reg }));
+const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => ({ kind: 'flags', cond }));
+
+/** A right-hand operand: a register, a memory operand or an immediate (a local's home is one too). */
+export type Operand = { kind: 'gpr'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
+const GPR_OPERANDS: Operand[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'gpr', reg }));
 
 const fitsInt32 = (bits: bigint): boolean => bits >= -0x8000_0000n && bits <= 0x7fff_ffffn;
 
@@ -34,6 +41,7 @@ export class ValueStack {
   private materialized = 0;
   private readonly freeGprs: Reg[] = [...CACHE_GPRS];
   private readonly freeXmms: Xmm[] = [...CACHE_XMMS];
+  private readonly localLocations: Location[] = [];
 
   constructor(
     private readonly asm: Assembler,
@@ -52,11 +60,11 @@ export class ValueStack {
   // ---- pushing ----------------------------------------------------------------------------------
 
   pushGpr(reg: Reg): void {
-    this.locs.push({ kind: 'gpr', reg });
+    this.locs.push(GPR_LOCATIONS[reg]!);
   }
 
   pushXmm(reg: Xmm): void {
-    this.locs.push({ kind: 'xmm', reg });
+    this.locs.push(XMM_LOCATIONS[reg]!);
   }
 
   pushConst(bits: bigint): void {
@@ -64,19 +72,19 @@ export class ValueStack {
   }
 
   pushLocal(index: number): void {
-    this.locs.push({ kind: 'local', index });
+    this.locs.push((this.localLocations[index] ??= { kind: 'local', index }));
   }
 
   /** A boolean still in the flags: at most one such entry exists (see `materializeFlags`). */
   pushFlags(cond: Cond): void {
     this.materializeFlags();
-    this.locs.push({ kind: 'flags', cond });
+    this.locs.push(FLAG_LOCATIONS[cond]!);
   }
 
   /** Values a call or `end` left on the machine stack. */
   pushMaterialized(count: number): void {
     if (this.materialized !== this.locs.length) throw new Error('internal error: materialized values above cached ones');
-    for (let i = 0; i < count; i++) this.locs.push({ kind: 'stack' });
+    for (let i = 0; i < count; i++) this.locs.push(STACK);
     this.materialized += count;
   }
 
@@ -126,24 +134,33 @@ export class ValueStack {
    * The top value as a right-hand operand: an immediate (if it fits), the local's register or slot,
    * or a register. `release` frees whatever it held.
    */
-  popOperand(width: Width, allowImmediate = true): { operand: Operand; release: () => void } {
+  popOperand(width: Width, allowImmediate = true): Operand {
     const loc = this.top()!;
     if (loc.kind === 'const' && allowImmediate) {
       const value = width === 32 ? BigInt.asIntN(32, loc.bits) : loc.bits;
       if (fitsInt32(value)) {
         this.locs.pop();
-        return { operand: { kind: 'imm', value: Number(value) }, release: () => {} };
+        return { kind: 'imm', value: Number(value) };
       }
     }
     if (loc.kind === 'local') {
       const home = this.localHome(loc.index);
       if (home.kind !== 'xmm') {
         this.locs.pop();
-        return { operand: home.kind === 'gpr' ? { kind: 'reg', reg: home.reg } : { kind: 'mem', mem: home.mem }, release: () => {} };
+        return home;
       }
     }
-    const reg = this.popToGpr(width);
-    return { operand: { kind: 'reg', reg }, release: () => this.freeGpr(reg) };
+    return GPR_OPERANDS[this.popToGpr(width)]!;
+  }
+
+  /** Gives back an operand's cache register, if it holds one (a local's register stays the local's). */
+  freeOperand(operand: Operand | Reg | Xmm | Mem, xmm = false): void {
+    if (typeof operand === 'number') {
+      if (xmm) this.freeXmm(operand as Xmm);
+      else this.freeGpr(operand as Reg);
+    } else if ('kind' in operand && operand.kind === 'gpr') {
+      this.freeGpr(operand.reg);
+    }
   }
 
   /** The top value in a cache xmm register the caller owns. */
@@ -157,17 +174,16 @@ export class ValueStack {
   }
 
   /** The top value as an xmm right-hand operand: a register, or the local's slot. */
-  popXmmOperand(): { operand: Xmm | Mem; release: () => void } {
+  popXmmOperand(): Xmm | Mem {
     const loc = this.top()!;
     if (loc.kind === 'local') {
       const home = this.localHome(loc.index);
       if (home.kind !== 'gpr') {
         this.locs.pop();
-        return { operand: home.kind === 'xmm' ? home.reg : home.mem, release: () => {} };
+        return home.kind === 'xmm' ? home.reg : home.mem;
       }
     }
-    const reg = this.popToXmm();
-    return { operand: reg, release: () => this.freeXmm(reg) };
+    return this.popToXmm();
   }
 
   /** The top value when it is a condition in the flags (popped), or undefined. */
@@ -267,7 +283,7 @@ export class ValueStack {
       case 'stack':
         break;
     }
-    this.locs[index] = { kind: 'stack' };
+    this.locs[index] = STACK;
     this.materialized++;
   }
 
@@ -282,7 +298,7 @@ export class ValueStack {
     const loc = this.locs[index] as { kind: 'flags'; cond: Cond };
     const reg = this.freeGprs.pop()!;
     this.setBoolean(loc.cond, reg);
-    this.locs[index] = { kind: 'gpr', reg };
+    this.locs[index] = GPR_LOCATIONS[reg]!;
   }
 
   /** reg = cond ? 1 : 0 without touching the flags (setcc, then movzx). */
@@ -305,7 +321,7 @@ export class ValueStack {
         continue;
       }
       this.load(loc, reg, 64);
-      this.locs[i] = { kind: 'gpr', reg };
+      this.locs[i] = GPR_LOCATIONS[reg]!;
     }
   }
 
@@ -347,17 +363,16 @@ export class ValueStack {
   }
 
   /** The top value as the left operand of a compare: a local's own register or slot, or a register. */
-  popCompareOperand(width: Width): { operand: Reg | Mem; release: () => void } {
+  popCompareOperand(width: Width): Reg | Mem {
     const loc = this.top()!;
     if (loc.kind === 'local') {
       const home = this.localHome(loc.index);
       if (home.kind !== 'xmm') {
         this.locs.pop();
-        return { operand: home.kind === 'gpr' ? home.reg : home.mem, release: () => {} };
+        return home.kind === 'gpr' ? home.reg : home.mem;
       }
     }
-    const reg = this.popToGpr(width);
-    return { operand: reg, release: () => this.freeGpr(reg) };
+    return this.popToGpr(width);
   }
 
   private loadXmm(loc: Location, reg: Xmm): void {
@@ -423,7 +438,7 @@ export class ValueStack {
   resetMaterialized(depth: number): void {
     for (const loc of this.locs) this.release(loc);
     this.locs.length = 0;
-    for (let i = 0; i < depth; i++) this.locs.push({ kind: 'stack' });
+    for (let i = 0; i < depth; i++) this.locs.push(STACK);
     this.materialized = depth;
   }
 
