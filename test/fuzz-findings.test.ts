@@ -37,3 +37,22 @@ test('a float local set from a copied value does not free its register twice', a
     pair.dispose();
   }
 });
+
+// Typed generator, seed 3870404291 (run seed 20261122): a runtime call (memory.fill) saved only the
+// registers of its own function's locals around the host call, so a caller's local in r10/r11 —
+// callee-saved in our convention, clobbered by System V — came back as garbage.
+test("a callee's runtime call keeps its callers' local registers", async () => {
+  const busy = Array.from({ length: 5 }, (_, i) => `(local.set ${i} (i64.add (local.get ${i}) (i64.const 1)))`).join(' ');
+  const wat = `(module (memory 1)
+    (func $fill (memory.fill (i32.const 0) (i32.const 7) (i32.const 16)))
+    (func (export "f") (param i64 i64 i64 i64 i64) (result i64)
+      ${busy} ${busy} ${busy}
+      (call $fill)
+      (i64.add (i64.add (i64.add (local.get 0) (local.get 1)) (i64.add (local.get 2) (local.get 3))) (local.get 4))))`;
+  const pair = await DifferentialInstance.of(wat);
+  try {
+    expect(pair.mismatches([['f', [1n, 2n, 3n, 4n, 5n]], ['f', [10n, 20n, 30n, 40n, 50n]]])).toEqual([]);
+  } finally {
+    pair.dispose();
+  }
+});

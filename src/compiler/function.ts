@@ -529,8 +529,8 @@ export class FunctionCompiler {
     }
     if (count > 0) asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * count);
     stack.resetMaterialized(stack.depth - count);
-    const clobbered = this.savedRegs.filter((reg) => CALLER_SAVED_LOCAL_GPRS.includes(reg));
-    emitHostCallKeeping(asm, op.call, this.env.trapExit, clobbered, this.savedXmms);
+    // Every local register a host call may clobber, not only ours: our callers' are callee-saved too.
+    emitHostCallKeeping(asm, op.call, this.env.trapExit, CALLER_SAVED_LOCAL_GPRS, LOCAL_XMMS);
     if (signature.results.length > 0) {
       const reg = stack.allocGpr();
       asm.load(64, reg, mem(CTX_REG, Ctx.results));
