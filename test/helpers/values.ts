@@ -1,4 +1,5 @@
 // Integer test values: hand-picked edges and a seeded generator, both as wasm sees them (signed).
+import { Random as SeededRandom } from '../../src/fuzz/random.js';
 
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
@@ -36,32 +37,11 @@ export function toI64(value: bigint): bigint {
   return BigInt.asIntN(64, value);
 }
 
-/** A seeded generator (mulberry32), so every run tests the same values and failures reproduce. */
-export class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 2^32). */
-  uint32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-
-  /** Uniform in [0, n). */
-  below(n: number): number {
-    return Math.floor((this.uint32() / 2 ** 32) * n);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)];
-  }
-
+/**
+ * The fuzzer's seeded generator (mulberry32), so every run tests the same values and failures
+ * reproduce, with integer draws that favour the values that break integer code.
+ */
+export class Random extends SeededRandom {
   /**
    * Mostly uniform, but uniform values almost never hit what breaks integer code (small divisors,
    * powers of two, short bit patterns), so a share of each of those is mixed in.
