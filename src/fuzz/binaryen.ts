@@ -111,13 +111,15 @@ export function shellLogged(value: unknown): string {
 const printedReference = (token: string) => (/^(null|nullref|nullfuncref|nullexternref)$/.test(token) ? 'null' : /^[a-z]+ref\b|^object$|^function$/.test(token) ? 'ref' : token);
 
 const isNaNText = (t: string) => /^-?nan/i.test(t);
+/** Binaryen prints infinities as `inf`. */
+const asNumber = (t: string) => Number(t.replace(/^(-?)inf$/, '$1Infinity'));
 
 /** Numbers as printed by binaryen (f32 shortest, -nan:0x...) and by JS agree when they are the same value. */
 function sameToken(a: string, b: string): boolean {
   if (a === b) return true;
   if (isNaNText(a) && isNaNText(b)) return true;
-  const x = Number(a);
-  const y = Number(b);
+  const x = asNumber(a);
+  const y = asNumber(b);
   if (Number.isNaN(x) || Number.isNaN(y)) return false;
   return x === y || Math.fround(x) === Math.fround(y);
 }

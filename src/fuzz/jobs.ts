@@ -72,7 +72,7 @@ export async function runJob(job: Job, progress: (phase: string) => void): Promi
       result.calls_ = [];
       return result;
     }
-    if (m.accepted) return withModule(await runGenerated(m.accepted, seed, 'hang-limit', progress), m.accepted, 'hang-limit');
+    if (m.accepted) return { ...withModule(await runGenerated(m.accepted, seed, 'hang-limit', progress), m.accepted, 'hang-limit'), malformed: result.malformed };
     return result;
   }
   progress(`${generator} generate`);

@@ -13,7 +13,7 @@ import { Reducer, signatureOf } from './reduce.js';
 import type { Reducible } from './reduce.js';
 import { knownSignatures, saveCase } from './regressions.js';
 import { planCalls } from './runner.js';
-import { malformedCase } from './malformed.js';
+import { malformedInput } from './malformed.js';
 import { exportAllState } from './wasm-sections.js';
 import { generateTypedModule } from './typed-generator.js';
 import { encodeModule } from './typed-module.js';
@@ -255,9 +255,11 @@ async function reducibleOf(f: Finding): Promise<{ reducible?: Reducible; text?: 
     const { bytes } = translateToFuzz(f.seed);
     return { reducible: { bytes, calls: callsUpToFailing(bytes), beforeCall: 'hang-limit' } };
   }
-  const m = await malformedCase(f.seed);
-  if (m.input === 'wat' && !m.accepted) return { text: m.text };
-  return { reducible: { bytes: m.bytes, calls: m.accepted ? callsUpToFailing(m.bytes) : [], beforeCall: 'hang-limit', compileOnly: !m.accepted } };
+  // Only made again, not judged: judging is what crashed or hung, and this is the parent process.
+  const made = await malformedInput(f.seed);
+  if ('text' in made) return { text: made.text };
+  const crashedRunning = failing !== null;
+  return { reducible: { bytes: made.bytes, calls: crashedRunning ? callsUpToFailing(made.bytes) : [], beforeCall: 'hang-limit', compileOnly: !crashedRunning } };
 }
 
 function report(o: Options, counts: Record<Generator, Counts>, findings: Finding[], distinct: Map<string, Finding>, thirdOpinions: string[], saved: string[], started: number): void {
@@ -281,7 +283,8 @@ function report(o: Options, counts: Record<Generator, Counts>, findings: Finding
   console.log(`findings: ${findings.length} (${distinct.size} distinct)`);
   for (const f of distinct.values()) console.log(`  ${f.generator} seed ${f.seed}: ${f.signature}`);
   for (const file of saved) console.log(`  saved ${path.relative(process.cwd(), file)}`);
-  console.log(`${sum((c) => c.modules) - findings.length} passed, ${findings.length} failed`);
+  // Not "N passed, N failed": CI reads that line as the test suite's count.
+  console.log(findings.length ? `FAIL: ${findings.length} findings in ${sum((c) => c.modules)} modules` : `OK: no findings in ${sum((c) => c.modules)} modules`);
 }
 
 main().catch((error: unknown) => {

@@ -128,12 +128,19 @@ export async function judgeBytes(bytes: Uint8Array, progress: Progress = () => {
 }
 
 /** One malformed input from `seed`, compiled by both engines and judged. */
-export async function malformedCase(seed: number, progress: Progress = () => {}, input?: 'binary' | 'wat'): Promise<MalformedResult> {
+/** The malformed input `seed` makes (nonsense .wat one time in five), not yet judged. */
+export async function malformedInput(seed: number, input?: 'binary' | 'wat'): Promise<{ text: string } | { mutation: Mutation; bytes: Uint8Array }> {
   const rnd = new Random(seed);
   const base = encodeModule(generateTypedModule(seed));
   const wat = rnd.chance(0.2);
-  if (input ? input === 'wat' : wat) return judgeWat(nonsenseWat(rnd, await toText(base)), progress);
-  const { mutation, bytes } = mutateBytes(rnd, base);
+  if (input ? input === 'wat' : wat) return { text: nonsenseWat(rnd, await toText(base)) };
+  return mutateBytes(rnd, base);
+}
+
+export async function malformedCase(seed: number, progress: Progress = () => {}, input?: 'binary' | 'wat'): Promise<MalformedResult> {
+  const made = await malformedInput(seed, input);
+  if ('text' in made) return judgeWat(made.text, progress);
+  const { mutation, bytes } = made;
   const outcome = await compileBoth(bytes, progress);
   return { input: 'binary', mutation, ...outcome, problem: judgeCompile(outcome.v8, outcome.wasmjit), accepted: outcome.v8 === 'valid' && outcome.wasmjit === 'valid' ? bytes : undefined, bytes };
 }
