@@ -4,7 +4,7 @@
 // updates them all (a memory may be shared by instances through exports and imports).
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
-import { discardPages, mmap, mprotect, munmap, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
 import { enforceUint32, optionalUint32 } from './js-api.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 
@@ -44,7 +44,9 @@ export class Memory {
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
     this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
-    this.address = mmap(this.reservedBytes, PROT_NONE);
+    // A guard page on each side, never made accessible: defence in depth behind the explicit bounds
+    // checks, so that no access just outside the memory can reach another mapping.
+    this.address = mmap(this.reservedBytes + 2 * PAGE_SIZE, PROT_NONE) + BigInt(PAGE_SIZE);
     this.lifetime = new Lifetime(() => this.free(), ownedByInstance ? 0 : 1);
     this.pages = 0;
     this.commit(initial);
@@ -122,11 +124,12 @@ export class Memory {
     this.cachedBuffer = undefined;
     this.internalBytes = undefined;
     if (this.liveBuffers === 0) {
-      munmap(this.address, this.reservedBytes);
+      munmap(this.address - BigInt(PAGE_SIZE), this.reservedBytes + 2 * PAGE_SIZE);
       return;
     }
     const committed = this.byteLength;
-    if (this.reservedBytes > committed) munmap(this.address + BigInt(committed), this.reservedBytes - committed);
+    munmap(this.address - BigInt(PAGE_SIZE), PAGE_SIZE);
+    munmap(this.address + BigInt(committed), this.reservedBytes - committed + PAGE_SIZE);
     if (committed > 0) discardPages(this.address, committed);
   }
 
