@@ -1,5 +1,6 @@
 // A byte writer for the wasm binary format: LEB128 integers, IEEE constants, names, sections.
 // Used by the generator of the large compile-throughput module and to tag module copies.
+import { sleb, uleb, WASM_MAGIC_VERSION } from '../fuzz/wasm-encoding.js';
 
 export class WasmWriter {
   private bytes = new Uint8Array(1024);
@@ -30,25 +31,12 @@ export class WasmWriter {
   }
 
   u32(value: number): this {
-    let rest = value >>> 0;
-    do {
-      const low = rest & 0x7f;
-      rest >>>= 7;
-      this.byte(rest === 0 ? low : low | 0x80);
-    } while (rest !== 0);
-    return this;
+    return this.raw(uleb(value >>> 0));
   }
 
   /** Signed LEB128 of any integer, as i32.const and i64.const immediates need. */
   sleb(value: bigint): this {
-    let rest = value;
-    for (;;) {
-      const low = Number(rest & 0x7fn);
-      rest >>= 7n;
-      const done = (rest === 0n && (low & 0x40) === 0) || (rest === -1n && (low & 0x40) !== 0);
-      this.byte(done ? low : low | 0x80);
-      if (done) return this;
-    }
+    return this.raw(sleb(value));
   }
 
   f32(value: number): this {
@@ -82,7 +70,7 @@ export class WasmWriter {
   }
 }
 
-export const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+export const WASM_HEADER = WASM_MAGIC_VERSION;
 
 const CUSTOM_SECTION = 0;
 

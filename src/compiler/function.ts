@@ -130,8 +130,8 @@ export class FunctionCompiler {
       throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
-    const weights = localWeights(func);
-    this.savesContext = func.body.some((instr) => instr.op === 'call_indirect' || (instr.op === 'call' && instr.index! < env.importedFuncs));
+    const { weights, switchesInstance } = prescan(func, env.importedFuncs);
+    this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
     this.savedRegs = [...this.localRegs.values()];
@@ -960,11 +960,12 @@ const DISPATCH: ReadonlyMap<string, Handler> = (() => {
 const FLAG_CONSUMERS = new Set(['if', 'br_if', 'select', 'i32.eqz']);
 
 /**
- * How busy each local is: its uses, each counted eight times more for each loop around it (a
- * pre-scan of the body, before any code is emitted).
+ * One look at the body before any code is emitted: how busy each local is (its uses, each counted
+ * eight times more for each loop around it), and whether a call may enter another instance.
  */
-function localWeights(func: Func): Map<number, number> {
+function prescan(func: Func, importedFuncs: number): { weights: Map<number, number>; switchesInstance: boolean } {
   const weights = new Map<number, number>();
+  let switchesInstance = false;
   let loopDepth = 0;
   const loops: boolean[] = [];
   for (const instr of func.body) {
@@ -985,9 +986,15 @@ function localWeights(func: Func): Map<number, number> {
       case 'local.tee':
         weights.set(instr.index!, (weights.get(instr.index!) ?? 0) + 8 ** Math.min(loopDepth, 4));
         break;
+      case 'call_indirect':
+        switchesInstance = true;
+        break;
+      case 'call':
+        if (instr.index! < importedFuncs) switchesInstance = true;
+        break;
     }
   }
-  return weights;
+  return { weights, switchesInstance };
 }
 
 /** The busiest locals whose type `fits` get the registers, in order. */

@@ -42,6 +42,8 @@ export class ValueStack {
   private readonly freeGprs: Reg[] = [...CACHE_GPRS];
   private readonly freeXmms: Xmm[] = [...CACHE_XMMS];
   private readonly localLocations: Location[] = [];
+  /** False when no entry is a condition in the flags (true may be stale: it only saves a scan). */
+  private mayHoldFlags = false;
 
   constructor(
     private readonly asm: Assembler,
@@ -79,6 +81,7 @@ export class ValueStack {
   pushFlags(cond: Cond): void {
     this.materializeFlags();
     this.locs.push(FLAG_LOCATIONS[cond]!);
+    this.mayHoldFlags = true;
   }
 
   /** Values a call or `end` left on the machine stack. */
@@ -289,6 +292,9 @@ export class ValueStack {
 
   /** Turns a condition left in the flags into a register, before anything else changes the flags. */
   materializeFlags(): void {
+    // Called before almost every instruction: the scan runs only while a flags entry may exist.
+    if (!this.mayHoldFlags) return;
+    this.mayHoldFlags = false;
     const index = this.locs.findIndex((loc) => loc.kind === 'flags');
     if (index < 0) return;
     if (this.freeGprs.length === 0) {
