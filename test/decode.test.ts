@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { decodeModule } from '../src/decode/index.js';
+import { decodeModule, instructionsOf } from '../src/decode/index.js';
 import type { Instr, ModuleIR } from '../src/decode/index.js';
 import { type ComparableInstr, type ComparableModule, parseWithWasmParser } from './helpers/wasm-parser-ir.js';
 
@@ -32,7 +32,7 @@ function ours(ir: ModuleIR): ComparableModule {
   return {
     types: ir.types,
     exports: ir.exports.map(({ name, kind, index }) => ({ name, kind, index })),
-    funcs: ir.funcs.map((f) => ({ type: f.type, locals: f.locals, body: f.body.map(project) })),
+    funcs: ir.funcs.map((f) => ({ type: f.type, locals: f.locals, body: instructionsOf(f.body, ir.types).map(project) })),
   };
 }
 

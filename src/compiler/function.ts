@@ -6,7 +6,8 @@
 // whole function. Code is not emitted in unreachable stretches (after br, return, unreachable).
 import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
-import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, RefType, TableType, ValType } from '../decode/index.js';
+import { blockTypeOf, INSTR_WORDS, Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo, valTypeOfCode } from '../decode/index.js';
+import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, NumType, RefType, TableType, ValType } from '../decode/index.js';
 import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, LOCAL_XMMS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor, WASM_PAGE_SIZE } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitHostCallKeeping } from './host-call.js';
@@ -18,7 +19,7 @@ import type { MemoryAccess } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
-import type { RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
+import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
 import { canonicalTypeId } from './type-ids.js';
 
@@ -153,12 +154,13 @@ export class FunctionCompiler {
       unreachable: false,
       dead: false,
     });
-    const body = this.func.body;
-    for (this.pc = 0; this.pc < body.length; this.pc++) {
+    const { code } = this.func.body;
+    const count = code.length / INSTR_WORDS;
+    for (this.pc = 0; this.pc < count; this.pc++) {
       if (this.controls.length === 0) throw this.error('instructions after the end of the function');
-      const instr = body[this.pc]!;
+      const at = INSTR_WORDS * this.pc;
       if (this.emitting) this.marks.push(asm.offset, this.pc);
-      this.compileInstr(instr);
+      this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
     asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
@@ -171,9 +173,18 @@ export class FunctionCompiler {
 
   // ---- errors -----------------------------------------------------------------------------------
 
+  unsupported(id: number): WebAssembly.CompileError {
+    return this.error(`unsupported instruction ${opcodeInfo(id)?.name ?? id}`);
+  }
+
+  /** Variable-length immediates of the current instruction (br_table targets, select types). */
+  extra(at: number, count: number): Int32Array {
+    return this.func.body.extra.subarray(at, at + count);
+  }
+
   private error(message: string): WebAssembly.CompileError {
-    const instr = this.func.body[this.pc];
-    const where = instr ? ` at instruction ${this.pc} (${instr.op})` : '';
+    const id = this.func.body.code[INSTR_WORDS * this.pc];
+    const where = id !== undefined ? ` at instruction ${this.pc} (${opcodeInfo(id)!.name})` : '';
     return new WebAssembly.CompileError(`function ${this.func.index}${where}: ${message}`);
   }
 
@@ -276,15 +287,14 @@ export class FunctionCompiler {
 
   // ---- dispatch ---------------------------------------------------------------------------------
 
-  private compileInstr(instr: Instr): void {
+  /** One instruction: its id and its two immediate words (see `Body` in decode/ir.ts). */
+  private compileInstr(id: number, a: number, b: number): void {
     // A condition left in the flags survives only until the next instruction that is not one of
     // its consumers (and a consumer takes it from the top).
     if (this.emitting) {
-      if (!FLAG_CONSUMERS.has(instr.op) || this.stack.top()?.kind !== 'flags') this.stack.materializeFlags();
+      if (!FLAG_CONSUMERS[id] || this.stack.top()?.kind !== 'flags') this.stack.materializeFlags();
     }
-    const handler = DISPATCH.get(instr.op);
-    if (!handler) throw this.error(`unsupported instruction ${instr.op}`);
-    handler(this, instr);
+    DISPATCH[id]!(this, a, b);
   }
 
   numeric(op: NumericOp): void {
@@ -293,14 +303,14 @@ export class FunctionCompiler {
     if (this.emitting) op.lower(this.loweringEnv);
   }
 
-  memoryAccess(access: MemoryAccess, instr: Instr): void {
+  memoryAccess(access: MemoryAccess, align: number, offset: number): void {
     this.requireMemory();
     const natural = Math.log2(access.bytes);
-    if (instr.memory!.align > natural) throw this.error(`alignment 2^${instr.memory!.align} must not be larger than natural (${access.bytes})`);
+    if (align > natural) throw this.error(`alignment 2^${align} must not be larger than natural (${access.bytes})`);
     if (access.kind === 'store') this.pop(access.type);
     this.pop('i32');
     if (access.kind === 'load') this.push(access.type);
-    if (this.emitting) lowerMemoryAccess(this.loweringEnv, access, instr.memory!);
+    if (this.emitting) lowerMemoryAccess(this.loweringEnv, access, offset);
   }
 
   refNull(type: RefType): void {
@@ -330,12 +340,14 @@ export class FunctionCompiler {
     return this.lowering;
   }
 
-  /** Constants stay constants until used: immediates, or bit patterns for floats. */
-  constant(instr: Instr): void {
-    this.push(instr.op.slice(0, 3) as ValType);
+  /**
+   * Constants stay constants until used: immediates, or bit patterns for floats. `low` and `high`
+   * are the 32-bit halves of the value (high is 0 for 32-bit types, whose upper half is ignored).
+   */
+  constant(type: NumType, low: number, high: number): void {
+    this.push(type);
     if (!this.emitting) return;
-    const raw = instr.value ?? instr.bits!;
-    this.stack.pushConst(instr.op === 'f32.const' ? BigInt((raw as number) | 0) : BigInt(raw));
+    this.stack.pushConst((BigInt(high) << 32n) | BigInt(low >>> 0));
   }
 
   variable(op: 'local.get' | 'local.set' | 'local.tee', index: number): void {
@@ -354,13 +366,15 @@ export class FunctionCompiler {
     if (op === 'local.tee') stack.pushLocal(index);
   }
 
-  select(types: ValType[] | undefined): void {
-    if (types) {
-      if (types.length !== 1) throw this.error(`invalid result arity: select takes one type, got ${types.length}`);
+  /** `typeCodes`: the type codes of a typed select, undefined for the untyped one. */
+  select(typeCodes: Int32Array | undefined): void {
+    if (typeCodes) {
+      if (typeCodes.length !== 1) throw this.error(`invalid result arity: select takes one type, got ${typeCodes.length}`);
+      const type = valTypeOfCode(typeCodes[0]!);
       this.pop('i32');
-      this.pop(types[0]);
-      this.pop(types[0]);
-      this.push(types[0]!);
+      this.pop(type);
+      this.pop(type);
+      this.push(type);
     } else {
       this.selectUntyped();
     }
@@ -507,10 +521,10 @@ export class FunctionCompiler {
    * Instructions the runtime carries out: the immediates, then the operands, go to the argument
    * area; the runtime returns 0 or a trap code, and puts a result in the result area.
    */
-  runtimeCall(op: RuntimeOp, instr: Instr): void {
+  runtimeCall(op: RuntimeOp, immediates: Immediates): void {
     let signature: { params: ValType[]; results: ValType[] };
     try {
-      signature = op.signature(instr, this.runtimeOpContext);
+      signature = op.signature(immediates, this.runtimeOpContext);
     } catch (err) {
       throw this.error((err as Error).message);
     }
@@ -520,12 +534,12 @@ export class FunctionCompiler {
     const { asm, stack } = this;
     stack.flush();
     const args = this.env.layout.argsOffset;
-    const immediates = op.immediates(instr);
-    immediates.forEach((value, i) => asm.storeImm(64, mem(CTX_REG, args + 8 * i), value));
+    const values = op.immediates(immediates);
+    values.forEach((value, i) => asm.storeImm(64, mem(CTX_REG, args + 8 * i), value));
     const count = signature.params.length;
     for (let i = 0; i < count; i++) {
       asm.load(64, Reg.rax, mem(Reg.rsp, 8 * (count - 1 - i)));
-      asm.store(64, mem(CTX_REG, args + 8 * (immediates.length + i)), Reg.rax);
+      asm.store(64, mem(CTX_REG, args + 8 * (values.length + i)), Reg.rax);
     }
     if (count > 0) asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * count);
     stack.resetMaterialized(stack.depth - count);
@@ -647,7 +661,9 @@ export class FunctionCompiler {
     return Cond.NE;
   }
 
-  open(kind: 'block' | 'loop' | 'if', type: FuncType): void {
+  /** `blockType`: the block type word (see `Body` in decode/ir.ts). */
+  open(kind: 'block' | 'loop' | 'if', blockType: number): void {
+    const type = blockTypeOf(blockType, this.env.types);
     const emitting = this.emitting;
     const frame: Control = {
       kind,
@@ -819,12 +835,12 @@ export class FunctionCompiler {
     asm.bind(notTaken);
   }
 
-  brTable(targets: number[], defaultTarget: number): void {
+  brTable(targets: Int32Array, defaultTarget: number): void {
     this.pop('i32');
     const defaultFrame = this.target(defaultTarget);
     const arity = this.labelTypes(defaultFrame).length;
     for (const depth of targets) {
-      const frame = this.target(depth);
+      const frame = this.target(depth >>> 0);
       if (this.labelTypes(frame).length !== arity) throw this.error('br_table targets have different arities');
       this.checkLabelTypes(this.labelTypes(frame));
     }
@@ -846,7 +862,7 @@ export class FunctionCompiler {
   }
 
   /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
-  private emitBrTable(targets: number[], defaultTarget: number, depth: number): void {
+  private emitBrTable(targets: Int32Array, defaultTarget: number, depth: number): void {
     const { asm } = this;
     const destinations = new Map<number, Label>();
     const stubs: Array<[Label, Control]> = [];
@@ -874,7 +890,7 @@ export class FunctionCompiler {
       asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rcx);
       asm.jmpReg(Reg.rax);
       asm.bind(table);
-      for (const targetDepth of targets) asm.tableEntry(table, destination(targetDepth));
+      for (const targetDepth of targets) asm.tableEntry(table, destination(targetDepth >>> 0));
     }
     for (const [label, frame] of stubs) {
       asm.bind(label);
@@ -911,53 +927,64 @@ export class FunctionCompiler {
   }
 }
 
-type Handler = (compiler: FunctionCompiler, instr: Instr) => void;
+/** An instruction's handler gets its two immediate words (see `Body` in decode/ir.ts). */
+type Handler = (compiler: FunctionCompiler, a: number, b: number) => void;
 
-/** Every instruction's handler by name, built once: the families' tables, then the rest. */
-const DISPATCH: ReadonlyMap<string, Handler> = (() => {
-  const table = new Map<string, Handler>();
-  for (const [name, op] of NUMERIC_OPS) table.set(name, (c) => c.numeric(op));
-  for (const [name, op] of RUNTIME_OPS) table.set(name, (c, instr) => c.runtimeCall(op, instr));
-  for (const [name, access] of MEMORY_ACCESSES) table.set(name, (c, instr) => c.memoryAccess(access, instr));
+/** Every instruction's handler by id, built once: the families' tables, then the rest. */
+const DISPATCH: readonly Handler[] = (() => {
+  const table: Handler[] = Array.from({ length: OPCODE_LIMIT }, (_, id) => (c) => {
+    throw c.unsupported(id);
+  });
+  const set = (name: string, handler: Handler): void => {
+    table[opcodeId(name)] = handler;
+  };
+  for (const [name, op] of NUMERIC_OPS) set(name, (c) => c.numeric(op));
+  for (const [name, op] of RUNTIME_OPS) set(name, (c, a, b) => c.runtimeCall(op, [a >>> 0, b >>> 0]));
+  for (const [name, access] of MEMORY_ACCESSES) set(name, (c, align, offset) => c.memoryAccess(access, align >>> 0, offset >>> 0));
+  for (const type of ['i32', 'f32'] as const) set(`${type}.const`, (c, value) => c.constant(type, value, 0));
+  for (const type of ['i64', 'f64'] as const) set(`${type}.const`, (c, low, high) => c.constant(type, low, high));
   const handlers: Record<string, Handler> = {
-    'i32.const': (c, instr) => c.constant(instr),
-    'i64.const': (c, instr) => c.constant(instr),
-    'f32.const': (c, instr) => c.constant(instr),
-    'f64.const': (c, instr) => c.constant(instr),
-    'local.get': (c, instr) => c.variable('local.get', instr.index!),
-    'local.set': (c, instr) => c.variable('local.set', instr.index!),
-    'local.tee': (c, instr) => c.variable('local.tee', instr.index!),
-    'global.get': (c, instr) => c.global('global.get', instr.index!),
-    'global.set': (c, instr) => c.global('global.set', instr.index!),
+    'local.get': (c, index) => c.variable('local.get', index >>> 0),
+    'local.set': (c, index) => c.variable('local.set', index >>> 0),
+    'local.tee': (c, index) => c.variable('local.tee', index >>> 0),
+    'global.get': (c, index) => c.global('global.get', index >>> 0),
+    'global.set': (c, index) => c.global('global.set', index >>> 0),
     'memory.size': (c) => c.memorySize(),
-    'ref.null': (c, instr) => c.refNull(instr.refType!),
+    'ref.null': (c, code) => c.refNull(valTypeOfCode(code) as RefType),
     'ref.is_null': (c) => c.refIsNull(),
-    'ref.func': (c, instr) => c.refFunc(instr.index!),
-    'table.get': (c, instr) => c.tableAccess('table.get', instr.index!),
-    'table.set': (c, instr) => c.tableAccess('table.set', instr.index!),
-    'table.size': (c, instr) => c.tableAccess('table.size', instr.index!),
-    call_indirect: (c, instr) => c.callIndirect(instr.index!, instr.table!),
+    'ref.func': (c, index) => c.refFunc(index >>> 0),
+    'table.get': (c, index) => c.tableAccess('table.get', index >>> 0),
+    'table.set': (c, index) => c.tableAccess('table.set', index >>> 0),
+    'table.size': (c, index) => c.tableAccess('table.size', index >>> 0),
+    call_indirect: (c, typeIndex, tableIndex) => c.callIndirect(typeIndex >>> 0, tableIndex >>> 0),
     nop: () => {},
     drop: (c) => c.drop(),
-    select: (c, instr) => c.select(instr.types),
+    select: (c) => c.select(undefined),
     unreachable: (c) => c.unreachable(),
-    block: (c, instr) => c.open('block', instr.blockType!),
-    loop: (c, instr) => c.open('loop', instr.blockType!),
-    if: (c, instr) => c.open('if', instr.blockType!),
+    block: (c, type) => c.open('block', type),
+    loop: (c, type) => c.open('loop', type),
+    if: (c, type) => c.open('if', type),
     else: (c) => c.else(),
     end: (c) => c.end(),
-    br: (c, instr) => c.br(instr.index!),
-    br_if: (c, instr) => c.brIf(instr.index!),
-    br_table: (c, instr) => c.brTable(instr.targets!, instr.defaultTarget!),
+    br: (c, depth) => c.br(depth >>> 0),
+    br_if: (c, depth) => c.brIf(depth >>> 0),
+    br_table: (c, at, count) => c.brTable(c.extra(at, count), c.extra(at + count, 1)[0]! >>> 0),
     return: (c) => c.return(),
-    call: (c, instr) => c.call(instr.index!),
+    call: (c, index) => c.call(index >>> 0),
   };
-  for (const [name, handler] of Object.entries(handlers)) table.set(name, handler);
+  for (const [name, handler] of Object.entries(handlers)) set(name, handler);
+  // The typed select shares the untyped one's name.
+  table[opcodeId('select') + 1] = (c, at, count) => c.select(c.extra(at, count));
   return table;
 })();
 
 /** Flag consumers: they take a condition from the top of the stack as a jump or a cmov. */
-const FLAG_CONSUMERS = new Set(['if', 'br_if', 'select', 'i32.eqz']);
+const FLAG_CONSUMERS: Uint8Array = (() => {
+  const consumers = new Uint8Array(OPCODE_LIMIT);
+  for (const name of ['if', 'br_if', 'select', 'i32.eqz']) consumers[opcodeId(name)] = 1;
+  consumers[opcodeId('select') + 1] = 1;
+  return consumers;
+})();
 
 /**
  * One look at the body before any code is emitted: how busy each local is (its uses, each counted
@@ -968,29 +995,32 @@ function prescan(func: Func, importedFuncs: number): { weights: Map<number, numb
   let switchesInstance = false;
   let loopDepth = 0;
   const loops: boolean[] = [];
-  for (const instr of func.body) {
-    switch (instr.op) {
-      case 'block':
-      case 'if':
+  const { code } = func.body;
+  for (let at = 0; at < code.length; at += INSTR_WORDS) {
+    const id = code[at]!;
+    const a = code[at + 1]! >>> 0;
+    switch (id) {
+      case Opcode.block:
+      case Opcode.if:
         loops.push(false);
         break;
-      case 'loop':
+      case Opcode.loop:
         loops.push(true);
         loopDepth++;
         break;
-      case 'end':
+      case Opcode.end:
         if (loops.pop()) loopDepth--;
         break;
-      case 'local.get':
-      case 'local.set':
-      case 'local.tee':
-        weights.set(instr.index!, (weights.get(instr.index!) ?? 0) + 8 ** Math.min(loopDepth, 4));
+      case Opcode.localGet:
+      case Opcode.localSet:
+      case Opcode.localTee:
+        weights.set(a, (weights.get(a) ?? 0) + 8 ** Math.min(loopDepth, 4));
         break;
-      case 'call_indirect':
+      case Opcode.callIndirect:
         switchesInstance = true;
         break;
-      case 'call':
-        if (instr.index! < importedFuncs) switchesInstance = true;
+      case Opcode.call:
+        if (a < importedFuncs) switchesInstance = true;
         break;
     }
   }

@@ -4,7 +4,7 @@
 // Only a constant address below the memory's minimum size (which it can never shrink under) skips it.
 import { Alu, Cond, Reg, mem } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
-import type { MemArg, ValType } from '../decode/index.js';
+import type { ValType } from '../decode/index.js';
 import { Ctx, CTX_REG, MEMORY_BASE_REG } from './abi.js';
 import type { LoweringEnv } from './integer.js';
 import { TrapCode } from './traps.js';
@@ -77,17 +77,18 @@ function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
 const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
 const widthOf = (type: ValType): Width => (type === 'i32' || type === 'f32' ? 32 : 64);
 
-export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, memarg: MemArg): void {
+/** `offset` is the access's static offset (its memarg immediate). */
+export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, offset: number): void {
   const { asm, stack } = env;
   if (op.kind === 'store') {
     if (isFloat(op.type)) {
       const value = stack.popToXmm();
-      asm.storeFloat(op.bytes === 4 ? 32 : 64, emitAddress(env, memarg.offset, op.bytes), value);
+      asm.storeFloat(op.bytes === 4 ? 32 : 64, emitAddress(env, offset, op.bytes), value);
       stack.freeXmm(value);
       return;
     }
     const value = stack.popToGpr(widthOf(op.type));
-    const target = emitAddress(env, memarg.offset, op.bytes);
+    const target = emitAddress(env, offset, op.bytes);
     if (op.bytes === 1 || op.bytes === 2) asm.storeNarrow(op.bytes === 1 ? 8 : 16, target, value);
     else asm.store(op.bytes === 8 ? 64 : 32, target, value);
     stack.freeGpr(value);
@@ -95,12 +96,12 @@ export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, memarg: Me
   }
   if (isFloat(op.type)) {
     const result = stack.allocXmm();
-    asm.loadFloat(op.bytes === 4 ? 32 : 64, result, emitAddress(env, memarg.offset, op.bytes));
+    asm.loadFloat(op.bytes === 4 ? 32 : 64, result, emitAddress(env, offset, op.bytes));
     stack.pushXmm(result);
     return;
   }
   const result = stack.allocGpr();
-  const source = emitAddress(env, memarg.offset, op.bytes);
+  const source = emitAddress(env, offset, op.bytes);
   if (op.bytes === 8) asm.load(64, result, source);
   else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);
   else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, result, source);

@@ -1,13 +1,21 @@
-// Function bodies and constant expressions: bytes → flat Instr lists. Only the encoding is checked
-// here; types, labels and indices are validated by the compiler in its single pass.
-import type { ConstExpr, FuncType, Instr, RefType, ValType } from './ir.js';
-import { MISC_PREFIX, opcodeInfo, prefixedOpcodeInfo, SIMD_PREFIX } from './opcodes.js';
-import type { OpcodeInfo } from './opcodes.js';
+// Function bodies and constant expressions: bytes → pre-decoded bodies (see `Body` in ir.ts). Only
+// the encoding is checked here; types, labels and indices are validated by the compiler in its
+// single pass. `instructionsOf` turns a body back into Instr objects for listings and tests.
+import type { Body, ConstExpr, FuncType, Instr, RefType, ValType } from './ir.js';
+import { INSTR_WORDS } from './ir.js';
+import { MISC_PREFIX, Opcode, opcodeInfo, PREFIXED_BASE, SIMD_PREFIX } from './opcodes.js';
 import type { Reader } from './reader.js';
 
 const VALTYPE_CODES: Record<number, ValType> = {
   0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x70: 'funcref', 0x6f: 'externref',
 };
+
+/** The value type of a binary type code kept in a decoded body (select types, ref.null). */
+export function valTypeOfCode(code: number): ValType {
+  const type = VALTYPE_CODES[code];
+  if (!type) throw new Error(`internal error: value type code ${code}`);
+  return type;
+}
 
 export function readValType(reader: Reader): ValType {
   const at = reader.pos;
@@ -23,89 +31,172 @@ export function readRefType(reader: Reader): RefType {
   return type;
 }
 
-function readBlockType(reader: Reader, types: readonly FuncType[]): FuncType {
+const EMPTY_BLOCK = 0x40;
+const EMPTY_TYPE: FuncType = { params: [], results: [] };
+const SHORT_BLOCK_TYPES: Record<number, FuncType> = Object.fromEntries([
+  [EMPTY_BLOCK, EMPTY_TYPE],
+  ...Object.entries(VALTYPE_CODES).map(([code, type]) => [code, { params: [], results: [type] }]),
+]);
+
+/**
+ * A block type as one word: a type index (≥ 0), or the negated byte of the short forms (the empty
+ * type, one result).
+ */
+function readBlockType(reader: Reader, types: readonly FuncType[]): number {
   const first = reader.bytes[reader.pos];
-  if (first === 0x40) {
+  if (first !== undefined && SHORT_BLOCK_TYPES[first]) {
     reader.pos++;
-    return { params: [], results: [] };
+    return -first;
   }
-  if (first !== undefined && VALTYPE_CODES[first]) return { params: [], results: [readValType(reader)] };
   const at = reader.pos;
   const index = reader.s33();
-  const type = index >= 0 ? types[index] : undefined;
-  if (!type) throw reader.error(`unknown type ${index} used as a block type`, at);
-  return type;
+  if (index < 0 || !types[index]) throw reader.error(`unknown type ${index} used as a block type`, at);
+  return index;
 }
 
-function readInstr(reader: Reader, types: readonly FuncType[]): Instr {
+/** The type a block-type word stands for (see `readBlockType`). */
+export function blockTypeOf(word: number, types: readonly FuncType[]): FuncType {
+  return word >= 0 ? types[word]! : SHORT_BLOCK_TYPES[-word]!;
+}
+
+/** Appends decoded instructions: one growable buffer reused for every body of a module. */
+export class BodyWriter {
+  private code: Int32Array;
+  private length = 0;
+  private extra: number[] = [];
+
+  constructor(records = 1024) {
+    this.code = new Int32Array(INSTR_WORDS * records);
+  }
+
+  /** Appends one instruction's record. */
+  record(id: number, a = 0, b = 0): void {
+    if (this.length + INSTR_WORDS > this.code.length) {
+      const grown = new Int32Array(this.code.length * 2);
+      grown.set(this.code);
+      this.code = grown;
+    }
+    const { code } = this;
+    code[this.length] = id;
+    code[this.length + 1] = a;
+    code[this.length + 2] = b;
+    this.length += INSTR_WORDS;
+  }
+
+  /** Stores variable-length immediates and gives their position in `extra`. */
+  addExtra(values: readonly number[]): number {
+    const at = this.extra.length;
+    for (const v of values) this.extra.push(v);
+    return at;
+  }
+
+  /** The body written since the last take, in arrays of its own. */
+  take(): Body {
+    const body: Body = { code: this.code.slice(0, this.length), extra: Int32Array.from(this.extra) };
+    this.length = 0;
+    this.extra = [];
+    return body;
+  }
+}
+
+/** Decodes one instruction into `out` and returns its id. */
+function readInstr(reader: Reader, types: readonly FuncType[], out: BodyWriter): number {
   const at = reader.pos;
   const opcode = reader.u8();
-  let info: OpcodeInfo | undefined;
+  let id = opcode;
   if (opcode === SIMD_PREFIX) {
     const sub = reader.u32('opcode');
     throw reader.error(`unsupported instruction 0xfd 0x${sub.toString(16)} (SIMD: v128 is not supported)`, at);
   }
   if (opcode === MISC_PREFIX) {
     const sub = reader.u32('opcode');
-    info = prefixedOpcodeInfo(sub);
-    if (!info) throw reader.error(`illegal opcode 0xfc ${sub}`, at);
-  } else {
-    info = opcodeInfo(opcode);
-    if (!info) throw reader.error(`illegal opcode 0x${opcode.toString(16)}`, at);
+    id = PREFIXED_BASE + sub;
+    if (!opcodeInfo(id)) throw reader.error(`illegal opcode 0xfc ${sub}`, at);
+  } else if (!opcodeInfo(id)) {
+    throw reader.error(`illegal opcode 0x${opcode.toString(16)}`, at);
   }
-  const op = info.name;
-  switch (info.immediate) {
+  switch (opcodeInfo(id)!.immediate) {
     case 'none':
-      return { op };
+      out.record(id);
+      break;
     case 'block':
-      return { op, blockType: readBlockType(reader, types) };
+      out.record(id, readBlockType(reader, types));
+      break;
     case 'index':
-      return { op, index: reader.u32('index') };
+      out.record(id, reader.u32('index'));
+      break;
     case 'br_table': {
       const targets = reader.vec(() => reader.u32('label'), 'br_table');
-      return { op: 'br_table', targets, defaultTarget: reader.u32('label') };
+      targets.push(reader.u32('label'));
+      out.record(id, out.addExtra(targets), targets.length - 1);
+      break;
     }
     case 'call_indirect': {
       const index = reader.u32('type index');
-      return { op, index, table: reader.u32('table index') };
+      out.record(id, index, reader.u32('table index'));
+      break;
     }
     case 'memarg': {
       const align = reader.u32('alignment');
-      return { op, memory: { align, offset: reader.u32('offset') } };
+      out.record(id, align, reader.u32('offset'));
+      break;
     }
     case 'i32':
-      return { op, value: reader.s32() };
-    case 'i64':
-      return { op, value: reader.s64() };
+      out.record(id, reader.s32());
+      break;
+    case 'i64': {
+      const value = reader.s64();
+      out.record(id, Number(BigInt.asIntN(32, value)), Number(BigInt.asIntN(32, value >> 32n)));
+      break;
+    }
     case 'f32':
-      return { op, bits: reader.f32Bits() };
-    case 'f64':
-      return { op, bits: reader.f64Bits() };
-    case 'select_types':
-      return { op, types: reader.vec(() => readValType(reader), 'select types') };
-    case 'ref_type':
-      return { op, refType: readRefType(reader) };
+      out.record(id, reader.f32Bits());
+      break;
+    case 'f64': {
+      const low = reader.f32Bits();
+      out.record(id, low, reader.f32Bits());
+      break;
+    }
+    case 'select_types': {
+      const codes = reader.vec(() => {
+        readValType(reader);
+        return reader.bytes[reader.pos - 1]!;
+      }, 'select types');
+      out.record(id, out.addExtra(codes), codes.length);
+      break;
+    }
+    case 'ref_type': {
+      readRefType(reader);
+      out.record(id, reader.bytes[reader.pos - 1]!);
+      break;
+    }
     case 'zero':
       readZero(reader);
-      return { op };
+      out.record(id);
+      break;
     case 'zero_zero':
       readZero(reader);
       readZero(reader);
-      return { op };
+      out.record(id);
+      break;
     case 'index_zero': {
       const index = reader.u32('data index');
       readZero(reader);
-      return { op, index };
+      out.record(id, index);
+      break;
     }
     case 'table_copy': {
       const table = reader.u32('table index');
-      return { op, table, source: reader.u32('table index') };
+      out.record(id, table, reader.u32('table index'));
+      break;
     }
     case 'table_init': {
       const index = reader.u32('element index');
-      return { op, index, table: reader.u32('table index') };
+      out.record(id, index, reader.u32('table index'));
+      break;
     }
   }
+  return id;
 }
 
 function readZero(reader: Reader): void {
@@ -114,22 +205,77 @@ function readZero(reader: Reader): void {
 }
 
 /** Decodes instructions up to the end of the reader's range (a function body after its locals). */
-export function readBody(reader: Reader, types: readonly FuncType[]): Instr[] {
-  const body: Instr[] = [];
-  while (!reader.atEnd) body.push(readInstr(reader, types));
-  return body;
+export function readBody(reader: Reader, types: readonly FuncType[], out: BodyWriter): Body {
+  while (!reader.atEnd) readInstr(reader, types, out);
+  return out.take();
+}
+
+/** The unsigned value of a word that holds a u32 immediate. */
+const u32 = (word: number): number => word >>> 0;
+
+const bigintOf = (low: number, high: number): bigint => (BigInt(high) << 32n) | BigInt(low >>> 0);
+
+/** Instruction `pc` of a body as an Instr object (the text-format name and its immediates). */
+export function instructionAt(body: Body, pc: number, types: readonly FuncType[]): Instr {
+  const at = INSTR_WORDS * pc;
+  const id = body.code[at]!;
+  const a = body.code[at + 1]!;
+  const b = body.code[at + 2]!;
+  const info = opcodeInfo(id)!;
+  const op = info.name;
+  switch (info.immediate) {
+    case 'none':
+    case 'zero':
+    case 'zero_zero':
+      return { op };
+    case 'block':
+      return { op, blockType: blockTypeOf(a, types) };
+    case 'index':
+    case 'index_zero':
+      return { op, index: u32(a) };
+    case 'br_table':
+      return { op, targets: [...body.extra.subarray(a, a + b)].map(u32), defaultTarget: u32(body.extra[a + b]!) };
+    case 'call_indirect':
+      return { op, index: u32(a), table: u32(b) };
+    case 'memarg':
+      return { op, memory: { align: u32(a), offset: u32(b) } };
+    case 'i32':
+      return { op, value: a };
+    case 'i64':
+      return { op, value: BigInt.asIntN(64, bigintOf(a, b)) };
+    case 'f32':
+      return { op, bits: u32(a) };
+    case 'f64':
+      return { op, bits: bigintOf(a, b) };
+    case 'select_types':
+      return { op, types: [...body.extra.subarray(a, a + b)].map(valTypeOfCode) };
+    case 'ref_type':
+      return { op, refType: valTypeOfCode(a) as RefType };
+    case 'table_copy':
+      return { op, table: u32(a), source: u32(b) };
+    case 'table_init':
+      return { op, index: u32(a), table: u32(b) };
+  }
+}
+
+/** Every instruction of a body as Instr objects (for listings and tests; the compiler reads words). */
+export function instructionsOf(body: Body, types: readonly FuncType[]): Instr[] {
+  const count = body.code.length / INSTR_WORDS;
+  return Array.from({ length: count }, (_, pc) => instructionAt(body, pc, types));
 }
 
 const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', 'global.get', 'ref.null', 'ref.func']);
 
 /** A constant expression: one constant instruction followed by `end`. */
 export function readConstExpr(reader: Reader, types: readonly FuncType[]): ConstExpr {
+  const out = new BodyWriter(2);
   const at = reader.pos;
-  const instr = readInstr(reader, types);
-  if (!CONST_OPS.has(instr.op)) throw reader.error(`constant expression required, got ${instr.op}`, at);
+  const id = readInstr(reader, types, out);
+  const name = opcodeInfo(id)!.name;
+  if (!CONST_OPS.has(name)) throw reader.error(`constant expression required, got ${name}`, at);
   const endAt = reader.pos;
-  if (readInstr(reader, types).op !== 'end') throw reader.error('constant expression required: expected a single instruction and end', endAt);
-  return constExprOf(instr);
+  if (readInstr(reader, types, out) !== Opcode.end) throw reader.error('constant expression required: expected a single instruction and end', endAt);
+  return constExprOf(instructionAt(out.take(), 0, types));
 }
 
 function constExprOf(instr: Instr): ConstExpr {

@@ -6,3 +6,6 @@
 // test/decode.test.ts.)
 export { decodeBinary as decodeModule } from './module.js';
 export type * from './ir.js';
+export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './body.js';
+export { INSTR_WORDS } from './ir.js';
+export { Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo } from './opcodes.js';

@@ -1,5 +1,5 @@
-// The module IR: what the compiler and the runtime see of a decoded module. Function bodies are flat
-// instruction lists in binary order (block/loop/if … else … end), with text-format opcode names.
+// The module IR: what the compiler and the runtime see of a decoded module. Function bodies are
+// pre-decoded into words (see `Body`), in binary order (block/loop/if … else … end).
 
 export type NumType = 'i32' | 'i64' | 'f32' | 'f64';
 export type RefType = 'funcref' | 'externref';
@@ -16,7 +16,27 @@ export interface Limits {
 }
 
 /**
- * One instruction; `op` is the text-format name (`i32.load8_u`, `br_table`, …) and the fields that
+ * A function body, pre-decoded so that the compiler reads numbers, not objects: INSTR_WORDS words per
+ * instruction — its id (the opcode byte, or PREFIXED_BASE + the sub-opcode after 0xfc; see
+ * opcodes.ts), then two immediates:
+ * - block, loop, if: the block type (a type index, or the negated byte of a short form), –
+ * - index instructions (br, call, local.get, memory.init, …): the index, –
+ * - call_indirect: type index, table index; table.copy: destination, source; table.init: segment, table
+ * - loads and stores: log2 of the alignment, the offset
+ * - i32.const, f32.const: the value or bit pattern, –; i64.const, f64.const: low and high 32 bits
+ * - br_table: position in `extra` of the targets followed by the default, number of targets
+ * - typed select: position in `extra` of the type codes, their count; ref.null: the type's code
+ * Unsigned immediates are stored as their 32 bits: read them with `>>> 0`.
+ */
+export interface Body {
+  code: Int32Array;
+  extra: Int32Array;
+}
+
+export const INSTR_WORDS = 3;
+
+/**
+ * One instruction as an object, for listings and tests (the compiler reads `Body` words); `op` is the text-format name (`i32.load8_u`, `br_table`, …) and the fields that
  * its immediates fill are set (the opcode table in opcodes.ts says which).
  */
 export interface Instr {
@@ -85,7 +105,7 @@ export interface Func {
   type: FuncType;
   /** Declared locals, not including the parameters. */
   locals: ValType[];
-  body: Instr[];
+  body: Body;
   /** Byte offset of the body in the module, for error messages. */
   bodyOffset: number;
 }

@@ -1,5 +1,5 @@
 // The binary module format: header, sections in their required order, and each section's contents.
-import { readBody, readConstExpr, readRefType, readValType } from './body.js';
+import { BodyWriter, readBody, readConstExpr, readRefType, readValType } from './body.js';
 import type { ConstExpr, ElemSegment, Export, FuncType, GlobalType, Import, Limits, ModuleIR, SegmentMode, TableType } from './ir.js';
 import { Reader } from './reader.js';
 
@@ -172,6 +172,7 @@ function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number
   if (count !== typeIndices.length) {
     throw reader.error(`function and code section have inconsistent lengths (${typeIndices.length} and ${count})`);
   }
+  const writer = new BodyWriter();
   for (let i = 0; i < count; i++) {
     const sizeAt = reader.pos;
     const size = reader.u32('body size');
@@ -192,14 +193,14 @@ function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number
       for (let k = 0; k < n; k++) locals.push(localType);
     }, 'local declarations');
     const bodyOffset = body.pos;
-    module.funcs.push({ index: importedFuncs + i, typeIndex, type, locals, body: readFunctionBody(body, module.types, importedFuncs + i), bodyOffset });
+    module.funcs.push({ index: importedFuncs + i, typeIndex, type, locals, body: readFunctionBody(body, module.types, importedFuncs + i, writer), bodyOffset });
   }
 }
 
 /** A body's instructions; a malformation names the function it is in. */
-function readFunctionBody(reader: Reader, types: readonly FuncType[], index: number) {
+function readFunctionBody(reader: Reader, types: readonly FuncType[], index: number, writer: BodyWriter) {
   try {
-    return readBody(reader, types);
+    return readBody(reader, types, writer);
   } catch (err) {
     if (err instanceof WebAssembly.CompileError) throw new WebAssembly.CompileError(`function ${index}: ${err.message}`);
     throw err;

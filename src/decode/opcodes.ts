@@ -26,14 +26,28 @@ export type Immediate =
 export interface OpcodeInfo {
   name: string;
   immediate: Immediate;
+  /** The instruction's number in decoded bodies: its byte, or PREFIXED_BASE + the sub-opcode after 0xfc. */
+  id: number;
 }
 
-const single = new Map<number, OpcodeInfo>();
-const prefixed = new Map<number, OpcodeInfo>();
+/** Ids of the 0xfc-prefixed instructions start here, above every single-byte opcode. */
+export const PREFIXED_BASE = 0x100;
 
-function define(table: Map<number, OpcodeInfo>, first: number, immediate: Immediate, names: string[]): void {
-  names.forEach((name, i) => table.set(first + i, { name, immediate }));
+/** Every instruction by id (holes where no instruction is defined). */
+const byId: (OpcodeInfo | undefined)[] = [];
+const byName = new Map<string, number>();
+
+function define(base: number, first: number, immediate: Immediate, names: string[]): void {
+  names.forEach((name, i) => {
+    const id = base + first + i;
+    byId[id] = { name, immediate, id };
+    // `select` has two encodings; the name stands for the untyped one.
+    if (!byName.has(name)) byName.set(name, id);
+  });
 }
+
+const single = 0;
+const prefixed = PREFIXED_BASE;
 
 define(single, 0x00, 'none', ['unreachable', 'nop']);
 define(single, 0x02, 'block', ['block', 'loop', 'if']);
@@ -101,10 +115,31 @@ export const MISC_PREFIX = 0xfc;
 /** The prefix byte of the SIMD (v128) instructions, which wasmjit does not compile. */
 export const SIMD_PREFIX = 0xfd;
 
-export function opcodeInfo(opcode: number): OpcodeInfo | undefined {
-  return single.get(opcode);
+/** One more than the largest instruction id: the length of tables indexed by id. */
+export const OPCODE_LIMIT = byId.length;
+
+export function opcodeInfo(id: number): OpcodeInfo | undefined {
+  return byId[id];
 }
 
-export function prefixedOpcodeInfo(subOpcode: number): OpcodeInfo | undefined {
-  return prefixed.get(subOpcode);
+/** The id of an instruction by its text-format name (the untyped encoding for `select`). */
+export function opcodeId(name: string): number {
+  const id = byName.get(name);
+  if (id === undefined) throw new Error(`internal error: no instruction ${name}`);
+  return id;
 }
+
+/** Ids of the instructions the decoder and the compiler single out by name. */
+export const Opcode = {
+  unreachable: opcodeId('unreachable'),
+  block: opcodeId('block'),
+  loop: opcodeId('loop'),
+  if: opcodeId('if'),
+  else: opcodeId('else'),
+  end: opcodeId('end'),
+  call: opcodeId('call'),
+  callIndirect: opcodeId('call_indirect'),
+  localGet: opcodeId('local.get'),
+  localSet: opcodeId('local.set'),
+  localTee: opcodeId('local.tee'),
+} as const;

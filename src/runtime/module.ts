@@ -3,7 +3,7 @@
 import koffi from 'koffi';
 import { compileModule, formatInstr, PROLOGUE_MARK } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
-import { decodeModule } from '../decode/index.js';
+import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
 import { CodePage } from './code-page.js';
@@ -90,7 +90,8 @@ export class Module {
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
     const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
     const annotations = new Map<number, string>();
-    const body = this.ir.funcs.find((f) => f.index === func.index)?.body;
+    const defined = this.ir.funcs.find((f) => f.index === func.index);
+    const body = defined && instructionsOf(defined.body, this.ir.types);
     if (!body) annotations.set(0, 'import thunk');
     for (let i = 0; i < func.marks.length; i += 2) {
       const instr = func.marks[i + 1]!;
