@@ -43,17 +43,45 @@ export interface ModuleEnv {
   /** Functions `ref.func` may name: those referenced outside function bodies. */
   declaredFuncRefs: ReadonlySet<number>;
   trap(code: TrapCode): Label;
+  /** Where the current function's source marks go. */
+  marks: SourceMarkRecorder;
   /** Where code jumps with a trap code in eax: the entry trampoline's exit. */
   trapExit: Label;
 }
 
 /**
  * Where each wasm instruction's code starts, for disassembly listings: pairs of (code offset, index
- * in the function body), flat, so that recording them costs no allocation; index -1 is the prologue.
+ * in the function body), flat; index -1 is the prologue.
  */
-export type SourceMarks = number[];
+export type SourceMarks = Int32Array;
 
 export const PROLOGUE_MARK = -1;
+
+/** Records source marks for every function of a module in one growable buffer. */
+export class SourceMarkRecorder {
+  private buffer = new Int32Array(4096);
+  private length = 0;
+
+  /** Where the next function's marks start. */
+  get position(): number {
+    return this.length;
+  }
+
+  add(offset: number, pc: number): void {
+    if (this.length + 2 > this.buffer.length) {
+      const grown = new Int32Array(this.buffer.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.length++] = offset;
+    this.buffer[this.length++] = pc;
+  }
+
+  /** All marks recorded; a function's are the range between its start and end positions. */
+  finish(): Int32Array {
+    return this.buffer.subarray(0, this.length);
+  }
+}
 
 type StackType = ValType | 'unknown';
 
@@ -105,8 +133,8 @@ export class FunctionCompiler {
   private readonly paramCount: number;
   private readonly declaredLocals: number;
   /** Locals that live in a register, and the registers the function must save for that. */
-  private readonly localRegs: Map<number, Reg>;
-  private readonly localXmms: Map<number, Xmm>;
+  private readonly localRegs: LocalRegister<Reg>[];
+  private readonly localXmms: LocalRegister<Xmm>[];
   private readonly savedRegs: Reg[];
   private readonly savedXmms: Xmm[];
   /** Only a function that may call into another instance keeps its context in its frame. */
@@ -117,7 +145,6 @@ export class FunctionCompiler {
   private lowering: LoweringEnv | undefined;
   private readonly localHomes: LocalHome[] = [];
   private readonly operandSlots: Mem[] = [];
-  readonly marks: SourceMarks = [];
 
   constructor(
     private readonly env: ModuleEnv,
@@ -126,24 +153,25 @@ export class FunctionCompiler {
     this.asm = env.asm;
     this.paramCount = func.type.params.length;
     this.declaredLocals = func.locals.length;
-    this.localTypes = [...func.type.params, ...func.locals];
+    this.localTypes = func.type.params.concat(func.locals);
     if (this.localTypes.length > MAX_FUNCTION_LOCALS) {
       throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
-    const { weights, switchesInstance } = prescan(func, env.importedFuncs);
+    const { weights, switchesInstance } = prescan(func, this.localTypes.length, env.importedFuncs);
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
-    this.savedRegs = [...this.localRegs.values()];
-    this.savedXmms = [...this.localXmms.values()];
+    this.savedRegs = this.localRegs.map((local) => local.reg);
+    this.savedXmms = this.localXmms.map((local) => local.reg);
     this.stack = new ValueStack(this.asm, (index) => this.localHome(index));
   }
 
   compile(): void {
     const { asm } = this;
     asm.bind(this.env.funcLabels[this.func.index]!);
-    this.marks.push(asm.offset, PROLOGUE_MARK);
+    const { marks } = this.env;
+    marks.add(asm.offset, PROLOGUE_MARK);
     const frameSizeAt = this.emitPrologue();
     this.controls.push({
       kind: 'function',
@@ -159,7 +187,7 @@ export class FunctionCompiler {
     for (this.pc = 0; this.pc < count; this.pc++) {
       if (this.controls.length === 0) throw this.error('instructions after the end of the function');
       const at = INSTR_WORDS * this.pc;
-      if (this.emitting) this.marks.push(asm.offset, this.pc);
+      if (this.emitting) marks.add(asm.offset, this.pc);
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
@@ -214,11 +242,11 @@ export class FunctionCompiler {
         asm.repStosq();
       }
     }
-    for (const [index, reg] of this.localRegs) {
+    for (const { index, reg } of this.localRegs) {
       if (index < this.paramCount) asm.load(64, reg, this.localSlot(index));
       else asm.aluRR(Alu.Xor, 32, reg, reg);
     }
-    for (const [index, reg] of this.localXmms) {
+    for (const { index, reg } of this.localXmms) {
       if (index < this.paramCount) asm.loadFloat(64, reg, this.localSlot(index));
       else asm.sseLogic(SseLogic.Xor, reg, reg);
     }
@@ -232,8 +260,8 @@ export class FunctionCompiler {
   private localHome(index: number): LocalHome {
     let home = this.localHomes[index];
     if (home) return home;
-    const reg = this.localRegs.get(index);
-    const xmm = this.localXmms.get(index);
+    const reg = this.localRegs.find((local) => local.index === index)?.reg;
+    const xmm = this.localXmms.find((local) => local.index === index)?.reg;
     if (reg !== undefined) home = { kind: 'gpr', reg };
     else if (xmm !== undefined) home = { kind: 'xmm', reg: xmm };
     else home = { kind: 'mem', mem: this.localSlot(index) };
@@ -315,7 +343,7 @@ export class FunctionCompiler {
 
   refNull(type: RefType): void {
     this.push(type);
-    if (this.emitting) this.stack.pushConst(0n);
+    if (this.emitting) this.stack.pushConst(0, 0);
   }
 
   drop(): void {
@@ -342,12 +370,11 @@ export class FunctionCompiler {
 
   /**
    * Constants stay constants until used: immediates, or bit patterns for floats. `low` and `high`
-   * are the 32-bit halves of the value (high is 0 for 32-bit types, whose upper half is ignored).
+   * are the 32-bit halves of the value (see `Constant`).
    */
   constant(type: NumType, low: number, high: number): void {
     this.push(type);
-    if (!this.emitting) return;
-    this.stack.pushConst((BigInt(high) << 32n) | BigInt(low >>> 0));
+    if (this.emitting) this.stack.pushConst(low, high);
   }
 
   variable(op: 'local.get' | 'local.set' | 'local.tee', index: number): void {
@@ -941,7 +968,7 @@ const DISPATCH: readonly Handler[] = (() => {
   for (const [name, op] of NUMERIC_OPS) set(name, (c) => c.numeric(op));
   for (const [name, op] of RUNTIME_OPS) set(name, (c, a, b) => c.runtimeCall(op, [a >>> 0, b >>> 0]));
   for (const [name, access] of MEMORY_ACCESSES) set(name, (c, align, offset) => c.memoryAccess(access, align >>> 0, offset >>> 0));
-  for (const type of ['i32', 'f32'] as const) set(`${type}.const`, (c, value) => c.constant(type, value, 0));
+  for (const type of ['i32', 'f32'] as const) set(`${type}.const`, (c, value) => c.constant(type, value, value >> 31));
   for (const type of ['i64', 'f64'] as const) set(`${type}.const`, (c, low, high) => c.constant(type, low, high));
   const handlers: Record<string, Handler> = {
     'local.get': (c, index) => c.variable('local.get', index >>> 0),
@@ -990,8 +1017,8 @@ const FLAG_CONSUMERS: Uint8Array = (() => {
  * One look at the body before any code is emitted: how busy each local is (its uses, each counted
  * eight times more for each loop around it), and whether a call may enter another instance.
  */
-function prescan(func: Func, importedFuncs: number): { weights: Map<number, number>; switchesInstance: boolean } {
-  const weights = new Map<number, number>();
+function prescan(func: Func, localCount: number, importedFuncs: number): { weights: Float64Array; switchesInstance: boolean } {
+  const weights = new Float64Array(localCount);
   let switchesInstance = false;
   let loopDepth = 0;
   const loops: boolean[] = [];
@@ -1014,7 +1041,8 @@ function prescan(func: Func, importedFuncs: number): { weights: Map<number, numb
       case Opcode.localGet:
       case Opcode.localSet:
       case Opcode.localTee:
-        weights.set(a, (weights.get(a) ?? 0) + 8 ** Math.min(loopDepth, 4));
+        // An index out of range is left for the compiler to report.
+        if (a < localCount) weights[a]! += LOOP_WEIGHTS[Math.min(loopDepth, LOOP_WEIGHTS.length - 1)]!;
         break;
       case Opcode.callIndirect:
         switchesInstance = true;
@@ -1027,18 +1055,32 @@ function prescan(func: Func, importedFuncs: number): { weights: Map<number, numb
   return { weights, switchesInstance };
 }
 
-/** The busiest locals whose type `fits` get the registers, in order. */
+/** A use counts eight times more for each loop around it, up to four loops. */
+const LOOP_WEIGHTS = [1, 8, 64, 512, 4096];
+
+interface LocalRegister<R> {
+  index: number;
+  reg: R;
+}
+
+/** The busiest locals whose type `fits` get the registers, in order (ties: the lower index first). */
 function assignLocalRegisters<R>(
-  weights: ReadonlyMap<number, number>,
+  weights: Float64Array,
   localTypes: readonly ValType[],
   fits: (type: ValType) => boolean,
   registers: readonly R[],
-): Map<number, R> {
-  const chosen = [...weights.entries()]
-    .filter(([index]) => localTypes[index] !== undefined && fits(localTypes[index]!))
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, registers.length);
-  return new Map(chosen.map(([index], i) => [index, registers[i]!]));
+): LocalRegister<R>[] {
+  const chosen: number[] = [];
+  for (let index = 0; index < weights.length; index++) {
+    const weight = weights[index]!;
+    if (weight === 0 || !fits(localTypes[index]!)) continue;
+    let at = chosen.length;
+    while (at > 0 && weights[chosen[at - 1]!]! < weight) at--;
+    if (at === registers.length) continue;
+    chosen.splice(at, 0, index);
+    if (chosen.length > registers.length) chosen.pop();
+  }
+  return chosen.map((index, i) => ({ index, reg: registers[i]! }));
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {

@@ -5,7 +5,7 @@ import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.
 import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
-import { FunctionCompiler } from './function.js';
+import { FunctionCompiler, SourceMarkRecorder } from './function.js';
 import type { ModuleEnv, SourceMarks } from './function.js';
 import { emitImportThunk } from './host-call.js';
 import type { CpuFeatures } from './integer.js';
@@ -46,6 +46,8 @@ export interface CompileOptions {
   /** Address of the process-wide runtime state (RuntimeState layout), embedded in the trampoline. */
   runtimeState: bigint;
 }
+
+const NO_MARKS: SourceMarks = new Int32Array(0);
 
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
   const funcTypes: FuncType[] = [];
@@ -95,19 +97,27 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     declaredFuncRefs: declaredFuncRefs(ir),
     trap: (code: TrapCode): Label => trapLabels.get(code)!,
     trapExit: exit,
+    marks: new SourceMarkRecorder(),
   };
   const functions: CompiledFunction[] = [];
+  const markRanges: number[] = [];
   for (let index = 0; index < importedFuncs; index++) {
     const offset = asm.offset;
     asm.bind(env.funcLabels[index]!);
     emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
-    functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: [] });
+    functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   for (const func of ir.funcs) {
     const offset = asm.offset;
-    const compiler = new FunctionCompiler(env, func);
-    compiler.compile();
-    functions.push({ index: func.index, type: func.type, offset, size: asm.offset - offset, marks: compiler.marks });
+    markRanges.push(env.marks.position);
+    new FunctionCompiler(env, func).compile();
+    markRanges.push(env.marks.position);
+    functions.push({ index: func.index, type: func.type, offset, size: asm.offset - offset, marks: NO_MARKS });
+  }
+  // Views into one buffer: a copy per function (its own ArrayBuffer) costs more than its compile.
+  const marks = env.marks.finish();
+  for (let i = 0; i < ir.funcs.length; i++) {
+    functions[importedFuncs + i]!.marks = marks.subarray(markRanges[2 * i], markRanges[2 * i + 1]);
   }
   for (const [code, label] of trapLabels) {
     asm.bind(label);

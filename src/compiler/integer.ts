@@ -5,7 +5,7 @@ import { Alu, Assembler, BitOp, Cond, invert, Label, Reg, Shift, Unary } from '.
 import type { Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
-import { emitAluOperand } from './value-stack.js';
+import { constBits, emitAluOperand, isImm32 } from './value-stack.js';
 import type { ValueStack } from './value-stack.js';
 
 /** CPU features that change which instructions the compiler may emit (from CPUID at start-up). */
@@ -100,7 +100,7 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
   const count = stack.popConst();
   if (count !== undefined) {
     const value = stack.popToGpr(width);
-    const masked = Number(count & BigInt(width - 1));
+    const masked = count.low & (width - 1);
     if (masked !== 0) asm.shiftImm(op, width, value, masked);
     stack.pushGpr(value);
     return;
@@ -113,21 +113,22 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
 
 function lowerDivision(env: LoweringEnv, width: Width, division: Division): void {
   const { stack, asm } = env;
-  const constant = stack.popConst();
-  const divisor = constant === undefined ? undefined : BigInt.asIntN(width, constant);
+  const divisor = stack.popConst();
   const result = stack.allocGpr();
   if (divisor === undefined) stack.popInto(Reg.rcx, width);
-  else asm.movRI(width, Reg.rcx, BigInt.asUintN(width, divisor));
+  else if (width === 32) asm.movRI(32, Reg.rcx, divisor.low >>> 0);
+  else asm.movRI(64, Reg.rcx, isImm32(divisor) ? divisor.low : constBits(divisor));
   stack.popInto(Reg.rax, width);
   // A known divisor other than 0 and -1 can neither trap nor overflow.
-  if (divisor === undefined || divisor === 0n) {
+  const isKnown = (value: number): boolean => divisor !== undefined && divisor.low === value && (width === 32 || divisor.high === value >> 31);
+  if (divisor === undefined || isKnown(0)) {
     asm.test(width, Reg.rcx, Reg.rcx);
     asm.jcc(Cond.E, env.trap(division.byZero));
   }
   if (!division.signed) {
     asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx);
     asm.unary(Unary.Div, width, Reg.rcx);
-  } else if (divisor !== undefined && divisor !== -1n) {
+  } else if (divisor !== undefined && !isKnown(-1)) {
     asm.signExtendAccumulator(width);
     asm.unary(Unary.Idiv, width, Reg.rcx);
   } else {
@@ -160,14 +161,13 @@ function lowerCompare(env: LoweringEnv, width: Width, cond: Cond): void {
   if (leftLoc.kind === 'const' && right.kind === 'gpr') {
     // const op x: compare x with the constant and swap the condition.
     const value = stack.popConst()!;
-    const imm = width === 32 ? BigInt.asIntN(32, value) : value;
-    if (imm >= -0x8000_0000n && imm <= 0x7fff_ffffn) {
-      asm.aluRI(Alu.Cmp, width, right.reg, Number(imm));
+    if (width === 32 || isImm32(value)) {
+      asm.aluRI(Alu.Cmp, width, right.reg, value.low);
       stack.freeOperand(right);
       stack.pushFlags(SWAPPED[cond]!);
       return;
     }
-    stack.pushConst(value);
+    stack.restoreConst(value);
   }
   const left = stack.popCompareOperand(width);
   if (typeof left === 'number') {

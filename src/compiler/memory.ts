@@ -56,9 +56,9 @@ function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
   const { asm, stack } = env;
   const constant = stack.popConst();
   if (constant !== undefined) {
-    const effective = Number(BigInt.asUintN(32, constant)) + offset;
+    const effective = (constant.low >>> 0) + offset;
     if (effective + bytes <= env.memoryMinBytes && effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
-    stack.pushConst(constant);
+    stack.restoreConst(constant);
   }
   stack.popZeroExtended(Reg.rax);
   const end = offset + bytes;

@@ -12,9 +12,26 @@ export type Location =
   | { kind: 'stack' }
   | { kind: 'gpr'; reg: Reg }
   | { kind: 'xmm'; reg: Xmm }
-  | { kind: 'const'; bits: bigint }
+  | Constant
   | { kind: 'local'; index: number }
   | { kind: 'flags'; cond: Cond };
+
+/**
+ * A constant as the two 32-bit halves of its 64-bit pattern (a 32-bit value's high half is its
+ * sign extension: `push imm32` and `mov r64, imm32` then give the same pattern). Numbers, not a
+ * bigint: most constants are small, and compiling them should cost no bigint arithmetic.
+ */
+export interface Constant {
+  readonly kind: 'const';
+  readonly low: number;
+  readonly high: number;
+}
+
+/** Whether a constant's 64-bit pattern is a sign-extended imm32 (its `low`). */
+export const isImm32 = (c: Constant): boolean => c.high === c.low >> 31;
+
+/** The 64-bit pattern of a constant, for the rare instruction that needs it whole (`mov r64, imm64`). */
+export const constBits = (c: Constant): bigint => (BigInt(c.high) << 32n) | BigInt(c.low >>> 0);
 
 /** Registers that hold values between instructions; rax, rcx, rdx and xmm0–3 are scratch within one. */
 export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
@@ -31,16 +48,19 @@ const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => ({ ki
 
 /** A right-hand operand: a register, a memory operand or an immediate (a local's home is one too). */
 export type Operand = { kind: 'gpr'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
-const GPR_OPERANDS: Operand[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'gpr', reg }));
+const maskOf = (regs: readonly number[]): number => regs.reduce((mask, reg) => mask | (1 << reg), 0);
+const CACHE_GPR_MASK = maskOf(CACHE_GPRS);
+const CACHE_XMM_MASK = maskOf(CACHE_XMMS);
 
-const fitsInt32 = (bits: bigint): boolean => bits >= -0x8000_0000n && bits <= 0x7fff_ffffn;
+const GPR_OPERANDS: Operand[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'gpr', reg }));
 
 export class ValueStack {
   private readonly locs: Location[] = [];
   /** How many entries at the bottom are on the machine stack. */
   private materialized = 0;
-  private readonly freeGprs: Reg[] = [...CACHE_GPRS];
-  private readonly freeXmms: Xmm[] = [...CACHE_XMMS];
+  /** Free cache registers, one bit per register number. */
+  private freeGprs = CACHE_GPR_MASK;
+  private freeXmms = CACHE_XMM_MASK;
   private readonly localLocations: Location[] = [];
   /** False when no entry is a condition in the flags (true may be stale: it only saves a scan). */
   private mayHoldFlags = false;
@@ -69,8 +89,14 @@ export class ValueStack {
     this.locs.push(XMM_LOCATIONS[reg]!);
   }
 
-  pushConst(bits: bigint): void {
-    this.locs.push({ kind: 'const', bits });
+  /** A constant from its halves (see `Constant`; for a 32-bit value, `high` is `low >> 31`). */
+  pushConst(low: number, high: number): void {
+    this.locs.push({ kind: 'const', low: low | 0, high: high | 0 });
+  }
+
+  /** Puts back a constant taken with `popConst`. */
+  restoreConst(constant: Constant): void {
+    this.locs.push(constant);
   }
 
   pushLocal(index: number): void {
@@ -109,11 +135,11 @@ export class ValueStack {
   }
 
   /** The top value as a constant, popped, or undefined (and nothing popped) if it is not one. */
-  popConst(): bigint | undefined {
+  popConst(): Constant | undefined {
     const loc = this.top();
     if (loc?.kind !== 'const') return undefined;
     this.locs.pop();
-    return loc.bits;
+    return loc;
   }
 
   /** The top value in a cache register that the caller owns (and must push or release). */
@@ -139,12 +165,9 @@ export class ValueStack {
    */
   popOperand(width: Width, allowImmediate = true): Operand {
     const loc = this.top()!;
-    if (loc.kind === 'const' && allowImmediate) {
-      const value = width === 32 ? BigInt.asIntN(32, loc.bits) : loc.bits;
-      if (fitsInt32(value)) {
-        this.locs.pop();
-        return { kind: 'imm', value: Number(value) };
-      }
+    if (loc.kind === 'const' && allowImmediate && (width === 32 || isImm32(loc))) {
+      this.locs.pop();
+      return { kind: 'imm', value: loc.low };
     }
     if (loc.kind === 'local') {
       const home = this.localHome(loc.index);
@@ -200,25 +223,27 @@ export class ValueStack {
   // ---- registers --------------------------------------------------------------------------------
 
   allocGpr(): Reg {
-    if (this.freeGprs.length === 0) this.spillOne((loc) => loc.kind === 'gpr');
-    return this.freeGprs.pop()!;
+    if (this.freeGprs === 0) this.spillOne('gpr');
+    return this.takeFree('gpr');
   }
 
   allocXmm(): Xmm {
-    if (this.freeXmms.length === 0) this.spillOne((loc) => loc.kind === 'xmm');
-    return this.freeXmms.pop()!;
+    if (this.freeXmms === 0) this.spillOne('xmm');
+    return this.takeFree('xmm');
   }
 
   freeGpr(reg: Reg): void {
-    if (!CACHE_GPRS.includes(reg)) return;
-    if (this.freeGprs.includes(reg)) throw new Error(`internal error: register ${reg} freed twice`);
-    this.freeGprs.push(reg);
+    const bit = 1 << reg;
+    if ((CACHE_GPR_MASK & bit) === 0) return;
+    if (this.freeGprs & bit) throw new Error(`internal error: register ${reg} freed twice`);
+    this.freeGprs |= bit;
   }
 
   freeXmm(reg: Xmm): void {
-    if (!CACHE_XMMS.includes(reg)) return;
-    if (this.freeXmms.includes(reg)) throw new Error(`internal error: xmm register ${reg} freed twice`);
-    this.freeXmms.push(reg);
+    const bit = 1 << reg;
+    if ((CACHE_XMM_MASK & bit) === 0) return;
+    if (this.freeXmms & bit) throw new Error(`internal error: xmm register ${reg} freed twice`);
+    this.freeXmms |= bit;
   }
 
   private release(loc: Location): void {
@@ -227,13 +252,22 @@ export class ValueStack {
   }
 
   /** Pushes cached entries from the bottom up until one that `holds` a register has gone. */
-  private spillOne(holds: (loc: Location) => boolean): void {
+  private spillOne(kind: 'gpr' | 'xmm'): void {
     while (this.materialized < this.locs.length) {
       const loc = this.locs[this.materialized]!;
       this.materializeNext();
-      if (holds(loc)) return;
+      if (loc.kind === kind) return;
     }
     throw new Error('internal error: no register to spill');
+  }
+
+  /** The highest-numbered free cache register of a class (there must be one), now in use. */
+  private takeFree(kind: 'gpr' | 'xmm'): number {
+    const free = kind === 'gpr' ? this.freeGprs : this.freeXmms;
+    const reg = 31 - Math.clz32(free);
+    if (kind === 'gpr') this.freeGprs &= ~(1 << reg);
+    else this.freeXmms &= ~(1 << reg);
+    return reg;
   }
 
   // ---- materializing ----------------------------------------------------------------------------
@@ -258,13 +292,13 @@ export class ValueStack {
         this.freeXmm(loc.reg);
         break;
       case 'const':
-        if (fitsInt32(loc.bits)) {
-          asm.pushImm(Number(loc.bits));
+        if (isImm32(loc)) {
+          asm.pushImm(loc.low);
         } else {
           // No scratch register: this may run in the middle of another instruction's lowering.
           asm.lea(Reg.rsp, mem(Reg.rsp, -8));
-          asm.storeImm(32, mem(Reg.rsp), Number(BigInt.asIntN(32, loc.bits)));
-          asm.storeImm(32, mem(Reg.rsp, 4), Number(BigInt.asIntN(32, loc.bits >> 32n)));
+          asm.storeImm(32, mem(Reg.rsp), loc.low);
+          asm.storeImm(32, mem(Reg.rsp, 4), loc.high);
         }
         break;
       case 'local': {
@@ -297,12 +331,12 @@ export class ValueStack {
     this.mayHoldFlags = false;
     const index = this.locs.findIndex((loc) => loc.kind === 'flags');
     if (index < 0) return;
-    if (this.freeGprs.length === 0) {
+    if (this.freeGprs === 0) {
       while (this.materialized <= index) this.materializeNext();
       return;
     }
     const loc = this.locs[index] as { kind: 'flags'; cond: Cond };
-    const reg = this.freeGprs.pop()!;
+    const reg = this.takeFree('gpr');
     this.setBoolean(loc.cond, reg);
     this.locs[index] = GPR_LOCATIONS[reg]!;
   }
@@ -346,7 +380,8 @@ export class ValueStack {
         asm.movFromXmm(width, reg, loc.reg);
         break;
       case 'const':
-        asm.movRI(width === 32 ? 32 : 64, reg, width === 32 ? BigInt.asUintN(32, loc.bits) : loc.bits);
+        if (width === 32) asm.movRI(32, reg, loc.low >>> 0);
+        else asm.movRI(64, reg, isImm32(loc) ? loc.low : constBits(loc));
         break;
       case 'local': {
         const home = this.localHome(loc.index);
@@ -424,9 +459,9 @@ export class ValueStack {
       this.release(taken);
       return;
     }
-    if (loc.kind === 'const' && fitsInt32(loc.bits)) {
+    if (loc.kind === 'const' && isImm32(loc)) {
       this.locs.pop();
-      this.asm.storeImm(64, home.mem, Number(loc.bits));
+      this.asm.storeImm(64, home.mem, loc.low);
       return;
     }
     if (loc.kind === 'xmm') {
