@@ -17,7 +17,7 @@ import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
-import { ValueStack } from './value-stack.js';
+import { operand, ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
@@ -94,8 +94,8 @@ interface Control {
   base: number;
   /** Branch target: the start of a loop, the end of anything else. */
   label: Label;
-  /** Where a false `if` condition jumps. */
-  elseLabel?: Label;
+  /** Where a false `if` condition jumps (always present, so that every frame has one shape). */
+  elseLabel: Label | undefined;
   /** After br/return/unreachable: the stack is polymorphic and no code is emitted until the end. */
   unreachable: boolean;
   /** Opened inside unreachable code: nothing of it is emitted. */
@@ -179,6 +179,7 @@ export class FunctionCompiler {
       height: 0,
       base: 0,
       label: new Label(),
+      elseLabel: undefined,
       unreachable: false,
       dead: false,
     });
@@ -262,9 +263,9 @@ export class FunctionCompiler {
     if (home) return home;
     const reg = this.localRegs.find((local) => local.index === index)?.reg;
     const xmm = this.localXmms.find((local) => local.index === index)?.reg;
-    if (reg !== undefined) home = { kind: 'gpr', reg };
-    else if (xmm !== undefined) home = { kind: 'xmm', reg: xmm };
-    else home = { kind: 'mem', mem: this.localSlot(index) };
+    if (reg !== undefined) home = operand('gpr', reg);
+    else if (xmm !== undefined) home = operand('xmm', xmm);
+    else home = operand('mem', 0, this.localSlot(index));
     this.localHomes[index] = home;
     return home;
   }
@@ -698,6 +699,7 @@ export class FunctionCompiler {
       height: 0,
       base: 0,
       label: new Label(),
+      elseLabel: undefined,
       unreachable: false,
       dead: !emitting,
     };

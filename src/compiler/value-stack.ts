@@ -37,14 +37,22 @@ export const constBits = (c: Constant): bigint => (BigInt(c.high) << 32n) | BigI
 export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
 export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm4, Xmm.xmm5, Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9];
 
-/** Where a local lives for the whole function. */
+/** Where a local lives for the whole function (built with `operand`, as it serves as one). */
 export type LocalHome = { kind: 'gpr'; reg: Reg } | { kind: 'xmm'; reg: Xmm } | { kind: 'mem'; mem: Mem };
 
+/**
+ * Every location is built here with all fields, in one order: one hidden class for all kinds keeps
+ * V8's property accesses on them monomorphic (six shapes made them megamorphic, and slow).
+ */
+function location(kind: Location['kind'], reg = 0, cond = 0, index = 0, low = 0, high = 0): Location {
+  return { kind, reg, cond, index, low, high } as unknown as Location;
+}
+
 // Locations are immutable, so all but constants are shared: compiling allocates no object per value.
-const STACK: Location = { kind: 'stack' };
-const GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'gpr', reg }));
-const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'xmm', reg }));
-const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => ({ kind: 'flags', cond }));
+const STACK: Location = location('stack');
+const GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('gpr', reg));
+const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('xmm', reg));
+const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => location('flags', 0, cond));
 
 /** A right-hand operand: a register, a memory operand or an immediate (a local's home is one too). */
 export type Operand = { kind: 'gpr'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
@@ -52,7 +60,13 @@ const maskOf = (regs: readonly number[]): number => regs.reduce((mask, reg) => m
 const CACHE_GPR_MASK = maskOf(CACHE_GPRS);
 const CACHE_XMM_MASK = maskOf(CACHE_XMMS);
 
-const GPR_OPERANDS: Operand[] = Array.from({ length: 16 }, (_, reg) => ({ kind: 'gpr', reg }));
+
+/** Operands and local homes, like locations, share one hidden class. */
+export function operand<T extends Operand | LocalHome>(kind: T['kind'], reg = 0, memory: Mem | undefined = undefined, value = 0): T {
+  return { kind, reg, mem: memory, value } as unknown as T;
+}
+
+const GPR_OPERANDS: Operand[] = Array.from({ length: 16 }, (_, reg) => operand('gpr', reg));
 
 export class ValueStack {
   private readonly locs: Location[] = [];
@@ -91,7 +105,7 @@ export class ValueStack {
 
   /** A constant from its halves (see `Constant`; for a 32-bit value, `high` is `low >> 31`). */
   pushConst(low: number, high: number): void {
-    this.locs.push({ kind: 'const', low: low | 0, high: high | 0 });
+    this.locs.push(location('const', 0, 0, 0, low | 0, high | 0));
   }
 
   /** Puts back a constant taken with `popConst`. */
@@ -100,7 +114,7 @@ export class ValueStack {
   }
 
   pushLocal(index: number): void {
-    this.locs.push((this.localLocations[index] ??= { kind: 'local', index }));
+    this.locs.push((this.localLocations[index] ??= location('local', 0, 0, index)));
   }
 
   /** A boolean still in the flags: at most one such entry exists (see `materializeFlags`). */
@@ -167,7 +181,7 @@ export class ValueStack {
     const loc = this.top()!;
     if (loc.kind === 'const' && allowImmediate && (width === 32 || isImm32(loc))) {
       this.locs.pop();
-      return { kind: 'imm', value: loc.low };
+      return operand('imm', 0, undefined, loc.low);
     }
     if (loc.kind === 'local') {
       const home = this.localHome(loc.index);

@@ -6,18 +6,14 @@ import { Cond, FloatBits, Mem, Reg, Width, Xmm } from './registers.js';
 export class Label {
   /** Offset in the code buffer once bound, -1 before. */
   offset = -1;
+  /**
+   * Before binding, where the last rel32 that refers to the label was written (-1 if none). Each such
+   * placeholder holds the position of the previous one, so bind() patches them all without a list.
+   */
+  lastReference = -1;
   get bound(): boolean {
     return this.offset >= 0;
   }
-}
-
-interface Fixup {
-  label: Label;
-  /** Where the little-endian displacement is written. */
-  at: number;
-  size: 1 | 4;
-  /** The displacement is `label.offset - origin` (end of instruction, or a jump table's start). */
-  origin: number;
 }
 
 /** Two-operand integer ALU instructions; the value is the /digit of the `0x81`/`0x83` immediate forms. */
@@ -44,12 +40,45 @@ const scalarPrefix = (bits: FloatBits): number => (bits === 32 ? 0xf3 : 0xf2);
 export enum BitOp { Bsf = 0xbc, Bsr = 0xbd, Tzcnt = 0xf3bc, Lzcnt = 0xf3bd, Popcnt = 0xf3b8 }
 
 const fitsInt8 = (v: number): boolean => v >= -128 && v <= 127;
-const fitsInt32 = (v: bigint): boolean => v >= -0x8000_0000n && v <= 0x7fff_ffffn;
+
+/**
+ * Whether `operand` is a byte register that needs a REX prefix, even an empty one: without it,
+ * encodings 4–7 mean ah/ch/dh/bh rather than spl/bpl/sil/dil.
+ */
+const needsByteRex = (operand: Reg | Mem): boolean => typeof operand === 'number' && operand >= 4 && operand < 8;
+
+/**
+ * Room made at the start of every instruction (x86 instructions are at most 15 bytes long), so that
+ * the rest of it is written without checking the buffer's capacity.
+ */
+const MAX_INSTRUCTION = 16;
+
+function grown(buffer: Uint8Array): Uint8Array<ArrayBuffer> {
+  const bigger = new Uint8Array(buffer.length * 2);
+  bigger.set(buffer);
+  return bigger;
+}
+
+/** Writes `value` little-endian at `at` and returns the offset after it. */
+function putInt32(buffer: Uint8Array, at: number, value: number): number {
+  // Uint8Array stores keep the low 8 bits, so no masking is needed.
+  buffer[at] = value;
+  buffer[at + 1] = value >> 8;
+  buffer[at + 2] = value >> 16;
+  buffer[at + 3] = value >> 24;
+  return at + 4;
+}
+
+/** Splits 64-bit immediates into 32-bit halves without the intermediate BigInts of shifts and masks. */
+const int64Halves = new DataView(new ArrayBuffer(8));
 
 export class Assembler {
   private buffer = new Uint8Array(4096);
   private length = 0;
-  private readonly fixups: Fixup[] = [];
+  /** Forward references not yet patched by bind(). */
+  private unresolved = 0;
+  /** Jump-table entries, filled in by finish(): `label.offset - origin` goes at `at`. */
+  private readonly tableEntries: { label: Label; at: number; origin: number }[] = [];
 
   get offset(): number {
     return this.length;
@@ -57,32 +86,27 @@ export class Assembler {
 
   // ---- raw output -------------------------------------------------------------------------------
 
-  byte(value: number): void {
-    if (this.length === this.buffer.length) {
-      const grown = new Uint8Array(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
-    this.buffer[this.length++] = value & 0xff;
-  }
+  // Every instruction starts with byte() or modrm(), which make room for all of it: the immediates
+  // and displacements that follow (int32, int64, relative) are written unchecked.
 
-  private bytes(values: readonly number[]): void {
-    for (const v of values) this.byte(v);
+  byte(value: number): void {
+    if (this.length + MAX_INSTRUCTION > this.buffer.length) this.buffer = grown(this.buffer);
+    this.buffer[this.length++] = value;
   }
 
   private int32(value: number): void {
-    for (let i = 0; i < 4; i++) this.byte(value >> (8 * i));
+    this.length = putInt32(this.buffer, this.length, value);
   }
 
   private int64(value: bigint): void {
-    const unsigned = BigInt.asUintN(64, value);
-    this.int32(Number(unsigned & 0xffff_ffffn));
-    this.int32(Number(unsigned >> 32n));
+    int64Halves.setBigUint64(0, value, true);
+    this.int32(int64Halves.getInt32(0, true));
+    this.int32(int64Halves.getInt32(4, true));
   }
 
   /** Overwrites four bytes already emitted (used for values known only at the end of a function). */
   patchInt32(at: number, value: number): void {
-    for (let i = 0; i < 4; i++) this.buffer[at + i] = (value >> (8 * i)) & 0xff;
+    putInt32(this.buffer, at, value);
   }
 
   // ---- encoding core ----------------------------------------------------------------------------
@@ -90,8 +114,7 @@ export class Assembler {
   /**
    * Emits `[prefix] REX opcode ModRM [SIB] [disp]` for an instruction whose ModRM.reg field holds
    * `reg` (a register or an opcode extension) and whose r/m operand is `rm`.
-   * `byteOperand` names the operand that is a byte register: a REX prefix then makes encodings 4–7
-   * mean spl/bpl/sil/dil rather than ah/ch/dh/bh.
+   * `forceRex` emits the REX prefix even when it sets no bit (see `needsByteRex`).
    */
   private modrm(
     prefix: number,
@@ -99,50 +122,48 @@ export class Assembler {
     wide: boolean,
     reg: number,
     rm: Reg | Xmm | Mem,
-    byteOperand: 'reg' | 'rm' | undefined = undefined,
+    forceRex = false,
   ): void {
-    if (prefix !== 0) this.byte(prefix);
+    if (this.length + MAX_INSTRUCTION > this.buffer.length) this.buffer = grown(this.buffer);
+    const buffer = this.buffer;
+    let n = this.length;
+    if (prefix !== 0) buffer[n++] = prefix;
     const isReg = typeof rm === 'number';
     const base = isReg ? rm : rm.base;
     const index = isReg ? undefined : rm.index;
-    let rex = 0x40 | (wide ? 8 : 0) | ((reg & 8) >> 1) | (((index ?? 0) & 8) >> 2) | ((base & 8) >> 3);
-    const isHighByteEncoding = (r: number): boolean => r >= 4 && r < 8;
-    const needsByteRex =
-      (byteOperand === 'rm' && isReg && isHighByteEncoding(base)) || (byteOperand === 'reg' && isHighByteEncoding(reg));
-    if (rex !== 0x40 || needsByteRex) this.byte(rex);
-    if (opcode > 0xffff) this.byte(opcode >> 16);
-    if (opcode > 0xff) this.byte(opcode >> 8);
-    this.byte(opcode);
+    // The SIB byte says "no index" with rsp's encoding (and REX.X stays clear for it).
+    if (index === Reg.rsp) throw new Error('rsp cannot be an index register');
+    const indexBits = index ?? Reg.rsp;
+    const rex = 0x40 | (wide ? 8 : 0) | ((reg & 8) >> 1) | ((indexBits & 8) >> 2) | ((base & 8) >> 3);
+    if (rex !== 0x40 || forceRex) buffer[n++] = rex;
+    if (opcode > 0xffff) buffer[n++] = opcode >> 16;
+    if (opcode > 0xff) buffer[n++] = opcode >> 8;
+    buffer[n++] = opcode;
     if (isReg) {
-      this.byte(0xc0 | ((reg & 7) << 3) | (base & 7));
-      return;
+      buffer[n++] = 0xc0 | ((reg & 7) << 3) | (base & 7);
+    } else {
+      const disp = rm.disp ?? 0;
+      const mod = disp === 0 && (base & 7) !== Reg.rbp ? 0 : fitsInt8(disp) ? 1 : 2;
+      const needsSib = index !== undefined || (base & 7) === Reg.rsp;
+      buffer[n++] = (mod << 6) | ((reg & 7) << 3) | (needsSib ? 4 : base & 7);
+      // Scales 1, 2, 4, 8 are encoded as their log2.
+      if (needsSib) buffer[n++] = ((31 - Math.clz32(rm.scale ?? 1)) << 6) | ((indexBits & 7) << 3) | (base & 7);
+      if (mod === 1) buffer[n++] = disp;
+      else if (mod === 2) n = putInt32(buffer, n, disp);
     }
-    const disp = rm.disp ?? 0;
-    const mod = disp === 0 && (base & 7) !== Reg.rbp ? 0 : fitsInt8(disp) ? 1 : 2;
-    const needsSib = index !== undefined || (base & 7) === Reg.rsp;
-    this.byte((mod << 6) | ((reg & 7) << 3) | (needsSib ? 4 : base & 7));
-    if (needsSib) {
-      if (index === Reg.rsp) throw new Error('rsp cannot be an index register');
-      const scaleBits = { 1: 0, 2: 1, 4: 2, 8: 3 }[rm.scale ?? 1];
-      this.byte((scaleBits << 6) | (((index ?? Reg.rsp) & 7) << 3) | (base & 7));
-    }
-    if (mod === 1) this.byte(disp);
-    else if (mod === 2) this.int32(disp);
+    this.length = n;
   }
 
-  /** Emits a rel32 (or rel8) displacement to `label`, relative to the end of the instruction. */
-  private relative(label: Label, size: 1 | 4): void {
-    const at = this.length;
-    const origin = at + size;
+  /** Emits a rel32 displacement to `label`, relative to the end of the instruction. */
+  private relative(label: Label): void {
     if (label.bound) {
-      const delta = label.offset - origin;
-      if (size === 1) this.byte(delta);
-      else this.int32(delta);
+      this.int32(label.offset - (this.length + 4));
       return;
     }
-    this.fixups.push({ label, at, size, origin });
-    if (size === 1) this.byte(0);
-    else this.int32(0);
+    const at = this.length;
+    this.int32(label.lastReference);
+    label.lastReference = at;
+    this.unresolved++;
   }
 
   // ---- data movement ----------------------------------------------------------------------------
@@ -153,20 +174,25 @@ export class Assembler {
 
   /** `mov dst, imm`, choosing the shortest form: `mov r32, imm32` zero-extends, `0xC7` sign-extends. */
   movRI(width: Width, dst: Reg, value: bigint | number): void {
-    const v = BigInt(value);
-    const asUnsigned32 = BigInt.asUintN(32, v);
-    if (width === 32 || (v >= 0n && v <= 0xffff_ffffn)) {
+    // BigInt only for values that may need more than 32 bits (and non-integers, which BigInt() rejects).
+    if (typeof value !== 'number' || !(value >= -0x8000_0000 && value <= 0xffff_ffff && Number.isInteger(value))) {
+      const v = BigInt(value);
+      if (width === 64 && (v < -0x8000_0000n || v > 0xffff_ffffn)) {
+        this.byte(0x48 | ((dst & 8) >> 3));
+        this.byte(0xb8 | (dst & 7));
+        this.int64(v);
+        return;
+      }
+      // The value fits in 32 bits, or only its low 32 bits matter.
+      value = Number(width === 64 ? v : BigInt.asIntN(32, v));
+    }
+    if (width === 32 || value >= 0) {
       if (dst & 8) this.byte(0x41);
       this.byte(0xb8 | (dst & 7));
-      this.int32(Number(asUnsigned32));
-    } else if (fitsInt32(v)) {
-      this.modrm(0, 0xc7, true, 0, dst);
-      this.int32(Number(v));
     } else {
-      this.byte(0x48 | ((dst & 8) >> 3));
-      this.byte(0xb8 | (dst & 7));
-      this.int64(v);
+      this.modrm(0, 0xc7, true, 0, dst);
     }
+    this.int32(value);
   }
 
   load(width: Width, dst: Reg, src: Mem): void {
@@ -190,7 +216,7 @@ export class Assembler {
 
   /** `mov byte/word [dst], src8/src16`: a narrow store. */
   storeNarrow(bits: 8 | 16, dst: Mem, src: Reg): void {
-    if (bits === 8) this.modrm(0, 0x88, false, src, dst, 'reg');
+    if (bits === 8) this.modrm(0, 0x88, false, src, dst, needsByteRex(src));
     else this.modrm(0x66, 0x89, false, src, dst);
   }
 
@@ -201,8 +227,9 @@ export class Assembler {
   /** `lea dst, [rip + label]`. */
   leaLabel(dst: Reg, label: Label): void {
     this.byte(0x48 | ((dst & 8) >> 1));
-    this.bytes([0x8d, 0x05 | ((dst & 7) << 3)]);
-    this.relative(label, 4);
+    this.byte(0x8d);
+    this.byte(0x05 | ((dst & 7) << 3));
+    this.relative(label);
   }
 
   push(src: Reg): void {
@@ -218,7 +245,8 @@ export class Assembler {
   /** `push imm`: the value is sign-extended to 64 bits. */
   pushImm(value: number): void {
     if (fitsInt8(value)) {
-      this.bytes([0x6a, value]);
+      this.byte(0x6a);
+      this.byte(value);
     } else {
       this.byte(0x68);
       this.int32(value);
@@ -235,13 +263,13 @@ export class Assembler {
 
   /** `movzx dst32, src8`. */
   movzx8(dst: Reg, src: Reg): void {
-    this.modrm(0, 0x0fb6, false, dst, src, 'rm');
+    this.modrm(0, 0x0fb6, false, dst, src, needsByteRex(src));
   }
 
   /** Sign extension of the low 8, 16 or 32 bits of `src` into `dst` (`movsx`/`movsxd`). */
   movsx(width: Width, fromBits: 8 | 16 | 32, dst: Reg, src: Reg | Mem): void {
     if (fromBits === 32) this.modrm(0, 0x63, true, dst, src);
-    else this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xbe : 0xbf), width === 64, dst, src, fromBits === 8 ? 'rm' : undefined);
+    else this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xbe : 0xbf), width === 64, dst, src, fromBits === 8 && needsByteRex(src));
   }
 
   // ---- arithmetic -------------------------------------------------------------------------------
@@ -310,7 +338,7 @@ export class Assembler {
   }
 
   setcc(cond: Cond, dst: Reg | Mem): void {
-    this.modrm(0, 0x0f90 | cond, false, 0, dst, 'rm');
+    this.modrm(0, 0x0f90 | cond, false, 0, dst, needsByteRex(dst));
   }
 
   cmov(cond: Cond, width: Width, dst: Reg, src: Reg): void {
@@ -383,32 +411,44 @@ export class Assembler {
   bind(label: Label): void {
     if (label.bound) throw new Error('label bound twice');
     label.offset = this.length;
+    const buffer = this.buffer;
+    let at = label.lastReference;
+    while (at >= 0) {
+      const previous = buffer[at]! | (buffer[at + 1]! << 8) | (buffer[at + 2]! << 16) | (buffer[at + 3]! << 24);
+      putInt32(buffer, at, label.offset - (at + 4));
+      this.unresolved--;
+      at = previous;
+    }
+    label.lastReference = -1;
   }
 
   /** `jmp label`: rel8 when the label is bound and near, else rel32. */
   jmp(label: Label): void {
-    if (label.bound && fitsInt8(label.offset - (this.length + 2))) {
+    const rel8 = label.offset - (this.length + 2);
+    if (label.bound && fitsInt8(rel8)) {
       this.byte(0xeb);
-      this.relative(label, 1);
+      this.byte(rel8);
     } else {
       this.byte(0xe9);
-      this.relative(label, 4);
+      this.relative(label);
     }
   }
 
   jcc(cond: Cond, label: Label): void {
-    if (label.bound && fitsInt8(label.offset - (this.length + 2))) {
+    const rel8 = label.offset - (this.length + 2);
+    if (label.bound && fitsInt8(rel8)) {
       this.byte(0x70 | cond);
-      this.relative(label, 1);
+      this.byte(rel8);
     } else {
-      this.bytes([0x0f, 0x80 | cond]);
-      this.relative(label, 4);
+      this.byte(0x0f);
+      this.byte(0x80 | cond);
+      this.relative(label);
     }
   }
 
   call(label: Label): void {
     this.byte(0xe8);
-    this.relative(label, 4);
+    this.relative(label);
   }
 
   callReg(target: Reg): void {
@@ -438,39 +478,38 @@ export class Assembler {
   /** A jump-table entry: the 32-bit offset of `label` from `tableStart`. */
   tableEntry(tableStart: Label, label: Label): void {
     if (!tableStart.bound) throw new Error('jump table start must be bound first');
-    const at = this.length;
-    this.int32(0);
-    this.fixups.push({ label, at, size: 4, origin: tableStart.offset });
+    this.tableEntries.push({ label, at: this.length, origin: tableStart.offset });
+    // Not int32(): that relies on the room made by an instruction's first byte.
+    for (let i = 0; i < 4; i++) this.byte(0);
   }
 
   /** `rep stosq`: stores rax to [rdi], rcx times. */
   repStosq(): void {
-    this.bytes([0xf3, 0x48, 0xab]);
+    this.byte(0xf3);
+    this.byte(0x48);
+    this.byte(0xab);
   }
 
   cpuid(): void {
-    this.bytes([0x0f, 0xa2]);
+    this.byte(0x0f);
+    this.byte(0xa2);
   }
 
   ud2(): void {
-    this.bytes([0x0f, 0x0b]);
+    this.byte(0x0f);
+    this.byte(0x0b);
   }
 
   // ---- output -----------------------------------------------------------------------------------
 
-  /** Resolves every fixup and returns the code. Throws if a referenced label was never bound. */
+  /** Fills in the jump tables and returns the code. Throws if a referenced label was never bound. */
   finish(): Uint8Array {
-    for (const fixup of this.fixups) {
-      if (!fixup.label.bound) throw new Error('jump to a label that was never bound');
-      const delta = fixup.label.offset - fixup.origin;
-      if (fixup.size === 1) {
-        if (!fitsInt8(delta)) throw new Error('rel8 displacement out of range');
-        this.buffer[fixup.at] = delta & 0xff;
-      } else {
-        this.patchInt32(fixup.at, delta);
-      }
+    if (this.unresolved > 0) throw new Error('jump to a label that was never bound');
+    for (const { label, at, origin } of this.tableEntries) {
+      if (!label.bound) throw new Error('jump to a label that was never bound');
+      putInt32(this.buffer, at, label.offset - origin);
     }
-    this.fixups.length = 0;
+    this.tableEntries.length = 0;
     return this.buffer.slice(0, this.length);
   }
 }
