@@ -43,6 +43,8 @@ export interface ModuleEnv {
   /** Functions `ref.func` may name: those referenced outside function bodies. */
   declaredFuncRefs: ReadonlySet<number>;
   trap(code: TrapCode): Label;
+  /** The context field that points to global `index`'s cell. */
+  globalCell(index: number): Mem;
   /** Where the current function's source marks go. */
   marks: SourceMarkRecorder;
   /** Where code jumps with a trap code in eax: the entry trampoline's exit. */
@@ -84,6 +86,8 @@ export class SourceMarkRecorder {
 }
 
 type StackType = ValType | 'unknown';
+
+const AT_RAX = mem(Reg.rax);
 
 interface Control {
   kind: 'block' | 'loop' | 'if' | 'else' | 'function';
@@ -183,6 +187,7 @@ export class FunctionCompiler {
       unreachable: false,
       dead: false,
     });
+    this.frameChanged();
     const { code } = this.func.body;
     const count = code.length / INSTR_WORDS;
     for (this.pc = 0; this.pc < count; this.pc++) {
@@ -195,9 +200,13 @@ export class FunctionCompiler {
     asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
   }
 
-  private get emitting(): boolean {
+  /** Whether code is being emitted: the innermost frame is neither unreachable nor dead. */
+  private emitting = true;
+
+  /** Call after the innermost frame, or its reachability, changed. */
+  private frameChanged(): void {
     const top = this.controls[this.controls.length - 1];
-    return top !== undefined && !top.unreachable && !top.dead;
+    this.emitting = top !== undefined && !top.unreachable && !top.dead;
   }
 
   // ---- errors -----------------------------------------------------------------------------------
@@ -320,9 +329,8 @@ export class FunctionCompiler {
   private compileInstr(id: number, a: number, b: number): void {
     // A condition left in the flags survives only until the next instruction that is not one of
     // its consumers (and a consumer takes it from the top).
-    if (this.emitting) {
-      if (!FLAG_CONSUMERS[id] || this.stack.top()?.kind !== 'flags') this.stack.materializeFlags();
-    }
+    const { stack } = this;
+    if (this.emitting && stack.mayHoldFlags && (!FLAG_CONSUMERS[id] || stack.top()?.kind !== 'flags')) stack.materializeFlags();
     DISPATCH[id]!(this, a, b);
   }
 
@@ -517,16 +525,16 @@ export class FunctionCompiler {
     }
     if (!this.emitting) return;
     const { asm, stack } = this;
-    const cell = mem(CTX_REG, this.env.layout.globalsOffset + 8 * index);
+    const cell = this.env.globalCell(index);
     if (op === 'global.get') {
       const reg = stack.allocGpr();
       asm.load(64, Reg.rax, cell);
-      asm.load(64, reg, mem(Reg.rax));
+      asm.load(64, reg, AT_RAX);
       stack.pushGpr(reg);
     } else {
       const reg = stack.popToGpr();
       asm.load(64, Reg.rax, cell);
-      asm.store(64, mem(Reg.rax), reg);
+      asm.store(64, AT_RAX, reg);
       stack.freeGpr(reg);
     }
   }
@@ -676,6 +684,7 @@ export class FunctionCompiler {
     const frame = this.controls[this.controls.length - 1]!;
     this.types.length = frame.height;
     frame.unreachable = true;
+    this.emitting = false;
   }
 
   /** A condition for a branch: in the flags already, or tested from a register. */
@@ -730,6 +739,7 @@ export class FunctionCompiler {
     }
     if (kind === 'loop' && emitting) this.asm.bind(frame.label);
     this.controls.push(frame);
+    this.frameChanged();
   }
 
   /** Checks that the stack holds exactly the block's results (unless unreachable). */
@@ -754,6 +764,7 @@ export class FunctionCompiler {
     frame.elseLabel = undefined;
     frame.kind = 'else';
     frame.unreachable = false;
+    this.frameChanged();
     this.types.length = frame.base;
     this.pushAll(frame.type.params);
     frame.height = frame.base;
@@ -768,6 +779,7 @@ export class FunctionCompiler {
     if (frame.kind === 'function') {
       if (fallsThrough) this.emitReturn();
       this.controls.pop();
+      this.frameChanged();
       return;
     }
     if (frame.kind === 'if' && !sameTypes(frame.type.params, frame.type.results)) {
@@ -786,6 +798,7 @@ export class FunctionCompiler {
       if (frame.kind !== 'loop') this.asm.bind(frame.label);
     }
     this.controls.pop();
+    this.frameChanged();
     this.types.length = frame.base;
     this.pushAll(frame.type.results);
     if (!frame.dead) this.stack.resetMaterialized(frame.base + resultCount);
@@ -1020,7 +1033,7 @@ const FLAG_CONSUMERS: Uint8Array = (() => {
  * eight times more for each loop around it), and whether a call may enter another instance.
  */
 function prescan(func: Func, localCount: number, importedFuncs: number): { weights: Float64Array; switchesInstance: boolean } {
-  const weights = new Float64Array(localCount);
+  const weights = localWeights(localCount);
   let switchesInstance = false;
   let loopDepth = 0;
   const loops: boolean[] = [];
@@ -1056,6 +1069,19 @@ function prescan(func: Func, localCount: number, importedFuncs: number): { weigh
   }
   return { weights, switchesInstance };
 }
+
+/**
+ * Zeroed room for `count` weights, reused by every function: a typed array of its own per function
+ * costs an ArrayBuffer allocation, more than the scan. Valid until the next call.
+ */
+function localWeights(count: number): Float64Array {
+  if (weightScratch.length < count) weightScratch = new Float64Array(Math.max(count, 2 * weightScratch.length));
+  const weights = weightScratch.subarray(0, count);
+  weights.fill(0);
+  return weights;
+}
+
+let weightScratch = new Float64Array(256);
 
 /** A use counts eight times more for each loop around it, up to four loops. */
 const LOOP_WEIGHTS = [1, 8, 64, 512, 4096];

@@ -1,8 +1,9 @@
 // compiler: ModuleIR → x86-64 machine code for every function, a thunk per imported function, the
 // entry trampoline and the trap stubs, in one buffer (calls inside a module are direct `call rel32`).
-import { Assembler, Label, Reg } from '../x64/index.js';
+import { Assembler, Label, Reg, mem } from '../x64/index.js';
+import type { Mem } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
-import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
+import { contextLayout, CTX_REG, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
 import { FunctionCompiler, SourceMarkRecorder } from './function.js';
@@ -80,6 +81,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   const memory = ir.memories[0] ?? ir.imports.find((i) => i.kind === 'memory')?.limits;
   const asm = new Assembler();
   const exit = new Label();
+  const globalCells: Mem[] = [];
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
   const env: ModuleEnv = {
     asm,
@@ -97,6 +99,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     declaredFuncRefs: declaredFuncRefs(ir),
     trap: (code: TrapCode): Label => trapLabels.get(code)!,
     trapExit: exit,
+    globalCell: (index) => (globalCells[index] ??= mem(CTX_REG, layout.globalsOffset + 8 * index)),
     marks: new SourceMarkRecorder(),
   };
   const functions: CompiledFunction[] = [];

@@ -77,7 +77,7 @@ export class ValueStack {
   private freeXmms = CACHE_XMM_MASK;
   private readonly localLocations: Location[] = [];
   /** False when no entry is a condition in the flags (true may be stale: it only saves a scan). */
-  private mayHoldFlags = false;
+  mayHoldFlags = false;
 
   constructor(
     private readonly asm: Assembler,
