@@ -89,6 +89,26 @@ type StackType = ValType | 'unknown';
 
 const AT_RAX = mem(Reg.rax);
 
+// Frame slots and local homes depend only on a displacement or a register, so every function
+// shares them: compiling a function allocates none per local or per operand slot.
+const FRAME_SLOTS_BELOW: Mem[] = [];
+const FRAME_SLOTS_ABOVE: Mem[] = [];
+const FRAME_HOMES_BELOW: LocalHome[] = [];
+const FRAME_HOMES_ABOVE: LocalHome[] = [];
+const GPR_HOMES: LocalHome[] = [];
+const XMM_HOMES: LocalHome[] = [];
+
+/** `[rbp + disp]` (disp a multiple of 8). */
+function frameSlot(disp: number): Mem {
+  const slots = disp < 0 ? FRAME_SLOTS_BELOW : FRAME_SLOTS_ABOVE;
+  return (slots[Math.abs(disp) / 8] ??= mem(Reg.rbp, disp));
+}
+
+function frameHome(disp: number): LocalHome {
+  const homes = disp < 0 ? FRAME_HOMES_BELOW : FRAME_HOMES_ABOVE;
+  return (homes[Math.abs(disp) / 8] ??= operand('mem', 0, frameSlot(disp)));
+}
+
 interface Control {
   kind: 'block' | 'loop' | 'if' | 'else' | 'function';
   type: FuncType;
@@ -148,7 +168,6 @@ export class FunctionCompiler {
   private pc = 0;
   private lowering: LoweringEnv | undefined;
   private readonly localHomes: LocalHome[] = [];
-  private readonly operandSlots: Mem[] = [];
 
   constructor(
     private readonly env: ModuleEnv,
@@ -272,21 +291,24 @@ export class FunctionCompiler {
     if (home) return home;
     const reg = this.localRegs.find((local) => local.index === index)?.reg;
     const xmm = this.localXmms.find((local) => local.index === index)?.reg;
-    if (reg !== undefined) home = operand('gpr', reg);
-    else if (xmm !== undefined) home = operand('xmm', xmm);
-    else home = operand('mem', 0, this.localSlot(index));
+    if (reg !== undefined) home = (GPR_HOMES[reg] ??= operand('gpr', reg));
+    else if (xmm !== undefined) home = (XMM_HOMES[xmm] ??= operand('xmm', xmm));
+    else home = frameHome(this.localSlotDisp(index));
     this.localHomes[index] = home;
     return home;
   }
 
   private localSlot(index: number): Mem {
-    return index < this.paramCount
-      ? mem(Reg.rbp, 16 + 8 * (this.paramCount - 1 - index))
-      : mem(Reg.rbp, -8 * (this.headerSlots + index - this.paramCount + 1));
+    return frameSlot(this.localSlotDisp(index));
+  }
+
+  /** A local's offset from rbp: parameters above the return address, declared locals below rbp. */
+  private localSlotDisp(index: number): number {
+    return index < this.paramCount ? 16 + 8 * (this.paramCount - 1 - index) : -8 * (this.headerSlots + index - this.paramCount + 1);
   }
 
   private operandSlot(k: number): Mem {
-    return (this.operandSlots[k] ??= mem(Reg.rbp, -8 * (this.headerSlots + this.declaredLocals + k + 1)));
+    return frameSlot(-8 * (this.headerSlots + this.declaredLocals + k + 1));
   }
 
   // ---- the type stack ---------------------------------------------------------------------------
@@ -1102,11 +1124,13 @@ function assignLocalRegisters<R>(
   for (let index = 0; index < weights.length; index++) {
     const weight = weights[index]!;
     if (weight === 0 || !fits(localTypes[index]!)) continue;
-    let at = chosen.length;
-    while (at > 0 && weights[chosen[at - 1]!]! < weight) at--;
-    if (at === registers.length) continue;
-    chosen.splice(at, 0, index);
-    if (chosen.length > registers.length) chosen.pop();
+    let at = Math.min(chosen.length, registers.length - 1);
+    if (at === registers.length - 1 && chosen.length === registers.length && weights[chosen[at]!]! >= weight) continue;
+    while (at > 0 && weights[chosen[at - 1]!]! < weight) {
+      chosen[at] = chosen[at - 1]!;
+      at--;
+    }
+    chosen[at] = index;
   }
   return chosen.map((index, i) => ({ index, reg: registers[i]! }));
 }

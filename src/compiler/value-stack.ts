@@ -53,6 +53,8 @@ const STACK: Location = location('stack');
 const GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('gpr', reg));
 const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('xmm', reg));
 const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => location('flags', 0, cond));
+/** Shared by every function, by local index, made on first use. */
+const LOCAL_LOCATIONS: Location[] = [];
 
 /** A right-hand operand: a register, a memory operand or an immediate (a local's home is one too). */
 export type Operand = { kind: 'gpr'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
@@ -75,7 +77,6 @@ export class ValueStack {
   /** Free cache registers, one bit per register number. */
   private freeGprs = CACHE_GPR_MASK;
   private freeXmms = CACHE_XMM_MASK;
-  private readonly localLocations: Location[] = [];
   /** False when no entry is a condition in the flags (true may be stale: it only saves a scan). */
   mayHoldFlags = false;
 
@@ -114,7 +115,7 @@ export class ValueStack {
   }
 
   pushLocal(index: number): void {
-    this.locs.push((this.localLocations[index] ??= location('local', 0, 0, index)));
+    this.locs.push((LOCAL_LOCATIONS[index] ??= location('local', 0, 0, index)));
   }
 
   /** A boolean still in the flags: at most one such entry exists (see `materializeFlags`). */
