@@ -83,8 +83,11 @@ async function runCompile(task: Extract<Task, { kind: 'compile' }>, bytes: Uint8
   // every compile gets bytes of its own, so that V8 cannot hand back a cached native module
   let tag = 0;
   const rssBeforeKiB = statusKiB('VmRSS');
-  compile(withCustomSection(bytes, 'wasmjit-bench', tag++));
+  const first = compile(withCustomSection(bytes, 'wasmjit-bench', tag++));
+  const firstMs = Object.values(first).reduce((a, b) => a + b, 0);
   const peakRssKiB = statusKiB('VmHWM');
+  const warmupStart = now();
+  while (msSince(warmupStart) < task.warmupMs) compile(withCustomSection(bytes, 'wasmjit-bench', tag++));
   const samples: CompilePhases[] = [];
   const start = now();
   while (samples.length < task.minIterations || msSince(start) < task.minMs) {
@@ -92,7 +95,7 @@ async function runCompile(task: Extract<Task, { kind: 'compile' }>, bytes: Uint8
   }
   const phases = Object.keys(samples[0]);
   const phasesMs = Object.fromEntries(phases.map((phase) => [phase, median(samples.map((s) => s[phase]))]));
-  return { iterations: samples.length, phasesMs, rssBeforeKiB, peakRssKiB };
+  return { iterations: samples.length, phasesMs, firstMs, rssBeforeKiB, peakRssKiB };
 }
 
 const CALL_BATCH = 10_000;

@@ -5,8 +5,12 @@ import type { Runtime } from './engines.js';
 export type Task =
   /** Instantiate, call `entry(n)` once to warm up, then time `calls` more calls. */
   | { kind: 'kernel'; runtime: Runtime; entry: string; n: number; calls: number }
-  /** Compile the module once (warm-up; peak memory is read after it), then again until `minMs` have passed. */
-  | { kind: 'compile'; runtime: Runtime; minMs: number; minIterations: number }
+  /**
+   * Compile the module once (the first compile of the process, timed on its own; peak memory is
+   * read after it), then for `warmupMs` untimed (the compiler's own JS gets optimized), then again
+   * until `minMs` have passed and `minIterations` compiles were timed.
+   */
+  | { kind: 'compile'; runtime: Runtime; warmupMs: number; minMs: number; minIterations: number }
   /** Call the one-argument i64 export `entry` in batches until `minMs` have passed. */
   | { kind: 'call'; runtime: Runtime; entry: string; minMs: number };
 
@@ -21,6 +25,8 @@ export type CompilePhases = Record<string, number>;
 export interface CompileResult {
   iterations: number;
   phasesMs: CompilePhases;
+  /** The first compile of the process, all phases: what compiling one module costs a fresh process. */
+  firstMs: number;
   /** VmRSS before the first compile and VmHWM after it, in KiB. */
   rssBeforeKiB: number;
   peakRssKiB: number;

@@ -5,6 +5,7 @@ import type { KernelKind } from './kernels.js';
 import type { Machine } from './machine.js';
 import { machineLine } from './machine.js';
 import { geometricMean } from './stats.js';
+import { COMPILE_WARMUP_MS } from './suite.js';
 import type { CompileMeasurement, CompileRow, KernelRow, SuiteResults } from './suite.js';
 
 export interface Report {
@@ -80,7 +81,10 @@ function formatSize(bytes: number): string {
 }
 
 function compileTable(rows: CompileRow[], style: Style): string {
-  const header = ['module', 'size', ...WASMJIT_PHASES, 'wasmjit total', 'V8 Liftoff', 'wasmjit/Liftoff'];
+  const header = [
+    'module', 'size', ...WASMJIT_PHASES, 'wasmjit total', 'V8 Liftoff', 'wasmjit/Liftoff',
+    'first: wasmjit', 'first: Liftoff', 'first: ratio',
+  ];
   const body = rows.map((row) => [
     row.module,
     formatSize(row.bytes),
@@ -88,6 +92,9 @@ function compileTable(rows: CompileRow[], style: Style): string {
     mbPerSecond(throughput(row.bytes, row.wasmjit.totalMs)),
     mbPerSecond(throughput(row.bytes, row.liftoff.totalMs)),
     ratio(row.wasmjit.totalMs / row.liftoff.totalMs),
+    mbPerSecond(throughput(row.bytes, row.wasmjit.firstMs)),
+    mbPerSecond(throughput(row.bytes, row.liftoff.firstMs)),
+    ratio(row.wasmjit.firstMs / row.liftoff.firstMs),
   ]);
   return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
 }
@@ -122,7 +129,8 @@ function sections(report: Report, style: Style): string[] {
       lines(
         'Compile throughput in MB/s of wasm (10⁶ bytes), medians: wasmjit by phase (decode, lower to x86-64, map executable)',
         'and in total; V8 Liftoff-only `new WebAssembly.Module` with lazy compilation off (its background threads count).',
-        'The ratio is of compile times: wasmjit / Liftoff.',
+        `Warm: compiles after ${COMPILE_WARMUP_MS / 1000} s of untimed ones (wasmjit's compiler is JavaScript that V8 optimizes as it runs);`,
+        '"first" columns: the first compile of a fresh process, all phases. The ratios are of compile times: wasmjit / Liftoff.',
       ),
       compileTable(results.compile, style),
       memoryLine(results.compile[0]),
@@ -170,8 +178,10 @@ export function formatJson(report: Report): string {
           wasmjit: Object.fromEntries([
             ...WASMJIT_PHASES.map((p) => [p, throughput(row.bytes, row.wasmjit.phasesMs[p])]),
             ['total', throughput(row.bytes, row.wasmjit.totalMs)],
+            ['first', throughput(row.bytes, row.wasmjit.firstMs)],
           ]),
           liftoff: throughput(row.bytes, row.liftoff.totalMs),
+          liftoffFirst: throughput(row.bytes, row.liftoff.firstMs),
         },
       })),
       callNs: results.callNs,

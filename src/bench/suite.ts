@@ -35,9 +35,11 @@ export interface KernelRow {
 }
 
 export interface CompileMeasurement {
-  /** Median milliseconds per phase over the repetitions. */
+  /** Median milliseconds per phase over the repetitions (warm compiles). */
   phasesMs: CompilePhases;
   totalMs: number;
+  /** Median over the repetitions of each process's first compile. */
+  firstMs: number;
   peakRssKiB: number;
   rssBeforeKiB: number;
 }
@@ -62,8 +64,9 @@ export interface SuiteResults {
 export class ChecksumMismatch extends Error {}
 
 const GENERATED_FUNCTIONS = 4000;
-const COMPILE_MIN_MS = 300;
-const COMPILE_MIN_ITERATIONS = 3;
+export const COMPILE_WARMUP_MS = 1000;
+const COMPILE_MIN_MS = 1500;
+const COMPILE_MIN_ITERATIONS = 5;
 const CALL_MIN_MS = 200;
 const CALL_ENTRY = 'inc';
 const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
@@ -174,6 +177,7 @@ function summarizeCompiles(results: CompileResult[]): CompileMeasurement {
   return {
     phasesMs,
     totalMs: median(results.map((r) => Object.values(r.phasesMs).reduce((a, b) => a + b, 0))),
+    firstMs: median(results.map((r) => r.firstMs)),
     peakRssKiB: median(results.map((r) => r.peakRssKiB)),
     rssBeforeKiB: median(results.map((r) => r.rssBeforeKiB)),
   };
@@ -184,7 +188,13 @@ function measureCompiles(inputs: CompileInput[], options: SuiteOptions, measurer
   for (let rep = 0; rep < options.reps; rep++) {
     inputs.forEach((input, m) => {
       for (const engine of rotated(COMPILE_ENGINES, rep + m)) {
-        const task: Task = { kind: 'compile', runtime: engine.runtime, minMs: COMPILE_MIN_MS, minIterations: COMPILE_MIN_ITERATIONS };
+        const task: Task = {
+          kind: 'compile',
+          runtime: engine.runtime,
+          warmupMs: COMPILE_WARMUP_MS,
+          minMs: COMPILE_MIN_MS,
+          minIterations: COMPILE_MIN_ITERATIONS,
+        };
         results[m][engine.id].push(measurer.run<CompileResult>(rep, `compiling ${input.module}`, engine, task, input.bytes));
       }
     });

@@ -5,7 +5,7 @@
 // the context's argument area, calls the wasm function and stores result 0 (the others are already
 // in the result area). It returns 0, or the trap code when a trap stub jumps to `exit` with the code
 // in eax: `exit` restores the stack pointer of the innermost entry, kept in the runtime state.
-import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
+import { Alu, Assembler, Cond, Label, Reg, Shift, mem, memIndexed } from '../x64/index.js';
 import { Ctx, CTX_REG, EntrySlot, MEMORY_BASE_REG, RuntimeState } from './abi.js';
 import type { ContextLayout } from './abi.js';
 
@@ -20,7 +20,7 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.movRI(64, STATE_REG, runtimeState);
   asm.movRR(32, Reg.rdi, Reg.rdi);
   asm.shiftImm(Shift.Shl, 64, Reg.rdi, EntrySlot.sizeLog2);
-  asm.lea(Reg.rax, { base: STATE_REG, index: Reg.rdi, disp: RuntimeState.entries });
+  asm.lea(Reg.rax, memIndexed(STATE_REG, Reg.rdi, 1, RuntimeState.entries));
   asm.load(64, CTX_REG, mem(Reg.rax, EntrySlot.ctx));
   asm.load(64, Reg.rsi, mem(Reg.rax, EntrySlot.fn));
   asm.load(32, Reg.rdx, mem(Reg.rax, EntrySlot.argCount));
@@ -34,7 +34,7 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.test(32, Reg.rdx, Reg.rdx);
   asm.jcc(Cond.E, call);
   asm.bind(pushArgs);
-  asm.pushMem({ base: CTX_REG, index: Reg.rax, scale: 8, disp: layout.argsOffset });
+  asm.pushMem(memIndexed(CTX_REG, Reg.rax, 8, layout.argsOffset));
   asm.aluRI(Alu.Add, 32, Reg.rax, 1);
   asm.aluRR(Alu.Cmp, 32, Reg.rax, Reg.rdx);
   asm.jcc(Cond.B, pushArgs);

@@ -4,7 +4,7 @@
 // machine stack); at every label the stack is materialized on the machine stack, so control-flow
 // joins agree without further bookkeeping. The busiest integer locals live in registers for the
 // whole function. Code is not emitted in unreachable stretches (after br, return, unreachable).
-import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem } from '../x64/index.js';
+import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem, memIndexed } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
 import { blockTypeOf, INSTR_WORDS, Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo, valTypeOfCode } from '../decode/index.js';
 import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, NumType, RefType, TableType, ValType } from '../decode/index.js';
@@ -663,7 +663,7 @@ export class FunctionCompiler {
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.length));
     asm.jcc(Cond.AE, this.env.trap(TrapCode.TableOutOfBounds));
     asm.load(64, Reg.rdx, mem(Reg.rdx, TableDescriptor.entries));
-    return { base: Reg.rdx, index: Reg.rax, scale: 8 };
+    return memIndexed(Reg.rdx, Reg.rax, 8);
   }
 
   tableAccess(op: 'table.get' | 'table.set' | 'table.size', tableIndex: number): void {
@@ -950,7 +950,7 @@ export class FunctionCompiler {
     if (targets.length > 0) {
       const table = new Label();
       asm.leaLabel(Reg.rcx, table);
-      asm.movsx(64, 32, Reg.rax, { base: Reg.rcx, index: Reg.rax, scale: 4 });
+      asm.movsx(64, 32, Reg.rax, memIndexed(Reg.rcx, Reg.rax, 4));
       asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rcx);
       asm.jmpReg(Reg.rax);
       asm.bind(table);
@@ -1061,30 +1061,28 @@ function prescan(func: Func, localCount: number, importedFuncs: number): { weigh
   const loops: boolean[] = [];
   const { code } = func.body;
   for (let at = 0; at < code.length; at += INSTR_WORDS) {
-    const id = code[at]!;
+    const role = PRESCAN_ROLES[code[at]!]!;
+    if (role === PrescanRole.None) continue;
     const a = code[at + 1]! >>> 0;
-    switch (id) {
-      case Opcode.block:
-      case Opcode.if:
+    switch (role) {
+      case PrescanRole.Block:
         loops.push(false);
         break;
-      case Opcode.loop:
+      case PrescanRole.Loop:
         loops.push(true);
         loopDepth++;
         break;
-      case Opcode.end:
+      case PrescanRole.End:
         if (loops.pop()) loopDepth--;
         break;
-      case Opcode.localGet:
-      case Opcode.localSet:
-      case Opcode.localTee:
+      case PrescanRole.Local:
         // An index out of range is left for the compiler to report.
         if (a < localCount) weights[a]! += LOOP_WEIGHTS[Math.min(loopDepth, LOOP_WEIGHTS.length - 1)]!;
         break;
-      case Opcode.callIndirect:
+      case PrescanRole.CallIndirect:
         switchesInstance = true;
         break;
-      case Opcode.call:
+      case PrescanRole.Call:
         if (a < importedFuncs) switchesInstance = true;
         break;
     }
@@ -1104,6 +1102,20 @@ function localWeights(count: number): Float64Array {
 }
 
 let weightScratch = new Float64Array(256);
+
+/** What the pre-scan looks at; most instructions are None and cost one table lookup. */
+const enum PrescanRole { None, Block, Loop, End, Local, CallIndirect, Call }
+
+const PRESCAN_ROLES: Uint8Array = (() => {
+  const roles = new Uint8Array(OPCODE_LIMIT);
+  roles[Opcode.block] = roles[Opcode.if] = PrescanRole.Block;
+  roles[Opcode.loop] = PrescanRole.Loop;
+  roles[Opcode.end] = PrescanRole.End;
+  roles[Opcode.localGet] = roles[Opcode.localSet] = roles[Opcode.localTee] = PrescanRole.Local;
+  roles[Opcode.callIndirect] = PrescanRole.CallIndirect;
+  roles[Opcode.call] = PrescanRole.Call;
+  return roles;
+})();
 
 /** A use counts eight times more for each loop around it, up to four loops. */
 const LOOP_WEIGHTS = [1, 8, 64, 512, 4096];

@@ -2,7 +2,7 @@
 // against the memory size in the context: `zext(addr) + offset + size <= memorySize`, computed in 64
 // bits so that `addr + offset` cannot wrap; a failed check jumps to the out-of-bounds trap stub.
 // Only a constant address below the memory's minimum size (which it can never shrink under) skips it.
-import { Alu, Cond, Reg, mem } from '../x64/index.js';
+import { Alu, Cond, Reg, mem, memIndexed } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { Ctx, CTX_REG, MEMORY_BASE_REG } from './abi.js';
@@ -71,7 +71,7 @@ function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
   }
   asm.aluRM(Alu.Cmp, 64, Reg.rdx, mem(CTX_REG, Ctx.memorySize));
   asm.jcc(Cond.A, env.trap(TrapCode.MemoryOutOfBounds));
-  return { base: MEMORY_BASE_REG, index: Reg.rax, disp: end > 0x7fff_ffff ? 0 : offset };
+  return memIndexed(MEMORY_BASE_REG, Reg.rax, 1, end > 0x7fff_ffff ? 0 : offset);
 }
 
 const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';

@@ -4,14 +4,19 @@
 import type { FuncType } from '../decode/index.js';
 
 const ids = new Map<string, number>();
+/** Each decoded type object is named once: call_indirect sites ask again and again. */
+const idOfType = new WeakMap<FuncType, number>();
 
 /** A positive integer that is equal for equal function types (0 never names a type). */
 export function canonicalTypeId(type: FuncType): number {
+  const known = idOfType.get(type);
+  if (known !== undefined) return known;
   const key = `${type.params.join(',')}->${type.results.join(',')}`;
   let id = ids.get(key);
   if (id === undefined) {
     id = ids.size + 1;
     ids.set(key, id);
   }
+  idOfType.set(type, id);
   return id;
 }

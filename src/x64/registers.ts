@@ -46,6 +46,14 @@ export interface Mem {
   disp?: number;
 }
 
+// Both constructors give every operand the same four fields in the same order: one hidden class
+// keeps the assembler's reads of them monomorphic.
+
 export function mem(base: Reg, disp = 0): Mem {
-  return { base, disp };
+  return { base, index: undefined, scale: 1, disp };
+}
+
+/** `[base + index*scale + disp]`. */
+export function memIndexed(base: Reg, index: Reg, scale: 1 | 2 | 4 | 8, disp = 0): Mem {
+  return { base, index, scale, disp };
 }
