@@ -69,6 +69,15 @@ export class SourceMarkRecorder {
     return this.length;
   }
 
+  /** Room for about `count` marks before the buffer has to grow. */
+  reserve(count: number): void {
+    if (2 * count > this.buffer.length) {
+      const grown = new Int32Array(2 * count);
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+    }
+  }
+
   add(offset: number, pc: number): void {
     if (this.length + 2 > this.buffer.length) {
       const grown = new Int32Array(this.buffer.length * 2);
@@ -153,7 +162,8 @@ export class FunctionCompiler {
   private readonly asm: Assembler;
   private readonly types: StackType[] = [];
   private readonly controls: Control[] = [];
-  private readonly localTypes: ValType[];
+  /** Parameters, then declared locals: the local index space. */
+  private readonly localTypes: LocalTypes;
   private readonly paramCount: number;
   private readonly declaredLocals: number;
   /** Locals that live in a register, and the registers the function must save for that. */
@@ -176,12 +186,12 @@ export class FunctionCompiler {
     this.asm = env.asm;
     this.paramCount = func.type.params.length;
     this.declaredLocals = func.locals.length;
-    this.localTypes = func.type.params.concat(func.locals);
-    if (this.localTypes.length > MAX_FUNCTION_LOCALS) {
-      throw this.error(`too many locals: ${this.localTypes.length} (the limit is ${MAX_FUNCTION_LOCALS})`);
+    this.localTypes = new LocalTypes(func.type.params, func.locals);
+    if (this.localTypes.count > MAX_FUNCTION_LOCALS) {
+      throw this.error(`too many locals: ${this.localTypes.count} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
-    const { weights, switchesInstance } = prescan(func, this.localTypes.length, env.importedFuncs);
+    const { weights, switchesInstance } = prescan(func, this.localTypes.count, env.importedFuncs);
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
@@ -340,7 +350,7 @@ export class FunctionCompiler {
   }
 
   private local(index: number): ValType {
-    const type = this.localTypes[index];
+    const type = this.localTypes.at(index);
     if (type === undefined) throw this.error(`unknown local ${index}`);
     return type;
   }
@@ -984,7 +994,7 @@ export class FunctionCompiler {
       asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
       this.savedXmms.forEach((reg, i) => asm.loadFloat(64, reg, mem(Reg.rsp, 8 * i)));
       if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * this.savedXmms.length));
-      for (const reg of [...this.savedRegs].reverse()) asm.pop(reg);
+      for (let i = this.savedRegs.length - 1; i >= 0; i--) asm.pop(this.savedRegs[i]!);
     }
     asm.leave();
     asm.ret(8 * this.paramCount);
@@ -1103,6 +1113,22 @@ function localWeights(count: number): Float64Array {
 
 let weightScratch = new Float64Array(256);
 
+/** The types of a function's locals without copying params and declared locals into one array. */
+class LocalTypes {
+  readonly count: number;
+
+  constructor(
+    private readonly params: readonly ValType[],
+    private readonly declared: readonly ValType[],
+  ) {
+    this.count = params.length + declared.length;
+  }
+
+  at(index: number): ValType | undefined {
+    return index < this.params.length ? this.params[index] : this.declared[index - this.params.length];
+  }
+}
+
 /** What the pre-scan looks at; most instructions are None and cost one table lookup. */
 const enum PrescanRole { None, Block, Loop, End, Local, CallIndirect, Call }
 
@@ -1128,14 +1154,14 @@ interface LocalRegister<R> {
 /** The busiest locals whose type `fits` get the registers, in order (ties: the lower index first). */
 function assignLocalRegisters<R>(
   weights: Float64Array,
-  localTypes: readonly ValType[],
+  localTypes: LocalTypes,
   fits: (type: ValType) => boolean,
   registers: readonly R[],
 ): LocalRegister<R>[] {
   const chosen: number[] = [];
   for (let index = 0; index < weights.length; index++) {
     const weight = weights[index]!;
-    if (weight === 0 || !fits(localTypes[index]!)) continue;
+    if (weight === 0 || !fits(localTypes.at(index)!)) continue;
     let at = Math.min(chosen.length, registers.length - 1);
     if (at === registers.length - 1 && chosen.length === registers.length && weights[chosen[at]!]! >= weight) continue;
     while (at > 0 && weights[chosen[at - 1]!]! < weight) {

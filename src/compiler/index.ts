@@ -2,6 +2,7 @@
 // entry trampoline and the trap stubs, in one buffer (calls inside a module are direct `call rel32`).
 import { Assembler, Label, Reg, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
+import { INSTR_WORDS } from '../decode/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
 import { contextLayout, CTX_REG, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
@@ -79,7 +80,12 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     funcs: funcTypes.length,
   });
   const memory = ir.memories[0] ?? ir.imports.find((i) => i.kind === 'memory')?.limits;
-  const asm = new Assembler();
+  const instructions = ir.funcs.reduce((count, f) => count + f.body.code.length / INSTR_WORDS, 0);
+  // About 10 bytes of code per instruction (generated and hash-wasm modules): sized once, the
+  // buffer is not copied again and again while it grows.
+  const asm = new Assembler(12 * instructions + 64 * ir.funcs.length + 4096);
+  const marks = new SourceMarkRecorder();
+  marks.reserve(instructions + ir.funcs.length);
   const exit = new Label();
   const globalCells: Mem[] = [];
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
@@ -100,7 +106,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     trap: (code: TrapCode): Label => trapLabels.get(code)!,
     trapExit: exit,
     globalCell: (index) => (globalCells[index] ??= mem(CTX_REG, layout.globalsOffset + 8 * index)),
-    marks: new SourceMarkRecorder(),
+    marks,
   };
   const functions: CompiledFunction[] = [];
   const markRanges: number[] = [];
@@ -118,9 +124,9 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     functions.push({ index: func.index, type: func.type, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   // Views into one buffer: a copy per function (its own ArrayBuffer) costs more than its compile.
-  const marks = env.marks.finish();
+  const allMarks = marks.finish();
   for (let i = 0; i < ir.funcs.length; i++) {
-    functions[importedFuncs + i]!.marks = marks.subarray(markRanges[2 * i], markRanges[2 * i + 1]);
+    functions[importedFuncs + i]!.marks = allMarks.subarray(markRanges[2 * i], markRanges[2 * i + 1]);
   }
   for (const [code, label] of trapLabels) {
     asm.bind(label);

@@ -492,9 +492,12 @@ export class ValueStack {
 
   /** Sets the stack to a known materialized state (after control flow joins). */
   resetMaterialized(depth: number): void {
-    for (const loc of this.locs) this.release(loc);
-    this.locs.length = 0;
-    for (let i = 0; i < depth; i++) this.locs.push(STACK);
+    const { locs } = this;
+    // Only cached entries can hold registers; the materialized ones below them stay as they are.
+    for (let i = this.materialized; i < locs.length; i++) this.release(locs[i]!);
+    const kept = Math.min(this.materialized, depth);
+    locs.length = kept;
+    for (let i = kept; i < depth; i++) locs.push(STACK);
     this.materialized = depth;
   }
 

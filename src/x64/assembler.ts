@@ -73,12 +73,17 @@ function putInt32(buffer: Uint8Array, at: number, value: number): number {
 const int64Halves = new DataView(new ArrayBuffer(8));
 
 export class Assembler {
-  private buffer = new Uint8Array(4096);
+  private buffer: Uint8Array;
   private length = 0;
   /** Forward references not yet patched by bind(). */
   private unresolved = 0;
   /** Jump-table entries, filled in by finish(): `label.offset - origin` goes at `at`. */
   private readonly tableEntries: { label: Label; at: number; origin: number }[] = [];
+
+  /** `capacity`: the expected code size; a good guess saves growing the buffer again and again. */
+  constructor(capacity = 4096) {
+    this.buffer = new Uint8Array(Math.max(capacity, 64));
+  }
 
   get offset(): number {
     return this.length;
