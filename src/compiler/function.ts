@@ -43,6 +43,8 @@ export interface ModuleEnv {
   /** Functions `ref.func` may name: those referenced outside function bodies. */
   declaredFuncRefs: ReadonlySet<number>;
   trap(code: TrapCode): Label;
+  /** Emits `call` to function `index` (an import's thunk, or a defined function). */
+  callFunction(index: number): void;
   /** The context field that points to global `index`'s cell. */
   globalCell(index: number): Mem;
   /** Where the current function's source marks go. */
@@ -492,7 +494,7 @@ export class FunctionCompiler {
     this.pushAll(type.results);
     if (!this.emitting) return;
     this.stack.flush();
-    this.asm.call(label);
+    this.env.callFunction(index);
     this.afterCall(type, type.params.length, index < this.env.importedFuncs);
   }
 

@@ -87,6 +87,9 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   const marks = new SourceMarkRecorder();
   marks.reserve(instructions + ir.funcs.length);
   const exit = new Label();
+  const moduleStart = new Label();
+  asm.bind(moduleStart);
+  const pendingCalls: number[] = [];
   const globalCells: Mem[] = [];
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
   const env: ModuleEnv = {
@@ -105,9 +108,26 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     declaredFuncRefs: declaredFuncRefs(ir),
     trap: (code: TrapCode): Label => trapLabels.get(code)!,
     trapExit: exit,
+    callFunction: (index) => {
+      const label = env.funcLabels[index]!;
+      if (label.bound) {
+        asm.call(label);
+        return;
+      }
+      // A call to a function not compiled yet: patched at the end, in code order (see the trap stubs).
+      asm.call(moduleStart);
+      pendingCalls.push(asm.offset - 4, index);
+    },
     globalCell: (index) => (globalCells[index] ??= mem(CTX_REG, layout.globalsOffset + 8 * index)),
     marks,
   };
+  // The trap stubs come first, so that every jump to them is backward: a forward reference would be
+  // patched through a chain over the whole code, a cache miss per step.
+  for (const [code, label] of trapLabels) {
+    asm.bind(label);
+    asm.movRI(32, Reg.rax, code);
+    asm.jmp(exit);
+  }
   const functions: CompiledFunction[] = [];
   const markRanges: number[] = [];
   for (let index = 0; index < importedFuncs; index++) {
@@ -128,10 +148,9 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   for (let i = 0; i < ir.funcs.length; i++) {
     functions[importedFuncs + i]!.marks = allMarks.subarray(markRanges[2 * i], markRanges[2 * i + 1]);
   }
-  for (const [code, label] of trapLabels) {
-    asm.bind(label);
-    asm.movRI(32, Reg.rax, code);
-    asm.jmp(exit);
+  for (let i = 0; i < pendingCalls.length; i += 2) {
+    const at = pendingCalls[i]!;
+    asm.patchInt32(at, env.funcLabels[pendingCalls[i + 1]!]!.offset - (at + 4));
   }
   const entryOffset = asm.offset;
   emitEntryTrampoline(asm, layout, options.runtimeState, exit);
