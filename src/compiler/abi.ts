@@ -51,6 +51,16 @@ export const Ctx = {
 export const RuntimeState = {
   /** rsp of the innermost entry trampoline: a trap unwinds to it. */
   entrySp: 0,
+  /**
+   * Fast calls (V8 Fast API, runtime/fast-calls.ts) run on the JS thread's own stack: the stack limit
+   * the fast entry puts in the context while it runs, and how far above it the thread's stack goes
+   * (a fast entry whose rsp is not within that span returns FAST_ENTRY_NOT_ON_STACK).
+   */
+  fastStackLimit: 8,
+  fastStackSpan: 16,
+  /** Calls through the fast entry, and how many of them came through the Fast API's slow callback. */
+  fastEntries: 24,
+  slowCallbacks: 32,
   /** Entry slots: what `entry(slot)` calls, one slot per function handed to JS. */
   entries: 64,
   maxEntries: 65536,
@@ -59,8 +69,14 @@ export const RuntimeState = {
   },
 } as const;
 
-/** An entry slot: `{ctx, fn, nargs}`, so that JS calls the trampoline with one integer argument. */
-export const EntrySlot = { ctx: 0, fn: 8, argCount: 16, size: 32, sizeLog2: 5 } as const;
+/**
+ * An entry slot: `{ctx, fn, nargs, entry}`, so that JS calls the trampoline with one integer argument;
+ * `entry` is the module's entry trampoline, which the process-wide fast entry calls.
+ */
+export const EntrySlot = { ctx: 0, fn: 8, argCount: 16, entry: 24, size: 32, sizeLog2: 5 } as const;
+
+/** What the fast entry returns, instead of 0 or a trap code, when it is not on the JS thread's stack. */
+export const FAST_ENTRY_NOT_ON_STACK = -1;
 
 /**
  * Negative host-call indices are runtime services; non-negative ones are function imports. The

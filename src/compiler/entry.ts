@@ -5,8 +5,15 @@
 // the context's argument area, calls the wasm function and stores result 0 (the others are already
 // in the result area). It returns 0, or the trap code when a trap stub jumps to `exit` with the code
 // in eax: `exit` restores the stack pointer of the innermost entry, kept in the runtime state.
+//
+// The fast entry, `int fastEntry(int slot)`, is what V8 Fast API calls reach (runtime/fast-calls.ts):
+// it runs on the JS thread's own stack instead of koffi's, so it swaps the context's stack limit for
+// the one measured on that stack, calls the module's entry trampoline named by the slot, and puts
+// the limit back. A trap unwinds through the module's `exit` to the module trampoline, which returns
+// to the fast entry like a normal exit: both paths restore the limit. It depends on no module (the
+// slot names the module's trampoline), so one copy serves the whole process.
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem, memIndexed } from '../x64/index.js';
-import { Ctx, CTX_REG, EntrySlot, MEMORY_BASE_REG, RuntimeState } from './abi.js';
+import { Ctx, CTX_REG, EntrySlot, FAST_ENTRY_NOT_ON_STACK, MEMORY_BASE_REG, RuntimeState } from './abi.js';
 import type { ContextLayout } from './abi.js';
 
 const SAVED = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15] as const;
@@ -49,5 +56,44 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.popMem(entrySp);
   for (const reg of [...SAVED].reverse()) asm.pop(reg);
   asm.pop(Reg.rbp);
+  asm.ret();
+}
+
+/**
+ * `int fastEntry(int slot)`. Fast calls nest inside koffi entries (a host function calling an export)
+ * and never the other way round: fast-path code cannot reach JS. So the context's limit it replaces
+ * is the koffi one or its own, and restoring it on return is enough. An rsp outside the stack span
+ * measured for this thread (another stack, or deeper than the limit already) gets
+ * FAST_ENTRY_NOT_ON_STACK, and the caller enters through koffi instead.
+ */
+export function emitFastEntryTrampoline(asm: Assembler, runtimeState: bigint): void {
+  const state = Reg.rcx;
+  const ctx = Reg.rbx;
+  const notOnStack = new Label();
+  asm.movRI(64, state, runtimeState);
+  asm.movRR(64, Reg.rax, Reg.rsp);
+  asm.aluRM(Alu.Sub, 64, Reg.rax, mem(state, RuntimeState.fastStackLimit));
+  asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(state, RuntimeState.fastStackSpan));
+  asm.jcc(Cond.AE, notOnStack);
+  asm.aluRI(Alu.Add, 64, mem(state, RuntimeState.fastEntries), 1);
+  asm.push(ctx);
+  asm.movRR(32, Reg.rax, Reg.rdi);
+  asm.shiftImm(Shift.Shl, 64, Reg.rax, EntrySlot.sizeLog2);
+  asm.lea(Reg.rax, memIndexed(state, Reg.rax, 1, RuntimeState.entries));
+  asm.load(64, ctx, mem(Reg.rax, EntrySlot.ctx));
+  asm.pushMem(mem(ctx, Ctx.stackLimit));
+  asm.load(64, Reg.rdx, mem(state, RuntimeState.fastStackLimit));
+  asm.store(64, mem(ctx, Ctx.stackLimit), Reg.rdx);
+  // Two pushes after the return address: 8 more bytes keep the call 16-byte aligned.
+  asm.lea(Reg.rsp, mem(Reg.rsp, -8));
+  asm.load(64, Reg.rax, mem(Reg.rax, EntrySlot.entry));
+  asm.callReg(Reg.rax);
+  asm.lea(Reg.rsp, mem(Reg.rsp, 8));
+  asm.popMem(mem(ctx, Ctx.stackLimit));
+  asm.pop(ctx);
+  asm.ret();
+
+  asm.bind(notOnStack);
+  asm.movRI(32, Reg.rax, FAST_ENTRY_NOT_ON_STACK);
   asm.ret();
 }

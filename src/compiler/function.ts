@@ -49,6 +49,8 @@ export interface ModuleEnv {
   globalCell(index: number): Mem;
   /** Where the current function's source marks go. */
   marks: SourceMarkRecorder;
+  /** State every function compiler of the module reuses (see `FunctionScratch`). */
+  scratch: FunctionScratch;
   /** Where code jumps with a trap code in eax: the entry trampoline's exit. */
   trapExit: Label;
 }
@@ -160,10 +162,24 @@ function formatBlockType(type: FuncType): string {
   return [params, results].filter(Boolean).join(' ');
 }
 
+/** What one function's compile needs for itself, made once per module and emptied per function. */
+export class FunctionScratch {
+  readonly types: StackType[] = [];
+  readonly controls: Control[] = [];
+  readonly localHomes: LocalHome[] = [];
+  readonly stack: ValueStack;
+  readonly lowering: LoweringEnv;
+
+  constructor(asm: Assembler, features: CpuFeatures, memory: Limits | undefined, trap: (code: TrapCode) => Label) {
+    this.stack = new ValueStack(asm);
+    this.lowering = { asm, features, stack: this.stack, memoryMinBytes: (memory?.min ?? 0) * WASM_PAGE_SIZE, trap };
+  }
+}
+
 export class FunctionCompiler {
   private readonly asm: Assembler;
-  private readonly types: StackType[] = [];
-  private readonly controls: Control[] = [];
+  private readonly types: StackType[];
+  private readonly controls: Control[];
   /** Parameters, then declared locals: the local index space. */
   private readonly localTypes: LocalTypes;
   private readonly paramCount: number;
@@ -178,8 +194,7 @@ export class FunctionCompiler {
   private readonly stack: ValueStack;
   private maxDepth = 0;
   private pc = 0;
-  private lowering: LoweringEnv | undefined;
-  private readonly localHomes: LocalHome[] = [];
+  private readonly localHomes: LocalHome[];
 
   constructor(
     private readonly env: ModuleEnv,
@@ -199,7 +214,14 @@ export class FunctionCompiler {
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
     this.savedRegs = this.localRegs.map((local) => local.reg);
     this.savedXmms = this.localXmms.map((local) => local.reg);
-    this.stack = new ValueStack(this.asm, (index) => this.localHome(index));
+    // The module's functions are compiled one after another: they share these, emptied.
+    const { scratch } = env;
+    this.types = scratch.types;
+    this.controls = scratch.controls;
+    this.localHomes = scratch.localHomes;
+    this.types.length = this.controls.length = this.localHomes.length = 0;
+    this.stack = scratch.stack;
+    this.stack.reset((index) => this.localHome(index));
   }
 
   compile(): void {
@@ -406,9 +428,7 @@ export class FunctionCompiler {
   }
 
   private get loweringEnv(): LoweringEnv {
-    const { env, stack } = this;
-    this.lowering ??= { asm: env.asm, features: env.features, stack, memoryMinBytes: (env.memory?.min ?? 0) * WASM_PAGE_SIZE, trap: env.trap };
-    return this.lowering;
+    return this.env.scratch.lowering;
   }
 
   /**

@@ -7,7 +7,7 @@ import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.
 import { contextLayout, CTX_REG, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitEntryTrampoline } from './entry.js';
-import { FunctionCompiler, SourceMarkRecorder } from './function.js';
+import { FunctionCompiler, FunctionScratch, SourceMarkRecorder } from './function.js';
 import type { ModuleEnv, SourceMarks } from './function.js';
 import { emitImportThunk } from './host-call.js';
 import type { CpuFeatures } from './integer.js';
@@ -18,6 +18,8 @@ export * from './abi.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
+export { emitFastEntryTrampoline } from './entry.js';
+export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export type { SourceMarks } from './function.js';
 
@@ -120,6 +122,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     },
     globalCell: (index) => (globalCells[index] ??= mem(CTX_REG, layout.globalsOffset + 8 * index)),
     marks,
+    scratch: new FunctionScratch(asm, options.features, memory, (code) => trapLabels.get(code)!),
   };
   // The trap stubs come first, so that every jump to them is backward: a forward reference would be
   // patched through a chain over the whole code, a cache miss per step.

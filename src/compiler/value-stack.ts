@@ -80,11 +80,22 @@ export class ValueStack {
   /** False when no entry is a condition in the flags (true may be stale: it only saves a scan). */
   mayHoldFlags = false;
 
-  constructor(
-    private readonly asm: Assembler,
-    /** Where local `index` lives: its register, or its slot in the frame. */
-    readonly localHome: (index: number) => LocalHome,
-  ) {}
+  /** Where local `index` lives: its register, or its slot in the frame (set by `reset`). */
+  localHome: (index: number) => LocalHome = () => {
+    throw new Error('internal error: value stack used before reset');
+  };
+
+  constructor(private readonly asm: Assembler) {}
+
+  /** Empties the stack for the next function, whose locals live where `localHome` says. */
+  reset(localHome: (index: number) => LocalHome): void {
+    this.locs.length = 0;
+    this.materialized = 0;
+    this.freeGprs = CACHE_GPR_MASK;
+    this.freeXmms = CACHE_XMM_MASK;
+    this.mayHoldFlags = false;
+    this.localHome = localHome;
+  }
 
   get depth(): number {
     return this.locs.length;
