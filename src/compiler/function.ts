@@ -21,7 +21,6 @@ import { operand, ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
-import { canonicalTypeId } from './type-ids.js';
 
 /** What a function compiler needs from the module being compiled. */
 export interface ModuleEnv {
@@ -29,8 +28,9 @@ export interface ModuleEnv {
   features: CpuFeatures;
   layout: ContextLayout;
   types: readonly FuncType[];
-  /** Entry label and type of every function, imports included, by function index. */
-  funcLabels: readonly Label[];
+  /** The canonical id (see type-ids.ts) of every type, by type index: call_indirect checks it. */
+  typeIds: readonly number[];
+  /** The type of every function, imports included, by function index. */
   funcTypes: readonly FuncType[];
   /** Functions below this index are imports: calling them may switch the context. */
   importedFuncs: number;
@@ -56,8 +56,8 @@ export interface ModuleEnv {
 }
 
 /**
- * Where each wasm instruction's code starts, for disassembly listings: pairs of (code offset, index
- * in the function body), flat; index -1 is the prologue.
+ * Where each wasm instruction's code starts, for disassembly listings: pairs of (offset from the
+ * function's first byte, index in the function body), flat; index -1 is the prologue.
  */
 export type SourceMarks = Int32Array;
 
@@ -226,9 +226,9 @@ export class FunctionCompiler {
 
   compile(): void {
     const { asm } = this;
-    asm.bind(this.env.funcLabels[this.func.index]!);
     const { marks } = this.env;
-    marks.add(asm.offset, PROLOGUE_MARK);
+    const start = asm.offset;
+    marks.add(0, PROLOGUE_MARK);
     const frameSizeAt = this.emitPrologue();
     this.controls.push({
       kind: 'function',
@@ -246,7 +246,7 @@ export class FunctionCompiler {
     for (this.pc = 0; this.pc < count; this.pc++) {
       if (this.controls.length === 0) throw this.error('instructions after the end of the function');
       const at = INSTR_WORDS * this.pc;
-      if (this.emitting) marks.add(asm.offset, this.pc);
+      if (this.emitting) marks.add(asm.offset - start, this.pc);
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
@@ -508,8 +508,7 @@ export class FunctionCompiler {
 
   call(index: number): void {
     const type = this.env.funcTypes[index];
-    const label = this.env.funcLabels[index];
-    if (!type || !label) throw this.error(`unknown function ${index}`);
+    if (!type) throw this.error(`unknown function ${index}`);
     this.popAll(type.params);
     this.pushAll(type.results);
     if (!this.emitting) return;
@@ -559,7 +558,7 @@ export class FunctionCompiler {
     asm.load(64, Reg.rax, entry);
     asm.test(64, Reg.rax, Reg.rax);
     asm.jcc(Cond.E, mismatch);
-    asm.aluRI(Alu.Cmp, 64, mem(Reg.rax, FuncRecord.typeId), canonicalTypeId(type));
+    asm.aluRI(Alu.Cmp, 64, mem(Reg.rax, FuncRecord.typeId), this.env.typeIds[typeIndex]!);
     asm.jcc(Cond.NE, mismatch);
     asm.load(64, Reg.rcx, mem(Reg.rax, FuncRecord.code));
     asm.load(64, CTX_REG, mem(Reg.rax, FuncRecord.ctx));

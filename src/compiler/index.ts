@@ -1,18 +1,20 @@
-// compiler: ModuleIR → x86-64 machine code for every function, a thunk per imported function, the
-// entry trampoline and the trap stubs, in one buffer (calls inside a module are direct `call rel32`).
-import { Assembler, Label, Reg, mem } from '../x64/index.js';
-import type { Mem } from '../x64/index.js';
-import { INSTR_WORDS } from '../decode/index.js';
+// compiler: ModuleIR → x86-64 machine code for every function, a thunk per imported function and
+// the entry trampoline, in one buffer (calls inside a module are direct `call rel32`). Functions are
+// compiled in chunks (chunk.ts), on worker threads when the module is large (parallel.ts), and
+// linked here.
+import { Assembler, Label } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
-import { contextLayout, CTX_REG, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
+import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
+import { ChunkFunction, EXIT_TARGET } from './chunk.js';
+import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { emitEntryTrampoline } from './entry.js';
-import { FunctionCompiler, FunctionScratch, SourceMarkRecorder } from './function.js';
-import type { ModuleEnv, SourceMarks } from './function.js';
+import type { SourceMarks } from './function.js';
 import { emitImportThunk } from './host-call.js';
 import type { CpuFeatures } from './integer.js';
 import { validateModule } from './module-validation.js';
-import { ALL_TRAP_CODES, TrapCode } from './traps.js';
+import { compileChunks } from './parallel.js';
+import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
 export type { CpuFeatures } from './integer.js';
@@ -21,6 +23,7 @@ export { canonicalTypeId } from './type-ids.js';
 export { emitFastEntryTrampoline } from './entry.js';
 export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
+export { parallelStats } from './parallel.js';
 export type { SourceMarks } from './function.js';
 
 export interface CompiledFunction {
@@ -81,83 +84,69 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     definedGlobals: ir.globals.length,
     funcs: funcTypes.length,
   });
-  const memory = ir.memories[0] ?? ir.imports.find((i) => i.kind === 'memory')?.limits;
-  const instructions = ir.funcs.reduce((count, f) => count + f.body.code.length / INSTR_WORDS, 0);
-  // About 10 bytes of code per instruction (generated and hash-wasm modules): sized once, the
-  // buffer is not copied again and again while it grows.
-  const asm = new Assembler(12 * instructions + 64 * ir.funcs.length + 4096);
-  const marks = new SourceMarkRecorder();
-  marks.reserve(instructions + ir.funcs.length);
-  const exit = new Label();
-  const moduleStart = new Label();
-  asm.bind(moduleStart);
-  const pendingCalls: number[] = [];
-  const globalCells: Mem[] = [];
-  const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
-  const env: ModuleEnv = {
-    asm,
+  const shape: ModuleShape = {
     features: options.features,
     layout,
     types: ir.types,
-    funcLabels: funcTypes.map(() => new Label()),
+    typeIds: ir.types.map(canonicalTypeId),
     funcTypes,
     importedFuncs,
     globals,
     tables,
-    memory,
+    memory: ir.memories[0] ?? ir.imports.find((i) => i.kind === 'memory')?.limits,
     elemTypes: ir.elems.map((e) => e.type),
     dataCount: ir.dataCount,
-    declaredFuncRefs: declaredFuncRefs(ir),
-    trap: (code: TrapCode): Label => trapLabels.get(code)!,
-    trapExit: exit,
-    callFunction: (index) => {
-      const label = env.funcLabels[index]!;
-      if (label.bound) {
-        asm.call(label);
-        return;
-      }
-      // A call to a function not compiled yet: patched at the end, in code order (see the trap stubs).
-      asm.call(moduleStart);
-      pendingCalls.push(asm.offset - 4, index);
-    },
-    globalCell: (index) => (globalCells[index] ??= mem(CTX_REG, layout.globalsOffset + 8 * index)),
-    marks,
-    scratch: new FunctionScratch(asm, options.features, memory, (code) => trapLabels.get(code)!),
+    declaredFuncRefs: [...declaredFuncRefs(ir)],
   };
-  // The trap stubs come first, so that every jump to them is backward: a forward reference would be
-  // patched through a chain over the whole code, a cache miss per step.
-  for (const [code, label] of trapLabels) {
-    asm.bind(label);
-    asm.movRI(32, Reg.rax, code);
-    asm.jmp(exit);
-  }
+  const chunks = compileChunks(shape, ir.funcs);
+
+  // The module's own code: a thunk per import, then the entry trampoline; the chunks follow.
+  const asm = new Assembler();
+  const exit = new Label();
   const functions: CompiledFunction[] = [];
-  const markRanges: number[] = [];
   for (let index = 0; index < importedFuncs; index++) {
     const offset = asm.offset;
-    asm.bind(env.funcLabels[index]!);
     emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
-  for (const func of ir.funcs) {
-    const offset = asm.offset;
-    markRanges.push(env.marks.position);
-    new FunctionCompiler(env, func).compile();
-    markRanges.push(env.marks.position);
-    functions.push({ index: func.index, type: func.type, offset, size: asm.offset - offset, marks: NO_MARKS });
-  }
-  // Views into one buffer: a copy per function (its own ArrayBuffer) costs more than its compile.
-  const allMarks = marks.finish();
-  for (let i = 0; i < ir.funcs.length; i++) {
-    functions[importedFuncs + i]!.marks = allMarks.subarray(markRanges[2 * i], markRanges[2 * i + 1]);
-  }
-  for (let i = 0; i < pendingCalls.length; i += 2) {
-    const at = pendingCalls[i]!;
-    asm.patchInt32(at, env.funcLabels[pendingCalls[i + 1]!]!.offset - (at + 4));
-  }
   const entryOffset = asm.offset;
   emitEntryTrampoline(asm, layout, options.runtimeState, exit);
-  return { code: asm.finish(), entryOffset, functions, layout, funcTypes, globals, tables };
+  const code = link(asm.finish(), chunks, exit.offset, ir, functions);
+  return { code, entryOffset, functions, layout, funcTypes, globals, tables };
+}
+
+/**
+ * Places the chunks after the module's own code, points their calls and exit veneers at their
+ * targets, and records where each defined function ended up (`functions` has the imports already).
+ */
+function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[]): Uint8Array {
+  const code = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.code.length, own.length));
+  code.set(own);
+  let base = own.length;
+  let next = 0;
+  for (const chunk of chunks) {
+    code.set(chunk.code, base);
+    for (let at = 0; at < chunk.functions.length; at += ChunkFunction.fields, next++) {
+      const func = ir.funcs[next]!;
+      const record = chunk.functions.subarray(at, at + ChunkFunction.fields);
+      const marks = chunk.marks.subarray(record[ChunkFunction.marksStart], record[ChunkFunction.marksEnd]);
+      functions.push({ index: func.index, type: func.type, offset: base + record[ChunkFunction.offset]!, size: record[ChunkFunction.size]!, marks });
+    }
+    base += chunk.code.length;
+  }
+  const view = new DataView(code.buffer);
+  base = own.length;
+  for (const chunk of chunks) {
+    const { relocations } = chunk;
+    for (let i = 0; i < relocations.length; i += 2) {
+      const at = base + relocations[i]!;
+      const target = relocations[i + 1]!;
+      const targetOffset = target === EXIT_TARGET ? exitOffset : functions[target]!.offset;
+      view.setInt32(at, targetOffset - (at + 4), true);
+    }
+    base += chunk.code.length;
+  }
+  return code;
 }
 
 /** Functions referenced outside function bodies (exports, element segments, global initialisers). */

@@ -96,7 +96,7 @@ export class Module {
     for (let i = 0; i < func.marks.length; i += 2) {
       const instr = func.marks[i + 1]!;
       const text = instr === PROLOGUE_MARK ? 'prologue' : formatInstr(body![instr]!);
-      const at = func.marks[i]! - func.offset;
+      const at = func.marks[i]!;
       // Instructions that emitted no code share an offset with the next one: list them together.
       annotations.set(at, annotations.has(at) ? `${annotations.get(at)}; ${text}` : text);
     }

@@ -1,0 +1,23 @@
+// A worker thread that compiles chunks for parallel.ts: each request is answered on the port, then
+// the shared flag is set and the waiting thread woken.
+import { workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { compileChunk } from './chunk.js';
+import type { ChunkReply, ChunkRequest } from './parallel.js';
+
+const { port, done } = workerData as { port: MessagePort; done: Int32Array };
+
+port.on('message', ({ shape, funcs }: ChunkRequest) => {
+  let reply: ChunkReply;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    const chunk = compileChunk(shape, funcs);
+    reply = { chunk };
+    transfer = [chunk.code.buffer, chunk.functions.buffer, chunk.marks.buffer, chunk.relocations.buffer] as ArrayBuffer[];
+  } catch (error) {
+    reply = { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };
+  }
+  port.postMessage(reply, transfer);
+  Atomics.store(done, 0, 1);
+  Atomics.notify(done, 0);
+});
