@@ -1,11 +1,12 @@
-// A worker thread that compiles chunks for parallel.ts: each request is answered on the port, then
-// the shared flag is set and the waiting thread woken.
+// A worker thread that compiles chunks for parallel.ts: it says it is ready once loaded; each request
+// is answered on the port, then the reply flag is set and the waiting thread woken.
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { compileChunk } from './chunk.js';
+import { ChunkFlag } from './parallel.js';
 import type { ChunkReply, ChunkRequest } from './parallel.js';
 
-const { port, done } = workerData as { port: MessagePort; done: Int32Array };
+const { port, flags } = workerData as { port: MessagePort; flags: Int32Array };
 
 port.on('message', ({ shape, funcs }: ChunkRequest) => {
   let reply: ChunkReply;
@@ -18,6 +19,9 @@ port.on('message', ({ shape, funcs }: ChunkRequest) => {
     reply = { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };
   }
   port.postMessage(reply, transfer);
-  Atomics.store(done, 0, 1);
-  Atomics.notify(done, 0);
+  Atomics.store(flags, ChunkFlag.reply, 1);
+  Atomics.notify(flags, ChunkFlag.reply);
 });
+
+Atomics.store(flags, ChunkFlag.ready, 1);
+Atomics.notify(flags, ChunkFlag.ready);

@@ -18,7 +18,8 @@ import type { CompiledChunk, ModuleShape } from './chunk.js';
 /** Below this many instructions, starting workers and copying the IR to them costs more than it saves. */
 const DEFAULT_MIN_INSTRUCTIONS = 100_000;
 const MAX_WORKERS = 3;
-/** How long a worker may take for one chunk before its chunk is compiled here instead. */
+/** How long a new worker may take to load, and then to compile one chunk, before its chunk is compiled here. */
+const WORKER_START_TIMEOUT_MS = 10_000;
 const WORKER_TIMEOUT_MS = 120_000;
 
 export interface ChunkRequest {
@@ -35,9 +36,12 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/compile
 interface ChunkWorker {
   worker: Worker;
   port: MessagePort;
-  /** Set to 1 by the worker once its reply is on the port. */
-  done: Int32Array;
+  /** Shared with the worker, indexed by ChunkFlag. */
+  flags: Int32Array;
 }
+
+/** The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded. */
+export const ChunkFlag = { reply: 0, ready: 1 } as const;
 
 const workers: ChunkWorker[] = [];
 
@@ -54,11 +58,13 @@ function envNumber(name: string, fallback: number): number {
 
 function startWorker(): ChunkWorker {
   const { port1, port2 } = new MessageChannel();
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(WORKER_URL, { workerData: { port: port2, done }, transferList: [port2], execArgv: [] });
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(WORKER_URL, { workerData: { port: port2, flags }, transferList: [port2], execArgv: [] });
+  // A worker that fails to load never sets `ready`: awaitReply notices. The event must not go unheard.
+  worker.on('error', () => {});
   worker.unref();
   port1.unref();
-  return { worker, port: port1, done };
+  return { worker, port: port1, flags };
 }
 
 /** Compiles every defined function, in chunks, on as many threads as allowed and worthwhile. */
@@ -71,8 +77,8 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   while (workers.length < helpers) workers.push(startWorker());
   const parts = split(funcs, instructions, helpers + 1);
   parts.slice(1).forEach((part, i) => {
-    const { port, done } = workers[i]!;
-    Atomics.store(done, 0, 0);
+    const { port, flags } = workers[i]!;
+    Atomics.store(flags, ChunkFlag.reply, 0);
     port.postMessage({ shape, funcs: part } satisfies ChunkRequest);
   });
   // This thread's chunk first; its error (the first function's, in index order) wins, but only
@@ -95,8 +101,9 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
 
 /** Worker `i`'s answer; a worker that does not answer in time is replaced and its chunk compiled here. */
 function awaitReply(i: number, shape: ModuleShape, part: Func[]): ChunkReply {
-  const { worker, port, done } = workers[i]!;
-  if (Atomics.wait(done, 0, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
+  const { worker, port, flags } = workers[i]!;
+  const started = Atomics.wait(flags, ChunkFlag.ready, 0, WORKER_START_TIMEOUT_MS) !== 'timed-out';
+  if (started && Atomics.wait(flags, ChunkFlag.reply, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
     const message = receiveMessageOnPort(port);
     if (message) {
       parallelStats.workerChunks++;
