@@ -11,7 +11,7 @@
 // the one measured on that stack, calls the module's entry trampoline named by the slot, and puts
 // the limit back. A trap unwinds through the module's `exit` to the module trampoline, which returns
 // to the fast entry like a normal exit: both paths restore the limit. It depends on no module (the
-// slot names the module's trampoline), so one copy serves the whole process.
+// slot names the module's trampoline), so one copy per isolate (per runtime state) serves them all.
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem, memIndexed } from '../x64/index.js';
 import { Ctx, CTX_REG, EntrySlot, FAST_ENTRY_NOT_ON_STACK, MEMORY_BASE_REG, RuntimeState } from './abi.js';
 import type { ContextLayout } from './abi.js';

@@ -1,9 +1,11 @@
 // An instance: its own context; imports linked with the JS API's checks and V8's error texts;
 // function records, globals, tables and memory set up; segments applied; exports that convert
 // arguments and results exactly as the WebAssembly JS API does and turn trap codes into errors.
-import { canonicalTypeId, Ctx, FuncRecord, ImportSlot, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
+import { canonicalTypeId, Ctx, FAST_ENTRY_NOT_ON_STACK, FuncRecord, ImportSlot, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
 import type { ConstExpr, FuncType, Import, RefType, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
+import { fastCalls, markFastWrapper } from './fast-calls.js';
+import type { FastEntry } from './fast-calls.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
@@ -16,7 +18,7 @@ import type { InstanceState } from './runtime-calls.js';
 import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
 import { slotReader, slotWriter } from './values.js';
-import type { SlotViews } from './values.js';
+import type { SlotViews, SlotWriter } from './values.js';
 
 export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
 export type Imports = Record<string, unknown>;
@@ -275,9 +277,12 @@ export class Instance {
     const { module, context } = this;
     const type = module.compiled.funcTypes[index]!;
     const address = module.functionAddress(index);
-    const slot = allocateEntrySlot(context.address, address, type.params.length);
+    const slot = allocateEntrySlot(context.address, address, type.params.length, module.entryAddress);
     this.entrySlots.push(slot);
-    const exported = exportCall(this, type, module.entry, slot, InstanceContext.slot(module.compiled.layout.argsOffset));
+    const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
+    const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
+    const exported = fast ? fastExportCall(this, type, module.entry, fast, slot, argsSlot) : exportCall(this, type, module.entry, slot, argsSlot);
+    if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
     Object.defineProperty(exported, 'toString', { value: () => `function ${index}() { [native code] }` });
@@ -389,6 +394,22 @@ function trapError(status: number): unknown {
   return status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message);
 }
 
+/** What every export wrapper does around the call: argument writers, and the status turned into results or an error. */
+function exportConversions(instance: Instance, type: FuncType): { writers: SlotWriter[]; finish: (status: number) => unknown } {
+  const views = instance.views;
+  const resultsSlot = InstanceContext.slot(Ctx.results);
+  const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
+  const readers = type.results.map((t) => slotReader(t));
+  const single = readers.length === 1 ? readers[0]! : undefined;
+  const finish = (status: number): unknown => {
+    if (status !== 0) throw trapError(status);
+    if (single) return single(views, resultsSlot);
+    if (readers.length === 0) return undefined;
+    return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));
+  };
+  return { writers, finish };
+}
+
 /**
  * An exported function: arguments converted into the context's argument area, the entry through
  * the function's slot, the trap code or the results converted back. Arrow functions, like V8's
@@ -403,16 +424,7 @@ function exportCall(
   argsSlot: number,
 ): (...args: unknown[]) => unknown {
   const views = instance.views;
-  const resultsSlot = InstanceContext.slot(Ctx.results);
-  const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
-  const readers = type.results.map((t) => slotReader(t));
-  const single = readers.length === 1 ? readers[0]! : undefined;
-  const finish = (status: number): unknown => {
-    if (status !== 0) throw trapError(status);
-    if (single) return single(views, resultsSlot);
-    if (readers.length === 0) return undefined;
-    return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));
-  };
+  const { writers, finish } = exportConversions(instance, type);
   const [w0, w1, w2] = writers;
   switch (writers.length) {
     case 0:
@@ -446,6 +458,60 @@ function exportCall(
         instance.assertAlive();
         for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
         return finish(entry(slot));
+      };
+  }
+}
+
+/**
+ * An exported function entered through the Fast API (fast-calls.ts), for native-only functions.
+ * The same as exportCall, with call sites of its own: TurboFan turns a call into a direct C call
+ * only where it has seen a single target, and `fastEntry` is the one target of these sites in the
+ * whole isolate. When the fast entry is not on the JS thread's stack, the call goes through koffi.
+ */
+function fastExportCall(
+  instance: Instance,
+  type: FuncType,
+  entry: (slot: number) => number,
+  fastEntry: FastEntry,
+  slot: number,
+  argsSlot: number,
+): (...args: unknown[]) => unknown {
+  const views = instance.views;
+  const { writers, finish } = exportConversions(instance, type);
+  const done = (status: number): unknown => finish(status === FAST_ENTRY_NOT_ON_STACK ? entry(slot) : status);
+  const [w0, w1, w2] = writers;
+  switch (writers.length) {
+    case 0:
+      return () => {
+        instance.assertAlive();
+        return done(fastEntry(slot));
+      };
+    case 1:
+      return (a: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        return done(fastEntry(slot));
+      };
+    case 2:
+      return (a: unknown, b: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        w1!(views, argsSlot + 1, b);
+        return done(fastEntry(slot));
+      };
+    case 3:
+      return (a: unknown, b: unknown, c: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        w1!(views, argsSlot + 1, b);
+        w2!(views, argsSlot + 2, c);
+        return done(fastEntry(slot));
+      };
+    default:
+      return (...args: unknown[]) => {
+        instance.assertAlive();
+        for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
+        return done(fastEntry(slot));
       };
   }
 }

@@ -64,6 +64,41 @@ export function discardPages(address: bigint, length: number): void {
   if (madviseNative(address, length, MADV_DONTNEED) !== 0) throw libcError(`madvise(${length} bytes, MADV_DONTNEED)`);
 }
 
+const dlsymNative = libc.func('void *dlsym(void *handle, const char *name)');
+
+/** The address of a symbol anywhere in the process (a null handle is glibc's RTLD_DEFAULT), if exported. */
+export function dlsym(name: string): bigint | undefined {
+  const address = dlsymNative(null, name) as bigint | null;
+  return address === null ? undefined : BigInt(address);
+}
+
+// pthread_t is an unsigned long; pthread_attr_t is 56 bytes on x86-64 glibc (64 reserved here).
+const pthreadSelf = libc.func('uint64_t pthread_self(void)');
+const pthreadGetattrNp = libc.func('int pthread_getattr_np(uint64_t thread, void *attr)');
+const pthreadAttrGetstack = libc.func('int pthread_attr_getstack(void *attr, void *stackaddr, void *stacksize)');
+const pthreadAttrDestroy = libc.func('int pthread_attr_destroy(void *attr)');
+const PTHREAD_ATTR_BYTES = 64;
+
+/**
+ * The calling thread's stack, `[low, high)`, as glibc reports it: the thread's own mapping, or for
+ * the main thread the stack rlimit below its top (cut at the mapping below it). koffi runs calls on a
+ * stack of its own, but on the same thread, so this is the JS thread's stack.
+ */
+export function threadStack(): { low: bigint; high: bigint } {
+  const attr = new BigUint64Array(PTHREAD_ATTR_BYTES / 8);
+  const status = pthreadGetattrNp(pthreadSelf(), attr) as number;
+  if (status !== 0) throw new Error(`pthread_getattr_np failed: ${strerror(status)} (error ${status})`);
+  try {
+    const low = new BigUint64Array(1);
+    const size = new BigUint64Array(1);
+    const failed = pthreadAttrGetstack(attr, low, size) as number;
+    if (failed !== 0) throw new Error(`pthread_attr_getstack failed: ${strerror(failed)} (error ${failed})`);
+    return { low: low[0]!, high: low[0]! + size[0]! };
+  } finally {
+    pthreadAttrDestroy(attr);
+  }
+}
+
 /** An ArrayBuffer over native memory (no copy). */
 export function view(address: bigint, length: number): ArrayBuffer {
   return koffi.view(address, length) as ArrayBuffer;

@@ -1,7 +1,7 @@
 // A compiled module: its code mapped executable, the entry trampoline bound as a koffi function,
 // and what instances need to build their exports.
 import koffi from 'koffi';
-import { compileModule, formatInstr, PROLOGUE_MARK } from '../compiler/index.js';
+import { compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
@@ -38,6 +38,9 @@ const EXPORT_KIND_NAMES: Record<Export['kind'], ModuleExportDescriptor['kind']> 
 export class Module {
   readonly code: CodePage;
   readonly entry: EntryFunction;
+  /** The entry trampoline's address (which the fast entry calls). */
+  readonly entryAddress: bigint;
+  private nativeOnly: boolean[] | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime = new RefCount(() => this.code.unmap());
@@ -48,7 +51,8 @@ export class Module {
     readonly options: ModuleOptions = {},
   ) {
     this.code = CodePage.map(compiled.code);
-    this.entry = koffi.decode(this.code.address + BigInt(compiled.entryOffset), ENTRY_PROTO) as EntryFunction;
+    this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
+    this.entry = koffi.decode(this.entryAddress, ENTRY_PROTO) as EntryFunction;
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
     releaseWhenCollected.register(this, this.lifetime, this);
   }
@@ -67,6 +71,12 @@ export class Module {
 
   functionAddress(index: number): bigint {
     return this.code.address + BigInt(this.function(index).offset);
+  }
+
+  /** Whether function `index` can only return or trap, never reach JS (see compiler/native-only.ts). */
+  isNativeOnly(index: number): boolean {
+    this.nativeOnly ??= nativeOnlyFunctions(this.ir);
+    return this.nativeOnly[index]!;
   }
 
   /** The module's exports, as `WebAssembly.Module.exports` lists them. */

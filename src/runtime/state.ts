@@ -16,15 +16,33 @@ const stateSlots = new BigInt64Array(view(runtimeStateAddress, roundToPages(Runt
 const freeEntrySlots: number[] = [];
 let nextEntrySlot = 0;
 
-/** Claims an entry slot for calling `fn` in `ctx` with `argCount` arguments from JS. */
-export function allocateEntrySlot(ctx: bigint, fn: bigint, argCount: number): number {
+/**
+ * Claims an entry slot for calling `fn` in `ctx` with `argCount` arguments from JS, through `entry`
+ * (the module's entry trampoline) or the fast entry, which calls `entry`.
+ */
+export function allocateEntrySlot(ctx: bigint, fn: bigint, argCount: number, entry: bigint): number {
   const slot = freeEntrySlots.pop() ?? nextEntrySlot++;
   if (slot >= RuntimeState.maxEntries) throw new RangeError(`wasmjit: more than ${RuntimeState.maxEntries} functions handed to JS at once`);
   const base = (RuntimeState.entries + EntrySlot.size * slot) / 8;
   stateSlots[base + EntrySlot.ctx / 8] = ctx;
   stateSlots[base + EntrySlot.fn / 8] = fn;
   stateSlots[base + EntrySlot.argCount / 8] = BigInt(argCount);
+  stateSlots[base + EntrySlot.entry / 8] = entry;
   return slot;
+}
+
+/** Where fast calls may put wasm frames on the JS thread's stack: `[limit, limit + span)`. */
+export function setFastStack(limit: bigint, span: bigint): void {
+  stateSlots[RuntimeState.fastStackLimit / 8] = limit;
+  stateSlots[RuntimeState.fastStackSpan / 8] = span;
+}
+
+/** Calls through the fast entry so far, and how many of them came through the slow callback. */
+export function fastEntryCounts(): { entries: number; slowCallbacks: number } {
+  return {
+    entries: Number(stateSlots[RuntimeState.fastEntries / 8]),
+    slowCallbacks: Number(stateSlots[RuntimeState.slowCallbacks / 8]),
+  };
 }
 
 export function releaseEntrySlot(slot: number): void {

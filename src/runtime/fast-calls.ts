@@ -1,0 +1,167 @@
+// Fast calls from JS into native code: one V8 Fast API function per isolate (worker), `fastEntry(slot)`.
+// Once TurboFan has optimized the calling JS, V8 calls its C target directly — the fast entry
+// trampoline, on the JS thread's own stack — instead of going through koffi (the `call` bench: ≈ 8 ns
+// per call of an i64 export instead of ≈ 25).
+// It is registered with V8's C++ API from machine code (v8-fast-api.ts), which ties it to V8 11.3:
+// anything else, or WASMJIT_FAST_CALLS=0, leaves every call on koffi. `NODE_DEBUG=wasmjit` prints
+// which way calls go and why.
+import koffi from 'koffi';
+import { debuglog } from 'node:util';
+import { emitFastEntryTrampoline } from '../compiler/index.js';
+import { Assembler, Label, Reg, mem } from '../x64/index.js';
+import { CodePage } from './code-page.js';
+import { dlsym, mmap, PAGE_SIZE, PROT_READ, PROT_WRITE, threadStack } from './libc.js';
+import { allocateEntrySlot, releaseEntrySlot, runtimeStateAddress, setFastStack } from './state.js';
+import {
+  buildCFunction,
+  C_FUNCTION_DATA_SIZE,
+  emitFastCallAdapter,
+  emitRegistration,
+  emitSlowCallback,
+  REGISTRATION_STEPS,
+  V8_SYMBOLS,
+} from './v8-fast-api.js';
+import type { V8Functions } from './v8-fast-api.js';
+
+/** `fastEntry(slot)`: 0, a trap code, or FAST_ENTRY_NOT_ON_STACK. */
+export type FastEntry = (slot: number) => number;
+
+export type FastCallSupport = { available: true; entry: FastEntry } | { available: false; reason: string };
+
+/**
+ * Wasm frames of fast calls stay this far above the low end of the JS thread's stack: room for what
+ * runs below the last stack check (the trampolines, up to 8 KiB of arguments, a prologue's pushes)
+ * and for signal handlers, plus Linux's stack guard gap (1 MiB by default), within which the main
+ * thread's stack cannot grow next to another mapping although glibc counts it as stack.
+ */
+const STACK_RESERVE = 256n * 1024n + 1024n * 1024n;
+/** A thread whose stack leaves less than this above the reserve keeps using koffi. */
+const MIN_FAST_STACK = 1024n * 1024n;
+
+/** The global property the registration stores the function in, taken off again at once. */
+const REGISTRATION_KEY = '__wasmjit_fast_entry__';
+/** The self-test's entry returns its slot plus this. */
+const SELF_TEST_OFFSET = 0x5a5a;
+
+const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_fast_entry(const char *key)');
+
+const debug = debuglog('wasmjit');
+
+function unsupported(): string | undefined {
+  if (process.env.WASMJIT_FAST_CALLS === '0') return 'disabled by WASMJIT_FAST_CALLS=0';
+  if (process.platform !== 'linux' || process.arch !== 'x64') return `they need Linux x64, not ${process.platform} ${process.arch}`;
+  if (!process.versions.v8.startsWith('11.3.')) return `they need V8 11.3 (Node 20), not V8 ${process.versions.v8}`;
+  const variables = process.config.variables as Record<string, unknown>;
+  if (variables['v8_enable_pointer_compression'] || variables['v8_enable_31bit_smis_on_64bit_arch']) return 'this V8 is built with 31-bit Smis';
+  return undefined;
+}
+
+function resolveV8Functions(): V8Functions | string {
+  const functions: Partial<Record<keyof V8Functions, bigint>> = {};
+  const missing: string[] = [];
+  for (const [name, symbol] of Object.entries(V8_SYMBOLS) as [keyof V8Functions, string][]) {
+    const address = dlsym(symbol);
+    if (address === undefined) missing.push(symbol);
+    else functions[name] = address;
+  }
+  return missing.length > 0 ? `V8 does not export ${missing.join(', ')}` : (functions as V8Functions);
+}
+
+/** Measures the fast calls' share of this thread's stack into the runtime state, or says why not. */
+function measureFastStack(): string | undefined {
+  const { low, high } = threadStack();
+  const limit = low + STACK_RESERVE;
+  if (high - limit < MIN_FAST_STACK) return `the JS thread's stack is too small (${(high - low) / 1024n} KiB)`;
+  setFastStack(limit, high - limit);
+  return undefined;
+}
+
+/** The code V8 keeps calling: the Fast API target falling into the fast entry, and the slow callback. */
+function emitCallTargets(v8: V8Functions): { page: CodePage; slowCallbackOffset: number } {
+  const asm = new Assembler();
+  const fastEntry = new Label();
+  emitFastCallAdapter(asm);
+  asm.bind(fastEntry);
+  emitFastEntryTrampoline(asm, runtimeStateAddress);
+  const slowCallbackOffset = asm.offset;
+  emitSlowCallback(asm, v8, fastEntry, runtimeStateAddress);
+  return { page: CodePage.map(asm.finish()), slowCallbackOffset };
+}
+
+/** Run once: the registration, and the entry trampoline the self-test calls (`slot + SELF_TEST_OFFSET`). */
+function emitSetup(v8: V8Functions, slowCallback: bigint, cFunction: bigint): { page: CodePage; selfTestOffset: number } {
+  const asm = new Assembler();
+  emitRegistration(asm, v8, slowCallback, cFunction);
+  const selfTestOffset = asm.offset;
+  asm.lea(Reg.rax, mem(Reg.rdi, SELF_TEST_OFFSET));
+  asm.ret();
+  return { page: CodePage.map(asm.finish()), selfTestOffset };
+}
+
+/**
+ * Calls the new function once through the slow callback with a slot whose context is scratch
+ * memory and whose "module trampoline" returns the slot plus SELF_TEST_OFFSET: that checks the
+ * argument and return value conventions and the stack span before any export relies on them.
+ */
+function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint): string | undefined {
+  const slot = allocateEntrySlot(scratchContext, 0n, 0, trampoline);
+  try {
+    const result = entry(slot);
+    return result === slot + SELF_TEST_OFFSET ? undefined : `the self-test call returned ${String(result)}, not ${slot + SELF_TEST_OFFSET}`;
+  } finally {
+    releaseEntrySlot(slot);
+  }
+}
+
+function setUp(): FastCallSupport {
+  const unavailable = (reason: string): FastCallSupport => ({ available: false, reason });
+  const gate = unsupported();
+  if (gate) return unavailable(gate);
+  const v8 = resolveV8Functions();
+  if (typeof v8 === 'string') return unavailable(v8);
+  const stackProblem = measureFastStack();
+  if (stackProblem) return unavailable(stackProblem);
+
+  // Permanent: V8 calls this code and reads the CFunctionInfo for as long as the isolate lives.
+  const targets = emitCallTargets(v8);
+  const data = mmap(PAGE_SIZE, PROT_READ | PROT_WRITE);
+  const cFunction = buildCFunction(v8, data, targets.page.address);
+  const setup = emitSetup(v8, targets.page.address + BigInt(targets.slowCallbackOffset), cFunction);
+  try {
+    if (REGISTRATION_KEY in globalThis) return unavailable(`globalThis.${REGISTRATION_KEY} is taken`);
+    const register = koffi.decode(setup.page.address, REGISTRATION_PROTO) as (key: string) => number;
+    const status = register(REGISTRATION_KEY);
+    if (status !== 1) return unavailable(`V8's ${REGISTRATION_STEPS[-status - 1] ?? `step ${-status}`} failed`);
+    const global = globalThis as Record<string, unknown>;
+    const entry = global[REGISTRATION_KEY];
+    delete global[REGISTRATION_KEY];
+    if (typeof entry !== 'function') return unavailable('the registered function did not appear on globalThis');
+    const failed = selfTest(entry as FastEntry, data + BigInt(C_FUNCTION_DATA_SIZE), setup.page.address + BigInt(setup.selfTestOffset));
+    return failed ? unavailable(failed) : { available: true, entry: entry as FastEntry };
+  } finally {
+    setup.page.unmap();
+  }
+}
+
+function setUpOrExplain(): FastCallSupport {
+  try {
+    return setUp();
+  } catch (error) {
+    return { available: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export const fastCalls: FastCallSupport = setUpOrExplain();
+debug(fastCalls.available ? 'calls into eligible exports use V8 Fast API calls' : `calls go through koffi: no fast calls (${fastCalls.reason})`);
+
+const fastWrappers = new WeakSet<object>();
+
+/** Records that an export wrapper calls through the fast entry. */
+export function markFastWrapper(fn: object): void {
+  fastWrappers.add(fn);
+}
+
+/** Whether calls to this exported function go through the Fast API (internal; for tests and debugging). */
+export function usesFastCalls(fn: unknown): boolean {
+  return typeof fn === 'function' && fastWrappers.has(fn);
+}
