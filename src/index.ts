@@ -4,6 +4,8 @@ import { Module } from './runtime/module.js';
 import type { ModuleOptions } from './runtime/module.js';
 
 export { watToWasm } from './wat/index.js';
+/** Starts the worker threads large modules are compiled on (otherwise the first large compile starts them for the next ones). */
+export { startCompileWorkers } from './compiler/index.js';
 export type { WatOptions } from './wat/index.js';
 export { Module, Instance };
 export { Memory } from './runtime/memory.js';

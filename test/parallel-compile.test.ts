@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateModule } from '../src/bench/generate.js';
 import { decodeModule } from '../src/decode/index.js';
 import type { ValType } from '../src/decode/index.js';
-import { compileModule, parallelStats } from '../src/compiler/index.js';
+import { compileModule, parallelStats, startCompileWorkers } from '../src/compiler/index.js';
 import { detectCpuFeatures } from '../src/runtime/cpu.js';
 import { runtimeStateAddress } from '../src/runtime/state.js';
 import { DifferentialInstance, firstLines, toBytes } from './helpers/differential.js';
@@ -32,9 +32,11 @@ const options = { features: detectCpuFeatures(), runtimeState: runtimeStateAddre
 for (const threads of [1, 3]) {
   describe(`compiled on ${threads} worker thread(s) and this one`, () => {
     const saved = { ...process.env };
-    beforeEach(() => {
+    beforeEach(async () => {
       process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS = '0';
       process.env.WASMJIT_COMPILE_THREADS = String(threads);
+      // A compile uses only workers that are loaded already.
+      await startCompileWorkers();
     });
     afterEach(() => {
       process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS = saved.WASMJIT_PARALLEL_MIN_INSTRUCTIONS;
@@ -89,9 +91,10 @@ for (const threads of [1, 3]) {
 }
 
 describe('samples compiled in chunks', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS = '0';
     process.env.WASMJIT_COMPILE_THREADS = '2';
+    await startCompileWorkers();
   });
   afterEach(() => {
     delete process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS;

@@ -12,8 +12,9 @@ port.on('message', ({ shape, funcs }: ChunkRequest) => {
   let reply: ChunkReply;
   let transfer: ArrayBuffer[] = [];
   try {
+    const start = performance.now();
     const chunk = compileChunk(shape, funcs);
-    reply = { chunk };
+    reply = { chunk, ms: performance.now() - start };
     transfer = [chunk.code.buffer, chunk.functions.buffer, chunk.marks.buffer, chunk.relocations.buffer] as ArrayBuffer[];
   } catch (error) {
     reply = { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };

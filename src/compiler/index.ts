@@ -23,7 +23,7 @@ export { canonicalTypeId } from './type-ids.js';
 export { emitFastEntryTrampoline } from './entry.js';
 export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
-export { parallelStats } from './parallel.js';
+export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
 
 export interface CompiledFunction {

@@ -1,9 +1,11 @@
 // Compiling a large module's functions on several threads, the way V8 compiles with background
-// threads: the functions are cut into contiguous chunks of about equal instruction counts, worker
-// threads compile all chunks but the first, which this thread compiles meanwhile. compileModule is
-// synchronous, so this thread then blocks on each worker (Atomics.wait on a shared flag) and takes
-// its answer with receiveMessageOnPort, without the event loop. Workers are started on first use
-// and kept (unref'd: they never keep the process alive).
+// threads: the functions are cut into contiguous chunks, worker threads compile all chunks but the
+// first, which this thread compiles meanwhile. compileModule is synchronous, so this thread then
+// blocks on each worker (Atomics.wait on a shared flag) and takes its answer with
+// receiveMessageOnPort, without the event loop. Workers are started by the first large compile and
+// kept (unref'd: they never keep the process alive); a compile uses only those already loaded, so
+// the first one never waits for a worker to start. Chunk sizes follow each thread's measured speed
+// (a worker's compiler code is not optimized by V8 until it has compiled for a while).
 //
 // WASMJIT_COMPILE_THREADS sets how many worker threads may help (0: none); modules below
 // WASMJIT_PARALLEL_MIN_INSTRUCTIONS instructions are compiled on this thread alone.
@@ -27,7 +29,8 @@ export interface ChunkRequest {
   funcs: Func[];
 }
 
-export type ChunkReply = { chunk: CompiledChunk } | { error: string; compileError: boolean };
+/** A compiled chunk and how long it took (ms), or why it failed. */
+export type ChunkReply = { chunk: CompiledChunk; ms: number } | { error: string; compileError: boolean };
 
 // Under vitest this module runs from src/ as TypeScript, which a worker cannot load: the tests run
 // after the build, so the built worker serves them.
@@ -38,7 +41,15 @@ interface ChunkWorker {
   port: MessagePort;
   /** Shared with the worker, indexed by ChunkFlag. */
   flags: Int32Array;
+  /** Instructions per millisecond in its last chunk (undefined before its first). */
+  rate: number | undefined;
 }
+
+/** This thread's rate in its last chunk of a parallel compile. */
+let ownRate: number | undefined;
+
+/** A worker's first chunk runs V8's unoptimized code of the compiler: about this much slower. */
+const COLD_WORKER_SLOWDOWN = 4;
 
 /** The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded. */
 export const ChunkFlag = { reply: 0, ready: 1 } as const;
@@ -64,34 +75,59 @@ function startWorker(): ChunkWorker {
   worker.on('error', () => {});
   worker.unref();
   port1.unref();
-  return { worker, port: port1, flags };
+  return { worker, port: port1, flags, rate: undefined };
 }
+
+const isReady = (w: ChunkWorker): boolean => Atomics.load(w.flags, ChunkFlag.ready) === 1;
+
+/**
+ * Starts the compile workers now (a compile would start them only when it needs them, and use them
+ * from the next one on); resolves once they are loaded. For programs that know a large compile is coming.
+ */
+export async function startCompileWorkers(): Promise<void> {
+  const wanted = helperCount();
+  while (workers.length < wanted) workers.push(startWorker());
+  const deadline = Date.now() + WORKER_START_TIMEOUT_MS;
+  while (!workers.every(isReady) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+function helperCount(): number {
+  return envNumber('WASMJIT_COMPILE_THREADS', Math.min(availableParallelism() - 1, MAX_WORKERS));
+}
+
+const instructionCount = (funcs: readonly Func[]): number => funcs.reduce((count, f) => count + f.body.code.length / INSTR_WORDS, 0);
 
 /** Compiles every defined function, in chunks, on as many threads as allowed and worthwhile. */
 export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): CompiledChunk[] {
-  const instructions = funcs.reduce((count, f) => count + f.body.code.length / INSTR_WORDS, 0);
-  const helpers = Math.min(envNumber('WASMJIT_COMPILE_THREADS', Math.min(availableParallelism() - 1, MAX_WORKERS)), funcs.length - 1);
+  const instructions = instructionCount(funcs);
+  const helpers = Math.min(helperCount(), funcs.length - 1);
   if (helpers <= 0 || instructions < envNumber('WASMJIT_PARALLEL_MIN_INSTRUCTIONS', DEFAULT_MIN_INSTRUCTIONS)) {
     return [compileChunk(shape, funcs)];
   }
   while (workers.length < helpers) workers.push(startWorker());
-  const parts = split(funcs, instructions, helpers + 1);
+  const helping = workers.slice(0, helpers).filter(isReady);
+  if (helping.length === 0) return [compileChunk(shape, funcs)];
+  const ownWeight = ownRate ?? 1;
+  const weights = [ownWeight, ...helping.map((w) => w.rate ?? ownWeight / COLD_WORKER_SLOWDOWN)];
+  const parts = split(funcs, instructions, weights);
   parts.slice(1).forEach((part, i) => {
-    const { port, flags } = workers[i]!;
+    const { port, flags } = helping[i]!;
     Atomics.store(flags, ChunkFlag.reply, 0);
     port.postMessage({ shape, funcs: part } satisfies ChunkRequest);
   });
   // This thread's chunk first; its error (the first function's, in index order) wins, but only
   // after the workers are done, so that none is left with an answer nobody takes.
-  let own: CompiledChunk | Error;
+  let ownChunk: CompiledChunk | Error;
+  const start = performance.now();
   try {
-    own = compileChunk(shape, parts[0]!);
+    ownChunk = compileChunk(shape, parts[0]!);
   } catch (error) {
-    own = error as Error;
+    ownChunk = error as Error;
   }
-  const replies = parts.slice(1).map((part, i) => awaitReply(i, shape, part));
-  if (own instanceof Error) throw own;
-  const chunks = [own];
+  ownRate = instructionCount(parts[0]!) / Math.max(performance.now() - start, 0.01);
+  const replies = parts.slice(1).map((part, i) => awaitReply(helping[i]!, shape, part));
+  if (ownChunk instanceof Error) throw ownChunk;
+  const chunks = [ownChunk];
   for (const reply of replies) {
     if ('error' in reply) throw reply.compileError ? new WebAssembly.CompileError(reply.error) : new Error(reply.error);
     chunks.push(reply.chunk);
@@ -99,35 +135,42 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   return chunks;
 }
 
-/** Worker `i`'s answer; a worker that does not answer in time is replaced and its chunk compiled here. */
-function awaitReply(i: number, shape: ModuleShape, part: Func[]): ChunkReply {
-  const { worker, port, flags } = workers[i]!;
-  const started = Atomics.wait(flags, ChunkFlag.ready, 0, WORKER_START_TIMEOUT_MS) !== 'timed-out';
-  if (started && Atomics.wait(flags, ChunkFlag.reply, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
+/** A worker's answer; a worker that does not answer in time is replaced and its chunk compiled here. */
+function awaitReply(helper: ChunkWorker, shape: ModuleShape, part: Func[]): ChunkReply {
+  const { worker, port, flags } = helper;
+  if (Atomics.wait(flags, ChunkFlag.reply, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
     const message = receiveMessageOnPort(port);
     if (message) {
+      const reply = message.message as ChunkReply;
+      if ('chunk' in reply) helper.rate = instructionCount(part) / Math.max(reply.ms, 0.01);
       parallelStats.workerChunks++;
-      return message.message as ChunkReply;
+      return reply;
     }
   }
   void worker.terminate();
-  workers[i] = startWorker();
+  workers[workers.indexOf(helper)] = startWorker();
   try {
-    return { chunk: compileChunk(shape, part) };
+    const start = performance.now();
+    const chunk = compileChunk(shape, part);
+    return { chunk, ms: performance.now() - start };
   } catch (error) {
     return { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };
   }
 }
 
-/** `count` contiguous runs of functions with about `total / count` instructions each. */
-function split(funcs: readonly Func[], total: number, count: number): Func[][] {
+/** Contiguous runs of functions, one per weight, with instruction counts in proportion to the weights. */
+function split(funcs: readonly Func[], total: number, weights: readonly number[]): Func[][] {
+  const sumOfWeights = weights.reduce((a, b) => a + b, 0);
   const parts: Func[][] = [[]];
   let sum = 0;
+  let boundary = (total * weights[0]!) / sumOfWeights;
   for (const func of funcs) {
-    const size = func.body.code.length / INSTR_WORDS;
-    if (sum >= (total * parts.length) / count && parts.length < count) parts.push([]);
+    if (sum >= boundary && parts.length < weights.length) {
+      boundary += (total * weights[parts.length]!) / sumOfWeights;
+      parts.push([]);
+    }
     parts[parts.length - 1]!.push(func);
-    sum += size;
+    sum += func.body.code.length / INSTR_WORDS;
   }
-  return parts.filter((part) => part.length > 0);
+  return parts;
 }
