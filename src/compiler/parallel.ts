@@ -20,8 +20,9 @@ import type { CompiledChunk, ModuleShape } from './chunk.js';
 /** Below this many instructions, starting workers and copying the IR to them costs more than it saves. */
 const DEFAULT_MIN_INSTRUCTIONS = 100_000;
 const MAX_WORKERS = 3;
-/** How long a new worker may take to load, and then to compile one chunk, before its chunk is compiled here. */
+/** How long startCompileWorkers waits for the workers to load. */
 const WORKER_START_TIMEOUT_MS = 10_000;
+/** How long a worker may take for one chunk before it is replaced and its chunk compiled here. */
 const WORKER_TIMEOUT_MS = 120_000;
 
 export interface ChunkRequest {
