@@ -2,9 +2,9 @@
 // threads: the functions are cut into contiguous chunks, worker threads compile all chunks but the
 // first, which this thread compiles meanwhile. compileModule is synchronous, so this thread then
 // blocks on each worker (Atomics.wait on a shared flag) and takes its answer with
-// receiveMessageOnPort, without the event loop. Workers are started by the first large compile and
-// kept (unref'd: they never keep the process alive); a compile uses only those already loaded, so
-// the first one never waits for a worker to start. Chunk sizes follow each thread's measured speed
+// receiveMessageOnPort, without the event loop. Workers are started after the first large compile
+// and kept (unref'd: they never keep the process alive); a compile uses only those already loaded,
+// so none ever waits for a worker to start. Chunk sizes follow each thread's measured speed
 // (a worker's compiler code is not optimized by V8 until it has compiled for a while).
 //
 // WASMJIT_COMPILE_THREADS sets how many worker threads may help (0: none); modules below
@@ -105,9 +105,13 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   if (helpers <= 0 || instructions < envNumber('WASMJIT_PARALLEL_MIN_INSTRUCTIONS', DEFAULT_MIN_INSTRUCTIONS)) {
     return [compileChunk(shape, funcs)];
   }
-  while (workers.length < helpers) workers.push(startWorker());
   const helping = workers.slice(0, helpers).filter(isReady);
-  if (helping.length === 0) return [compileChunk(shape, funcs)];
+  if (helping.length === 0) {
+    // Started after this compile, not during it: loading a worker would slow it down.
+    const chunk = compileChunk(shape, funcs);
+    while (workers.length < helpers) workers.push(startWorker());
+    return [chunk];
+  }
   const ownWeight = ownRate ?? 1;
   const weights = [ownWeight, ...helping.map((w) => w.rate ?? ownWeight / COLD_WORKER_SLOWDOWN)];
   const parts = split(funcs, instructions, weights);
