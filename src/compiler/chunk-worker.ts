@@ -12,9 +12,8 @@ port.on('message', ({ shape, funcs }: ChunkRequest) => {
   let reply: ChunkReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const start = performance.now();
     const chunk = compileChunk(shape, funcs);
-    reply = { chunk, ms: performance.now() - start };
+    reply = { chunk };
     transfer = [chunk.code.buffer, chunk.functions.buffer, chunk.marks.buffer, chunk.relocations.buffer] as ArrayBuffer[];
   } catch (error) {
     reply = { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };

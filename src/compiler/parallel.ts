@@ -4,8 +4,8 @@
 // blocks on each worker (Atomics.wait on a shared flag) and takes its answer with
 // receiveMessageOnPort, without the event loop. Workers are started after the first large compile
 // and kept (unref'd: they never keep the process alive); a compile uses only those already loaded,
-// so none ever waits for a worker to start. Chunk sizes follow each thread's measured speed
-// (a worker's compiler code is not optimized by V8 until it has compiled for a while).
+// so none ever waits for a worker to start. A worker's first chunks are smaller: V8 optimizes its
+// copy of the compiler's JavaScript only once it has compiled for a while.
 //
 // WASMJIT_COMPILE_THREADS sets how many worker threads may help (0: none); modules below
 // WASMJIT_PARALLEL_MIN_INSTRUCTIONS instructions are compiled on this thread alone.
@@ -30,8 +30,7 @@ export interface ChunkRequest {
   funcs: Func[];
 }
 
-/** A compiled chunk and how long it took (ms), or why it failed. */
-export type ChunkReply = { chunk: CompiledChunk; ms: number } | { error: string; compileError: boolean };
+export type ChunkReply = { chunk: CompiledChunk } | { error: string; compileError: boolean };
 
 // Under vitest this module runs from src/ as TypeScript, which a worker cannot load: the tests run
 // after the build, so the built worker serves them.
@@ -42,15 +41,16 @@ interface ChunkWorker {
   port: MessagePort;
   /** Shared with the worker, indexed by ChunkFlag. */
   flags: Int32Array;
-  /** Instructions per millisecond in its last chunk (undefined before its first). */
-  rate: number | undefined;
+  /** Chunks it has compiled. */
+  chunks: number;
 }
 
-/** This thread's rate in its last chunk of a parallel compile. */
-let ownRate: number | undefined;
-
-/** A worker's first chunk runs V8's unoptimized code of the compiler: about this much slower. */
-const COLD_WORKER_SLOWDOWN = 4;
+/**
+ * A worker's share of the work, this thread's being 1, by the number of chunks it has compiled: its
+ * first chunks run V8's unoptimized code of the compiler.
+ */
+const WARM_UP_SHARES = [0.25, 0.5, 0.75];
+const shareOf = (w: ChunkWorker): number => WARM_UP_SHARES[w.chunks] ?? 1;
 
 /** The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded. */
 export const ChunkFlag = { reply: 0, ready: 1 } as const;
@@ -76,7 +76,7 @@ function startWorker(): ChunkWorker {
   worker.on('error', () => {});
   worker.unref();
   port1.unref();
-  return { worker, port: port1, flags, rate: undefined };
+  return { worker, port: port1, flags, chunks: 0 };
 }
 
 const isReady = (w: ChunkWorker): boolean => Atomics.load(w.flags, ChunkFlag.ready) === 1;
@@ -112,9 +112,7 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
     while (workers.length < helpers) workers.push(startWorker());
     return [chunk];
   }
-  const ownWeight = ownRate ?? 1;
-  const weights = [ownWeight, ...helping.map((w) => w.rate ?? ownWeight / COLD_WORKER_SLOWDOWN)];
-  const parts = split(funcs, instructions, weights);
+  const parts = split(funcs, instructions, [1, ...helping.map(shareOf)]);
   parts.slice(1).forEach((part, i) => {
     const { port, flags } = helping[i]!;
     Atomics.store(flags, ChunkFlag.reply, 0);
@@ -123,13 +121,11 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   // This thread's chunk first; its error (the first function's, in index order) wins, but only
   // after the workers are done, so that none is left with an answer nobody takes.
   let ownChunk: CompiledChunk | Error;
-  const start = performance.now();
   try {
     ownChunk = compileChunk(shape, parts[0]!);
   } catch (error) {
     ownChunk = error as Error;
   }
-  ownRate = instructionCount(parts[0]!) / Math.max(performance.now() - start, 0.01);
   const replies = parts.slice(1).map((part, i) => awaitReply(helping[i]!, shape, part));
   if (ownChunk instanceof Error) throw ownChunk;
   const chunks = [ownChunk];
@@ -146,18 +142,15 @@ function awaitReply(helper: ChunkWorker, shape: ModuleShape, part: Func[]): Chun
   if (Atomics.wait(flags, ChunkFlag.reply, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
     const message = receiveMessageOnPort(port);
     if (message) {
-      const reply = message.message as ChunkReply;
-      if ('chunk' in reply) helper.rate = instructionCount(part) / Math.max(reply.ms, 0.01);
+      helper.chunks++;
       parallelStats.workerChunks++;
-      return reply;
+      return message.message as ChunkReply;
     }
   }
   void worker.terminate();
   workers[workers.indexOf(helper)] = startWorker();
   try {
-    const start = performance.now();
-    const chunk = compileChunk(shape, part);
-    return { chunk, ms: performance.now() - start };
+    return { chunk: compileChunk(shape, part) };
   } catch (error) {
     return { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };
   }
