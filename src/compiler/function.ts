@@ -735,7 +735,7 @@ export class FunctionCompiler {
 
   private markUnreachable(): void {
     const frame = this.controls[this.controls.length - 1]!;
-    this.types.length = frame.height;
+    truncate(this.types, frame.height);
     frame.unreachable = true;
     this.emitting = false;
   }
@@ -818,7 +818,7 @@ export class FunctionCompiler {
     frame.kind = 'else';
     frame.unreachable = false;
     this.frameChanged();
-    this.types.length = frame.base;
+    truncate(this.types, frame.base);
     this.pushAll(frame.type.params);
     frame.height = frame.base;
     if (!frame.dead) this.stack.resetMaterialized(frame.base + frame.type.params.length);
@@ -852,7 +852,7 @@ export class FunctionCompiler {
     }
     this.controls.pop();
     this.frameChanged();
-    this.types.length = frame.base;
+    truncate(this.types, frame.base);
     this.pushAll(frame.type.results);
     if (!frame.dead) this.stack.resetMaterialized(frame.base + resultCount);
   }
@@ -1192,6 +1192,11 @@ function assignLocalRegisters<R>(
     chosen[at] = index;
   }
   return chosen.map((index, i) => ({ index, reg: registers[i]! }));
+}
+
+/** Shrinks an array: pops, which V8 inlines, where setting `length` is a call into its runtime. */
+function truncate(array: unknown[], length: number): void {
+  while (array.length > length) array.pop();
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {

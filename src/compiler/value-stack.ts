@@ -507,7 +507,7 @@ export class ValueStack {
     // Only cached entries can hold registers; the materialized ones below them stay as they are.
     for (let i = this.materialized; i < locs.length; i++) this.release(locs[i]!);
     const kept = Math.min(this.materialized, depth);
-    locs.length = kept;
+    while (locs.length > kept) locs.pop();
     for (let i = kept; i < depth; i++) locs.push(STACK);
     this.materialized = depth;
   }
