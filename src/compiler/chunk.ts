@@ -49,12 +49,17 @@ export interface CompiledChunk {
 /** Values of one record in `CompiledChunk.functions`. */
 export const ChunkFunction = { offset: 0, size: 1, marksStart: 2, marksEnd: 3, fields: 4 } as const;
 
+/** How many instructions a function's body holds. */
+export const bodyLength = (func: Func): number => func.body.code.length / INSTR_WORDS;
+
+export const instructionCount = (funcs: readonly Func[]): number => funcs.reduce((count, f) => count + bodyLength(f), 0);
+
 /** About 10 bytes of code per instruction (generated and hash-wasm modules): the buffer grows rarely. */
 const codeSizeEstimate = (instructions: number, functions: number): number => 12 * instructions + 64 * functions + 1024;
 
 /** Compiles `funcs`; a function that does not validate throws its CompileError. */
 export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): CompiledChunk {
-  const instructions = funcs.reduce((count, f) => count + f.body.code.length / INSTR_WORDS, 0);
+  const instructions = instructionCount(funcs);
   const asm = new Assembler(codeSizeEstimate(instructions, funcs.length));
   const marks = new SourceMarkRecorder();
   marks.reserve(instructions + funcs.length);
@@ -78,19 +83,9 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): Compil
   const globalCells: Mem[] = [];
   const declaredFuncRefs = new Set(shape.declaredFuncRefs);
   const env: ModuleEnv = {
-    asm,
-    features: shape.features,
-    layout: shape.layout,
-    types: shape.types,
-    typeIds: shape.typeIds,
-    funcTypes: shape.funcTypes,
-    importedFuncs: shape.importedFuncs,
-    globals: shape.globals,
-    tables: shape.tables,
-    memory: shape.memory,
-    elemTypes: shape.elemTypes,
-    dataCount: shape.dataCount,
+    ...shape,
     declaredFuncRefs,
+    asm,
     trap,
     trapExit: veneer,
     callFunction: (index) => {

@@ -17,7 +17,7 @@ import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
-import { operand, ValueStack } from './value-stack.js';
+import { operand, truncate, ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
@@ -75,21 +75,19 @@ export class SourceMarkRecorder {
 
   /** Room for about `count` marks before the buffer has to grow. */
   reserve(count: number): void {
-    if (2 * count > this.buffer.length) {
-      const grown = new Int32Array(2 * count);
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
-    }
+    if (2 * count > this.buffer.length) this.grow(2 * count);
   }
 
   add(offset: number, pc: number): void {
-    if (this.length + 2 > this.buffer.length) {
-      const grown = new Int32Array(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
+    if (this.length + 2 > this.buffer.length) this.grow(2 * this.buffer.length);
     this.buffer[this.length++] = offset;
     this.buffer[this.length++] = pc;
+  }
+
+  private grow(size: number): void {
+    const grown = new Int32Array(size);
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
   }
 
   /** All marks recorded; a function's are the range between its start and end positions. */
@@ -1068,8 +1066,7 @@ const DISPATCH: readonly Handler[] = (() => {
     call: (c, index) => c.call(index >>> 0),
   };
   for (const [name, handler] of Object.entries(handlers)) set(name, handler);
-  // The typed select shares the untyped one's name.
-  table[opcodeId('select') + 1] = (c, at, count) => c.select(c.extra(at, count));
+  table[Opcode.selectTyped] = (c, at, count) => c.select(c.extra(at, count));
   return table;
 })();
 
@@ -1077,7 +1074,7 @@ const DISPATCH: readonly Handler[] = (() => {
 const FLAG_CONSUMERS: Uint8Array = (() => {
   const consumers = new Uint8Array(OPCODE_LIMIT);
   for (const name of ['if', 'br_if', 'select', 'i32.eqz']) consumers[opcodeId(name)] = 1;
-  consumers[opcodeId('select') + 1] = 1;
+  consumers[Opcode.selectTyped] = 1;
   return consumers;
 })();
 
@@ -1192,11 +1189,6 @@ function assignLocalRegisters<R>(
     chosen[at] = index;
   }
   return chosen.map((index, i) => ({ index, reg: registers[i]! }));
-}
-
-/** Shrinks an array: pops, which V8 inlines, where setting `length` is a call into its runtime. */
-function truncate(array: unknown[], length: number): void {
-  while (array.length > length) array.pop();
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {

@@ -126,11 +126,11 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
   let next = 0;
   for (const chunk of chunks) {
     code.set(chunk.code, base);
-    for (let at = 0; at < chunk.functions.length; at += ChunkFunction.fields, next++) {
+    const records = chunk.functions;
+    for (let at = 0; at < records.length; at += ChunkFunction.fields, next++) {
       const func = ir.funcs[next]!;
-      const record = chunk.functions.subarray(at, at + ChunkFunction.fields);
-      const marks = chunk.marks.subarray(record[ChunkFunction.marksStart], record[ChunkFunction.marksEnd]);
-      functions.push({ index: func.index, type: func.type, offset: base + record[ChunkFunction.offset]!, size: record[ChunkFunction.size]!, marks });
+      const marks = chunk.marks.subarray(records[at + ChunkFunction.marksStart], records[at + ChunkFunction.marksEnd]);
+      functions.push({ index: func.index, type: func.type, offset: base + records[at + ChunkFunction.offset]!, size: records[at + ChunkFunction.size]!, marks });
     }
     base += chunk.code.length;
   }

@@ -12,9 +12,8 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { INSTR_WORDS } from '../decode/index.js';
 import type { Func } from '../decode/index.js';
-import { compileChunk } from './chunk.js';
+import { bodyLength, compileChunk, instructionCount } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
 
 /** Below this many instructions, starting workers and copying the IR to them costs more than it saves. */
@@ -96,8 +95,6 @@ function helperCount(): number {
   return envNumber('WASMJIT_COMPILE_THREADS', Math.min(availableParallelism() - 1, MAX_WORKERS));
 }
 
-const instructionCount = (funcs: readonly Func[]): number => funcs.reduce((count, f) => count + f.body.code.length / INSTR_WORDS, 0);
-
 /** Compiles every defined function, in chunks, on as many threads as allowed and worthwhile. */
 export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): CompiledChunk[] {
   const instructions = instructionCount(funcs);
@@ -168,7 +165,7 @@ function split(funcs: readonly Func[], total: number, weights: readonly number[]
       parts.push([]);
     }
     parts[parts.length - 1]!.push(func);
-    sum += func.body.code.length / INSTR_WORDS;
+    sum += bodyLength(func);
   }
   return parts;
 }

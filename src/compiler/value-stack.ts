@@ -70,6 +70,11 @@ export function operand<T extends Operand | LocalHome>(kind: T['kind'], reg = 0,
 
 const GPR_OPERANDS: Operand[] = Array.from({ length: 16 }, (_, reg) => operand('gpr', reg));
 
+/** Shrinks an array: pops, which V8 inlines, where setting `length` is a call into its runtime. */
+export function truncate(array: unknown[], length: number): void {
+  while (array.length > length) array.pop();
+}
+
 export class ValueStack {
   private readonly locs: Location[] = [];
   /** How many entries at the bottom are on the machine stack. */
@@ -195,14 +200,22 @@ export class ValueStack {
       this.locs.pop();
       return operand('imm', 0, undefined, loc.low);
     }
-    if (loc.kind === 'local') {
-      const home = this.localHome(loc.index);
-      if (home.kind !== 'xmm') {
-        this.locs.pop();
-        return home;
-      }
-    }
+    const home = this.popLocalHomeOutside('xmm');
+    if (home) return home;
     return GPR_OPERANDS[this.popToGpr(width)]!;
+  }
+
+  /**
+   * When the top value is a local that lives in memory or in a register of the other class than
+   * `excluded`, pops it and gives its home (an instruction can use that directly); else undefined.
+   */
+  private popLocalHomeOutside<K extends 'gpr' | 'xmm'>(excluded: K): Exclude<LocalHome, { kind: K }> | undefined {
+    const loc = this.top();
+    if (loc?.kind !== 'local') return undefined;
+    const home = this.localHome(loc.index);
+    if (home.kind === excluded) return undefined;
+    this.locs.pop();
+    return home as Exclude<LocalHome, { kind: K }>;
   }
 
   /** Gives back an operand's cache register, if it holds one (a local's register stays the local's). */
@@ -227,14 +240,8 @@ export class ValueStack {
 
   /** The top value as an xmm right-hand operand: a register, or the local's slot. */
   popXmmOperand(): Xmm | Mem {
-    const loc = this.top()!;
-    if (loc.kind === 'local') {
-      const home = this.localHome(loc.index);
-      if (home.kind !== 'gpr') {
-        this.locs.pop();
-        return home.kind === 'xmm' ? home.reg : home.mem;
-      }
-    }
+    const home = this.popLocalHomeOutside('gpr');
+    if (home) return home.kind === 'xmm' ? home.reg : home.mem;
     return this.popToXmm();
   }
 
@@ -431,14 +438,8 @@ export class ValueStack {
 
   /** The top value as the left operand of a compare: a local's own register or slot, or a register. */
   popCompareOperand(width: Width): Reg | Mem {
-    const loc = this.top()!;
-    if (loc.kind === 'local') {
-      const home = this.localHome(loc.index);
-      if (home.kind !== 'xmm') {
-        this.locs.pop();
-        return home.kind === 'gpr' ? home.reg : home.mem;
-      }
-    }
+    const home = this.popLocalHomeOutside('xmm');
+    if (home) return home.kind === 'gpr' ? home.reg : home.mem;
     return this.popToGpr(width);
   }
 
@@ -507,7 +508,7 @@ export class ValueStack {
     // Only cached entries can hold registers; the materialized ones below them stay as they are.
     for (let i = this.materialized; i < locs.length; i++) this.release(locs[i]!);
     const kept = Math.min(this.materialized, depth);
-    while (locs.length > kept) locs.pop();
+    truncate(locs, kept);
     for (let i = kept; i < depth; i++) locs.push(STACK);
     this.materialized = depth;
   }

@@ -132,6 +132,9 @@ export function opcodeId(name: string): number {
 /** Ids of the instructions the decoder and the compiler single out by name. */
 export const Opcode = {
   unreachable: opcodeId('unreachable'),
+  select: opcodeId('select'),
+  /** `select` with a type vector: the name stands for the untyped one. */
+  selectTyped: byId.findIndex((info) => info?.immediate === 'select_types'),
   block: opcodeId('block'),
   loop: opcodeId('loop'),
   if: opcodeId('if'),

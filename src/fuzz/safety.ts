@@ -3,16 +3,9 @@
 // executable) and canary pages placed right around the linear memory's reservation, which must
 // never change: a module may read and write its own memory and nothing else.
 import fs from 'node:fs';
-import koffi from 'koffi';
+import { mmapAt, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE, view } from '../runtime/libc.js';
+import { MEMORY_GUARD_BYTES } from '../runtime/memory.js';
 
-const libc = koffi.load('libc.so.6');
-const mmapNative = libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
-const munmapNative = libc.func('int munmap(void *addr, size_t length)');
-const PAGE = 4096;
-const PROT_READ_WRITE = 3;
-const MAP_PRIVATE_ANONYMOUS = 0x22;
-/** Fails instead of replacing an existing mapping (Linux ≥ 4.17). */
-const MAP_FIXED_NOREPLACE = 0x100000;
 const CANARY_BYTE = 0xa5;
 
 interface Mapping {
@@ -59,33 +52,34 @@ class Canary {
   private constructor(readonly address: bigint) {}
 
   static place(address: bigint): Canary | null {
-    if (address <= 0n) return null;
-    const got = mmapNative(address, PAGE, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) as bigint | null;
-    if (got === null || BigInt(got) === 0xffff_ffff_ffff_ffffn) return null;
-    if (BigInt(got) !== address) {
-      munmapNative(got, PAGE);
-      return null;
-    }
-    new Uint8Array(koffi.view(address, PAGE) as ArrayBuffer).fill(CANARY_BYTE);
+    if (address <= 0n || mmapAt(address, PAGE_SIZE, PROT_READ | PROT_WRITE) === undefined) return null;
+    new Uint8Array(view(address, PAGE_SIZE)).fill(CANARY_BYTE);
     return new Canary(address);
   }
 
   intact(): boolean {
-    return new Uint8Array(koffi.view(this.address, PAGE) as ArrayBuffer).every((b) => b === CANARY_BYTE);
+    return new Uint8Array(view(this.address, PAGE_SIZE)).every((b) => b === CANARY_BYTE);
   }
 
   remove(): void {
-    munmapNative(this.address, PAGE);
+    munmap(this.address, PAGE_SIZE);
   }
 }
 
-/** Canaries just below and just above a linear memory's reserved address range. */
+/**
+ * Canaries just outside a linear memory's reservation and its guard pages (which, never accessible,
+ * turn a stray access next to the memory into a crash, itself a finding): they catch one that skips them.
+ */
 export class MemoryCanaries {
   private readonly canaries: Array<{ where: string; canary: Canary }> = [];
   readonly wanted: number;
 
   constructor(base: bigint, reservedBytes: number) {
-    const spots: Array<[string, bigint]> = [['below memory', base - BigInt(PAGE)], ['above memory', base + BigInt(reservedBytes)]];
+    const guard = BigInt(MEMORY_GUARD_BYTES);
+    const spots: Array<[string, bigint]> = [
+      ['below memory', base - guard - BigInt(PAGE_SIZE)],
+      ['above memory', base + BigInt(reservedBytes) + guard],
+    ];
     this.wanted = spots.length;
     for (const [where, address] of spots) {
       const canary = Canary.place(address);
@@ -95,6 +89,11 @@ export class MemoryCanaries {
 
   get placed(): number {
     return this.canaries.length;
+  }
+
+  /** Where the placed canary pages are. */
+  get addresses(): bigint[] {
+    return this.canaries.map((c) => c.canary.address);
   }
 
   /** The canaries that changed (each is then a finding). */

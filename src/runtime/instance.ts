@@ -18,7 +18,7 @@ import type { InstanceState } from './runtime-calls.js';
 import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
 import { slotReader, slotWriter } from './values.js';
-import type { SlotViews, SlotWriter } from './values.js';
+import type { SlotViews } from './values.js';
 
 export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
 export type Imports = Record<string, unknown>;
@@ -281,7 +281,8 @@ export class Instance {
     this.entrySlots.push(slot);
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
     const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
-    const exported = fast ? fastExportCall(this, type, module.entry, fast, slot, argsSlot) : exportCall(this, type, module.entry, slot, argsSlot);
+    const enter = fast ? fastEntryCall(this, type, module.entry, fast, slot) : koffiEntry(this, type, module.entry, slot);
+    const exported = exportCall(this, type, argsSlot, enter);
     if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });
     Object.defineProperty(exported, 'length', { value: type.params.length });
@@ -394,124 +395,82 @@ function trapError(status: number): unknown {
   return status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message);
 }
 
-/** What every export wrapper does around the call: argument writers, and the status turned into results or an error. */
-function exportConversions(instance: Instance, type: FuncType): { writers: SlotWriter[]; finish: (status: number) => unknown } {
+/**
+ * An exported function: arguments converted into the context's argument area, then `enter` (the
+ * call through the function's entry slot, with the trap code or the results converted back). Arrow
+ * functions, like V8's exported functions, are no constructors and have no prototype. Specialised by
+ * arity (no rest array, no loop) because the JS→wasm call is on the hot path of every embedder.
+ */
+function exportCall(instance: Instance, type: FuncType, argsSlot: number, enter: () => unknown): (...args: unknown[]) => unknown {
+  const views = instance.views;
+  const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
+  const [w0, w1, w2] = writers;
+  switch (writers.length) {
+    case 0:
+      return () => {
+        instance.assertAlive();
+        return enter();
+      };
+    case 1:
+      return (a: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        return enter();
+      };
+    case 2:
+      return (a: unknown, b: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        w1!(views, argsSlot + 1, b);
+        return enter();
+      };
+    case 3:
+      return (a: unknown, b: unknown, c: unknown) => {
+        instance.assertAlive();
+        w0!(views, argsSlot, a);
+        w1!(views, argsSlot + 1, b);
+        w2!(views, argsSlot + 2, c);
+        return enter();
+      };
+    default:
+      return (...args: unknown[]) => {
+        instance.assertAlive();
+        for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
+        return enter();
+      };
+  }
+}
+
+/** The status of a call turned into its results, or into the error it stands for. */
+function resultsOf(instance: Instance, type: FuncType): (status: number) => unknown {
   const views = instance.views;
   const resultsSlot = InstanceContext.slot(Ctx.results);
-  const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
   const readers = type.results.map((t) => slotReader(t));
   const single = readers.length === 1 ? readers[0]! : undefined;
-  const finish = (status: number): unknown => {
+  return (status) => {
     if (status !== 0) throw trapError(status);
     if (single) return single(views, resultsSlot);
     if (readers.length === 0) return undefined;
     return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));
   };
-  return { writers, finish };
+}
+
+/** Entering through koffi: `entry(slot)` runs the module's trampoline on koffi's stack. */
+function koffiEntry(instance: Instance, type: FuncType, entry: (slot: number) => number, slot: number): () => unknown {
+  const finish = resultsOf(instance, type);
+  return () => finish(entry(slot));
 }
 
 /**
- * An exported function: arguments converted into the context's argument area, the entry through
- * the function's slot, the trap code or the results converted back. Arrow functions, like V8's
- * exported functions, are no constructors and have no prototype. Specialised by arity (no rest
- * array, no loop) because the JS→wasm call is on the hot path of every embedder.
+ * Entering through the Fast API (fast-calls.ts), for native-only functions. A call site of its own:
+ * TurboFan turns a call into a direct C call only where it has seen a single target, and `fastEntry`
+ * is the one target of this site in the whole isolate. When the fast entry is not on the JS thread's
+ * stack, the call goes through koffi.
  */
-function exportCall(
-  instance: Instance,
-  type: FuncType,
-  entry: (slot: number) => number,
-  slot: number,
-  argsSlot: number,
-): (...args: unknown[]) => unknown {
-  const views = instance.views;
-  const { writers, finish } = exportConversions(instance, type);
-  const [w0, w1, w2] = writers;
-  switch (writers.length) {
-    case 0:
-      return () => {
-        instance.assertAlive();
-        return finish(entry(slot));
-      };
-    case 1:
-      return (a: unknown) => {
-        instance.assertAlive();
-        w0!(views, argsSlot, a);
-        return finish(entry(slot));
-      };
-    case 2:
-      return (a: unknown, b: unknown) => {
-        instance.assertAlive();
-        w0!(views, argsSlot, a);
-        w1!(views, argsSlot + 1, b);
-        return finish(entry(slot));
-      };
-    case 3:
-      return (a: unknown, b: unknown, c: unknown) => {
-        instance.assertAlive();
-        w0!(views, argsSlot, a);
-        w1!(views, argsSlot + 1, b);
-        w2!(views, argsSlot + 2, c);
-        return finish(entry(slot));
-      };
-    default:
-      return (...args: unknown[]) => {
-        instance.assertAlive();
-        for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
-        return finish(entry(slot));
-      };
-  }
-}
-
-/**
- * An exported function entered through the Fast API (fast-calls.ts), for native-only functions.
- * The same as exportCall, with call sites of its own: TurboFan turns a call into a direct C call
- * only where it has seen a single target, and `fastEntry` is the one target of these sites in the
- * whole isolate. When the fast entry is not on the JS thread's stack, the call goes through koffi.
- */
-function fastExportCall(
-  instance: Instance,
-  type: FuncType,
-  entry: (slot: number) => number,
-  fastEntry: FastEntry,
-  slot: number,
-  argsSlot: number,
-): (...args: unknown[]) => unknown {
-  const views = instance.views;
-  const { writers, finish } = exportConversions(instance, type);
-  const done = (status: number): unknown => finish(status === FAST_ENTRY_NOT_ON_STACK ? entry(slot) : status);
-  const [w0, w1, w2] = writers;
-  switch (writers.length) {
-    case 0:
-      return () => {
-        instance.assertAlive();
-        return done(fastEntry(slot));
-      };
-    case 1:
-      return (a: unknown) => {
-        instance.assertAlive();
-        w0!(views, argsSlot, a);
-        return done(fastEntry(slot));
-      };
-    case 2:
-      return (a: unknown, b: unknown) => {
-        instance.assertAlive();
-        w0!(views, argsSlot, a);
-        w1!(views, argsSlot + 1, b);
-        return done(fastEntry(slot));
-      };
-    case 3:
-      return (a: unknown, b: unknown, c: unknown) => {
-        instance.assertAlive();
-        w0!(views, argsSlot, a);
-        w1!(views, argsSlot + 1, b);
-        w2!(views, argsSlot + 2, c);
-        return done(fastEntry(slot));
-      };
-    default:
-      return (...args: unknown[]) => {
-        instance.assertAlive();
-        for (let i = 0; i < writers.length; i++) writers[i]!(views, argsSlot + i, args[i]);
-        return done(fastEntry(slot));
-      };
-  }
+function fastEntryCall(instance: Instance, type: FuncType, entry: (slot: number) => number, fastEntry: FastEntry, slot: number): () => unknown {
+  const finish = resultsOf(instance, type);
+  return () => {
+    const status = fastEntry(slot);
+    return finish(status === FAST_ENTRY_NOT_ON_STACK ? entry(slot) : status);
+  };
 }

@@ -51,6 +51,21 @@ export function mmap(length: number, prot: number): bigint {
   return BigInt(address);
 }
 
+/** Fails instead of replacing an existing mapping (Linux ≥ 4.17). */
+const MAP_FIXED_NOREPLACE = 0x100000;
+
+/** Maps `length` bytes exactly at `address`, or gives undefined when something is mapped there already. */
+export function mmapAt(address: bigint, length: number, prot: number): bigint | undefined {
+  const got = mmapNative(address, length, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) as bigint | null;
+  if (got === null || BigInt(got) === MAP_FAILED) return undefined;
+  if (BigInt(got) !== address) {
+    // Kernels before 4.17 take the flag for a hint and map elsewhere.
+    munmap(BigInt(got), length);
+    return undefined;
+  }
+  return address;
+}
+
 export function mprotect(address: bigint, length: number, prot: number): void {
   if (mprotectNative(address, length, prot) !== 0) throw libcError(`mprotect(${length} bytes, ${prot})`);
 }

@@ -5,6 +5,12 @@
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
 import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+
+/**
+ * A guard page on each side of every reservation, never made accessible: defence in depth behind
+ * the explicit bounds checks, so that no access just outside a memory can reach another mapping.
+ */
+export const MEMORY_GUARD_BYTES = PAGE_SIZE;
 import { enforceUint32, optionalUint32 } from './js-api.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 
@@ -44,9 +50,7 @@ export class Memory {
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
     this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
-    // A guard page on each side, never made accessible: defence in depth behind the explicit bounds
-    // checks, so that no access just outside the memory can reach another mapping.
-    this.address = mmap(this.reservedBytes + 2 * PAGE_SIZE, PROT_NONE) + BigInt(PAGE_SIZE);
+    this.address = mmap(this.reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
     this.lifetime = new Lifetime(() => this.free(), ownedByInstance ? 0 : 1);
     this.pages = 0;
     this.commit(initial);
@@ -124,12 +128,12 @@ export class Memory {
     this.cachedBuffer = undefined;
     this.internalBytes = undefined;
     if (this.liveBuffers === 0) {
-      munmap(this.address - BigInt(PAGE_SIZE), this.reservedBytes + 2 * PAGE_SIZE);
+      munmap(this.address - BigInt(MEMORY_GUARD_BYTES), this.reservedBytes + 2 * MEMORY_GUARD_BYTES);
       return;
     }
     const committed = this.byteLength;
-    munmap(this.address - BigInt(PAGE_SIZE), PAGE_SIZE);
-    munmap(this.address + BigInt(committed), this.reservedBytes - committed + PAGE_SIZE);
+    munmap(this.address - BigInt(MEMORY_GUARD_BYTES), MEMORY_GUARD_BYTES);
+    munmap(this.address + BigInt(committed), this.reservedBytes - committed + MEMORY_GUARD_BYTES);
     if (committed > 0) discardPages(this.address, committed);
   }
 
