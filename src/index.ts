@@ -13,6 +13,9 @@ export { Table } from './runtime/table.js';
 export { Global } from './runtime/global.js';
 export type { ModuleExportDescriptor, ModuleOptions } from './runtime/module.js';
 export type { ExportValue } from './runtime/instance.js';
+/** V8's WebAssembly namespace, backed by wasmjit (`wasmjit/register` installs it as the global). */
+export { WebAssemblyOnWasmjit as WebAssembly, createWebAssembly } from './webassembly/namespace.js';
+export type { NamespaceOptions } from './webassembly/engines.js';
 
 /** Module bytes: any ArrayBuffer or view of one (a Node Buffer, a Uint8Array, …). */
 export type WasmBytes = ArrayBufferLike | ArrayBufferView;
