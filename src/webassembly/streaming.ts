@@ -50,6 +50,7 @@ export function instantiateStreaming(
     const bytes = await responseBytes(source);
     if (!(bytes instanceof Uint8Array)) return bytes.rejected;
     const module = compile(bytes, api);
-    return { module, instance: instantiate(module, checked, api) };
+    // V8 names the instantiation step as WebAssembly.instantiate's.
+    return { module, instance: instantiate(module, checked, 'WebAssembly.instantiate()') };
   })();
 }
