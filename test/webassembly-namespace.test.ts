@@ -329,6 +329,22 @@ describe('wasmjit/register', () => {
     expect(stderr).toMatch(/WASMJIT \d+: WebAssembly\.Module\(\): wasmjit compiled a module of 8 bytes, 0 functions/);
   });
 
+  it('runs Node’s own fetch, whose HTTP parser (undici’s llhttp) is wasm, on wasmjit', async () => {
+    const fetchScript = `
+      import http from 'node:http';
+      const server = http.createServer((req, res) => { res.setHeader('x-echo', req.url); res.end('body '.repeat(3000)); });
+      await new Promise((listening) => server.listen(0, '127.0.0.1', listening));
+      const response = await fetch('http://127.0.0.1:' + server.address().port + '/path?q=1');
+      console.log(response.status, response.headers.get('x-echo'), (await response.text()).length);
+      server.close();`;
+    const { stdout, stderr } = await run(process.execPath, ['--import', REGISTER, '--input-type=module', '-e', fetchScript], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_DEBUG: 'wasmjit' },
+    });
+    expect(stdout).toBe('200 /path?q=1 15000\n');
+    expect(stderr).toMatch(/wasmjit compiled a module of \d+ bytes/);
+  });
+
   it('is what the package exports as wasmjit/register', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'wasmjit/register', '--input-type=module', '-e', script], { cwd: ROOT });
     expect(stdout).toContain('Symbol(wasmjit.v8WebAssembly)');

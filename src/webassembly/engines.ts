@@ -47,6 +47,7 @@ export function compileWithEngines(bytes: Uint8Array<ArrayBuffer>, api: string, 
     if (!(err instanceof V8WebAssembly.CompileError)) throw err;
     if (!V8WebAssembly.validate(bytes)) throw compileError(api, err.message);
     if (!fallsBack(options)) {
+      debug('%s: wasmjit cannot compile a module of %d bytes that V8 accepts (%s)', api, bytes.length, err.message);
       throw compileError(api, `wasmjit cannot compile this module, which V8 accepts: ${err.message} (WASMJIT_FALLBACK=v8 hands such modules to V8)`);
     }
     announceFallback(api, `a module of ${bytes.length} bytes`, err.message);
