@@ -166,6 +166,8 @@ function selfTest(route: BufferRoute): string | undefined {
     const bytes = new Uint8Array(buffer);
     bytes[PAGE_SIZE - 1] = 0xa5;
     if (buffer.byteLength !== PAGE_SIZE || bytes[7] !== 0x5a || reference[PAGE_SIZE - 1] !== 0xa5) return 'its buffer does not view the memory';
+    route.reportExternalMemory(PAGE_SIZE);
+    route.reportExternalMemory(-PAGE_SIZE);
     if (!route.detaches) return undefined;
     route.detach(buffer);
     route.detach(buffer);

@@ -87,6 +87,7 @@ export class Memory {
    */
   get buffer(): ArrayBuffer {
     if (this.freed) throw new Error('wasmjit: this memory has been disposed');
+    this.forgetTransferredBuffer();
     if (!this.cachedBuffer) {
       this.cachedBuffer = memoryBuffers.create(this.address, this.byteLength);
       if (!memoryBuffers.detaches && this.byteLength > 0) {
@@ -157,13 +158,18 @@ export class Memory {
     if (this.freed && this.liveBuffers === 0 && !this.bufferTransferred && this.byteLength > 0) munmap(this.address, this.byteLength);
   }
 
+  /** A buffer handed out that is empty while the memory is not was transferred away by JS. */
+  private forgetTransferredBuffer(): void {
+    if (this.cachedBuffer?.byteLength === 0 && this.byteLength > 0) {
+      this.bufferTransferred = true;
+      this.cachedBuffer = undefined;
+    }
+  }
+
   /** Detaches the buffer handed out (which V8's ArrayBuffer sweeper then forgets at once) and drops both. */
   private retireBuffers(): void {
-    const buffer = this.cachedBuffer;
-    if (buffer && memoryBuffers.detaches) {
-      if (buffer.byteLength === 0 && this.byteLength > 0) this.bufferTransferred = true;
-      else memoryBuffers.detach(buffer);
-    }
+    this.forgetTransferredBuffer();
+    if (this.cachedBuffer && memoryBuffers.detaches) memoryBuffers.detach(this.cachedBuffer);
     this.cachedBuffer = undefined;
     this.internalBytes = undefined;
   }
