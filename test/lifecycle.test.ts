@@ -215,7 +215,7 @@ const AFTER_DISPOSE_TODAY: Record<string, string> = {
   'instance export called': 'throws Error: wasmjit: this instance has been disposed; its functions can no longer be called',
   'memory.buffer read': 'throws Error: wasmjit: this memory has been disposed',
   'memory.grow(1)': 'throws Error: wasmjit: this memory has been disposed',
-  'ArrayBuffer taken before dispose, read': 'returns 0',
+  'ArrayBuffer taken before dispose, read': 'returns undefined',
   'ArrayBuffer taken before dispose, written': 'returns 7',
   'ArrayBuffer taken before dispose, written after a new instantiation': 'returns 0',
   'global.value read': 'throws Error: wasmjit: this global belongs to a disposed instance',
