@@ -495,6 +495,11 @@ describe('reference tables and globals through the JS API', () => {
       step(session, ids, 'a new externref global without a value', () => new Global({ value: 'externref' }).value);
       step(session, ids, 'a new anyfunc global without a value', () => new Global({ value: 'anyfunc' }).value);
       step(session, ids, 'a new anyfunc global with a JS function', () => new Global({ value: 'anyfunc' }, () => 1).value);
+      // An undefined value is the default for a number type, but a value for a reference type.
+      step(session, ids, 'a new externref global given undefined', () => new Global({ value: 'externref' }, undefined).value);
+      step(session, ids, 'a new anyfunc global given undefined', () => new Global({ value: 'anyfunc' }, undefined).value);
+      step(session, ids, 'a new f64 global given undefined', () => new Global({ value: 'f64' }, undefined).value);
+      step(session, ids, 'a new i64 global given undefined', () => new Global({ value: 'i64' }, undefined).value);
     });
     expect(firstLines(lines)).toBe('');
   });
