@@ -26,8 +26,8 @@ export class Global {
 
   /**
    * `cell` is given for a global an instance defines: its cell lives in the instance's context.
-   * As in V8, an undefined value is the default for a number type but a value like any other for a
-   * reference type, whose default is only for a value not given at all.
+   * As in V8, an undefined `value` stands for the default of a number type, but a reference type
+   * takes its default only when no value is given at all (for externref, undefined is a value).
    */
   constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell) {
     const type = GLOBAL_TYPES[descriptor.value];
@@ -39,8 +39,8 @@ export class Global {
     this.lifetime = new Lifetime(() => {}, cell ? 0 : 1);
     this.cell = cell ?? allocateCell();
     if (!cell) {
-      const given = arguments.length > 1 && !(value === undefined && !isReference(this.type));
-      this.write(given ? value : defaultValue(this.type), 'WebAssembly.Global(): ');
+      const defaulted = value === undefined && (arguments.length < 2 || !isReference(this.type));
+      this.write(defaulted ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
       releaseWhenCollected.register(this, this.lifetime, this);
     }
   }
