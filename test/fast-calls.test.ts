@@ -16,7 +16,7 @@ import { type Call, firstLines, formatCall, formatOutcome, outcomeOf, sameOutcom
 const SUPPORTED =
   process.platform === 'linux' &&
   process.arch === 'x64' &&
-  process.versions.v8.startsWith('11.3.') &&
+  /^(11\.3|12\.4|13\.6)\./.test(process.versions.v8) &&
   !(process.config.variables as Record<string, unknown>)['v8_enable_pointer_compression'] &&
   !(process.config.variables as Record<string, unknown>)['v8_enable_31bit_smis_on_64bit_arch'] &&
   process.env.WASMJIT_FAST_CALLS !== '0';
