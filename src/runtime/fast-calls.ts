@@ -102,15 +102,20 @@ function emitSetup(v8: V8Functions, slowCallback: bigint, cFunction: bigint): { 
 }
 
 /**
- * Calls the new function once through the slow callback with a slot whose context is scratch
- * memory and whose "module trampoline" returns the slot plus SELF_TEST_OFFSET: that checks the
- * argument and return value conventions and the stack span before any export relies on them.
+ * Calls the new function through the slow callback with a slot whose context is scratch memory and
+ * whose "module trampoline" returns the slot plus SELF_TEST_OFFSET, passing the slot as a Smi and as
+ * a string (the slow callback's two ways of reading it): that checks the argument and return value
+ * conventions and the stack span before any export relies on them.
  */
 function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint): string | undefined {
   const slot = allocateEntrySlot(scratchContext, 0n, 0, trampoline);
   try {
-    const result = entry(slot);
-    return result === slot + SELF_TEST_OFFSET ? undefined : `the self-test call returned ${String(result)}, not ${slot + SELF_TEST_OFFSET}`;
+    const call = entry as (slot: unknown) => unknown;
+    for (const argument of [slot, String(slot)]) {
+      const result = call(argument);
+      if (result !== slot + SELF_TEST_OFFSET) return `the self-test call with ${typeof argument} ${slot} returned ${String(result)}, not ${slot + SELF_TEST_OFFSET}`;
+    }
+    return undefined;
   } finally {
     releaseEntrySlot(slot);
   }

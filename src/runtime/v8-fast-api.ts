@@ -102,6 +102,8 @@ export const V8_APIS: Readonly<Record<string, V8Api>> = { '11.3': V8_11_3, '12.4
 
 /** Without pointer compression Smis hold 32-bit values in the upper half: int32 v is `(int64)v << 32`. */
 const SMI_SHIFT = 32;
+/** A tagged value is a Smi when its low bit is clear (heap object pointers have it set). */
+const SMI_TAG_MASK = 1;
 
 /** ConstructorBehavior::kThrow, SideEffectType::kHasSideEffect, NewStringType::kNormal. */
 const CONSTRUCTOR_THROWS = 0;
@@ -129,13 +131,18 @@ export function emitFastCallAdapter(asm: Assembler): void {
 
 /**
  * The slow callback, `void slowCall(const FunctionCallbackInfo<Value>& info)`: what V8 calls until
- * TurboFan has optimized the caller (and from unoptimized code). It converts argument 0 with
- * Value::Int32Value, calls the fast entry and sets the int32 status as a Smi return value; with no
- * argument, or when the conversion threw, it returns undefined (and V8 rethrows).
+ * TurboFan has optimized the caller, from unoptimized code, and where TurboFan makes no fast call
+ * (V8 12.4 makes none inside a try block, which includes every async function). It takes argument 0
+ * straight from its slot when it is a Smi (what export wrappers pass: two loads instead of two calls
+ * into V8) and converts anything else with Value::Int32Value; then it calls the fast entry and sets
+ * the int32 status as a Smi return value. With no argument, or when the conversion threw, it returns
+ * undefined (and V8 rethrows).
  */
 export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fastEntry: Label, runtimeState: bigint): void {
   const { callbackInfo } = api;
   const info = Reg.rbx;
+  const convert = new Label();
+  const call = new Label();
   const done = new Label();
   asm.push(info); // also aligns the stack for the calls below
   asm.movRR(64, info, Reg.rdi);
@@ -143,6 +150,15 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.aluRI(Alu.Add, 64, mem(Reg.rax, RuntimeState.slowCallbacks), 1);
   asm.aluRI(Alu.Cmp, callbackInfo.lengthWidth, mem(info, callbackInfo.length), 1);
   asm.jcc(Cond.L, done);
+  asm.load(64, Reg.rax, mem(info, callbackInfo.values));
+  asm.load(64, Reg.rax, mem(Reg.rax, 0));
+  asm.movRR(32, Reg.rcx, Reg.rax);
+  asm.aluRI(Alu.And, 32, Reg.rcx, SMI_TAG_MASK);
+  asm.jcc(Cond.NE, convert);
+  asm.shiftImm(Shift.Sar, 64, Reg.rax, SMI_SHIFT);
+  asm.jmp(call);
+
+  asm.bind(convert);
   asm.load(64, Reg.rax, mem(info, callbackInfo.implicitArgs));
   asm.load(64, Reg.rdi, mem(Reg.rax, 8 * callbackInfo.isolateIndex));
   callAbsolute(asm, v8.isolateGetCurrentContext);
@@ -152,7 +168,9 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.movzx8(Reg.rcx, Reg.rax);
   asm.test(32, Reg.rcx, Reg.rcx);
   asm.jcc(Cond.E, done);
-  asm.shiftImm(Shift.Sar, 64, Reg.rax, 32);
+  asm.shiftImm(Shift.Sar, 64, Reg.rax, 32); // Maybe<int32_t>'s value
+
+  asm.bind(call);
   asm.movRR(32, Reg.rdi, Reg.rax);
   asm.call(fastEntry);
   asm.shiftImm(Shift.Shl, 64, Reg.rax, SMI_SHIFT);
