@@ -17,7 +17,7 @@ export const BENCH_DETAILS = [
   'in a fresh Node process, engines taking turns; checks that every engine returns the same checksum,',
   'then prints the median times and the wasmjit/V8 time ratios. Also measures compile throughput on a',
   'generated module and on the biggest hash-wasm module, peak memory while compiling, and the',
-  'per-call overhead of a trivial i64 export. Progress goes to stderr. Build first (npm run bench does).',
+  'per-call overhead of trivial (i64) -> i64 and (i32, i32) -> i32 exports. Progress goes to stderr. Build first (npm run bench does).',
   '',
   '  --filter NAMES  comma-separated substrings of kernel names; "compile" and "call" select those',
   '                  measurements (default: everything)',

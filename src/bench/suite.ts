@@ -3,6 +3,8 @@
 // every measurement in a fresh child process started from a snapshot of the build (snapshot.ts); the
 // medians over the repetitions are reported.
 import { readFileSync } from 'node:fs';
+import { CALL_MEASUREMENTS, CALL_MODULE_WAT } from './calls.js';
+import type { CallShape } from './calls.js';
 import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
 import type { Engine, EngineId } from './engines.js';
 import { generateModule } from './generate.js';
@@ -56,8 +58,8 @@ export interface SuiteResults {
   compile: CompileRow[];
   /** Why a compile row is missing (hash-wasm not installed). */
   notes: string[];
-  /** Median ns per call of a trivial i64 export, by engine. */
-  callNs?: Record<EngineId, number>;
+  /** Median ns per call of each trivial export (calls.ts), by engine. */
+  callNs?: Record<CallShape, Record<EngineId, number>>;
 }
 
 /** Engines gave different results for the same kernel: no time is worth printing. */
@@ -68,8 +70,6 @@ export const COMPILE_WARMUP_MS = 1000;
 const COMPILE_MIN_MS = 1500;
 const COMPILE_MIN_ITERATIONS = 5;
 const CALL_MIN_MS = 200;
-const CALL_ENTRY = 'inc';
-const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
 
 const BENCH_DIR = new URL('../../bench/', import.meta.url);
 
@@ -92,7 +92,7 @@ function plannedChildren(options: SuiteOptions, compileModules: number): number 
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
-    (wantsSection('call', options.filters) ? ENGINES.length : 0);
+    (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length : 0);
   return perRep * options.reps;
 }
 
@@ -207,16 +207,20 @@ function measureCompiles(inputs: CompileInput[], options: SuiteOptions, measurer
   }));
 }
 
-async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<EngineId, number>> {
+async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<CallShape, Record<EngineId, number>>> {
   const bytes = await watToWasm(CALL_MODULE_WAT, { filename: 'call-overhead.wat' });
-  const samples = byEngine<number[]>(() => []);
+  const shapes = Object.keys(CALL_MEASUREMENTS) as CallShape[];
+  const samples = Object.fromEntries(shapes.map((shape) => [shape, byEngine<number[]>(() => [])])) as Record<CallShape, Record<EngineId, number[]>>;
   for (let rep = 0; rep < options.reps; rep++) {
     for (const engine of rotated(ENGINES, rep)) {
-      const task: Task = { kind: 'call', runtime: engine.runtime, entry: CALL_ENTRY, minMs: CALL_MIN_MS };
-      samples[engine.id].push(measurer.run<CallResult>(rep, 'call overhead', engine, task, bytes).nsPerCall);
+      for (const shape of shapes) {
+        const task: Task = { kind: 'call', runtime: engine.runtime, shape, minMs: CALL_MIN_MS };
+        const label = `call overhead ${CALL_MEASUREMENTS[shape].entry}`;
+        samples[shape][engine.id].push(measurer.run<CallResult>(rep, label, engine, task, bytes).nsPerCall);
+      }
     }
   }
-  return byEngine((id) => median(samples[id]));
+  return Object.fromEntries(shapes.map((shape) => [shape, byEngine((id) => median(samples[shape][id]))])) as Record<CallShape, Record<EngineId, number>>;
 }
 
 export async function runSuite(options: SuiteOptions, makeProgress: (children: number) => Progress): Promise<SuiteResults> {
