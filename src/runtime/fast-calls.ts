@@ -48,18 +48,39 @@ const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_fast_entry(const ch
 
 const debug = debuglog('wasmjit');
 
-/** The API facts of the running V8, or why fast calls cannot be used here. */
-function supportedApi(): V8Api | string {
-  if (process.env.WASMJIT_FAST_CALLS === '0') return 'disabled by WASMJIT_FAST_CALLS=0';
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `they need Linux x64, not ${process.platform} ${process.arch}`;
-  const api = V8_APIS[process.versions.v8.split('.').slice(0, 2).join('.')];
-  if (!api) return `they need V8 ${Object.keys(V8_APIS).join(', ')} (Node 20, 22, 24), not V8 ${process.versions.v8}`;
-  const variables = process.config.variables as Record<string, unknown>;
+/** What decides whether fast calls can be used: this process's values (thisProcess), or a test's. */
+export interface FastCallHost {
+  platform: string;
+  arch: string;
+  /** process.versions.v8 */
+  v8: string;
+  /** process.config.variables */
+  buildVariables: Record<string, unknown>;
+  /** WASMJIT_FAST_CALLS */
+  setting: string | undefined;
+}
+
+function thisProcess(): FastCallHost {
+  const { platform, arch } = process;
+  return { platform, arch, v8: process.versions.v8, buildVariables: process.config.variables as Record<string, unknown>, setting: process.env.WASMJIT_FAST_CALLS };
+}
+
+/** The API facts of the host's V8 (by major.minor version), or why fast calls cannot be used there. */
+export function fastCallApi(host: FastCallHost = thisProcess()): V8Api | string {
+  if (host.setting === '0') return 'disabled by WASMJIT_FAST_CALLS=0';
+  if (host.platform !== 'linux' || host.arch !== 'x64') return `they need Linux x64, not ${host.platform} ${host.arch}`;
+  const api = V8_APIS[host.v8.split('.').slice(0, 2).join('.')];
+  if (!api) {
+    const known = Object.entries(V8_APIS).map(([version, { node }]) => `${version} (Node ${node})`);
+    return `they need V8 ${known.join(', ')}, not V8 ${host.v8}`;
+  }
+  const variables = host.buildVariables;
   if (variables['v8_enable_pointer_compression'] || variables['v8_enable_31bit_smis_on_64bit_arch']) return 'this V8 is built with 31-bit Smis';
   return api;
 }
 
-function resolveV8Functions(api: V8Api): V8Functions | string {
+/** The addresses of the API functions `api` names, or which of them this process does not export. */
+export function resolveV8Functions(api: V8Api): V8Functions | string {
   const functions: Partial<Record<keyof V8Functions, bigint>> = {};
   const missing: string[] = [];
   for (const [name, symbol] of Object.entries(api.symbols) as [keyof V8Functions, string][]) {
@@ -123,7 +144,7 @@ function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint):
 
 function setUp(): FastCallSupport {
   const unavailable = (reason: string): FastCallSupport => ({ available: false, reason });
-  const api = supportedApi();
+  const api = fastCallApi();
   if (typeof api === 'string') return unavailable(api);
   const v8 = resolveV8Functions(api);
   if (typeof v8 === 'string') return unavailable(v8);

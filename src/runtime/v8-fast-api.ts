@@ -55,6 +55,8 @@ export type V8Functions = Record<keyof typeof SYMBOLS, bigint>;
 
 /** The facts about one V8 version's API that the code below depends on. */
 export interface V8Api {
+  /** The Node release line that ships this V8 (for messages). */
+  node: string;
   symbols: Record<keyof V8Functions, string>;
   /** CTypeInfo {Type type; SequenceType sequence_type; Flags flags}: its size and the Type values used. */
   cTypeInfo: { size: number; int32: number; v8Value: number };
@@ -76,6 +78,7 @@ export interface V8Api {
 }
 
 const V8_11_3: V8Api = {
+  node: '20',
   symbols: SYMBOLS,
   cTypeInfo: { size: 3, int32: 3, v8Value: 10 },
   cFunctionInfo: { returnInfo: 0, int64Representation: undefined, argCount: 4, argInfo: 8, size: 16 },
@@ -86,6 +89,7 @@ const V8_11_3: V8Api = {
 /** V8 12.4: CFunctionInfo gained `Int64Representation repr` in the padding after return_info. */
 const V8_12_4: V8Api = {
   ...V8_11_3,
+  node: '22',
   symbols: {
     ...SYMBOLS,
     /** CFunctionInfo::CFunctionInfo(const CTypeInfo&, unsigned, const CTypeInfo*, Int64Representation) */
@@ -95,7 +99,7 @@ const V8_12_4: V8Api = {
 };
 
 /** V8 13.6: FunctionCallbackInfo's length_ became an Address. */
-const V8_13_6: V8Api = { ...V8_12_4, callbackInfo: { ...V8_12_4.callbackInfo, lengthWidth: 64 } };
+const V8_13_6: V8Api = { ...V8_12_4, node: '24', callbackInfo: { ...V8_12_4.callbackInfo, lengthWidth: 64 } };
 
 /** The V8 versions (major.minor) fast calls support, as node reports them in process.versions.v8. */
 export const V8_APIS: Readonly<Record<string, V8Api>> = { '11.3': V8_11_3, '12.4': V8_12_4, '13.6': V8_13_6 };
