@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { BUFFER_ENGINES, BUFFER_SIZES_MIB, bufferModule, bufferTask, summarizeBuffers } from './buffers.js';
 import type { BufferRow } from './buffers.js';
+import { CALL_MEASUREMENTS, CALL_MODULE_WAT } from './calls.js';
+import type { CallShape } from './calls.js';
 import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
 import type { Engine, EngineId } from './engines.js';
 import { generateModule } from './generate.js';
@@ -58,8 +60,8 @@ export interface SuiteResults {
   compile: CompileRow[];
   /** Why a compile row is missing (hash-wasm not installed). */
   notes: string[];
-  /** Median ns per call of a trivial i64 export, by engine. */
-  callNs?: Record<EngineId, number>;
+  /** Median ns per call of each trivial export (calls.ts), by engine. */
+  callNs?: Record<CallShape, Record<EngineId, number>>;
   /** `memory.buffer` after `memory.grow`, by memory size. */
   buffers: BufferRow[];
 }
@@ -72,8 +74,6 @@ export const COMPILE_WARMUP_MS = 1000;
 const COMPILE_MIN_MS = 1500;
 const COMPILE_MIN_ITERATIONS = 5;
 const CALL_MIN_MS = 200;
-const CALL_ENTRY = 'inc';
-const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
 
 const BENCH_DIR = new URL('../../bench/', import.meta.url);
 
@@ -96,7 +96,7 @@ function plannedChildren(options: SuiteOptions, compileModules: number): number 
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
-    (wantsSection('call', options.filters) ? ENGINES.length : 0) +
+    (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length : 0) +
     (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
   return perRep * options.reps;
 }
@@ -212,16 +212,20 @@ function measureCompiles(inputs: CompileInput[], options: SuiteOptions, measurer
   }));
 }
 
-async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<EngineId, number>> {
+async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<CallShape, Record<EngineId, number>>> {
   const bytes = await watToWasm(CALL_MODULE_WAT, { filename: 'call-overhead.wat' });
-  const samples = byEngine<number[]>(() => []);
+  const shapes = Object.keys(CALL_MEASUREMENTS) as CallShape[];
+  const samples = Object.fromEntries(shapes.map((shape) => [shape, byEngine<number[]>(() => [])])) as Record<CallShape, Record<EngineId, number[]>>;
   for (let rep = 0; rep < options.reps; rep++) {
     for (const engine of rotated(ENGINES, rep)) {
-      const task: Task = { kind: 'call', runtime: engine.runtime, entry: CALL_ENTRY, minMs: CALL_MIN_MS };
-      samples[engine.id].push(measurer.run<CallResult>(rep, 'call overhead', engine, task, bytes).nsPerCall);
+      for (const shape of shapes) {
+        const task: Task = { kind: 'call', runtime: engine.runtime, shape, minMs: CALL_MIN_MS };
+        const label = `call overhead ${CALL_MEASUREMENTS[shape].entry}`;
+        samples[shape][engine.id].push(measurer.run<CallResult>(rep, label, engine, task, bytes).nsPerCall);
+      }
     }
   }
-  return byEngine((id) => median(samples[id]));
+  return Object.fromEntries(shapes.map((shape) => [shape, byEngine((id) => median(samples[shape][id]))])) as Record<CallShape, Record<EngineId, number>>;
 }
 
 async function measureBuffers(options: SuiteOptions, measurer: Measurer): Promise<BufferRow[]> {
