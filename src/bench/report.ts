@@ -158,8 +158,9 @@ function sections(report: Report, style: Style): string[] {
       memoryLine(results.compile[0]),
     );
   }
-  const { callNs } = results;
-  if (callNs) out.push(lines(...(Object.keys(callNs) as CallShape[]).map((shape) => callLine(shape, callNs[shape]))));
+  for (const { node, ns } of results.calls) {
+    out.push(lines(`Node ${node}:`, ...(Object.keys(ns) as CallShape[]).map((shape) => callLine(shape, ns[shape]))));
+  }
   if (results.buffers.length > 0) {
     out.push(
       lines(
@@ -216,7 +217,7 @@ export function formatJson(report: Report): string {
           liftoffFirst: throughput(row.bytes, row.liftoff.firstMs),
         },
       })),
-      callNs: results.callNs,
+      callOverhead: results.calls,
       buffers: results.buffers,
       notes: results.notes,
     },
