@@ -1,9 +1,9 @@
 // Global: a typed value cell in native memory, shaped like WebAssembly.Global. Generated code reads
 // and writes the cell through the pointer in its context, so an imported global is the exporter's cell.
 import type { ValType } from '../decode/index.js';
-import { allocateCell } from './cells.js';
+import { allocateCell, releaseCell } from './cells.js';
 import type { Cell } from './cells.js';
-import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import { Lifetime } from './lifetime.js';
 import { referenceBits, slotReader, slotWriter } from './values.js';
 
 export interface GlobalDescriptor {
@@ -30,12 +30,10 @@ export class Global {
     }
     this.type = type;
     this.mutable = Boolean(descriptor.mutable);
-    this.lifetime = new Lifetime(() => {}, cell ? 0 : 1);
-    this.cell = cell ?? allocateCell();
-    if (!cell) {
-      this.write(value === undefined ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
-      releaseWhenCollected.register(this, this.lifetime, this);
-    }
+    const ownCell = cell ?? allocateCell();
+    this.cell = ownCell;
+    this.lifetime = cell ? new Lifetime(this, () => {}, false) : new Lifetime(this, () => releaseCell(ownCell), true);
+    if (!cell) this.write(value === undefined ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
   }
 
   /** As in V8, a float global reads as the canonical NaN, whatever its payload. */

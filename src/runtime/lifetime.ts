@@ -2,9 +2,16 @@
 // functions, funcref values, tables, memories and globals), so nothing may be unmapped while anything
 // that can reach it is alive. Every instance, memory, table and global belongs to a link group: linking
 // one to another (importing it, or passing a funcref from one to the other through JS) merges their
-// groups, and a group's mappings are released together once every holder has let go — each instance
-// holds its group until `dispose()`, a memory/table/global made from JS until it is collected.
+// groups, and a group's mappings are released together once every holder has let go: an instance by
+// `dispose()` or by being collected, a memory/table/global made from JS by being collected.
 // (A group only ever grows, so two instances that were once linked are freed together.)
+//
+// A group has two sides. The JS side keeps every member object alive as long as any one of them is
+// reachable (so `table.get` can always give the function of any instance in the table's group), which
+// makes a group's members die together. The native side — holds, free functions, the freed flag — is
+// what the FinalizationRegistry holds, so it references no member (a registry holds its values
+// strongly: a free function capturing its object would keep that object alive for ever); its free
+// functions capture only native handles (addresses, sizes, contexts, code pages).
 
 /** A plain reference count: the module's code, held by the Module object and by every instance. */
 export class RefCount {
@@ -24,37 +31,40 @@ export class RefCount {
   }
 }
 
-/** A node of a link group (union–find); the root keeps the holds and the members' free functions. */
-export class Lifetime {
-  private parent: Lifetime | undefined;
-  private holds: number;
-  private frees: Array<() => void>;
-  private freed = false;
+/** A union–find node; `root()` finds the node that stands for the whole set. */
+abstract class SetNode<Node extends SetNode<Node>> {
+  protected parent: Node | undefined;
 
-  /** `holds` is 1 for something that holds its group (an instance, a JS-made object), 0 otherwise. */
-  constructor(free: () => void, holds: 1 | 0 = 1) {
-    this.frees = [free];
-    this.holds = holds;
-  }
-
-  private root(): Lifetime {
-    let node: Lifetime = this;
+  protected root(): Node {
+    let node = this as unknown as Node;
     while (node.parent) node = node.parent;
     // Path compression keeps later look-ups short.
-    for (let n: Lifetime = this; n.parent && n.parent !== node; ) {
-      const next: Lifetime = n.parent;
+    for (let n = this as unknown as Node; n.parent && n.parent !== node; ) {
+      const next: Node = n.parent;
       n.parent = node;
       n = next;
     }
     return node;
+  }
+}
+
+/** The native side of one member: its free function, its hold; the root keeps the group's. */
+class NativeLifetime extends SetNode<NativeLifetime> {
+  private holds: number;
+  private frees: Array<() => void>;
+  private freed = false;
+
+  constructor(free: () => void, private holding: boolean) {
+    super();
+    this.frees = [free];
+    this.holds = holding ? 1 : 0;
   }
 
   get isFreed(): boolean {
     return this.root().freed;
   }
 
-  /** From now on this and `other` are freed together. */
-  join(other: Lifetime): void {
+  join(other: NativeLifetime): void {
     const a = this.root();
     const b = other.root();
     if (a === b) return;
@@ -66,17 +76,60 @@ export class Lifetime {
     b.holds = 0;
   }
 
-  /** One holder of the group lets go; the last one frees every member. */
+  /** This member lets go of its group (once); the last holder frees every member. */
   release(): void {
+    if (!this.holding) return;
+    this.holding = false;
     const root = this.root();
-    if (root.freed || root.holds === 0) return;
-    root.holds--;
-    if (root.holds > 0) return;
+    if (--root.holds > 0) return;
     root.freed = true;
     for (const free of root.frees) free();
     root.frees = [];
   }
 }
 
-/** Releases the creator's hold of a resource made from JS once the JS object is collected. */
+/**
+ * Gives up the hold of something collected without letting go itself: a group member's (its native
+ * side), a Module's on its code.
+ */
 export const releaseWhenCollected = new FinalizationRegistry<{ release(): void }>((held) => held.release());
+
+/** A member of a link group: the JS object's side (the root keeps every member alive) over the native side. */
+export class Lifetime extends SetNode<Lifetime> {
+  private readonly native: NativeLifetime;
+  /** At the root: every member object of the group. */
+  private members: object[];
+
+  /**
+   * `free` releases what `member` owns natively and must reference no member of any group. A
+   * `holding` member keeps its group until it lets go (`release`) or is collected; the others
+   * (an instance's own memory, tables and globals) live on their instance's hold.
+   */
+  constructor(member: object, free: () => void, holding: boolean) {
+    super();
+    this.members = [member];
+    this.native = new NativeLifetime(free, holding);
+    if (holding) releaseWhenCollected.register(member, this.native, this.native);
+  }
+
+  get isFreed(): boolean {
+    return this.native.isFreed;
+  }
+
+  /** From now on this and `other` live and are freed together. */
+  join(other: Lifetime): void {
+    const a = this.root();
+    const b = other.root();
+    if (a === b) return;
+    a.native.join(b.native);
+    b.parent = a;
+    a.members.push(...b.members);
+    b.members = [];
+  }
+
+  /** The member lets go of its group before it is collected (`dispose`, a failed instantiation). */
+  release(): void {
+    releaseWhenCollected.unregister(this.native);
+    this.native.release();
+  }
+}

@@ -12,7 +12,7 @@ import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, 
  */
 export const MEMORY_GUARD_BYTES = PAGE_SIZE;
 import { enforceUint32, optionalUint32 } from './js-api.js';
-import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import { Lifetime } from './lifetime.js';
 
 export interface MemoryDescriptor {
   initial: number;
@@ -51,10 +51,19 @@ export class Memory {
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
     this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
     this.address = mmap(this.reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
-    this.lifetime = new Lifetime(() => this.free(), ownedByInstance ? 0 : 1);
+    // What frees the memory must not keep it alive. A memory still alive when its group is freed
+    // (its instance disposed) frees itself; a collected one has no buffer left in JS's hands
+    // (buffersCollected holds the memory until each is collected), so all of it goes.
+    const memory = new WeakRef(this);
+    const { address, reservedBytes } = this;
+    const free = (): void => {
+      const live = memory.deref();
+      if (live) live.free();
+      else unmapReservation(address, reservedBytes);
+    };
+    this.lifetime = new Lifetime(this, free, !ownedByInstance);
     this.pages = 0;
     this.commit(initial);
-    if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   get byteLength(): number {
@@ -107,15 +116,11 @@ export class Memory {
     return old;
   }
 
-  /** An instance's context follows the memory's base and size from now on (until `detach`). */
+  /** An instance's context follows the memory's base and size from now on (both are freed with their group). */
   attach(context: InstanceContext): void {
     this.contexts.add(context);
     context.setField(Ctx.memoryBase, this.address);
     context.setField(Ctx.memorySize, this.byteLength);
-  }
-
-  detach(context: InstanceContext): void {
-    this.contexts.delete(context);
   }
 
   /**
@@ -128,7 +133,7 @@ export class Memory {
     this.cachedBuffer = undefined;
     this.internalBytes = undefined;
     if (this.liveBuffers === 0) {
-      munmap(this.address - BigInt(MEMORY_GUARD_BYTES), this.reservedBytes + 2 * MEMORY_GUARD_BYTES);
+      unmapReservation(this.address, this.reservedBytes);
       return;
     }
     const committed = this.byteLength;
@@ -153,4 +158,8 @@ export class Memory {
     this.internalBytes = undefined;
     for (const context of this.contexts) context.setField(Ctx.memorySize, newBytes);
   }
+}
+
+function unmapReservation(address: bigint, reservedBytes: number): void {
+  munmap(address - BigInt(MEMORY_GUARD_BYTES), reservedBytes + 2 * MEMORY_GUARD_BYTES);
 }
