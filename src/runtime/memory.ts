@@ -26,17 +26,10 @@ export class Memory {
   /** Pages the memory may grow to (its declared maximum, or the engine's cap). */
   readonly maximumPages: number;
   private pages: number;
-  private readonly reservedBytes: number;
+  private readonly reservation: Reservation;
   private readonly contexts = new Set<InstanceContext>();
   private cachedBuffer: ArrayBuffer | undefined;
   private internalBytes: Uint8Array | undefined;
-  /**
-   * ArrayBuffers handed to JS that are still reachable: they view the pages directly (they cannot
-   * be detached), so the pages stay mapped until the last of them is collected.
-   */
-  private liveBuffers = 0;
-  private freed = false;
-  private static readonly buffersCollected = new FinalizationRegistry<Memory>((memory) => memory.bufferCollected());
   /** A JS-made memory holds its group until collected; an instance's own memory is joined to the instance. */
   readonly lifetime: Lifetime;
 
@@ -49,19 +42,11 @@ export class Memory {
     if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
-    this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
-    this.address = mmap(this.reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
-    // What frees the memory must not keep it alive. A memory still alive when its group is freed
-    // (its instance disposed) frees itself; a collected one has no buffer left in JS's hands
-    // (buffersCollected holds the memory until each is collected), so all of it goes.
-    const memory = new WeakRef(this);
-    const { address, reservedBytes } = this;
-    const free = (): void => {
-      const live = memory.deref();
-      if (live) live.free();
-      else unmapReservation(address, reservedBytes);
-    };
-    this.lifetime = new Lifetime(this, free, !ownedByInstance);
+    const reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
+    this.address = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
+    const reservation = new Reservation(this.address, reservedBytes);
+    this.reservation = reservation;
+    this.lifetime = new Lifetime(this, () => reservation.free(), !ownedByInstance);
     this.pages = 0;
     this.commit(initial);
   }
@@ -79,14 +64,13 @@ export class Memory {
    * detached: it goes on viewing the first bytes, which stay mapped while it is reachable).
    */
   get buffer(): ArrayBuffer {
-    if (this.freed) throw new Error('wasmjit: this memory has been disposed');
+    if (this.reservation.freed) throw new Error('wasmjit: this memory has been disposed');
     if (!this.cachedBuffer) {
       if (this.byteLength === 0) {
         this.cachedBuffer = new ArrayBuffer(0);
       } else {
         this.cachedBuffer = view(this.address, this.byteLength);
-        this.liveBuffers++;
-        Memory.buffersCollected.register(this.cachedBuffer, this);
+        this.reservation.handOut(this.cachedBuffer);
       }
     }
     return this.cachedBuffer;
@@ -109,7 +93,7 @@ export class Memory {
 
   /** memory.grow: the old size in pages, or -1 when the memory cannot grow by `delta` pages. */
   growPages(delta: number): number {
-    if (this.freed) throw new Error('wasmjit: this memory has been disposed');
+    if (this.reservation.freed) throw new Error('wasmjit: this memory has been disposed');
     const old = this.pages;
     if (delta > this.maximumPages - old) return -1;
     this.commit(old + delta);
@@ -123,30 +107,6 @@ export class Memory {
     context.setField(Ctx.memorySize, this.byteLength);
   }
 
-  /**
-   * Without buffers in JS's hands everything goes at once. Otherwise the address space beyond the
-   * committed pages goes now, the committed pages' memory is discarded (a stale buffer reads zeros),
-   * and the pages themselves go when the last buffer is collected.
-   */
-  private free(): void {
-    this.freed = true;
-    this.cachedBuffer = undefined;
-    this.internalBytes = undefined;
-    if (this.liveBuffers === 0) {
-      unmapReservation(this.address, this.reservedBytes);
-      return;
-    }
-    const committed = this.byteLength;
-    munmap(this.address - BigInt(MEMORY_GUARD_BYTES), MEMORY_GUARD_BYTES);
-    munmap(this.address + BigInt(committed), this.reservedBytes - committed + MEMORY_GUARD_BYTES);
-    if (committed > 0) discardPages(this.address, committed);
-  }
-
-  private bufferCollected(): void {
-    this.liveBuffers--;
-    if (this.freed && this.liveBuffers === 0 && this.byteLength > 0) munmap(this.address, this.byteLength);
-  }
-
   private commit(pages: number): void {
     const oldBytes = this.byteLength;
     const newBytes = pages * WASM_PAGE_SIZE;
@@ -154,12 +114,57 @@ export class Memory {
       mprotect(this.address + BigInt(oldBytes), newBytes - oldBytes, PROT_READ | PROT_WRITE);
     }
     this.pages = pages;
+    this.reservation.committedBytes = newBytes;
     this.cachedBuffer = undefined;
     this.internalBytes = undefined;
     for (const context of this.contexts) context.setField(Ctx.memorySize, newBytes);
   }
 }
 
-function unmapReservation(address: bigint, reservedBytes: number): void {
-  munmap(address - BigInt(MEMORY_GUARD_BYTES), reservedBytes + 2 * MEMORY_GUARD_BYTES);
+/**
+ * The memory's address space and the ArrayBuffers over it that JS still holds: what freeing needs,
+ * apart from the Memory, which a registry's value must not reference (it would never be collected).
+ * A buffer may outlive its memory.
+ */
+class Reservation {
+  committedBytes = 0;
+  /**
+   * ArrayBuffers handed to JS that are still reachable: they view the pages directly (they cannot
+   * be detached), so the pages stay mapped until the last of them is collected.
+   */
+  private liveBuffers = 0;
+  freed = false;
+  private static readonly buffersCollected = new FinalizationRegistry<Reservation>((reservation) => reservation.bufferCollected());
+
+  constructor(
+    private readonly address: bigint,
+    private readonly reservedBytes: number,
+  ) {}
+
+  handOut(buffer: ArrayBuffer): void {
+    this.liveBuffers++;
+    Reservation.buffersCollected.register(buffer, this);
+  }
+
+  /**
+   * Without buffers in JS's hands everything goes at once. Otherwise the address space beyond the
+   * committed pages goes now, the committed pages' memory is discarded (a stale buffer reads zeros),
+   * and the pages themselves go when the last buffer is collected.
+   */
+  free(): void {
+    this.freed = true;
+    const committed = this.committedBytes;
+    if (this.liveBuffers === 0) {
+      munmap(this.address - BigInt(MEMORY_GUARD_BYTES), this.reservedBytes + 2 * MEMORY_GUARD_BYTES);
+      return;
+    }
+    munmap(this.address - BigInt(MEMORY_GUARD_BYTES), MEMORY_GUARD_BYTES);
+    munmap(this.address + BigInt(committed), this.reservedBytes - committed + MEMORY_GUARD_BYTES);
+    if (committed > 0) discardPages(this.address, committed);
+  }
+
+  private bufferCollected(): void {
+    this.liveBuffers--;
+    if (this.freed && this.liveBuffers === 0 && this.committedBytes > 0) munmap(this.address, this.committedBytes);
+  }
 }
