@@ -65,13 +65,15 @@ class NativeLifetime extends SetNode<NativeLifetime> {
   }
 
   join(other: NativeLifetime): void {
-    const a = this.root();
-    const b = other.root();
+    let a = this.root();
+    let b = other.root();
     if (a === b) return;
     if (a.freed || b.freed) throw new Error('wasmjit: cannot link to an instance or object that has been disposed');
+    // The larger group stays the root: joining costs what the smaller one holds.
+    if (a.frees.length < b.frees.length) [a, b] = [b, a];
     b.parent = a;
     a.holds += b.holds;
-    a.frees.push(...b.frees);
+    for (const free of b.frees) a.frees.push(free);
     b.frees = [];
     b.holds = 0;
   }
@@ -118,12 +120,13 @@ export class Lifetime extends SetNode<Lifetime> {
 
   /** From now on this and `other` live and are freed together. */
   join(other: Lifetime): void {
-    const a = this.root();
-    const b = other.root();
+    let a = this.root();
+    let b = other.root();
     if (a === b) return;
     a.native.join(b.native);
+    if (a.members.length < b.members.length) [a, b] = [b, a];
     b.parent = a;
-    a.members.push(...b.members);
+    for (const member of b.members) a.members.push(member);
     b.members = [];
   }
 
