@@ -103,8 +103,9 @@ export class Lifetime extends SetNode<Lifetime> {
   private members: object[];
 
   /**
-   * `free` releases what `member` owns natively and must reference no member of any group. A
-   * `holding` member keeps its group until it lets go (`release`) or is collected; the others
+   * `free` releases what `member` owns natively and must reference no member of any group (nor be
+   * made in a constructor next to a closure that uses `this`: closures of one scope share what they
+   * capture). A `holding` member keeps its group until it lets go (`release`) or is collected; the others
    * (an instance's own memory, tables and globals) live on their instance's hold.
    */
   constructor(member: object, free: () => void, holding: boolean) {
