@@ -124,6 +124,17 @@ const CHILD = `
       memory.grow(1);
       return [first, memory.buffer.byteLength];
     },
+    async onlyABufferKept() {
+      let instance;
+      const bytes = await keepOnly(async () => {
+        const { exports } = (await W.instantiate(modules.owner, imports)).instance;
+        instance = new WeakRef(exports.run);
+        const bytes = new Uint8Array(exports.memory.buffer);
+        bytes[1] = 7;
+        return bytes;
+      });
+      return [instance.deref() === undefined, bytes[0], bytes[1]];
+    },
     async onlyFunctionKept() {
       const run = await keepOnly(async () => (await W.instantiate(modules.owner, imports)).instance.exports.run);
       return [run(1), run(2)];
@@ -219,6 +230,7 @@ describe.runIf(process.platform === 'linux')('collected without dispose() (child
   // Each case uses what it kept after a collection, then drops it: then everything goes.
   it.each([
     ['onlyMemoryKept', "an instance's exported memory, kept alone, keeps its contents and grows", [42, 2 * 65536]],
+    ['onlyABufferKept', "a view of a collected instance's memory keeps its contents, as V8's do", [true, 42, 7]],
     ['onlyFunctionKept', 'an exported function kept alone reaches its memory, global, table and host import', [51, 53]],
     ['tablesHoldFunctions', "tables give and call the functions of instances nobody refers to (table.set, element segments)", [55, 5, true, 15]],
     ['failedInstantiationsFunctionsInATable', "a failed instantiation's functions stay callable from the table it wrote them into", ['unreachable', 21]],

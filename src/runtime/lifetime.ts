@@ -48,13 +48,20 @@ abstract class SetNode<Node extends SetNode<Node>> {
   }
 }
 
+/**
+ * Frees what one member owns natively. `collected`: the group's members were collected (rather than
+ * the last holder disposed), so only what they handed out — ArrayBuffers over a memory — can still
+ * look at their memory, and should see it as it was.
+ */
+export type FreeNative = (collected: boolean) => void;
+
 /** The native side of one member: its free function, its hold; the root keeps the group's. */
 class NativeLifetime extends SetNode<NativeLifetime> {
   private holds: number;
-  private frees: Array<() => void>;
+  private frees: FreeNative[];
   private freed = false;
 
-  constructor(free: () => void, private holding: boolean) {
+  constructor(free: FreeNative, private holding: boolean) {
     super();
     this.frees = [free];
     this.holds = holding ? 1 : 0;
@@ -79,22 +86,22 @@ class NativeLifetime extends SetNode<NativeLifetime> {
   }
 
   /** This member lets go of its group (once); the last holder frees every member. */
-  release(): void {
+  release(collected: boolean): void {
     if (!this.holding) return;
     this.holding = false;
     const root = this.root();
     if (--root.holds > 0) return;
     root.freed = true;
-    for (const free of root.frees) free();
+    for (const free of root.frees) free(collected);
     root.frees = [];
   }
 }
 
-/**
- * Gives up the hold of something collected without letting go itself: a group member's (its native
- * side), a Module's on its code.
- */
-export const releaseWhenCollected = new FinalizationRegistry<{ release(): void }>((held) => held.release());
+/** Gives up the hold of a group member collected without letting go itself. */
+const membersCollected = new FinalizationRegistry<NativeLifetime>((native) => native.release(true));
+
+/** Gives up a Module's hold on its code once the Module is collected. */
+export const releaseWhenCollected = new FinalizationRegistry<RefCount>((code) => code.release());
 
 /** A member of a link group: the JS object's side (the root keeps every member alive) over the native side. */
 export class Lifetime extends SetNode<Lifetime> {
@@ -108,11 +115,11 @@ export class Lifetime extends SetNode<Lifetime> {
    * capture). A `holding` member keeps its group until it lets go (`release`) or is collected; the others
    * (an instance's own memory, tables and globals) live on their instance's hold.
    */
-  constructor(member: object, free: () => void, holding: boolean) {
+  constructor(member: object, free: FreeNative, holding: boolean) {
     super();
     this.members = [member];
     this.native = new NativeLifetime(free, holding);
-    if (holding) releaseWhenCollected.register(member, this.native, this.native);
+    if (holding) membersCollected.register(member, this.native, this.native);
   }
 
   get isFreed(): boolean {
@@ -133,7 +140,7 @@ export class Lifetime extends SetNode<Lifetime> {
 
   /** The member lets go of its group before it is collected (`dispose`, a failed instantiation). */
   release(): void {
-    releaseWhenCollected.unregister(this.native);
-    this.native.release();
+    membersCollected.unregister(this.native);
+    this.native.release(false);
   }
 }

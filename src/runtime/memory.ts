@@ -46,7 +46,7 @@ export class Memory {
     this.address = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
     const reservation = new Reservation(this.address, reservedBytes);
     this.reservation = reservation;
-    this.lifetime = new Lifetime(this, () => reservation.free(), !ownedByInstance);
+    this.lifetime = new Lifetime(this, (collected) => reservation.free(collected), !ownedByInstance);
     this.pages = 0;
     this.commit(initial);
   }
@@ -148,10 +148,11 @@ class Reservation {
 
   /**
    * Without buffers in JS's hands everything goes at once. Otherwise the address space beyond the
-   * committed pages goes now, the committed pages' memory is discarded (a stale buffer reads zeros),
-   * and the pages themselves go when the last buffer is collected.
+   * committed pages goes now, and the pages themselves when the last buffer is collected. Until then
+   * the buffers see the memory as it was if it was collected (as V8's do); a disposed memory's
+   * contents are discarded at once (a stale buffer reads zeros).
    */
-  free(): void {
+  free(collected: boolean): void {
     this.freed = true;
     const committed = this.committedBytes;
     if (this.liveBuffers === 0) {
@@ -160,7 +161,7 @@ class Reservation {
     }
     munmap(this.address - BigInt(MEMORY_GUARD_BYTES), MEMORY_GUARD_BYTES);
     munmap(this.address + BigInt(committed), this.reservedBytes - committed + MEMORY_GUARD_BYTES);
-    if (committed > 0) discardPages(this.address, committed);
+    if (!collected && committed > 0) discardPages(this.address, committed);
   }
 
   private bufferCollected(): void {
