@@ -1,9 +1,9 @@
 // Global: a typed value cell in native memory, shaped like WebAssembly.Global. Generated code reads
 // and writes the cell through the pointer in its context, so an imported global is the exporter's cell.
 import type { ValType } from '../decode/index.js';
-import { allocateCell } from './cells.js';
+import { allocateCell, releaseCell } from './cells.js';
 import type { Cell } from './cells.js';
-import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import { Lifetime } from './lifetime.js';
 import { isReference, referenceBits, slotReader, slotWriter } from './values.js';
 import { externrefGlobalDefault } from './v8-conversions.js';
 import { globalValueSetter } from './v8-messages.js';
@@ -36,12 +36,12 @@ export class Global {
     }
     this.type = type;
     this.mutable = Boolean(descriptor.mutable);
-    this.lifetime = new Lifetime(() => {}, cell ? 0 : 1);
-    this.cell = cell ?? allocateCell();
+    const ownCell = cell ?? allocateCell();
+    this.cell = ownCell;
+    this.lifetime = cell ? new Lifetime(this, () => {}, false) : new Lifetime(this, () => releaseCell(ownCell), true);
     if (!cell) {
       const defaulted = value === undefined && (arguments.length < 2 || !isReference(this.type));
       this.write(defaulted ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
-      releaseWhenCollected.register(this, this.lifetime, this);
     }
   }
 

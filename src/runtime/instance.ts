@@ -11,12 +11,15 @@ import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import type { RefCount } from './lifetime.js';
 import { Memory } from './memory.js';
 import type { Module } from './module.js';
 import { registerFuncRecord, unregisterFuncRecord } from './references.js';
+import type { FunctionResolver } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
 import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
+import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
 import { argumentWriter, hostResultWriter, isReference, slotReader } from './values.js';
@@ -38,11 +41,14 @@ export class Instance {
   private readonly functionObjects = new Map<number, object>();
   private readonly ownRecords: bigint[] = [];
   private readonly state: InstanceState;
-  /** This instance's hold on its link group, given up by `dispose`. */
-  readonly lifetime = new Lifetime(() => this.freeNative());
+  /** This instance's hold on its link group, given up by `dispose` or when the instance is collected. */
+  readonly lifetime: Lifetime;
   /** Set by `dispose()`, and when the link group is freed (a failed instantiation's instance). */
-  private disposed = false;
+  private readonly status = { disposed: false };
   private readonly entrySlots: number[] = [];
+  /** The process-wide tables refer to these weakly (they must not keep the instance alive): the instance keeps them. */
+  private readonly hostCallHandler: HostCallHandler = (index) => this.hostCall(index);
+  private readonly functionResolver: FunctionResolver = (index) => this.functionObject(index);
 
   constructor(
     private readonly module: Module,
@@ -56,8 +62,9 @@ export class Instance {
     if (ownsModule) releaseWhenCollected.unregister(module);
     else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
+    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.entrySlots, this.ownRecords, module.lifetime), true);
     this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [] };
-    registerHostCalls(this.context.address, (index) => this.hostCall(index));
+    registerHostCalls(this.context.address, this.hostCallHandler);
     try {
       this.link(imports);
       this.defineOwn();
@@ -76,19 +83,9 @@ export class Instance {
    * if it was compiled for this instance alone) is unmapped once nothing linked to it is alive.
    */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.status.disposed) return;
+    this.status.disposed = true;
     this.lifetime.release();
-  }
-
-  private freeNative(): void {
-    this.disposed = true;
-    for (const slot of this.entrySlots) releaseEntrySlot(slot);
-    unregisterHostCalls(this.context.address);
-    for (const record of this.ownRecords) unregisterFuncRecord(record);
-    this.state.memory?.detach(this.context);
-    this.context.unmap();
-    this.module.lifetime.release();
   }
 
   // ---- linking ----------------------------------------------------------------------------------
@@ -158,6 +155,7 @@ export class Instance {
   private defineOwn(): void {
     const { ir, compiled } = this.module;
     const { layout } = compiled;
+    const resolver = new WeakRef(this.functionResolver);
     compiled.funcTypes.forEach((type, index) => {
       if (this.functions[index]?.kind === 'wasm') return;
       const record = this.context.address + BigInt(layout.funcRecordsOffset + FuncRecord.size * index);
@@ -166,7 +164,7 @@ export class Instance {
       this.context.setField(base + FuncRecord.typeId, canonicalTypeId(type));
       this.context.setField(base + FuncRecord.ctx, this.context.address);
       this.context.setField(layout.funcRefsOffset + 8 * index, record);
-      registerFuncRecord(record, () => this.functionObject(index));
+      registerFuncRecord(record, resolver, index);
       this.ownRecords.push(record);
     });
     const ownMemory = ir.memories[0];
@@ -300,7 +298,7 @@ export class Instance {
 
   /** Throws unless the instance can still run (not disposed, its link group not freed). */
   assertAlive(): void {
-    if (this.disposed) throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
+    if (this.status.disposed) throw new Error('wasmjit: this instance has been disposed; its functions can no longer be called');
   }
 
   /** The context's typed views (for the export calls). */
@@ -329,6 +327,22 @@ export class Instance {
     const result = linked.fn(...args);
     storeHostResults(type, result, (t, i, value) => hostResultWriter(t, this.lifetime)(views, resultsSlot + i, value));
   }
+}
+
+/**
+ * What frees an instance's native side once its link group is freed. It captures no JS object of the
+ * group (the group's registry entries would keep them alive): the context, the entry slots and
+ * function records to give back, and the hold on the module's code.
+ */
+function freeNative(status: { disposed: boolean }, context: InstanceContext, entrySlots: number[], records: bigint[], code: RefCount): () => void {
+  return () => {
+    status.disposed = true;
+    for (const slot of entrySlots) releaseEntrySlot(slot);
+    unregisterHostCalls(context.address);
+    for (const record of records) unregisterFuncRecord(record);
+    context.unmap();
+    code.release();
+  };
 }
 
 /**

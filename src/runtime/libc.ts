@@ -70,8 +70,26 @@ export function mprotect(address: bigint, length: number, prot: number): void {
   if (mprotectNative(address, length, prot) !== 0) throw libcError(`mprotect(${length} bytes, ${prot})`);
 }
 
+const ENOMEM = 12;
+
+/**
+ * Unmappings the kernel refused for want of a mapping: unmapping part of a mapping splits it, which
+ * fails at the process's limit of mappings (vm.max_map_count). They are tried again after each later
+ * unmapping, which may give one back. (Freeing runs in FinalizationRegistry callbacks too, where an
+ * exception would end the process.)
+ */
+const refusedUnmappings: Array<{ address: bigint; length: number }> = [];
+
 export function munmap(address: bigint, length: number): void {
-  if (munmapNative(address, length) !== 0) throw libcError(`munmap(${length} bytes)`);
+  if (munmapNative(address, length) !== 0) {
+    if (koffi.errno() !== ENOMEM) throw libcError(`munmap(${length} bytes)`);
+    refusedUnmappings.push({ address, length });
+    return;
+  }
+  for (let i = refusedUnmappings.length - 1; i >= 0; i--) {
+    const refused = refusedUnmappings[i]!;
+    if (munmapNative(refused.address, refused.length) === 0) refusedUnmappings.splice(i, 1);
+  }
 }
 
 /** Gives the pages' memory back to the system; they read as zeros afterwards. */

@@ -13,7 +13,7 @@ import { memoryBuffers } from './memory-buffers.js';
  */
 export const MEMORY_GUARD_BYTES = PAGE_SIZE;
 import { enforceUint32, optionalUint32 } from './js-api.js';
-import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import { Lifetime } from './lifetime.js';
 
 export interface MemoryDescriptor {
   initial: number;
@@ -27,21 +27,9 @@ export class Memory {
   /** Pages the memory may grow to (its declared maximum, or the engine's cap). */
   readonly maximumPages: number;
   private pages: number;
-  private readonly reservedBytes: number;
+  private readonly reservation: Reservation;
   private readonly contexts = new Set<InstanceContext>();
-  private cachedBuffer: ArrayBuffer | undefined;
   private internalBytes: Uint8Array | undefined;
-  /**
-   * Where buffers cannot be detached (memory-buffers.ts), those handed to JS and not yet collected:
-   * they view the pages, which stay mapped until the last of them is collected.
-   */
-  private liveBuffers = 0;
-  /**
-   * JS transferred a buffer away (V8 refuses that for a wasm memory's buffer; the API cannot): the
-   * new buffer views the pages out of the memory's reach, so they stay mapped for good.
-   */
-  private bufferTransferred = false;
-  private freed = false;
   /**
    * The committed bytes reported to V8 as external memory (memory-buffers.ts), until this object is
    * collected: V8 counts its own wasm memory's bytes while the memory's object lives, and collects
@@ -51,7 +39,6 @@ export class Memory {
   private static readonly reportedCollected = new FinalizationRegistry<{ bytes: number }>((reported) =>
     memoryBuffers.reportExternalMemory(-reported.bytes),
   );
-  private static readonly buffersCollected = new FinalizationRegistry<Memory>((memory) => memory.bufferCollected());
   /** A JS-made memory holds its group until collected; an instance's own memory is joined to the instance. */
   readonly lifetime: Lifetime;
 
@@ -64,13 +51,14 @@ export class Memory {
     if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
-    this.reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
-    this.address = mmap(this.reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
-    this.lifetime = new Lifetime(() => this.free(), ownedByInstance ? 0 : 1);
+    const reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
+    this.address = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
+    const reservation = new Reservation(this.address, reservedBytes);
+    this.reservation = reservation;
+    this.lifetime = new Lifetime(this, (collected) => reservation.free(collected), !ownedByInstance);
     this.pages = 0;
     Memory.reportedCollected.register(this, this.reported);
     this.commit(initial);
-    if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   get byteLength(): number {
@@ -86,16 +74,8 @@ export class Memory {
    * pages, 0 included); then it is detached and the next access makes a new one.
    */
   get buffer(): ArrayBuffer {
-    if (this.freed) throw new Error('wasmjit: this memory has been disposed');
-    this.forgetTransferredBuffer();
-    if (!this.cachedBuffer) {
-      this.cachedBuffer = memoryBuffers.create(this.address, this.byteLength);
-      if (!memoryBuffers.detaches && this.byteLength > 0) {
-        this.liveBuffers++;
-        Memory.buffersCollected.register(this.cachedBuffer, this);
-      }
-    }
-    return this.cachedBuffer;
+    if (this.reservation.freed) throw new Error('wasmjit: this memory has been disposed');
+    return this.reservation.buffer();
   }
 
   /** The memory's bytes for the runtime's own use (segments, bulk operations); never handed out. */
@@ -115,63 +95,20 @@ export class Memory {
 
   /** memory.grow: the old size in pages, or -1 when the memory cannot grow by `delta` pages. */
   growPages(delta: number): number {
-    if (this.freed) throw new Error('wasmjit: this memory has been disposed');
+    if (this.reservation.freed) throw new Error('wasmjit: this memory has been disposed');
     const old = this.pages;
     if (delta > this.maximumPages - old) return -1;
-    this.retireBuffers();
+    this.reservation.retireBuffer();
+    this.internalBytes = undefined;
     this.commit(old + delta);
     return old;
   }
 
-  /** An instance's context follows the memory's base and size from now on (until `detach`). */
+  /** An instance's context follows the memory's base and size from now on (both are freed with their group). */
   attach(context: InstanceContext): void {
     this.contexts.add(context);
     context.setField(Ctx.memoryBase, this.address);
     context.setField(Ctx.memorySize, this.byteLength);
-  }
-
-  detach(context: InstanceContext): void {
-    this.contexts.delete(context);
-  }
-
-  /**
-   * The buffer handed out is detached, and then nothing in JS views the pages: everything goes at
-   * once. Otherwise (buffers that cannot be detached, or one transferred away) the address space
-   * beyond the committed pages goes now, the committed pages' memory is discarded (a stale buffer
-   * reads zeros), and the pages themselves go when the last buffer is collected.
-   */
-  private free(): void {
-    this.freed = true;
-    this.retireBuffers();
-    if (this.liveBuffers === 0 && !this.bufferTransferred) {
-      munmap(this.address - BigInt(MEMORY_GUARD_BYTES), this.reservedBytes + 2 * MEMORY_GUARD_BYTES);
-      return;
-    }
-    const committed = this.byteLength;
-    munmap(this.address - BigInt(MEMORY_GUARD_BYTES), MEMORY_GUARD_BYTES);
-    munmap(this.address + BigInt(committed), this.reservedBytes - committed + MEMORY_GUARD_BYTES);
-    if (committed > 0) discardPages(this.address, committed);
-  }
-
-  private bufferCollected(): void {
-    this.liveBuffers--;
-    if (this.freed && this.liveBuffers === 0 && !this.bufferTransferred && this.byteLength > 0) munmap(this.address, this.byteLength);
-  }
-
-  /** A buffer handed out that is empty while the memory is not was transferred away by JS. */
-  private forgetTransferredBuffer(): void {
-    if (this.cachedBuffer?.byteLength === 0 && this.byteLength > 0) {
-      this.bufferTransferred = true;
-      this.cachedBuffer = undefined;
-    }
-  }
-
-  /** Detaches the buffer handed out (which V8's ArrayBuffer sweeper then forgets at once) and drops both. */
-  private retireBuffers(): void {
-    this.forgetTransferredBuffer();
-    if (this.cachedBuffer && memoryBuffers.detaches) memoryBuffers.detach(this.cachedBuffer);
-    this.cachedBuffer = undefined;
-    this.internalBytes = undefined;
   }
 
   private commit(pages: number): void {
@@ -183,6 +120,93 @@ export class Memory {
       this.reported.bytes += newBytes - oldBytes;
     }
     this.pages = pages;
+    this.reservation.committedBytes = newBytes;
     for (const context of this.contexts) context.setField(Ctx.memorySize, newBytes);
   }
 }
+
+/**
+ * The memory's address space and the ArrayBuffers over it: what freeing needs, apart from the
+ * Memory, which a registry's value must not reference (the Memory would never be collected). A buffer
+ * may outlive its memory, as in V8: when the memory is collected, the pages a buffer still views stay
+ * as they were until the last such buffer is collected.
+ */
+class Reservation {
+  committedBytes = 0;
+  freed = false;
+  /** The buffer handed out for the current size (replaced after a grow). */
+  private current: ArrayBuffer | undefined;
+  /** Buffers handed out that still view the pages (not detached) and are not collected yet. */
+  private viewing = 0;
+  /**
+   * JS transferred a buffer away (V8 refuses that for a wasm memory's buffer; the API cannot): the
+   * new buffer views the pages out of the memory's reach, so they stay mapped for good.
+   */
+  private transferred = false;
+  private static readonly buffersCollected = new FinalizationRegistry<Reservation>((reservation) => reservation.bufferCollected());
+
+  constructor(
+    private readonly address: bigint,
+    private readonly reservedBytes: number,
+  ) {}
+
+  buffer(): ArrayBuffer {
+    this.noticeTransfer();
+    if (!this.current) {
+      this.current = memoryBuffers.create(this.address, this.committedBytes);
+      if (this.committedBytes > 0) {
+        this.viewing++;
+        Reservation.buffersCollected.register(this.current, this, this.current);
+      }
+    }
+    return this.current;
+  }
+
+  /** After a grow, and on dispose: the buffer handed out is detached (where buffers can be) and dropped. */
+  retireBuffer(): void {
+    this.noticeTransfer();
+    const buffer = this.current;
+    this.current = undefined;
+    if (!buffer || !memoryBuffers.detaches) return;
+    memoryBuffers.detach(buffer);
+    if (Reservation.buffersCollected.unregister(buffer)) this.viewing--;
+  }
+
+  /**
+   * Disposed: the buffer handed out is detached, and without other viewers everything goes at once;
+   * a viewer left (buffers that cannot be detached, one transferred away) keeps the committed pages,
+   * their contents discarded (a stale buffer reads zeros). Collected: the buffers keep what they see.
+   */
+  free(collected: boolean): void {
+    this.freed = true;
+    if (collected) {
+      // The registry holds this reservation, which must not hold the buffer it waits for.
+      this.noticeTransfer();
+      this.current = undefined;
+    } else {
+      this.retireBuffer();
+    }
+    const committed = this.committedBytes;
+    if (this.viewing === 0 && !this.transferred) {
+      munmap(this.address - BigInt(MEMORY_GUARD_BYTES), this.reservedBytes + 2 * MEMORY_GUARD_BYTES);
+      return;
+    }
+    munmap(this.address - BigInt(MEMORY_GUARD_BYTES), MEMORY_GUARD_BYTES);
+    munmap(this.address + BigInt(committed), this.reservedBytes - committed + MEMORY_GUARD_BYTES);
+    if (!collected && committed > 0) discardPages(this.address, committed);
+  }
+
+  private bufferCollected(): void {
+    this.viewing--;
+    if (this.freed && this.viewing === 0 && !this.transferred && this.committedBytes > 0) munmap(this.address, this.committedBytes);
+  }
+
+  /** A buffer handed out that is empty while the memory is not was transferred away by JS. */
+  private noticeTransfer(): void {
+    if (this.current?.byteLength === 0 && this.committedBytes > 0) {
+      this.transferred = true;
+      this.current = undefined;
+    }
+  }
+}
+

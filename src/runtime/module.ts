@@ -36,14 +36,17 @@ export class Module {
   private nativeOnly: boolean[] | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
-  readonly lifetime = new RefCount(() => this.code.unmap());
+  readonly lifetime: RefCount;
 
   constructor(
     readonly ir: ModuleIR,
     readonly compiled: CompiledModule,
     readonly options: ModuleOptions = {},
   ) {
-    this.code = CodePage.map(compiled.code);
+    const code = CodePage.map(compiled.code);
+    this.code = code;
+    // The free function must not capture the Module: the registry would keep it alive for ever.
+    this.lifetime = new RefCount(() => code.unmap());
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
     releaseWhenCollected.register(this, this.lifetime, this);

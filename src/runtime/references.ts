@@ -2,22 +2,30 @@
 // externref a handle. This maps them back to JS: records to the function objects that stand for
 // them, handles to the JS values they were made from.
 
-const resolvers = new Map<bigint, () => object>();
+/** The function object of function `index` of one instance. */
+export type FunctionResolver = (index: number) => object;
 
-/** `record` stands for the function `resolve()` returns (created lazily, once per function). */
-export function registerFuncRecord(record: bigint, resolve: () => object): void {
-  resolvers.set(record, resolve);
+/**
+ * Held weakly, so that the table does not keep instances alive: a record is reachable only from the
+ * native memory of a live link group, whose instances are then alive too.
+ */
+const records = new Map<bigint, { resolver: WeakRef<FunctionResolver>; index: number }>();
+
+/** `record` stands for function `index` of the instance `resolver` belongs to (created lazily, once per function). */
+export function registerFuncRecord(record: bigint, resolver: WeakRef<FunctionResolver>, index: number): void {
+  records.set(record, { resolver, index });
 }
 
 export function unregisterFuncRecord(record: bigint): void {
-  resolvers.delete(record);
+  records.delete(record);
 }
 
 export function functionForRecord(record: bigint): object | null {
   if (record === 0n) return null;
-  const resolve = resolvers.get(record);
+  const entry = records.get(record);
+  const resolve = entry?.resolver.deref();
   if (!resolve) throw new Error(`wasmjit: internal error: funcref 0x${record.toString(16)} names no known function`);
-  return resolve();
+  return resolve(entry!.index);
 }
 
 // Handles are never reused: native memory may hold one anywhere (tables, globals, linear memory is

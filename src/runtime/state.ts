@@ -71,7 +71,11 @@ function measureStackLimit(): bigint {
 
 export const stackLimit: bigint = measureStackLimit();
 
-const handlers = new Map<bigint, HostCallHandler>();
+/**
+ * Held weakly, so that the table does not keep instances alive (each instance keeps its handler): a
+ * context is reachable only from the native code of a live link group, whose instances are then alive.
+ */
+const handlers = new Map<bigint, WeakRef<HostCallHandler>>();
 
 /** The exception a host call ended with, until the export that was running rethrows it. */
 let pending: { error: unknown } | undefined;
@@ -86,7 +90,7 @@ const HOST_EXCEPTION: number = TrapCode.HostException;
  */
 const hostCallCallback = koffi.register((ctx: number | bigint, index: number): number => {
   try {
-    const handler = handlers.get(BigInt(ctx));
+    const handler = handlers.get(BigInt(ctx))?.deref();
     if (!handler) throw new Error(`wasmjit: host call from an unknown instance context 0x${BigInt(ctx).toString(16)}`);
     return handler(index);
   } catch (error) {
@@ -98,13 +102,12 @@ const hostCallCallback = koffi.register((ctx: number | bigint, index: number): n
 export const hostCallAddress: bigint = BigInt(koffi.address(hostCallCallback));
 
 export function registerHostCalls(ctx: bigint, handler: HostCallHandler): void {
-  handlers.set(ctx, handler);
+  handlers.set(ctx, new WeakRef(handler));
 }
 
 export function unregisterHostCalls(ctx: bigint): void {
   handlers.delete(ctx);
 }
-
 
 /** The exception parked by the host call that made native code unwind. */
 export function takeParkedException(): unknown {

@@ -6,7 +6,7 @@ import { TableDescriptor } from '../compiler/index.js';
 import type { RefType } from '../decode/index.js';
 import { mmap, munmap, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
 import { enforceUint32, optionalUint32 } from './js-api.js';
-import { Lifetime, releaseWhenCollected } from './lifetime.js';
+import { Lifetime } from './lifetime.js';
 import { referenceBits, referenceValue } from './values.js';
 import { tableIndexOutOfBounds } from './v8-messages.js';
 
@@ -21,6 +21,11 @@ const MAX_TABLE_LENGTH = 10_000_000;
 
 const ELEMENT_TYPES: Record<string, RefType> = { anyfunc: 'funcref', funcref: 'funcref', externref: 'externref' };
 
+interface EntriesMapping {
+  address: bigint;
+  bytes: number;
+}
+
 export class Table {
   readonly descriptor: bigint;
   readonly element: RefType;
@@ -28,8 +33,8 @@ export class Table {
   /** A JS-made table holds its group until collected; an instance's own table is joined to the instance. */
   readonly lifetime: Lifetime;
   private readonly descriptorView: BigInt64Array;
-  private entries = 0n;
-  private entriesBytes = 0;
+  /** The entries' mapping (it moves as the table grows), apart from the table: its group frees it after the table is collected. */
+  private readonly mapping: EntriesMapping = { address: 0n, bytes: 0 };
   private entryView = new BigInt64Array(0);
   private size = 0;
 
@@ -42,12 +47,13 @@ export class Table {
     if (this.maximum !== undefined && this.maximum < initial) {
       throw new RangeError(`WebAssembly.Table(): Property 'maximum': value ${this.maximum} is below the lower bound ${initial}`);
     }
-    this.lifetime = new Lifetime(() => this.unmap(), ownedByInstance ? 0 : 1);
-    this.descriptor = mmap(roundToPages(TableDescriptor.size), PROT_READ | PROT_WRITE);
+    const descriptor = mmap(roundToPages(TableDescriptor.size), PROT_READ | PROT_WRITE);
+    const mapping = this.mapping;
+    this.descriptor = descriptor;
+    this.lifetime = new Lifetime(this, () => unmapTable(descriptor, mapping), !ownedByInstance);
     this.descriptorView = new BigInt64Array(view(this.descriptor, TableDescriptor.size));
     const context = 'WebAssembly.Table(): Argument 2 must be undefined or a value of type compatible with the type of the new table: ';
     this.growRaw(initial, referenceBits(element, this.defaulted(value), this.lifetime, context, '.'));
-    if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   get length(): number {
@@ -96,29 +102,25 @@ export class Table {
     if (delta > (this.maximum ?? MAX_TABLE_LENGTH) - old) return -1;
     const length = old + delta;
     const bytes = roundToPages(Math.max(1, length) * 8);
-    if (bytes > this.entriesBytes) {
+    const { mapping } = this;
+    if (bytes > mapping.bytes) {
       const entries = mmap(bytes, PROT_READ | PROT_WRITE);
       const entryView = new BigInt64Array(view(entries, bytes));
       entryView.set(this.entryView.subarray(0, old));
-      if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
-      this.entries = entries;
-      this.entriesBytes = bytes;
+      if (mapping.bytes > 0) munmap(mapping.address, mapping.bytes);
+      mapping.address = entries;
+      mapping.bytes = bytes;
       this.entryView = entryView;
     }
     this.entryView.fill(bits, old, length);
     this.size = length;
-    this.descriptorView[TableDescriptor.entries / 8] = this.entries;
+    this.descriptorView[TableDescriptor.entries / 8] = mapping.address;
     this.descriptorView[TableDescriptor.length / 8] = BigInt(length);
     return old;
   }
 
   private assertAlive(): void {
     if (this.lifetime.isFreed) throw new Error('wasmjit: this table belongs to a disposed instance');
-  }
-
-  private unmap(): void {
-    if (this.entriesBytes > 0) munmap(this.entries, this.entriesBytes);
-    munmap(this.descriptor, roundToPages(TableDescriptor.size));
   }
 
   /** A missing value is null in a funcref table, undefined (a value like any other) in an externref one. */
@@ -136,4 +138,9 @@ export class Table {
     if (i >= this.size) throw new RangeError(tableIndexOutOfBounds(method, i, this.element, this.size));
     return i;
   }
+}
+
+function unmapTable(descriptor: bigint, entries: EntriesMapping): void {
+  if (entries.bytes > 0) munmap(entries.address, entries.bytes);
+  munmap(descriptor, roundToPages(TableDescriptor.size));
 }
