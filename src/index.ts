@@ -2,17 +2,32 @@
 import { Instance } from './runtime/instance.js';
 import { Module } from './runtime/module.js';
 import type { ModuleOptions } from './runtime/module.js';
+import type { Memory as RuntimeMemory } from './runtime/memory.js';
+import type { Table as RuntimeTable } from './runtime/table.js';
+import type { Global as RuntimeGlobal } from './runtime/global.js';
+import { WebAssemblyOnWasmjit } from './webassembly/namespace.js';
 
 export { watToWasm } from './wat/index.js';
 /** Starts the worker threads large modules are compiled on (otherwise the first large compile starts them for the next ones). */
 export { startCompileWorkers } from './compiler/index.js';
 export type { WatOptions } from './wat/index.js';
 export { Module, Instance };
-export { Memory } from './runtime/memory.js';
-export { Table } from './runtime/table.js';
-export { Global } from './runtime/global.js';
 export type { ModuleExportDescriptor, ModuleOptions } from './runtime/module.js';
 export type { ExportValue } from './runtime/instance.js';
+/** V8's WebAssembly namespace, backed by wasmjit (`wasmjit/register` installs it as the global). */
+export { WebAssemblyOnWasmjit as WebAssembly, createWebAssembly } from './webassembly/namespace.js';
+
+/**
+ * The namespace's constructors, typed as the runtime's classes: `new Memory(…)` makes the same object
+ * as `new WebAssembly.Memory(…)`, with its checks (a shared memory is refused, not silently unshared).
+ */
+export const Memory = WebAssemblyOnWasmjit.Memory as unknown as typeof RuntimeMemory;
+export type Memory = RuntimeMemory;
+export const Table = WebAssemblyOnWasmjit.Table as unknown as typeof RuntimeTable;
+export type Table = RuntimeTable;
+export const Global = WebAssemblyOnWasmjit.Global as unknown as typeof RuntimeGlobal;
+export type Global = RuntimeGlobal;
+export type { NamespaceOptions } from './webassembly/engines.js';
 
 /** Module bytes: any ArrayBuffer or view of one (a Node Buffer, a Uint8Array, …). */
 export type WasmBytes = ArrayBufferLike | ArrayBufferView;

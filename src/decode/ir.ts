@@ -152,4 +152,11 @@ export interface ModuleIR {
   datas: DataSegment[];
   /** Whether a data count section was present (required by memory.init and data.drop). */
   dataCount: number | undefined;
+  /** Custom sections in module order, their contents copied (`WebAssembly.Module.customSections`). */
+  customSections: CustomSection[];
+}
+
+export interface CustomSection {
+  name: string;
+  bytes: Uint8Array;
 }

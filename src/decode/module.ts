@@ -23,7 +23,7 @@ export function decodeBinary(bytes: Uint8Array): ModuleIR {
   expectBytes(reader, VERSION, 'unknown binary version');
   const module: ModuleIR = {
     types: [], imports: [], funcs: [], tables: [], memories: [], globals: [], exports: [],
-    start: undefined, elems: [], datas: [], dataCount: undefined,
+    start: undefined, elems: [], datas: [], dataCount: undefined, customSections: [],
   };
   let funcTypeIndices: number[] = [];
   let codeSeen = false;
@@ -42,10 +42,12 @@ export function decodeBinary(bytes: Uint8Array): ModuleIR {
       lastOrder = order;
     }
     switch (id) {
-      case Section.Custom:
-        section.name();
+      case Section.Custom: {
+        const name = section.name();
+        module.customSections.push({ name, bytes: bytes.slice(section.pos, section.end) });
         section.pos = section.end;
         break;
+      }
       case Section.Type:
         module.types = section.vec(() => readFuncType(section), 'types');
         break;
@@ -241,5 +243,6 @@ function readData(reader: Reader, types: readonly FuncType[]) {
   if (flags > 2) throw reader.error(`malformed data segment flags ${flags}`, at);
   const mode = readMode(reader, flags === 1 ? 1 : 0, types, flags === 2);
   const length = reader.u32('data length');
-  return { mode, bytes: reader.take(length) };
+  // A copy: the caller may change its bytes after compiling, and instances made later must not see it.
+  return { mode, bytes: reader.take(length).slice() };
 }

@@ -1,6 +1,9 @@
 // A cursor over wasm bytes: LEB128 integers, IEEE bit patterns, names. Every malformation is a
 // WebAssembly.CompileError that gives the byte offset.
 
+/** Strict (malformed UTF-8 is a CompileError) and BOM-preserving, as the spec's name decoding is. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export class Reader {
   pos: number;
 
@@ -112,11 +115,12 @@ export class Reader {
     return slice;
   }
 
+  /** A name: UTF-8, every byte kept (a leading U+FEFF is a character of the name, not a byte order mark). */
   name(): string {
     const length = this.u32('name length');
     const at = this.pos;
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(this.take(length));
+      return UTF8.decode(this.take(length));
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) throw err;
       throw this.error('malformed UTF-8 encoding', at);

@@ -17,6 +17,7 @@ import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
 import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
+import { V8WebAssembly } from './v8-webassembly.js';
 import { slotReader, slotWriter } from './values.js';
 import type { SlotViews } from './values.js';
 
@@ -44,6 +45,8 @@ export class Instance {
     imports: Imports | undefined,
     /** Whether the module was compiled for this instance alone (its code goes with the instance). */
     ownsModule: boolean,
+    /** The JS-API call that instantiates, which starts V8's error texts (`WebAssembly.Instance()`). */
+    private readonly api = 'WebAssembly.instantiate()',
   ) {
     // A module compiled for this instance alone hands its own reference over to the instance.
     if (ownsModule) releaseWhenCollected.unregister(module);
@@ -90,16 +93,16 @@ export class Instance {
     const { ir } = this.module;
     if (ir.imports.length === 0) return;
     if (imports === undefined || imports === null || typeof imports !== 'object') {
-      throw new TypeError('WebAssembly.instantiate(): Imports argument must be present and must be an object');
+      throw new TypeError(`${this.api}: Imports argument must be present and must be an object`);
     }
     ir.imports.forEach((imp, i) => {
       const namespace = imports[imp.module];
       if (namespace === null || (typeof namespace !== 'object' && typeof namespace !== 'function')) {
-        throw new TypeError(`WebAssembly.instantiate(): Import #${i} module="${imp.module}" error: module is not an object or function`);
+        throw new TypeError(`${this.api}: Import #${i} module="${imp.module}" error: module is not an object or function`);
       }
       const value = (namespace as Record<string, unknown>)[imp.name];
       const linkError = (message: string): WebAssembly.LinkError =>
-        new WebAssembly.LinkError(`WebAssembly.instantiate(): Import #${i} module="${imp.module}" function="${imp.name}" error: ${message}`);
+        new WebAssembly.LinkError(`${this.api}: Import #${i} module="${imp.module}" function="${imp.name}" error: ${message}`);
       this.linkImport(imp, i, value, linkError);
     });
   }
@@ -132,7 +135,7 @@ export class Instance {
       }
       case 'memory': {
         if (!(value instanceof Memory)) throw linkError('memory import must be a WebAssembly.Memory object');
-        checkImportLimits('memory', importIndex, value.pageCount, value.maximum, imp.limits);
+        checkImportLimits(this.api, 'memory', importIndex, value.pageCount, value.maximum, imp.limits);
         this.lifetime.join(value.lifetime);
         this.state.memory = value;
         return;
@@ -140,7 +143,7 @@ export class Instance {
       case 'table': {
         if (!(value instanceof Table)) throw linkError('table import requires a WebAssembly.Table');
         if (value.element !== imp.table.element) throw linkError('imported table does not match the expected type');
-        checkImportLimits('table', importIndex, value.length, value.maximum, imp.table.limits);
+        checkImportLimits(this.api, 'table', importIndex, value.length, value.maximum, imp.table.limits);
         this.lifetime.join(value.lifetime);
         this.state.tables.push(value);
         return;
@@ -222,7 +225,7 @@ export class Instance {
       const table = this.state.tables[segment.mode.index]!;
       const offset = Number(BigInt.asUintN(32, this.evaluate(segment.mode.offset)));
       if (offset + segment.items.length > table.length) {
-        throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): table index is out of bounds');
+        throw new WebAssembly.RuntimeError(`${this.api}: table index is out of bounds`);
       }
       segment.items.forEach((item, i) => table.rawSet(offset + i, this.evaluate(item)));
     }
@@ -231,7 +234,7 @@ export class Instance {
       const memory = this.state.memory!;
       const offset = Number(BigInt.asUintN(32, this.evaluate(segment.mode.offset)));
       if (offset + segment.bytes.length > memory.byteLength) {
-        throw new WebAssembly.RuntimeError('WebAssembly.instantiate(): data segment is out of bounds');
+        throw new WebAssembly.RuntimeError(`${this.api}: data segment is out of bounds`);
       }
       if (segment.bytes.length > 0) memory.bytes().set(segment.bytes, offset);
     }
@@ -362,7 +365,7 @@ function importedGlobal(
     if (value.type !== type) throw linkError('imported global does not match the expected type');
     return value;
   }
-  if (value instanceof WebAssembly.Global) {
+  if (value instanceof V8WebAssembly.Global) {
     if (mutable) throw linkError('imported mutable global must be a wasmjit Global object');
     return new Global({ value: type }, value.value);
   }
@@ -374,6 +377,7 @@ function importedGlobal(
 
 /** Size checks of an imported memory or table, with V8's texts (the memory one quotes 2^32-1, as V8 does). */
 function checkImportLimits(
+  api: string,
   what: 'memory' | 'table',
   importIndex: number,
   current: number,
@@ -381,7 +385,7 @@ function checkImportLimits(
   limits: { min: number; max?: number },
 ): void {
   const fail = (message: string): never => {
-    throw new WebAssembly.LinkError(`WebAssembly.instantiate(): ${what} import ${importIndex} ${message}`);
+    throw new WebAssembly.LinkError(`${api}: ${what} import ${importIndex} ${message}`);
   };
   if (current < limits.min) fail(`is smaller than initial ${limits.min}, got ${current}`);
   if (limits.max === undefined) return;

@@ -63,6 +63,17 @@ export class Module {
     return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options);
   }
 
+  /** Whether wasmjit decodes, validates and compiles the bytes (nothing is mapped). */
+  static validates(bytes: Uint8Array): boolean {
+    try {
+      compileModule(decodeModule(bytes), { features: detectCpuFeatures(), runtimeState: runtimeStateAddress });
+      return true;
+    } catch (err) {
+      if (err instanceof WebAssembly.CompileError) return false;
+      throw err;
+    }
+  }
+
   function(index: number): CompiledFunction {
     const func = this.functionsByIndex.get(index);
     if (!func) throw new Error(`wasmjit: function ${index} is not defined in this module`);
@@ -116,6 +127,11 @@ export class Module {
   /** The module's imports, as `WebAssembly.Module.imports` lists them. */
   imports(): Array<{ module: string; name: string; kind: ModuleExportDescriptor['kind'] }> {
     return this.ir.imports.map(({ module, name, kind }) => ({ module, name, kind: EXPORT_KIND_NAMES[kind] }));
+  }
+
+  /** Copies of the contents of the custom sections named `name`, as `WebAssembly.Module.customSections` gives them. */
+  customSections(name: string): ArrayBuffer[] {
+    return this.ir.customSections.filter((section) => section.name === name).map((section) => section.bytes.slice().buffer);
   }
 
   /** Gives up the module's own hold on its code; the code is unmapped once no instance uses it either. */
