@@ -8,16 +8,16 @@ import { attempt, digest, pseudoRandomBytes, show, watchMemory } from './kit.mjs
 const brotli = createRequire(import.meta.url)('brotli-wasm');
 const memory = () => brotli.__wasm.memory;
 
+// Each input with the qualities it is compressed at (quality 11 takes about a second per MiB).
 const inputs = [
-  ['empty', new Uint8Array(0)],
-  ['text 100 B', new TextEncoder().encode('Hello, brotli! '.repeat(7))],
-  ['random 64 KiB', pseudoRandomBytes(64 << 10, { seed: 3 })],
-  ['text 4 MiB', pseudoRandomBytes(4 << 20, { seed: 5, alphabet: 11 })],
-  ['random 1 MiB', pseudoRandomBytes(1 << 20, { seed: 9 })],
+  ['empty', new Uint8Array(0), [1, 6, 11]],
+  ['text 100 B', new TextEncoder().encode('Hello, brotli! '.repeat(7)), [1, 6, 11]],
+  ['random 64 KiB', pseudoRandomBytes(64 << 10, { seed: 3 }), [1, 6, 11]],
+  ['text 4 MiB', pseudoRandomBytes(4 << 20, { seed: 5, alphabet: 11 }), [1]],
+  ['random 1 MiB', pseudoRandomBytes(1 << 20, { seed: 9 }), [1, 6]],
 ];
-for (const [name, input] of inputs) {
-  for (const quality of [1, 6, 11]) {
-    if (quality === 11 && input.length > 1 << 20) continue; // quality 11 takes seconds per MiB
+for (const [name, input, qualities] of inputs) {
+  for (const quality of qualities) {
     const compressed = watchMemory(`memory, compress ${name} q${quality}`, memory, () => brotli.compress(input, { quality }));
     const restored = watchMemory(`memory, decompress ${name} q${quality}`, memory, () => brotli.decompress(compressed));
     show(`${name} q${quality}`, { compressed: compressed.length, digest: digest(compressed), restored: restored.length, roundTrip: digest(restored) === digest(input) });
@@ -51,5 +51,5 @@ do {
 show('stream decompress', { length: Buffer.concat(out).length, roundTrip: digest(Buffer.concat(out)) === digest(source), code: state.code });
 
 await attempt('corrupt input', () => brotli.decompress(new Uint8Array([1, 2, 3, 4, 5])));
-await attempt('truncated input', () => brotli.decompress(brotli.compress(source).subarray(0, 100)));
+await attempt('truncated input', () => brotli.decompress(brotli.compress(source, { quality: 1 }).subarray(0, 100)));
 await attempt('bad quality', () => brotli.compress(new Uint8Array(10), { quality: 'high' }));
