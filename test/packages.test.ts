@@ -16,8 +16,10 @@ const PACKAGES = join(ROOT, 'node_modules');
 type ModuleSource = { file: string } | { base64In: string };
 
 interface PackageCase {
-  /** The npm package; its driver is test/packages/<name>.mjs. */
+  /** The npm package. */
   name: string;
+  /** Its driver, test/packages/<driver>.mjs (default: the package's name). */
+  driver?: string;
   /** The package's own modules, each of which wasmjit must compile. */
   modules: ModuleSource[];
   /** Whether the driver reports (with `watchMemory`) calls during which the memory grows. */
@@ -31,6 +33,7 @@ const CASES: PackageCase[] = [
   { name: 'esbuild-wasm', modules: [{ file: 'esbuild-wasm/esbuild.wasm' }] },
   { name: 'vscode-oniguruma', modules: [{ file: 'vscode-oniguruma/release/onig.wasm' }] },
   { name: 're2-wasm', modules: [{ file: 're2-wasm/build/wasm/re2.wasm' }] },
+  { name: '@resvg/resvg-wasm', driver: 'resvg-wasm', modules: [{ file: '@resvg/resvg-wasm/index_bg.wasm' }] },
   { name: 'yoga-layout', modules: [{ base64In: 'yoga-layout/dist/binaries/yoga-wasm-base64-esm.js' }] },
   // The module is embedded in the JS; the package also ships the same bytes as a file (for workerd).
   { name: 'xxhash-wasm', modules: [{ file: 'xxhash-wasm/workerd/xxhash.wasm' }] },
@@ -53,12 +56,12 @@ interface Run {
  * Runs a driver on this Node. NODE_OPTIONS carries the register entry, so that child processes the
  * package starts itself (esbuild's service) run on wasmjit too; `node` on the PATH is this Node.
  */
-function runDriver(name: string, engine: 'v8' | 'wasmjit'): Promise<Run> {
+function runDriver(driver: string, engine: 'v8' | 'wasmjit'): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_DEBUG: 'wasmjit', PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
   delete env.NODE_OPTIONS;
   delete env.WASMJIT_FALLBACK;
   if (engine === 'wasmjit') env.NODE_OPTIONS = '--import wasmjit/register';
-  const child = spawn(process.execPath, [join(ROOT, 'test/packages', `${name}.mjs`)], { cwd: ROOT, env });
+  const child = spawn(process.execPath, [join(ROOT, 'test/packages', `${driver}.mjs`)], { cwd: ROOT, env });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -87,9 +90,9 @@ function memoryWatches(stdout: string): MemoryWatch[] {
 }
 
 describe('real packages: V8 and wasmjit print the same', () => {
-  for (const { name, modules, growsDuringCalls } of CASES) {
+  for (const { name, driver = name, modules, growsDuringCalls } of CASES) {
     it(name, async () => {
-      const [v8, wasmjit] = await Promise.all([runDriver(name, 'v8'), runDriver(name, 'wasmjit')]);
+      const [v8, wasmjit] = await Promise.all([runDriver(driver, 'v8'), runDriver(driver, 'wasmjit')]);
       expect(v8.status, `V8 run failed:\n${v8.stderr}`).toBe(0);
       expect(v8.stdout).not.toBe('');
       expect(engineReport(v8.stderr).wasmjit, 'the V8 run must not load wasmjit').toEqual([]);
