@@ -16,9 +16,9 @@ show('source map', summary(await esbuild.transform('let a = 1;\nconsole.log(a + 
 show('define and drop', summary(await esbuild.transform('if (DEBUG) console.log("x"); debugger; export const v = VERSION', { define: { DEBUG: 'false', VERSION: '"1.2.3"' }, drop: ['debugger'], minify: true })));
 show('css', summary(await esbuild.transform('.a { color: #ff0000; margin: 0px 0px; } @media (min-width: 10px) { .b { display: flex } }', { loader: 'css', minify: true })));
 
-// A few MB of source: the Go heap (and with it the wasm memory) grows during the call.
+// 400 kB of source: the Go heap (and with it the wasm memory) grows during the call.
 let large = '';
-for (let i = 0; i < 20000; i++) large += `export function f${i}(a, b) { const t${i} = a * ${i} + b - ${i % 7}; return t${i} > 0 ? "pos${i}" : null; }\n`;
+for (let i = 0; i < 4000; i++) large += `export function f${i}(a, b) { const t${i} = a * ${i} + b - ${i % 7}; return t${i} > 0 ? "pos${i}" : null; }\n`;
 const minified = await esbuild.transform(large, { minify: true, format: 'cjs' });
 show('large', { input: large.length, output: minified.code.length, digest: digest(minified.code) });
 
