@@ -698,6 +698,9 @@ const LINK_CASES: LinkCase[] = [
   { name: 'a table too small', wat: '(import "m" "t" (table 2 funcref))', imports: (s) => ({ m: { t: new s.Table({ element: 'anyfunc', initial: 1 }) } }) },
   { name: 'a table without the declared maximum', wat: '(import "m" "t" (table 1 2 funcref))', imports: (s) => ({ m: { t: new s.Table({ element: 'anyfunc', initial: 1 }) } }) },
   { name: 'a table with a larger maximum', wat: '(import "m" "t" (table 1 2 funcref))', imports: (s) => ({ m: { t: new s.Table({ element: 'anyfunc', initial: 1, maximum: 5 }) } }) },
+  // V8 prints the table's maximum in hexadecimal (26 → "1a"), the memory's in decimal.
+  { name: 'a table with a two-digit larger maximum', wat: '(import "m" "t" (table 1 2 funcref))', imports: (s) => ({ m: { t: new s.Table({ element: 'anyfunc', initial: 1, maximum: 26 }) } }) },
+  { name: 'a memory with a two-digit larger maximum', wat: '(import "m" "mem" (memory 1 2))', imports: (s) => ({ m: { mem: new s.Memory({ initial: 1, maximum: 26 }) } }) },
   { name: 'a memory given for a table', wat: '(import "m" "t" (table 1 funcref))', imports: (s) => ({ m: { t: new s.Memory({ initial: 1 }) } }) },
   { name: 'a getter on the module object that throws', wat: fnImport, imports: () => ({ m: { get f() { throw new RangeError('from a getter'); } } }) },
   { name: 'a module object that is a function (allowed)', wat: fnImport, imports: () => ({ m: Object.assign(() => 0, { f: (x: number) => x }) }) },

@@ -495,6 +495,16 @@ describe('reference tables and globals through the JS API', () => {
       step(session, ids, 'a new externref global without a value', () => new Global({ value: 'externref' }).value);
       step(session, ids, 'a new anyfunc global without a value', () => new Global({ value: 'anyfunc' }).value);
       step(session, ids, 'a new anyfunc global with a JS function', () => new Global({ value: 'anyfunc' }, () => 1).value);
+      // An undefined value is the default for a number type, but a value for a reference type.
+      step(session, ids, 'a new externref global given undefined', () => new Global({ value: 'externref' }, undefined).value);
+      step(session, ids, 'a new anyfunc global given undefined', () => new Global({ value: 'anyfunc' }, undefined).value);
+      step(session, ids, 'a new f64 global given undefined', () => new Global({ value: 'f64' }, undefined).value);
+      step(session, ids, 'a new i64 global given undefined', () => new Global({ value: 'i64' }, undefined).value);
+      const importer = await session.instantiate(
+        '(module (import "m" "g" (global externref)) (func (export "get") (result externref) (global.get 0)))',
+        { m: { g: undefined } },
+      );
+      step(session, ids, 'an externref global imported from undefined', () => importer.fn('get')());
     });
     expect(firstLines(lines)).toBe('');
   });

@@ -2,7 +2,8 @@
 // JSON. Every engine is measured by this same script, each in a fresh process started with its own
 // Node flags, so that all see the same harness, the same warm-up and the same clock.
 import { readFileSync } from 'node:fs';
-import type { CallResult, CompilePhases, CompileResult, KernelResult, Task, TaskResult } from './protocol.js';
+import { PerformanceObserver } from 'node:perf_hooks';
+import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task, TaskResult } from './protocol.js';
 import { median } from './stats.js';
 import { withCustomSection } from './wasm-writer.js';
 
@@ -119,6 +120,49 @@ async function runCalls(task: Extract<Task, { kind: 'call' }>, bytes: Uint8Array
   return { nsPerCall: median(perCall), calls };
 }
 
+const WASM_PAGE = 65536;
+
+/** Counts garbage collections from now until the returned function is awaited. */
+function countCollections(): () => Promise<number> {
+  let count = 0;
+  const observer = new PerformanceObserver((list) => {
+    count += list.getEntries().length;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return async () => {
+    // The entries are delivered from the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    observer.disconnect();
+    return count;
+  };
+}
+
+async function runBuffer(task: Extract<Task, { kind: 'buffer' }>, bytes: Uint8Array<ArrayBuffer>): Promise<BufferResult> {
+  const instance = await instantiate(task.runtime, bytes);
+  const grow = exportedFunction(instance.exports, 'grow');
+  const memory = instance.exports.memory as { buffer: ArrayBuffer };
+  let expectedLength = memory.buffer.byteLength;
+  const growUs: number[] = [];
+  const bufferUs: number[] = [];
+  const collections = countCollections();
+  for (let i = 0; i < task.grows; i++) {
+    const start = now();
+    const old = grow(1);
+    const grown = now();
+    const buffer = memory.buffer;
+    const end = now();
+    expectedLength += WASM_PAGE;
+    if (old !== expectedLength / WASM_PAGE - 1 || buffer.byteLength !== expectedLength) {
+      throw new Error(`grow ${i + 1}: memory.grow returned ${String(old)}, the buffer has ${buffer.byteLength} bytes, expected ${expectedLength}`);
+    }
+    growUs.push(Number(grown - start) / 1e3);
+    bufferUs.push(Number(end - grown) / 1e3);
+  }
+  const gcs = await collections();
+  instance.dispose();
+  return { bufferUs: median(bufferUs), bufferMaxUs: Math.max(...bufferUs), growUs: median(growUs), gcs };
+}
+
 async function runTask(task: Task, bytes: Uint8Array<ArrayBuffer>): Promise<TaskResult> {
   switch (task.kind) {
     case 'kernel':
@@ -127,6 +171,8 @@ async function runTask(task: Task, bytes: Uint8Array<ArrayBuffer>): Promise<Task
       return runCompile(task, bytes);
     case 'call':
       return runCalls(task, bytes);
+    case 'buffer':
+      return runBuffer(task, bytes);
   }
 }
 

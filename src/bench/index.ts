@@ -1,5 +1,6 @@
-// bench: `wasmjit bench` — kernels, compile throughput and call overhead of wasmjit against V8's
-// Liftoff and TurboFan, each measured in child processes (child.ts), medians of alternating runs.
+// bench: `wasmjit bench` — kernels, compile throughput, call overhead and `memory.buffer` after a grow
+// of wasmjit against V8's Liftoff and TurboFan, each measured in child processes (child.ts), medians of
+// alternating runs.
 import { appendFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './machine.js';
@@ -19,7 +20,7 @@ const RESULTS_FILE = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta
 export async function runBenchCli(args: string[]): Promise<number> {
   try {
     const options = parseBenchArgs(args);
-    if (selectKernels(options.filters).length === 0 && !wantsSection('compile', options.filters) && !wantsSection('call', options.filters)) {
+    if (selectKernels(options.filters).length === 0 && !(['compile', 'call', 'buffer'] as const).some((section) => wantsSection(section, options.filters))) {
       throw new BenchUsageError(`--filter ${options.filters.join(',')} matches nothing (see wasmjit bench --help for the kernels)`);
     }
     if (options.record !== undefined && !existsSync(RESULTS_FILE)) {

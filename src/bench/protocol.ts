@@ -12,7 +12,9 @@ export type Task =
    */
   | { kind: 'compile'; runtime: Runtime; warmupMs: number; minMs: number; minIterations: number }
   /** Call the one-argument i64 export `entry` in batches until `minMs` have passed. */
-  | { kind: 'call'; runtime: Runtime; entry: string; minMs: number };
+  | { kind: 'call'; runtime: Runtime; entry: string; minMs: number }
+  /** Call the export `grow(1)` `grows` times, timing it and the first `memory.buffer` after it. */
+  | { kind: 'buffer'; runtime: Runtime; grows: number };
 
 export interface KernelResult {
   checksum: string;
@@ -37,7 +39,16 @@ export interface CallResult {
   calls: number;
 }
 
-export type TaskResult = KernelResult | CompileResult | CallResult;
+export interface BufferResult {
+  /** Median and maximum microseconds of the first `memory.buffer` after a grow; median of the grow. */
+  bufferUs: number;
+  bufferMaxUs: number;
+  growUs: number;
+  /** Garbage collections during the loop (PerformanceObserver 'gc' entries). */
+  gcs: number;
+}
+
+export type TaskResult = KernelResult | CompileResult | CallResult | BufferResult;
 
 /** A child that fails prints this instead of a result, and exits with status 1. */
 export interface TaskFailure {

@@ -7,6 +7,8 @@ import { machineLine } from './machine.js';
 import { geometricMean } from './stats.js';
 import { COMPILE_WARMUP_MS } from './suite.js';
 import type { CompileMeasurement, CompileRow, KernelRow, SuiteResults } from './suite.js';
+import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
+import type { BufferRow } from './buffers.js';
 
 export interface Report {
   machine: Machine;
@@ -111,6 +113,23 @@ function callLine(callNs: Record<EngineId, number>): string {
   return `Call overhead of a trivial i64 export (i64.add 1) called from JS, ns per call: ${each} (wasmjit/TurboFan ${ratio(callNs.wasmjit / callNs.turbofan)}).`;
 }
 
+const us = (value: number): string => fixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)(value);
+
+function bufferTable(rows: BufferRow[], style: Style): string {
+  const header = [
+    'memory',
+    ...BUFFER_ENGINES.flatMap((e) => [`${e.label} buffer µs`, `${e.label} max µs`, `${e.label} grow µs`, `${e.label} GCs`]),
+  ];
+  const body = rows.map((row) => [
+    `${row.mib} MiB`,
+    ...BUFFER_ENGINES.flatMap((e) => {
+      const m = row.measured[e.id];
+      return [us(m.bufferUs), us(m.bufferMaxUs), us(m.growUs), String(m.gcs)];
+    }),
+  ]);
+  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+}
+
 function sections(report: Report, style: Style): string[] {
   const { results, reps, calls } = report;
   const out: string[] = [];
@@ -137,6 +156,15 @@ function sections(report: Report, style: Style): string[] {
     );
   }
   if (results.callNs) out.push(callLine(results.callNs));
+  if (results.buffers.length > 0) {
+    out.push(
+      lines(
+        `memory.buffer right after wasm's memory.grow 1 (which makes the new ArrayBuffer), ${BUFFER_GROWS} grows per process:`,
+        'median and maximum µs, the grow\'s median µs, and the garbage collections during the loop; medians of the repetitions.',
+      ),
+      bufferTable(results.buffers, style),
+    );
+  }
   out.push(...results.notes);
   return out;
 }
@@ -185,6 +213,7 @@ export function formatJson(report: Report): string {
         },
       })),
       callNs: results.callNs,
+      buffers: results.buffers,
       notes: results.notes,
     },
     null,

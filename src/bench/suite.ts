@@ -3,13 +3,15 @@
 // every measurement in a fresh child process started from a snapshot of the build (snapshot.ts); the
 // medians over the repetitions are reported.
 import { readFileSync } from 'node:fs';
+import { BUFFER_ENGINES, BUFFER_SIZES_MIB, bufferModule, bufferTask, summarizeBuffers } from './buffers.js';
+import type { BufferRow } from './buffers.js';
 import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
 import type { Engine, EngineId } from './engines.js';
 import { generateModule } from './generate.js';
 import { biggestHashWasmModule } from './hash-wasm.js';
 import { KERNEL_ENTRY, KERNELS } from './kernels.js';
 import type { Kernel, KernelKind } from './kernels.js';
-import type { CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
+import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
 import { ChildFailure, runChild } from './spawn.js';
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
@@ -17,7 +19,7 @@ import { snapshotBuild } from './snapshot.js';
 import { watToWasm } from '../wat/index.js';
 
 export interface SuiteOptions {
-  /** Substrings of kernel names; 'compile' and 'call' select those measurements. Empty: everything. */
+  /** Substrings of kernel names; 'compile', 'call' and 'buffer' select those measurements. Empty: everything. */
   filters: string[];
   reps: number;
   /** Timed calls per kernel child, after the warm-up call. */
@@ -58,6 +60,8 @@ export interface SuiteResults {
   notes: string[];
   /** Median ns per call of a trivial i64 export, by engine. */
   callNs?: Record<EngineId, number>;
+  /** `memory.buffer` after `memory.grow`, by memory size. */
+  buffers: BufferRow[];
 }
 
 /** Engines gave different results for the same kernel: no time is worth printing. */
@@ -83,7 +87,7 @@ export function selectKernels(filters: string[]): Kernel[] {
   return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => k.name.includes(f)));
 }
 
-export function wantsSection(section: 'compile' | 'call', filters: string[]): boolean {
+export function wantsSection(section: 'compile' | 'call' | 'buffer', filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => section.includes(f));
 }
 
@@ -92,7 +96,8 @@ function plannedChildren(options: SuiteOptions, compileModules: number): number 
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
-    (wantsSection('call', options.filters) ? ENGINES.length : 0);
+    (wantsSection('call', options.filters) ? ENGINES.length : 0) +
+    (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
   return perRep * options.reps;
 }
 
@@ -110,7 +115,7 @@ class Measurer {
   ) {}
 
   /** Measures `subject` (a kernel, a module compile, …) in repetition `rep` (from 0) on `engine`. */
-  run<R extends KernelResult | CompileResult | CallResult>(
+  run<R extends KernelResult | CompileResult | CallResult | BufferResult>(
     rep: number,
     subject: string,
     engine: Pick<Engine, 'label' | 'nodeFlags'>,
@@ -219,6 +224,19 @@ async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<
   return byEngine((id) => median(samples[id]));
 }
 
+async function measureBuffers(options: SuiteOptions, measurer: Measurer): Promise<BufferRow[]> {
+  const modules = await Promise.all(BUFFER_SIZES_MIB.map(bufferModule));
+  const results = BUFFER_SIZES_MIB.map(() => ({ wasmjit: [] as BufferResult[], v8: [] as BufferResult[] }));
+  for (let rep = 0; rep < options.reps; rep++) {
+    BUFFER_SIZES_MIB.forEach((mib, s) => {
+      for (const engine of rotated(BUFFER_ENGINES, rep + s)) {
+        results[s][engine.id].push(measurer.run<BufferResult>(rep, `memory.buffer after a grow, ${mib} MiB`, engine, bufferTask(engine.runtime), modules[s]));
+      }
+    });
+  }
+  return BUFFER_SIZES_MIB.map((mib, s) => ({ mib, measured: { wasmjit: summarizeBuffers(results[s].wasmjit), v8: summarizeBuffers(results[s].v8) } }));
+}
+
 export async function runSuite(options: SuiteOptions, makeProgress: (children: number) => Progress): Promise<SuiteResults> {
   const notes: string[] = [];
   const inputs = wantsSection('compile', options.filters) ? compileInputs(notes) : [];
@@ -229,7 +247,8 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
     const kernels = await measureKernels(options, measurer);
     const compile = measureCompiles(inputs, options, measurer);
     const callNs = wantsSection('call', options.filters) ? await measureCalls(options, measurer) : undefined;
-    return { kernels, compile, notes, callNs };
+    const buffers = wantsSection('buffer', options.filters) ? await measureBuffers(options, measurer) : [];
+    return { kernels, compile, notes, callNs, buffers };
   } finally {
     progress.clear();
     snapshot.remove();

@@ -4,7 +4,9 @@ import type { ValType } from '../decode/index.js';
 import { allocateCell } from './cells.js';
 import type { Cell } from './cells.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
-import { referenceBits, slotReader, slotWriter } from './values.js';
+import { isReference, referenceBits, slotReader, slotWriter } from './values.js';
+import { externrefGlobalDefault } from './v8-conversions.js';
+import { globalValueSetter } from './v8-messages.js';
 
 export interface GlobalDescriptor {
   value: ValType | 'anyfunc';
@@ -22,7 +24,11 @@ export class Global {
   /** A JS-made global holds its group until collected; an instance's own global is joined to the instance. */
   readonly lifetime: Lifetime;
 
-  /** `cell` is given for a global an instance defines: its cell lives in the instance's context. */
+  /**
+   * `cell` is given for a global an instance defines: its cell lives in the instance's context.
+   * As in V8, an undefined `value` stands for the default of a number type, but a reference type
+   * takes its default only when no value is given at all (for externref, undefined is a value).
+   */
   constructor(descriptor: GlobalDescriptor, value?: unknown, cell?: Cell) {
     const type = GLOBAL_TYPES[descriptor.value];
     if (!type) {
@@ -33,7 +39,8 @@ export class Global {
     this.lifetime = new Lifetime(() => {}, cell ? 0 : 1);
     this.cell = cell ?? allocateCell();
     if (!cell) {
-      this.write(value === undefined ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
+      const defaulted = value === undefined && (arguments.length < 2 || !isReference(this.type));
+      this.write(defaulted ? defaultValue(this.type) : value, 'WebAssembly.Global(): ');
       releaseWhenCollected.register(this, this.lifetime, this);
     }
   }
@@ -46,9 +53,9 @@ export class Global {
   }
 
   set value(value: unknown) {
-    if (!this.mutable) throw new TypeError("set WebAssembly.Global.value: Can't set the value of an immutable global.");
+    if (!this.mutable) throw new TypeError(`${globalValueSetter()}: Can't set the value of an immutable global.`);
     this.assertAlive();
-    this.write(value, 'set WebAssembly.Global.value: ');
+    this.write(value, `${globalValueSetter()}: `);
   }
 
   /** An instance's global lives in its context, which is gone once the instance is. */
@@ -62,7 +69,7 @@ export class Global {
 
   /** Writes without the mutability check; `context` starts V8's message for a bad reference. */
   private write(value: unknown, context: string): void {
-    if (this.type === 'funcref' || this.type === 'externref') {
+    if (isReference(this.type)) {
       this.cell.views.int64[this.cell.slot] = referenceBits(this.type, value, this.lifetime, context);
     } else {
       slotWriter(this.type)(this.cell.views, this.cell.slot, value);
@@ -77,5 +84,6 @@ export class Global {
 
 function defaultValue(type: ValType): unknown {
   if (type === 'i64') return 0n;
-  return type === 'funcref' || type === 'externref' ? null : 0;
+  if (type === 'externref') return externrefGlobalDefault();
+  return type === 'funcref' ? null : 0;
 }

@@ -2,7 +2,7 @@
 // function records, globals, tables and memory set up; segments applied; exports that convert
 // arguments and results exactly as the WebAssembly JS API does and turn trap codes into errors.
 import { canonicalTypeId, Ctx, FAST_ENTRY_NOT_ON_STACK, FuncRecord, ImportSlot, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
-import type { ConstExpr, FuncType, Import, RefType, ValType } from '../decode/index.js';
+import type { ConstExpr, FuncType, Import, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
 import { fastCalls, markFastWrapper } from './fast-calls.js';
 import type { FastEntry } from './fast-calls.js';
@@ -18,11 +18,14 @@ import type { InstanceState } from './runtime-calls.js';
 import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
-import { slotReader, slotWriter } from './values.js';
+import { argumentWriter, hostResultWriter, isReference, slotReader } from './values.js';
 import type { SlotViews } from './values.js';
+import { dataSegmentOutOfBounds, importError, memoryImportLimits, tableImportLimits } from './v8-messages.js';
+import type { ImportLimitTexts, InstantiateApi } from './v8-messages.js';
 
 export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
 export type Imports = Record<string, unknown>;
+
 
 /** What an instance was given for each imported function: a wasm function or a host function. */
 type LinkedFunction = { kind: 'wasm'; fn: object; ref: WasmFunctionRef } | { kind: 'host'; fn: (...args: unknown[]) => unknown };
@@ -46,7 +49,7 @@ export class Instance {
     /** Whether the module was compiled for this instance alone (its code goes with the instance). */
     ownsModule: boolean,
     /** The JS-API call that instantiates, which starts V8's error texts (`WebAssembly.Instance()`). */
-    private readonly api = 'WebAssembly.instantiate()',
+    private readonly api: InstantiateApi = 'WebAssembly.instantiate()',
   ) {
     // A module compiled for this instance alone hands its own reference over to the instance.
     if (ownsModule) releaseWhenCollected.unregister(module);
@@ -98,11 +101,10 @@ export class Instance {
     ir.imports.forEach((imp, i) => {
       const namespace = imports[imp.module];
       if (namespace === null || (typeof namespace !== 'object' && typeof namespace !== 'function')) {
-        throw new TypeError(`${this.api}: Import #${i} module="${imp.module}" error: module is not an object or function`);
+        throw new TypeError(importError(this.api, i, { module: imp.module }, 'module is not an object or function'));
       }
       const value = (namespace as Record<string, unknown>)[imp.name];
-      const linkError = (message: string): WebAssembly.LinkError =>
-        new WebAssembly.LinkError(`${this.api}: Import #${i} module="${imp.module}" function="${imp.name}" error: ${message}`);
+      const linkError = (message: string): WebAssembly.LinkError => new WebAssembly.LinkError(importError(this.api, i, imp, message));
       this.linkImport(imp, i, value, linkError);
     });
   }
@@ -135,7 +137,7 @@ export class Instance {
       }
       case 'memory': {
         if (!(value instanceof Memory)) throw linkError('memory import must be a WebAssembly.Memory object');
-        checkImportLimits(this.api, 'memory', importIndex, value.pageCount, value.maximum, imp.limits);
+        checkImportLimits(memoryImportLimits(this.api, importIndex, imp), value.pageCount, value.maximum, imp.limits);
         this.lifetime.join(value.lifetime);
         this.state.memory = value;
         return;
@@ -143,7 +145,7 @@ export class Instance {
       case 'table': {
         if (!(value instanceof Table)) throw linkError('table import requires a WebAssembly.Table');
         if (value.element !== imp.table.element) throw linkError('imported table does not match the expected type');
-        checkImportLimits(this.api, 'table', importIndex, value.length, value.maximum, imp.table.limits);
+        checkImportLimits(tableImportLimits(this.api, importIndex), value.length, value.maximum, imp.table.limits);
         this.lifetime.join(value.lifetime);
         this.state.tables.push(value);
         return;
@@ -229,12 +231,12 @@ export class Instance {
       }
       segment.items.forEach((item, i) => table.rawSet(offset + i, this.evaluate(item)));
     }
-    for (const segment of ir.datas) {
+    for (const [index, segment] of ir.datas.entries()) {
       if (segment.mode.kind !== 'active') continue;
       const memory = this.state.memory!;
       const offset = Number(BigInt.asUintN(32, this.evaluate(segment.mode.offset)));
       if (offset + segment.bytes.length > memory.byteLength) {
-        throw new WebAssembly.RuntimeError(`${this.api}: data segment is out of bounds`);
+        throw new WebAssembly.RuntimeError(dataSegmentOutOfBounds(this.api, index, offset, segment.bytes.length, memory.byteLength));
       }
       if (segment.bytes.length > 0) memory.bytes().set(segment.bytes, offset);
     }
@@ -324,7 +326,7 @@ export class Instance {
     const resultsSlot = InstanceContext.slot(Ctx.results);
     const args = valueArray(type.params.length, (i) => slotReader(type.params[i]!)(views, argsSlot + i));
     const result = linked.fn(...args);
-    storeHostResults(type, result, (t, i, value) => slotWriter(t, this.lifetime)(views, resultsSlot + i, value));
+    storeHostResults(type, result, (t, i, value) => hostResultWriter(t, this.lifetime)(views, resultsSlot + i, value));
   }
 }
 
@@ -352,8 +354,6 @@ function storeHostResults(type: FuncType, result: unknown, store: (type: ValType
   values.forEach((value, i) => store(type.results[i]!, i, value));
 }
 
-const isReference = (type: ValType): type is RefType => type === 'funcref' || type === 'externref';
-
 function importedGlobal(
   type: ValType,
   mutable: boolean,
@@ -375,22 +375,12 @@ function importedGlobal(
   return new Global({ value: type }, value);
 }
 
-/** Size checks of an imported memory or table, with V8's texts (the memory one quotes 2^32-1, as V8 does). */
-function checkImportLimits(
-  api: string,
-  what: 'memory' | 'table',
-  importIndex: number,
-  current: number,
-  maximum: number | undefined,
-  limits: { min: number; max?: number },
-): void {
-  const fail = (message: string): never => {
-    throw new WebAssembly.LinkError(`${api}: ${what} import ${importIndex} ${message}`);
-  };
-  if (current < limits.min) fail(`is smaller than initial ${limits.min}, got ${current}`);
+/** Size checks of an imported memory or table, with V8's texts. */
+function checkImportLimits(texts: ImportLimitTexts, current: number, maximum: number | undefined, limits: { min: number; max?: number }): void {
+  if (current < limits.min) throw new WebAssembly.LinkError(texts.tooSmall(current, limits.min));
   if (limits.max === undefined) return;
-  if (maximum === undefined) fail(what === 'memory' ? 'has no maximum limit, expected at most 4294967295' : `has no maximum length, expected ${limits.max}`);
-  if (maximum! > limits.max) fail(`has a larger maximum size ${maximum} than the module's declared maximum ${limits.max}`);
+  if (maximum === undefined) throw new WebAssembly.LinkError(texts.noMaximum(limits.max));
+  if (maximum > limits.max) throw new WebAssembly.LinkError(texts.largerMaximum(maximum, limits.max));
 }
 
 function trapError(status: number): unknown {
@@ -407,7 +397,7 @@ function trapError(status: number): unknown {
  */
 function exportCall(instance: Instance, type: FuncType, argsSlot: number, enter: () => unknown): (...args: unknown[]) => unknown {
   const views = instance.views;
-  const writers = type.params.map((t) => slotWriter(t, instance.lifetime));
+  const writers = type.params.map((t) => argumentWriter(t, instance.lifetime));
   const [w0, w1, w2] = writers;
   switch (writers.length) {
     case 0:

@@ -4,7 +4,8 @@
 // updates them all (a memory may be shared by instances through exports and imports).
 import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
-import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, view } from './libc.js';
+import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE } from './libc.js';
+import { memoryBuffers } from './memory-buffers.js';
 
 /**
  * A guard page on each side of every reservation, never made accessible: defence in depth behind
@@ -31,11 +32,25 @@ export class Memory {
   private cachedBuffer: ArrayBuffer | undefined;
   private internalBytes: Uint8Array | undefined;
   /**
-   * ArrayBuffers handed to JS that are still reachable: they view the pages directly (they cannot
-   * be detached), so the pages stay mapped until the last of them is collected.
+   * Where buffers cannot be detached (memory-buffers.ts), those handed to JS and not yet collected:
+   * they view the pages, which stay mapped until the last of them is collected.
    */
   private liveBuffers = 0;
+  /**
+   * JS transferred a buffer away (V8 refuses that for a wasm memory's buffer; the API cannot): the
+   * new buffer views the pages out of the memory's reach, so they stay mapped for good.
+   */
+  private bufferTransferred = false;
   private freed = false;
+  /**
+   * The committed bytes reported to V8 as external memory (memory-buffers.ts), until this object is
+   * collected: V8 counts its own wasm memory's bytes while the memory's object lives, and collects
+   * garbage sooner for them — garbage that here also holds koffi's native memory.
+   */
+  private readonly reported = { bytes: 0 };
+  private static readonly reportedCollected = new FinalizationRegistry<{ bytes: number }>((reported) =>
+    memoryBuffers.reportExternalMemory(-reported.bytes),
+  );
   private static readonly buffersCollected = new FinalizationRegistry<Memory>((memory) => memory.bufferCollected());
   /** A JS-made memory holds its group until collected; an instance's own memory is joined to the instance. */
   readonly lifetime: Lifetime;
@@ -53,6 +68,7 @@ export class Memory {
     this.address = mmap(this.reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
     this.lifetime = new Lifetime(() => this.free(), ownedByInstance ? 0 : 1);
     this.pages = 0;
+    Memory.reportedCollected.register(this, this.reported);
     this.commit(initial);
     if (!ownedByInstance) releaseWhenCollected.register(this, this.lifetime, this);
   }
@@ -66,16 +82,15 @@ export class Memory {
   }
 
   /**
-   * An ArrayBuffer over the memory: a new one after every growth, as in V8 (but the old one is not
-   * detached: it goes on viewing the first bytes, which stay mapped while it is reachable).
+   * An ArrayBuffer over the memory, as in V8: the same one until the memory grows (by any number of
+   * pages, 0 included); then it is detached and the next access makes a new one.
    */
   get buffer(): ArrayBuffer {
     if (this.freed) throw new Error('wasmjit: this memory has been disposed');
+    this.forgetTransferredBuffer();
     if (!this.cachedBuffer) {
-      if (this.byteLength === 0) {
-        this.cachedBuffer = new ArrayBuffer(0);
-      } else {
-        this.cachedBuffer = view(this.address, this.byteLength);
+      this.cachedBuffer = memoryBuffers.create(this.address, this.byteLength);
+      if (!memoryBuffers.detaches && this.byteLength > 0) {
         this.liveBuffers++;
         Memory.buffersCollected.register(this.cachedBuffer, this);
       }
@@ -85,7 +100,7 @@ export class Memory {
 
   /** The memory's bytes for the runtime's own use (segments, bulk operations); never handed out. */
   bytes(): Uint8Array {
-    this.internalBytes ??= this.byteLength === 0 ? new Uint8Array(0) : new Uint8Array(view(this.address, this.byteLength));
+    this.internalBytes ??= new Uint8Array(memoryBuffers.create(this.address, this.byteLength));
     return this.internalBytes;
   }
 
@@ -103,6 +118,7 @@ export class Memory {
     if (this.freed) throw new Error('wasmjit: this memory has been disposed');
     const old = this.pages;
     if (delta > this.maximumPages - old) return -1;
+    this.retireBuffers();
     this.commit(old + delta);
     return old;
   }
@@ -119,15 +135,15 @@ export class Memory {
   }
 
   /**
-   * Without buffers in JS's hands everything goes at once. Otherwise the address space beyond the
-   * committed pages goes now, the committed pages' memory is discarded (a stale buffer reads zeros),
-   * and the pages themselves go when the last buffer is collected.
+   * The buffer handed out is detached, and then nothing in JS views the pages: everything goes at
+   * once. Otherwise (buffers that cannot be detached, or one transferred away) the address space
+   * beyond the committed pages goes now, the committed pages' memory is discarded (a stale buffer
+   * reads zeros), and the pages themselves go when the last buffer is collected.
    */
   private free(): void {
     this.freed = true;
-    this.cachedBuffer = undefined;
-    this.internalBytes = undefined;
-    if (this.liveBuffers === 0) {
+    this.retireBuffers();
+    if (this.liveBuffers === 0 && !this.bufferTransferred) {
       munmap(this.address - BigInt(MEMORY_GUARD_BYTES), this.reservedBytes + 2 * MEMORY_GUARD_BYTES);
       return;
     }
@@ -139,7 +155,23 @@ export class Memory {
 
   private bufferCollected(): void {
     this.liveBuffers--;
-    if (this.freed && this.liveBuffers === 0 && this.byteLength > 0) munmap(this.address, this.byteLength);
+    if (this.freed && this.liveBuffers === 0 && !this.bufferTransferred && this.byteLength > 0) munmap(this.address, this.byteLength);
+  }
+
+  /** A buffer handed out that is empty while the memory is not was transferred away by JS. */
+  private forgetTransferredBuffer(): void {
+    if (this.cachedBuffer?.byteLength === 0 && this.byteLength > 0) {
+      this.bufferTransferred = true;
+      this.cachedBuffer = undefined;
+    }
+  }
+
+  /** Detaches the buffer handed out (which V8's ArrayBuffer sweeper then forgets at once) and drops both. */
+  private retireBuffers(): void {
+    this.forgetTransferredBuffer();
+    if (this.cachedBuffer && memoryBuffers.detaches) memoryBuffers.detach(this.cachedBuffer);
+    this.cachedBuffer = undefined;
+    this.internalBytes = undefined;
   }
 
   private commit(pages: number): void {
@@ -147,10 +179,10 @@ export class Memory {
     const newBytes = pages * WASM_PAGE_SIZE;
     if (newBytes > oldBytes) {
       mprotect(this.address + BigInt(oldBytes), newBytes - oldBytes, PROT_READ | PROT_WRITE);
+      memoryBuffers.reportExternalMemory(newBytes - oldBytes);
+      this.reported.bytes += newBytes - oldBytes;
     }
     this.pages = pages;
-    this.cachedBuffer = undefined;
-    this.internalBytes = undefined;
     for (const context of this.contexts) context.setField(Ctx.memorySize, newBytes);
   }
 }

@@ -8,6 +8,7 @@ import { mmap, munmap, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.
 import { enforceUint32, optionalUint32 } from './js-api.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import { referenceBits, referenceValue } from './values.js';
+import { tableIndexOutOfBounds } from './v8-messages.js';
 
 export interface TableDescriptorInit {
   element: string;
@@ -130,10 +131,9 @@ export class Table {
     return referenceBits(this.element, this.defaulted(value), this.lifetime, `WebAssembly.Table.${method}(): Argument 1 is invalid for table: `);
   }
 
-  /** V8 calls every table a "function table" in this message, externref ones included. */
-  private checkIndex(index: unknown, method: string): number {
+  private checkIndex(index: unknown, method: 'get' | 'set'): number {
     const i = enforceUint32(index, `WebAssembly.Table.${method}(): Argument 0`);
-    if (i >= this.size) throw new RangeError(`WebAssembly.Table.${method}(): invalid index ${i} into function table`);
+    if (i >= this.size) throw new RangeError(tableIndexOutOfBounds(method, i, this.element, this.size));
     return i;
   }
 }

@@ -2,10 +2,11 @@
 // entries), with the JS API's semantics: typed-array stores apply ToInt32, ToBigInt64, Math.fround
 // and ToNumber, and throw exactly the errors V8 throws for bad values; references go through the
 // record and handle registries.
-import type { ValType } from '../decode/index.js';
+import type { RefType, ValType } from '../decode/index.js';
 import { wasmFunctionRef } from './functions.js';
 import type { Lifetime } from './lifetime.js';
 import { externHandle, externValue, functionForRecord } from './references.js';
+import { quietensSignallingF64 } from './v8-conversions.js';
 
 /** Typed views over one block of native memory, indexed in 8-byte slots. */
 export interface SlotViews {
@@ -23,6 +24,8 @@ export function slotViews(buffer: ArrayBuffer): SlotViews {
     float64: new Float64Array(buffer),
   };
 }
+
+export const isReference = (type: ValType): type is RefType => type === 'funcref' || type === 'externref';
 
 export type SlotWriter = (views: SlotViews, slot: number, value: unknown) => void;
 export type SlotReader = (views: SlotViews, slot: number) => unknown;
@@ -71,6 +74,25 @@ export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
         v.int64[slot] = referenceBits(type, value, holder);
       };
   }
+}
+
+/** The quiet bit of an f64 NaN, in the slot's upper 32 bits. */
+const F64_QUIET_BIT = 0x80000;
+
+/** Writes an f64 as `slotWriter` does, a signalling NaN quietened. */
+const quietF64Writer: SlotWriter = (v, slot, value) => {
+  v.float64[slot] = value as number;
+  if (Number.isNaN(v.float64[slot])) v.int32[2 * slot + 1]! |= F64_QUIET_BIT;
+};
+
+/** The writer for an export's argument: `slotWriter`, quietening f64 signalling NaNs where V8 does. */
+export function argumentWriter(type: ValType, holder?: Lifetime): SlotWriter {
+  return type === 'f64' && quietensSignallingF64().argument ? quietF64Writer : slotWriter(type, holder);
+}
+
+/** The writer for a host function's result: `slotWriter`, quietening f64 signalling NaNs where V8 does. */
+export function hostResultWriter(type: ValType, holder?: Lifetime): SlotWriter {
+  return type === 'f64' && quietensSignallingF64().hostResult ? quietF64Writer : slotWriter(type, holder);
 }
 
 export function slotReader(type: ValType): SlotReader {

@@ -1,7 +1,8 @@
-// f32 signalling NaNs through a wasm wrapper. A JS number cannot carry an f32 sNaN (f32 → f64
-// quiets it), so an assert_return with an f32 sNaN argument or expected result runs through a
-// small generated module: it imports the export as function "f", calls it with constant
-// arguments and returns the results as i32/i64 bit patterns.
+// Signalling NaNs through a wasm wrapper. A JS number cannot carry an f32 sNaN (f32 → f64 quiets
+// it), and from V8 12.4 on an f64 sNaN that JS passes to an export arrives quietened (in wasmjit too:
+// src/runtime/v8-conversions.ts). So an assert_return with an f32 sNaN argument or expected result,
+// or with an f64 sNaN argument, runs through a small generated module: it imports the export as
+// function "f", calls it with constant arguments and returns the results as i32/i64 bit patterns.
 import { CommandFailure, describeError, isUnsupported } from './errors.js';
 import { disposeQuietly, exportedFunction, type ScriptSession } from './session.js';
 import { formatSpecValue, matchBits, NUMERIC_TYPES, scalar } from './values.js';
@@ -20,14 +21,25 @@ function isF32SignalingNaN(bits: number): boolean {
   return (bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0 && (bits & 0x400000) === 0;
 }
 
-/** Does this command need the wrapper (all values numeric, some f32 an exact signalling NaN)? */
+function isF64SignalingNaN(bits: bigint): boolean {
+  const exponent = 0x7ff0000000000000n;
+  return (bits & exponent) === exponent && (bits & 0xfffffffffffffn) !== 0n && (bits & 0x8000000000000n) === 0n;
+}
+
+/** An exact bit pattern (not a nan:canonical/arithmetic pattern) that is a signalling NaN of `type`. */
+function isSignalingNaN(v: SpecValue, type: 'f32' | 'f64'): boolean {
+  if (v.type !== type || typeof v.value !== 'string' || !/^\d+$/.test(v.value)) return false;
+  return type === 'f32' ? isF32SignalingNaN(Number(v.value)) : isF64SignalingNaN(BigInt(v.value));
+}
+
+/** Does this command need the wrapper (all values numeric; an f32 sNaN anywhere, or an f64 sNaN argument)? */
 export function needsWrapper(cmd: SpecCommand): boolean {
   const a = cmd.action;
   if (cmd.type !== 'assert_return' || !a || a.type !== 'invoke' || !cmd.expected) return false;
-  const all = [...(a.args ?? []), ...cmd.expected];
+  const args = a.args ?? [];
+  const all = [...args, ...cmd.expected];
   if (!all.every((v) => NUMERIC_TYPES.has(v.type))) return false;
-  return all.some((v) => v.type === 'f32' && typeof v.value === 'string' && /^\d+$/.test(v.value)
-    && isF32SignalingNaN(Number(v.value)));
+  return all.some((v) => isSignalingNaN(v, 'f32')) || args.some((v) => isSignalingNaN(v, 'f64'));
 }
 
 function uleb(n: number): number[] {
@@ -92,7 +104,7 @@ async function instantiateWrapper(session: ScriptSession, fn: Function, cmd: Spe
     return await session.engine.instantiate(wrapperModule(cmd.action?.args ?? [], types), { '': { f: fn } });
   } catch (e) {
     throw new CommandFailure(
-      `cannot instantiate the f32-sNaN wrapper module (it imports the export as a function): ${describeError(e)}`,
+      `cannot instantiate the sNaN wrapper module (it imports the export as a function): ${describeError(e)}`,
       isUnsupported(e));
   }
 }
@@ -115,7 +127,7 @@ export async function checkThroughWrapper(session: ScriptSession, cmd: SpecComma
   for (let i = 0; i < types.length; i++) {
     const bits = BITS_TYPE[types[i]] === 'i32' ? (values[i] as number) >>> 0 : BigInt.asUintN(64, values[i] as bigint);
     if (!matchBits(types[i], bits, scalar(expected[i]))) {
-      return `result ${i}: expected ${formatSpecValue(expected[i])}, got bits 0x${bits.toString(16)} (checked in wasm: f32 signaling NaN)`;
+      return `result ${i}: expected ${formatSpecValue(expected[i])}, got bits 0x${bits.toString(16)} (checked in wasm: signalling NaN)`;
     }
   }
   return null;

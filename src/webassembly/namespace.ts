@@ -13,6 +13,7 @@ import { announceFallback, compileWithEngines, fallsBack, validateWithEngines } 
 import type { AnyModule, NamespaceOptions } from './engines.js';
 import { bufferSourceBytes, checkImportsArgument } from './arguments.js';
 import type { Imports } from './arguments.js';
+import type { InstantiateApi } from '../runtime/v8-messages.js';
 import { compileStreaming, instantiateStreaming } from './streaming.js';
 
 type Construct = (args: unknown[], newTarget: Function) => object;
@@ -64,7 +65,7 @@ export class WebAssemblyNamespace {
   }
 
   instantiate(source: unknown, imports?: unknown): Promise<object> {
-    const api = 'WebAssembly.instantiate()';
+    const api: InstantiateApi = 'WebAssembly.instantiate()';
     if (source instanceof Module || source instanceof V8WebAssembly.Module) {
       // V8 instantiates a module object at once and settles the promise afterwards.
       try {
@@ -96,7 +97,7 @@ export class WebAssemblyNamespace {
   }
 
   /** Instantiates a module of either engine; V8's own instantiation for a V8 module. */
-  instantiateModule(module: AnyModule, imports: Imports, api: string): object {
+  instantiateModule(module: AnyModule, imports: Imports, api: InstantiateApi): object {
     if (module instanceof Module) return new Instance(module, imports, false, api);
     return new V8WebAssembly.Instance(module, imports as WebAssembly.Imports);
   }

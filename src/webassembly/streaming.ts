@@ -5,10 +5,11 @@
 // nothing; wasmjit reads the body of one that passes and compiles it.
 import type { AnyModule } from './engines.js';
 import { V8WebAssembly } from '../runtime/v8-webassembly.js';
+import type { InstantiateApi } from '../runtime/v8-messages.js';
 import { checkImportsArgument } from './arguments.js';
 
 type Compile = (bytes: Uint8Array<ArrayBuffer>, api: string) => AnyModule;
-type Instantiate = (module: AnyModule, imports: Record<string, unknown> | undefined, api: string) => object;
+type Instantiate = (module: AnyModule, imports: Record<string, unknown> | undefined, api: InstantiateApi) => object;
 
 /** Whether Node's checks let the response through to the compiler. */
 function passesNodeChecks(response: unknown): response is Response {

@@ -1,0 +1,284 @@
+// ArrayBuffers over linear memory made with V8's C++ API from machine code, the way V8 makes a wasm
+// memory's buffer: the backing store has `BackingStore::EmptyDeleter`, so V8 knows the bytes are not
+// its to free and counts none of them as external memory (BackingStore::PerIsolateAccountingLength).
+// A napi external buffer (koffi.view) counts its whole length, and V8 answers a new view of a large
+// memory with garbage collections ("external memory pressure"): 0.05–3.5 ms per `memory.buffer`
+// after a grow, against 0.1 µs in V8. (V8 also makes a wasm memory's buffer non-detachable; the API
+// can only give it a detach key, and node 20 and 22 end the process when JS then transfers it.)
+//
+// The code runs as V8 function callbacks (FunctionTemplate), on the JS thread's own stack: V8 may
+// collect garbage inside ArrayBuffer::New or AdjustAmountOfExternalAllocatedMemory, and a full
+// collection scans the native stack from the stack pointer up to the thread's stack base (cppgc's
+// conservative scan), which ends in SIGSEGV on koffi's separate stack. Only the one-time
+// registration runs through koffi (as fast-calls.ts's does). Arguments come through a scratch
+// page rather than as JS values, so no conversion is needed.
+//
+// Facts relied on, checked against node 20.20.2, 22.23.5 and 24.22.3 (V8 11.3, 12.4, 13.6, their
+// headers in include/node), all built with g++ and libstdc++ without pointer compression: a Local<T>
+// is one pointer (a handle slot's address); FunctionCallbackInfo is {Address* implicit_args;
+// Address* values; length}, the isolate at implicit_args[1], the return value at implicit_args[3]
+// (ReturnValue::Set stores the object's address there), argument i's slot at values + i; a Smi
+// holds its value in the upper 32 bits; `std::unique_ptr` is returned through a hidden pointer in
+// rdi; `std::shared_ptr` ({T* ptr; control block*}) is passed by the address of a caller-made temporary, which
+// ArrayBuffer::New moves from (it reads both words and zeroes them: checked on every call). The
+// control block is the one `std::shared_ptr<BackingStore>(std::unique_ptr<BackingStore>&&)` makes,
+// `_Sp_counted_deleter<BackingStore*, default_delete, allocator<void>>`: 24 bytes {vtable + 16,
+// int use = 1, int weak = 1, BackingStore* ptr}, allocated with operator new and freed by its
+// `_M_destroy` with a sized operator delete; node exports that class's vtable, and memory-buffers.ts
+// checks its dispose/destroy slots against the exported functions before using it.
+import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
+
+/** Mangled names of what the code calls or uses (node exports all of them; operator new is libstdc++'s). */
+export const ARRAY_BUFFER_SYMBOLS = {
+  /** static Isolate* Isolate::GetCurrent() */
+  isolateGetCurrent: '_ZN2v87Isolate10GetCurrentEv',
+  /** Local<Context> Isolate::GetCurrentContext() */
+  isolateGetCurrentContext: '_ZN2v87Isolate17GetCurrentContextEv',
+  /** int64_t Isolate::AdjustAmountOfExternalAllocatedMemory(int64_t change) */
+  adjustExternalMemory: '_ZN2v87Isolate37AdjustAmountOfExternalAllocatedMemoryEl',
+  /** static std::unique_ptr<BackingStore> ArrayBuffer::NewBackingStore(void* data, size_t, DeleterCallback, void* deleter_data) */
+  newBackingStore: '_ZN2v811ArrayBuffer15NewBackingStoreEPvmPFvS1_mS1_ES1_',
+  /** static void BackingStore::EmptyDeleter(void* data, size_t length, void* deleter_data) */
+  emptyDeleter: '_ZN2v812BackingStore12EmptyDeleterEPvmS1_',
+  /** static Local<ArrayBuffer> ArrayBuffer::New(Isolate*, std::shared_ptr<BackingStore>) */
+  arrayBufferNew: '_ZN2v811ArrayBuffer3NewEPNS_7IsolateESt10shared_ptrINS_12BackingStoreEE',
+  /** Maybe<bool> ArrayBuffer::Detach(Local<Value> key): called without a key. */
+  detach: '_ZN2v811ArrayBuffer6DetachENS_5LocalINS_5ValueEEE',
+  /** bool Value::IsArrayBuffer() const */
+  isArrayBuffer: '_ZNK2v85Value13IsArrayBufferEv',
+  /**
+   * static Local<FunctionTemplate> FunctionTemplate::New(Isolate*, FunctionCallback, Local<Value> data,
+   * Local<Signature>, int length, ConstructorBehavior, SideEffectType, const CFunction*,
+   * uint16_t instance_type, uint16_t allowed_receiver_range_start, uint16_t allowed_receiver_range_end)
+   */
+  functionTemplateNew:
+    '_ZN2v816FunctionTemplate3NewEPNS_7IsolateEPFvRKNS_20FunctionCallbackInfoINS_5ValueEEEENS_5LocalIS4_EENSA_INS_9SignatureEEEiNS_19ConstructorBehaviorENS_14SideEffectTypeEPKNS_9CFunctionEttt',
+  /** MaybeLocal<Function> FunctionTemplate::GetFunction(Local<Context>) */
+  functionTemplateGetFunction: '_ZN2v816FunctionTemplate11GetFunctionENS_5LocalINS_7ContextEEE',
+  /** static MaybeLocal<String> String::NewFromUtf8(Isolate*, const char*, NewStringType, int length) */
+  stringNewFromUtf8: '_ZN2v86String11NewFromUtf8EPNS_7IsolateEPKcNS_13NewStringTypeEi',
+  /** Local<Object> Context::Global() */
+  contextGlobal: '_ZN2v87Context6GlobalEv',
+  /** Maybe<bool> Object::Set(Local<Context>, Local<Value> key, Local<Value> value) */
+  objectSet: '_ZN2v86Object3SetENS_5LocalINS_7ContextEEENS1_INS_5ValueEEES5_',
+  /** void* operator new(size_t) */
+  operatorNew: '_Znwm',
+  /** The vtable of shared_ptr's control block for a BackingStore taken from a unique_ptr. */
+  controlBlockVtable: '_ZTVSt19_Sp_counted_deleterIPN2v812BackingStoreESt14default_deleteIS1_ESaIvELN9__gnu_cxx12_Lock_policyE2EE',
+  /** Its _M_dispose and _M_destroy, which the vtable's slots 2 and 3 must point at. */
+  controlBlockDispose: '_ZNSt19_Sp_counted_deleterIPN2v812BackingStoreESt14default_deleteIS1_ESaIvELN9__gnu_cxx12_Lock_policyE2EE10_M_disposeEv',
+  controlBlockDestroy: '_ZNSt19_Sp_counted_deleterIPN2v812BackingStoreESt14default_deleteIS1_ESaIvELN9__gnu_cxx12_Lock_policyE2EE10_M_destroyEv',
+} as const;
+
+export type ArrayBufferSymbols = Record<keyof typeof ARRAY_BUFFER_SYMBOLS, bigint>;
+
+/** The control block: the vtable pointer is the vtable symbol + 16 (past offset-to-top and typeinfo). */
+export const ControlBlock = { size: 24, vtableOffset: 16, counts: 8, pointer: 16, disposeSlot: 2, destroySlot: 3 } as const;
+/** use_count = 1 and weak_count = 1, as one store. */
+const FRESH_COUNTS = 0x1_0000_0001n;
+
+/** The scratch page's words: the callbacks' arguments, written by JS just before the call. */
+export const Scratch = { address: 0, length: 8, externalChange: 16, size: 24 } as const;
+
+/** FunctionCallbackInfo<Value>: {Address* implicit_args; Address* values; length}. */
+const CallbackInfo = { implicitArgs: 0, values: 8, length: 16, isolateIndex: 1, returnValueIndex: 3 } as const;
+const SMI_SHIFT = 32;
+
+/** Failures of `newBuffer`, returned as the Smi -(1 + step) instead of a buffer. */
+export const NEW_BUFFER_STEPS = ['ArrayBuffer::New kept the shared_ptr', 'ArrayBuffer::New'] as const;
+
+/** Steps of the registration, negated in its return value when one fails. */
+export const REGISTRATION_STEPS = ['FunctionTemplate::New', 'FunctionTemplate::GetFunction', 'String::NewFromUtf8', 'Context::Global', 'Object::Set'] as const;
+
+/** ConstructorBehavior::kThrow, SideEffectType::kHasSideEffect, NewStringType::kNormal. */
+const CONSTRUCTOR_THROWS = 0;
+const HAS_SIDE_EFFECT = 0;
+const NEW_STRING_NORMAL = 0;
+/** Maybe<bool> comes back in ax: {has_value, value}; Just(true) is 0x0101. */
+const JUST_TRUE = 0x0101;
+
+function callAbsolute(asm: Assembler, address: bigint): void {
+  asm.movRI(64, Reg.rax, address);
+  asm.callReg(Reg.rax);
+}
+
+/** rdi = the isolate, from the FunctionCallbackInfo in `info`. */
+function loadIsolate(asm: Assembler, info: Reg): void {
+  asm.load(64, Reg.rax, mem(info, CallbackInfo.implicitArgs));
+  asm.load(64, Reg.rdi, mem(Reg.rax, 8 * CallbackInfo.isolateIndex));
+}
+
+/** Stores `value` (an object's address or a Smi) as the callback's return value. */
+function setReturnValue(asm: Assembler, info: Reg, value: Reg): void {
+  asm.load(64, Reg.rcx, mem(info, CallbackInfo.implicitArgs));
+  asm.store(64, mem(Reg.rcx, 8 * CallbackInfo.returnValueIndex), value);
+}
+
+/**
+ * The callback `newBuffer()`: returns a new ArrayBuffer over the scratch page's `[address, address +
+ * length)`, or the Smi -(1 + step) for the step of NEW_BUFFER_STEPS that failed.
+ */
+export function emitNewBuffer(asm: Assembler, v8: ArrayBufferSymbols, scratch: bigint): void {
+  const failed = NEW_BUFFER_STEPS.map(() => new Label());
+  const done = new Label();
+  const info = Reg.rbx;
+  // rbx and 32 bytes of locals keep rsp 16-byte aligned; the temporary shared_ptr sits at rsp.
+  asm.push(info);
+  asm.aluRI(Alu.Sub, 64, Reg.rsp, 32);
+  asm.movRR(64, info, Reg.rdi);
+
+  // The unique_ptr lands in the temporary's first word, which is the shared_ptr's pointer.
+  asm.movRI(64, Reg.rax, scratch);
+  asm.load(64, Reg.rsi, mem(Reg.rax, Scratch.address));
+  asm.load(64, Reg.rdx, mem(Reg.rax, Scratch.length));
+  asm.movRR(64, Reg.rdi, Reg.rsp);
+  asm.movRI(64, Reg.rcx, v8.emptyDeleter);
+  asm.aluRR(Alu.Xor, 32, Reg.r8, Reg.r8);
+  callAbsolute(asm, v8.newBackingStore);
+
+  asm.movRI(32, Reg.rdi, ControlBlock.size);
+  callAbsolute(asm, v8.operatorNew);
+  asm.movRI(64, Reg.rcx, v8.controlBlockVtable + BigInt(ControlBlock.vtableOffset));
+  asm.store(64, mem(Reg.rax, 0), Reg.rcx);
+  asm.movRI(64, Reg.rcx, FRESH_COUNTS);
+  asm.store(64, mem(Reg.rax, ControlBlock.counts), Reg.rcx);
+  asm.load(64, Reg.rcx, mem(Reg.rsp, 0));
+  asm.store(64, mem(Reg.rax, ControlBlock.pointer), Reg.rcx);
+  asm.store(64, mem(Reg.rsp, 8), Reg.rax);
+
+  loadIsolate(asm, info);
+  asm.movRR(64, Reg.rsi, Reg.rsp);
+  callAbsolute(asm, v8.arrayBufferNew);
+  // Moved from, or the temporary still owns a reference this code does not release.
+  asm.load(64, Reg.rcx, mem(Reg.rsp, 8));
+  asm.test(64, Reg.rcx, Reg.rcx);
+  asm.jcc(Cond.NE, failed[0]!);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[1]!);
+  asm.load(64, Reg.rax, mem(Reg.rax, 0));
+  setReturnValue(asm, info, Reg.rax);
+  asm.jmp(done);
+  failed.forEach((label, step) => {
+    asm.bind(label);
+    asm.movRI(64, Reg.rax, BigInt(-(1 + step)) << BigInt(SMI_SHIFT));
+    setReturnValue(asm, info, Reg.rax);
+    asm.jmp(done);
+  });
+  asm.bind(done);
+  asm.aluRI(Alu.Add, 64, Reg.rsp, 32);
+  asm.pop(info);
+  asm.ret();
+}
+
+/**
+ * The callback `detach(buffer)`: detaches its argument if that is an ArrayBuffer (an exception, such
+ * as one for a buffer that cannot be detached, propagates to the caller).
+ */
+export function emitDetach(asm: Assembler, v8: ArrayBufferSymbols): void {
+  const done = new Label();
+  const info = Reg.rbx;
+  asm.push(info); // also aligns the stack for the calls below
+  asm.movRR(64, info, Reg.rdi);
+  asm.aluRI(Alu.Cmp, 32, mem(info, CallbackInfo.length), 1);
+  asm.jcc(Cond.L, done);
+  asm.load(64, Reg.rdi, mem(info, CallbackInfo.values));
+  callAbsolute(asm, v8.isArrayBuffer);
+  asm.aluRI(Alu.And, 32, Reg.rax, 0xff);
+  asm.jcc(Cond.E, done);
+  asm.load(64, Reg.rdi, mem(info, CallbackInfo.values));
+  asm.aluRR(Alu.Xor, 32, Reg.rsi, Reg.rsi); // no key
+  callAbsolute(asm, v8.detach);
+  asm.bind(done);
+  asm.pop(info);
+  asm.ret();
+}
+
+/** The callback `reportExternalMemory()`: passes the scratch page's change to V8. */
+export function emitReportExternalMemory(asm: Assembler, v8: ArrayBufferSymbols, scratch: bigint): void {
+  asm.push(Reg.rbx); // aligns the stack
+  loadIsolate(asm, Reg.rdi);
+  asm.movRI(64, Reg.rax, scratch);
+  asm.load(64, Reg.rsi, mem(Reg.rax, Scratch.externalChange));
+  callAbsolute(asm, v8.adjustExternalMemory);
+  asm.pop(Reg.rbx);
+  asm.ret();
+}
+
+/**
+ * `int registerFunction(void* callback, const char* key)`: creates a function from a
+ * FunctionTemplate with `callback` and stores it as `globalThis[key]`. Returns 1, or -(1 + step) for
+ * the step of REGISTRATION_STEPS that failed. Run through koffi, inside the handle scope of its call.
+ */
+export function emitRegistration(asm: Assembler, v8: ArrayBufferSymbols): void {
+  const [isolate, context, fn, key, callback] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15];
+  const failed = REGISTRATION_STEPS.map(() => new Label());
+  const done = new Label();
+  asm.push(Reg.rbp);
+  asm.movRR(64, Reg.rbp, Reg.rsp);
+  for (const reg of [isolate, context, fn, key, callback]) asm.push(reg);
+  asm.aluRI(Alu.Sub, 64, Reg.rsp, 8);
+  asm.movRR(64, callback, Reg.rdi);
+  asm.movRR(64, key, Reg.rsi);
+  callAbsolute(asm, v8.isolateGetCurrent);
+  asm.movRR(64, isolate, Reg.rax);
+  asm.movRR(64, Reg.rdi, isolate);
+  callAbsolute(asm, v8.isolateGetCurrentContext);
+  asm.movRR(64, context, Reg.rax);
+
+  // FunctionTemplate::New: six arguments in registers, five on the stack (plus 8 bytes of alignment).
+  asm.aluRI(Alu.Sub, 64, Reg.rsp, 48);
+  asm.storeImm(64, mem(Reg.rsp, 0), HAS_SIDE_EFFECT);
+  for (const at of [8, 16, 24, 32]) asm.storeImm(64, mem(Reg.rsp, at), 0); // no CFunction, no receiver checks
+  asm.movRR(64, Reg.rdi, isolate);
+  asm.movRR(64, Reg.rsi, callback);
+  asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx); // no data
+  asm.aluRR(Alu.Xor, 32, Reg.rcx, Reg.rcx); // no signature
+  asm.aluRR(Alu.Xor, 32, Reg.r8, Reg.r8); // length 0
+  asm.movRI(32, Reg.r9, CONSTRUCTOR_THROWS);
+  callAbsolute(asm, v8.functionTemplateNew);
+  asm.aluRI(Alu.Add, 64, Reg.rsp, 48);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[0]!);
+
+  asm.movRR(64, Reg.rdi, Reg.rax);
+  asm.movRR(64, Reg.rsi, context);
+  callAbsolute(asm, v8.functionTemplateGetFunction);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[1]!);
+  asm.movRR(64, fn, Reg.rax);
+
+  asm.movRR(64, Reg.rdi, isolate);
+  asm.movRR(64, Reg.rsi, key);
+  asm.movRI(32, Reg.rdx, NEW_STRING_NORMAL);
+  asm.movRI(32, Reg.rcx, -1); // NUL-terminated
+  callAbsolute(asm, v8.stringNewFromUtf8);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[2]!);
+  asm.movRR(64, key, Reg.rax);
+
+  asm.movRR(64, Reg.rdi, context);
+  callAbsolute(asm, v8.contextGlobal);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[3]!);
+
+  asm.movRR(64, Reg.rdi, Reg.rax);
+  asm.movRR(64, Reg.rsi, context);
+  asm.movRR(64, Reg.rdx, key);
+  asm.movRR(64, Reg.rcx, fn);
+  callAbsolute(asm, v8.objectSet);
+  asm.aluRI(Alu.And, 32, Reg.rax, 0xffff);
+  asm.aluRI(Alu.Cmp, 32, Reg.rax, JUST_TRUE);
+  asm.jcc(Cond.NE, failed[4]!);
+  asm.movRI(32, Reg.rax, 1);
+  asm.jmp(done);
+  failed.forEach((label, step) => {
+    asm.bind(label);
+    asm.movRI(32, Reg.rax, -(1 + step));
+    asm.jmp(done);
+  });
+  asm.bind(done);
+  asm.lea(Reg.rsp, mem(Reg.rbp, -40));
+  for (const reg of [callback, key, fn, context, isolate]) asm.pop(reg);
+  asm.pop(Reg.rbp);
+  asm.ret();
+}
