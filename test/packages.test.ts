@@ -34,6 +34,11 @@ const CASES: PackageCase[] = [
   { name: 'vscode-oniguruma', modules: [{ file: 'vscode-oniguruma/release/onig.wasm' }] },
   { name: 're2-wasm', modules: [{ file: 're2-wasm/build/wasm/re2.wasm' }] },
   { name: '@resvg/resvg-wasm', driver: 'resvg-wasm', modules: [{ file: '@resvg/resvg-wasm/index_bg.wasm' }] },
+  {
+    name: '@vscode/tree-sitter-wasm',
+    driver: 'tree-sitter-wasm',
+    modules: ['tree-sitter', 'tree-sitter-javascript', 'tree-sitter-python', 'tree-sitter-css', 'tree-sitter-rust'].map((name) => ({ file: `@vscode/tree-sitter-wasm/wasm/${name}.wasm` })),
+  },
   { name: 'yoga-layout', modules: [{ base64In: 'yoga-layout/dist/binaries/yoga-wasm-base64-esm.js' }] },
   // The module is embedded in the JS; the package also ships the same bytes as a file (for workerd).
   { name: 'xxhash-wasm', modules: [{ file: 'xxhash-wasm/workerd/xxhash.wasm' }] },
