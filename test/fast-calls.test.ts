@@ -1,5 +1,6 @@
 // Calls from JS through V8's Fast API (src/runtime/fast-calls.ts): available exactly where this Node
-// supports them, taken for native-only exports and never for the others, with V8's results and
+// supports them (Node 20, 22 and 24), koffi with a reason anywhere else or when a symbol or a layout
+// is not what wasmjit knows; taken for native-only exports and never for the others, with V8's results and
 // errors; unbounded recursion, traps and calls from host functions (nesting) on the JS thread's
 // stack; the direct call once TurboFan has optimized the caller; in a worker; and off with
 // WASMJIT_FAST_CALLS=0 (child processes, from dist/).
@@ -8,15 +9,21 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { nativeOnlyFunctions } from '../src/compiler/index.js';
 import { decodeModule } from '../src/decode/index.js';
 import { instantiate, watToWasm } from '../src/index.js';
-import { fastCalls, usesFastCalls } from '../src/runtime/fast-calls.js';
+import { fastCallApi, fastCalls, resolveV8Functions, usesFastCalls } from '../src/runtime/fast-calls.js';
+import type { FastCallHost } from '../src/runtime/fast-calls.js';
+import { mmap, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE } from '../src/runtime/libc.js';
+import { buildCFunction } from '../src/runtime/v8-fast-api.js';
 import { fastEntryCounts } from '../src/runtime/state.js';
 import { type Call, firstLines, formatCall, formatOutcome, outcomeOf, sameOutcome } from './helpers/differential.js';
+
+/** The V8 that each supported Node line ships (major.minor). */
+const V8_OF_NODE: Record<string, string> = { '20': '11.3', '22': '12.4', '24': '13.6' };
 
 /** Where fast calls must be available: the conditions fast-calls.ts documents, checked independently. */
 const SUPPORTED =
   process.platform === 'linux' &&
   process.arch === 'x64' &&
-  process.versions.v8.startsWith('11.3.') &&
+  Object.values(V8_OF_NODE).some((v8) => process.versions.v8.startsWith(`${v8}.`)) &&
   !(process.config.variables as Record<string, unknown>)['v8_enable_pointer_compression'] &&
   !(process.config.variables as Record<string, unknown>)['v8_enable_31bit_smis_on_64bit_arch'] &&
   process.env.WASMJIT_FAST_CALLS !== '0';
@@ -121,6 +128,67 @@ function mismatches(calls: readonly Call[]): string[] {
 test('fast calls are available exactly where this Node supports them', () => {
   const reason = fastCalls.available ? 'available' : fastCalls.reason;
   expect({ available: fastCalls.available, reason }).toMatchObject({ available: SUPPORTED });
+});
+
+describe('which route each Node takes', () => {
+  const linux: FastCallHost = { platform: 'linux', arch: 'x64', v8: process.versions.v8, buildVariables: {}, setting: undefined };
+  const route = (host: Partial<FastCallHost>): string => {
+    const api = fastCallApi({ ...linux, ...host });
+    return typeof api === 'string' ? `koffi: ${api}` : `Fast API of V8 for Node ${api.node}`;
+  };
+  const needs = 'they need V8 11.3 (Node 20), 12.4 (Node 22), 13.6 (Node 24)';
+
+  test('this process runs one of the supported Node lines on the V8 fast-calls.ts expects of it', () => {
+    const major = process.versions.node.split('.')[0]!;
+    expect({ node: major, v8: process.versions.v8.split('.').slice(0, 2).join('.') }).toEqual({ node: major, v8: V8_OF_NODE[major] });
+  });
+
+  test('V8 11.3, 12.4 and 13.6 get the Fast API; any other V8, platform, 31-bit Smis or WASMJIT_FAST_CALLS=0 get koffi, with the reason', () => {
+    expect({
+      node20: route({ v8: '11.3.244.8-node.38' }),
+      node22: route({ v8: '12.4.254.21-node.57' }),
+      node24: route({ v8: '13.6.233.17-node.63' }),
+      nextV8: route({ v8: '13.7.152.1-node.1' }),
+      olderV8: route({ v8: '10.2.154.26-node.26' }),
+      darwin: route({ platform: 'darwin', arch: 'arm64' }),
+      pointerCompression: route({ v8: '13.6.233.17-node.63', buildVariables: { v8_enable_pointer_compression: 1 } }),
+      disabled: route({ setting: '0' }),
+    }).toEqual({
+      node20: 'Fast API of V8 for Node 20',
+      node22: 'Fast API of V8 for Node 22',
+      node24: 'Fast API of V8 for Node 24',
+      nextV8: `koffi: ${needs}, not V8 13.7.152.1-node.1`,
+      olderV8: `koffi: ${needs}, not V8 10.2.154.26-node.26`,
+      darwin: 'koffi: they need Linux x64, not darwin arm64',
+      pointerCompression: 'koffi: this V8 is built with 31-bit Smis',
+      disabled: 'koffi: disabled by WASMJIT_FAST_CALLS=0',
+    });
+  });
+
+  describe.runIf(SUPPORTED)('on this V8', () => {
+    const api = fastCallApi() as Exclude<ReturnType<typeof fastCallApi>, string>;
+
+    test('a symbol the node executable does not export: koffi, naming it', () => {
+      const missing = '_ZN2v86Object18NoSuchFunctionHereEv';
+      expect(resolveV8Functions({ ...api, symbols: { ...api.symbols, objectSet: missing } })).toBe(`V8 does not export ${missing}`);
+      expect(typeof resolveV8Functions(api)).toBe('object');
+    });
+
+    test('CFunctionInfo and CFunction as V8 builds them: the layout check passes for the known one and fails for any other', () => {
+      const v8 = resolveV8Functions(api);
+      if (typeof v8 === 'string') throw new Error(v8);
+      const data = mmap(PAGE_SIZE, PROT_READ | PROT_WRITE);
+      try {
+        expect(buildCFunction(api, v8, data, 0x1000n)).toBe(data + 32n);
+        const shifted = { ...api, cFunctionInfo: { ...api.cFunctionInfo, argCount: api.cFunctionInfo.argCount + 1 } };
+        expect(() => buildCFunction(shifted, v8, data, 0x1000n)).toThrow(`V8 ${process.versions.v8} laid out CFunctionInfo/CFunction differently from what wasmjit knows of it`);
+        const swapped = { ...api, cFunction: { ...api.cFunction, address: api.cFunction.typeInfo, typeInfo: api.cFunction.address } };
+        expect(() => buildCFunction(swapped, v8, data, 0x1000n)).toThrow('laid out CFunctionInfo/CFunction differently');
+      } finally {
+        munmap(data, PAGE_SIZE);
+      }
+    });
+  });
 });
 
 describe('which exports take the fast path', () => {

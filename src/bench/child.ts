@@ -3,6 +3,7 @@
 // Node flags, so that all see the same harness, the same warm-up and the same clock.
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { CALL_MEASUREMENTS } from './calls.js';
 import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task, TaskResult } from './protocol.js';
 import { median } from './stats.js';
 import { withCustomSection } from './wasm-writer.js';
@@ -103,19 +104,19 @@ const CALL_BATCH = 10_000;
 const MIN_CALL_BATCHES = 10;
 
 async function runCalls(task: Extract<Task, { kind: 'call' }>, bytes: Uint8Array<ArrayBuffer>): Promise<CallResult> {
+  const { entry, start: first, loop, expected } = CALL_MEASUREMENTS[task.shape];
   const instance = await instantiate(task.runtime, bytes);
-  const f = exportedFunction(instance.exports, task.entry);
-  let x = 0n;
-  for (let i = 0; i < CALL_BATCH; i++) x = f(x) as bigint;
+  const f = exportedFunction(instance.exports, entry);
+  let x = loop(f, first, CALL_BATCH);
   const perCall: number[] = [];
   const start = now();
   while (perCall.length < MIN_CALL_BATCHES || msSince(start) < task.minMs) {
     const batchStart = now();
-    for (let i = 0; i < CALL_BATCH; i++) x = f(x) as bigint;
+    x = loop(f, x, CALL_BATCH);
     perCall.push(Number(now() - batchStart) / CALL_BATCH);
   }
   const calls = CALL_BATCH * (perCall.length + 1);
-  if (x !== BigInt(calls)) throw new Error(`after ${calls} calls the counter is ${x}`);
+  if (x !== expected(calls)) throw new Error(`after ${calls} calls of ${entry} the counter is ${x}`);
   instance.dispose();
   return { nsPerCall: median(perCall), calls };
 }

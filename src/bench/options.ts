@@ -8,17 +8,20 @@ export interface BenchOptions {
   json: boolean;
   /** Append the results to bench/RESULTS.md under this heading. */
   record?: string;
+  currentNodeOnly?: boolean;
 }
 
-export const BENCH_USAGE = 'wasmjit bench [--filter NAMES] [--reps N] [--calls N] [--json] [--record LABEL]';
+export const BENCH_USAGE = 'wasmjit bench [--filter NAMES] [--reps N] [--calls N] [--json] [--record LABEL] [--current-node]';
 
 export const BENCH_DETAILS = [
   'Runs the kernels in bench/*.wat on V8 Liftoff only, V8 TurboFan only and wasmjit, each measurement',
   'in a fresh Node process, engines taking turns; checks that every engine returns the same checksum,',
   'then prints the median times and the wasmjit/V8 time ratios. Also measures compile throughput on a',
   'generated module and on the biggest hash-wasm module, peak memory while compiling, and the',
-  'per-call overhead of a trivial i64 export, and `memory.buffer` right after `memory.grow` in memories',
-  'of 1 MiB to 1 GiB. Progress goes to stderr. Build first (npm run bench does).',
+  'per-call overhead of trivial (i64) -> i64 and (i32, i32) -> i32 exports, and `memory.buffer` right after',
+  '`memory.grow` in memories of 1 MiB to 1 GiB. The call overhead is measured on every Node version',
+  'package.json names as tested (wasmjit.testedNodeVersions; the others than the running one are fetched',
+  'once from the npm registry into node_modules/.cache). Progress goes to stderr. Build first (npm run bench does).',
   '',
   '  --filter NAMES  comma-separated substrings of kernel names; "compile", "call" and "buffer" select those',
   '                  measurements (default: everything)',
@@ -26,6 +29,7 @@ export const BENCH_DETAILS = [
   '  --calls N       timed calls per process after the warm-up call (default 1)',
   '  --json          print the results as JSON',
   '  --record LABEL  append the results to bench/RESULTS.md under "## LABEL" (a full run only)',
+  '  --current-node  measure the call overhead on the running Node only',
   '',
   'Kernels (bench/<name>.wat):',
   ...KERNELS.map((k) => `  ${k.name.padEnd(14)} ${k.kind.padEnd(8)} ${k.summary}`),
@@ -52,6 +56,7 @@ const FLAGS: Record<string, Flag> = {
   '--reps': { takesValue: true, apply: (o, v) => { o.reps = positiveInteger('--reps', v); } },
   '--calls': { takesValue: true, apply: (o, v) => { o.calls = positiveInteger('--calls', v); } },
   '--json': { takesValue: false, apply: (o) => { o.json = true; } },
+  '--current-node': { takesValue: false, apply: (o) => { o.currentNodeOnly = true; } },
   '--record': {
     takesValue: true,
     apply: (o, v) => {

@@ -1,5 +1,6 @@
 // What the benchmark parent asks of a child process (argv[2], JSON; the module bytes come on stdin)
 // and what the child answers (one JSON line on stdout).
+import type { CallShape } from './calls.js';
 import type { Runtime } from './engines.js';
 
 export type Task =
@@ -11,8 +12,8 @@ export type Task =
    * until `minMs` have passed and `minIterations` compiles were timed.
    */
   | { kind: 'compile'; runtime: Runtime; warmupMs: number; minMs: number; minIterations: number }
-  /** Call the one-argument i64 export `entry` in batches until `minMs` have passed. */
-  | { kind: 'call'; runtime: Runtime; entry: string; minMs: number }
+  /** Call the export of CALL_MEASUREMENTS[shape] in batches until `minMs` have passed. */
+  | { kind: 'call'; runtime: Runtime; shape: CallShape; minMs: number }
   /** Call the export `grow(1)` `grows` times, timing it and the first `memory.buffer` after it. */
   | { kind: 'buffer'; runtime: Runtime; grows: number };
 

@@ -1,4 +1,6 @@
 // The benchmark's output: text tables for the terminal, markdown for bench/RESULTS.md, JSON for tools.
+import { CALL_MEASUREMENTS } from './calls.js';
+import type { CallShape } from './calls.js';
 import { ENGINES } from './engines.js';
 import type { EngineId } from './engines.js';
 import type { KernelKind } from './kernels.js';
@@ -108,9 +110,10 @@ function memoryLine(row: CompileRow): string {
   return `Peak resident memory (VmHWM) of a process compiling ${row.module} once: ${one('wasmjit', row.wasmjit)}, ${one('V8 Liftoff', row.liftoff)}.`;
 }
 
-function callLine(callNs: Record<EngineId, number>): string {
+function callLine(shape: CallShape, callNs: Record<EngineId, number>): string {
   const each = ENGINES.map((e) => `${e.label} ${callNs[e.id].toFixed(1)}`).join(', ');
-  return `Call overhead of a trivial i64 export (i64.add 1) called from JS, ns per call: ${each} (wasmjit/TurboFan ${ratio(callNs.wasmjit / callNs.turbofan)}).`;
+  const ratios = `wasmjit/Liftoff ${ratio(callNs.wasmjit / callNs.liftoff)}, wasmjit/TurboFan ${ratio(callNs.wasmjit / callNs.turbofan)}`;
+  return `Call overhead of a trivial ${CALL_MEASUREMENTS[shape].description} called from a JS loop, ns per call: ${each} (${ratios}).`;
 }
 
 const us = (value: number): string => fixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)(value);
@@ -155,7 +158,9 @@ function sections(report: Report, style: Style): string[] {
       memoryLine(results.compile[0]),
     );
   }
-  if (results.callNs) out.push(callLine(results.callNs));
+  for (const { node, ns } of results.calls) {
+    out.push(lines(`Node ${node}:`, ...(Object.keys(ns) as CallShape[]).map((shape) => callLine(shape, ns[shape]))));
+  }
   if (results.buffers.length > 0) {
     out.push(
       lines(
@@ -212,7 +217,7 @@ export function formatJson(report: Report): string {
           liftoffFirst: throughput(row.bytes, row.liftoff.firstMs),
         },
       })),
-      callNs: results.callNs,
+      callOverhead: results.calls,
       buffers: results.buffers,
       notes: results.notes,
     },

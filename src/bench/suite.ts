@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { BUFFER_ENGINES, BUFFER_SIZES_MIB, bufferModule, bufferTask, summarizeBuffers } from './buffers.js';
 import type { BufferRow } from './buffers.js';
+import { CALL_MEASUREMENTS, CALL_MODULE_WAT } from './calls.js';
+import type { CallShape } from './calls.js';
 import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
 import type { Engine, EngineId } from './engines.js';
 import { generateModule } from './generate.js';
@@ -12,6 +14,8 @@ import { biggestHashWasmModule } from './hash-wasm.js';
 import { KERNEL_ENTRY, KERNELS } from './kernels.js';
 import type { Kernel, KernelKind } from './kernels.js';
 import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
+import { availableNodes, nodeBinary } from './nodes.js';
+import type { NodeBinary } from './nodes.js';
 import { ChildFailure, runChild } from './spawn.js';
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
@@ -24,6 +28,8 @@ export interface SuiteOptions {
   reps: number;
   /** Timed calls per kernel child, after the warm-up call. */
   calls: number;
+  /** Call overhead on the running Node only, not on every tested one. */
+  currentNodeOnly?: boolean;
 }
 
 export interface KernelRow {
@@ -53,13 +59,18 @@ export interface CompileRow {
   liftoff: CompileMeasurement;
 }
 
+export interface NodeCalls {
+  node: string;
+  ns: Record<CallShape, Record<EngineId, number>>;
+}
+
 export interface SuiteResults {
   kernels: KernelRow[];
   compile: CompileRow[];
   /** Why a compile row is missing (hash-wasm not installed). */
   notes: string[];
-  /** Median ns per call of a trivial i64 export, by engine. */
-  callNs?: Record<EngineId, number>;
+  /** Median ns per call of each trivial export (calls.ts), by engine, on each tested Node. */
+  calls: NodeCalls[];
   /** `memory.buffer` after `memory.grow`, by memory size. */
   buffers: BufferRow[];
 }
@@ -72,8 +83,6 @@ export const COMPILE_WARMUP_MS = 1000;
 const COMPILE_MIN_MS = 1500;
 const COMPILE_MIN_ITERATIONS = 5;
 const CALL_MIN_MS = 200;
-const CALL_ENTRY = 'inc';
-const CALL_MODULE_WAT = `(module (func (export "${CALL_ENTRY}") (param i64) (result i64) (i64.add (local.get 0) (i64.const 1))))`;
 
 const BENCH_DIR = new URL('../../bench/', import.meta.url);
 
@@ -92,11 +101,11 @@ export function wantsSection(section: 'compile' | 'call' | 'buffer', filters: st
 }
 
 /** How many child processes the suite starts, for the progress counter. */
-function plannedChildren(options: SuiteOptions, compileModules: number): number {
+function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number): number {
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
-    (wantsSection('call', options.filters) ? ENGINES.length : 0) +
+    (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length * nodes : 0) +
     (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
   return perRep * options.reps;
 }
@@ -121,10 +130,11 @@ class Measurer {
     engine: Pick<Engine, 'label' | 'nodeFlags'>,
     task: Task,
     bytes: Uint8Array,
+    node?: NodeBinary,
   ): R {
-    this.progress.step(`rep ${rep + 1}/${this.reps} ${subject}`, engine.label);
+    this.progress.step(`rep ${rep + 1}/${this.reps} ${subject}`, node ? `${engine.label}, Node ${node.version}` : engine.label);
     try {
-      return runChild<R>(this.childEntry, engine.nodeFlags, task, bytes);
+      return runChild<R>(this.childEntry, engine.nodeFlags, task, bytes, node?.executable);
     } catch (err) {
       if (err instanceof ChildFailure) throw new ChildFailure(`${subject} on ${engine.label}: ${err.message}`);
       throw err;
@@ -212,16 +222,21 @@ function measureCompiles(inputs: CompileInput[], options: SuiteOptions, measurer
   }));
 }
 
-async function measureCalls(options: SuiteOptions, measurer: Measurer): Promise<Record<EngineId, number>> {
+async function measureCalls(options: SuiteOptions, measurer: Measurer, node: NodeBinary): Promise<NodeCalls> {
   const bytes = await watToWasm(CALL_MODULE_WAT, { filename: 'call-overhead.wat' });
-  const samples = byEngine<number[]>(() => []);
+  const shapes = Object.keys(CALL_MEASUREMENTS) as CallShape[];
+  const samples = Object.fromEntries(shapes.map((shape) => [shape, byEngine<number[]>(() => [])])) as Record<CallShape, Record<EngineId, number[]>>;
   for (let rep = 0; rep < options.reps; rep++) {
     for (const engine of rotated(ENGINES, rep)) {
-      const task: Task = { kind: 'call', runtime: engine.runtime, entry: CALL_ENTRY, minMs: CALL_MIN_MS };
-      samples[engine.id].push(measurer.run<CallResult>(rep, 'call overhead', engine, task, bytes).nsPerCall);
+      for (const shape of shapes) {
+        const task: Task = { kind: 'call', runtime: engine.runtime, shape, minMs: CALL_MIN_MS };
+        const label = `call overhead ${CALL_MEASUREMENTS[shape].entry}`;
+        samples[shape][engine.id].push(measurer.run<CallResult>(rep, label, engine, task, bytes, node).nsPerCall);
+      }
     }
   }
-  return byEngine((id) => median(samples[id]));
+  const ns = Object.fromEntries(shapes.map((shape) => [shape, byEngine((id) => median(samples[shape][id]))])) as Record<CallShape, Record<EngineId, number>>;
+  return { node: node.version, ns };
 }
 
 async function measureBuffers(options: SuiteOptions, measurer: Measurer): Promise<BufferRow[]> {
@@ -240,15 +255,17 @@ async function measureBuffers(options: SuiteOptions, measurer: Measurer): Promis
 export async function runSuite(options: SuiteOptions, makeProgress: (children: number) => Progress): Promise<SuiteResults> {
   const notes: string[] = [];
   const inputs = wantsSection('compile', options.filters) ? compileInputs(notes) : [];
-  const progress = makeProgress(plannedChildren(options, inputs.length));
+  const callNodes = !wantsSection('call', options.filters) ? [] : options.currentNodeOnly ? [nodeBinary(process.versions.node)] : availableNodes(notes);
+  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length));
   const snapshot = snapshotBuild();
   try {
     const measurer = new Measurer(progress, snapshot.childEntry, options.reps);
     const kernels = await measureKernels(options, measurer);
     const compile = measureCompiles(inputs, options, measurer);
-    const callNs = wantsSection('call', options.filters) ? await measureCalls(options, measurer) : undefined;
+    const calls: NodeCalls[] = [];
+    for (const node of wantsSection('call', options.filters) ? callNodes : []) calls.push(await measureCalls(options, measurer, node));
     const buffers = wantsSection('buffer', options.filters) ? await measureBuffers(options, measurer) : [];
-    return { kernels, compile, notes, callNs, buffers };
+    return { kernels, compile, notes, calls, buffers };
   } finally {
     progress.clear();
     snapshot.remove();

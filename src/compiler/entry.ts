@@ -1,6 +1,6 @@
 // The entry trampoline, System V: `int entry(int slot)`, where the entry slot in the runtime state
-// names the context, the function and its argument count (one integer argument keeps koffi's call
-// cheap). It saves the callee-saved registers and the previous entry's stack pointer (entries nest
+// names the context, the function and its argument count (runtime/koffi-entry.ts reaches it from
+// koffi with no argument at all, the slot written to a cell). It saves the callee-saved registers and the previous entry's stack pointer (entries nest
 // through host calls), pins the context in r15 and the memory base in r14, pushes the arguments from
 // the context's argument area, calls the wasm function and stores result 0 (the others are already
 // in the result area). It returns 0, or the trap code when a trap stub jumps to `exit` with the code
@@ -41,7 +41,14 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.test(32, Reg.rdx, Reg.rdx);
   asm.jcc(Cond.E, call);
   asm.bind(pushArgs);
-  asm.pushMem(memIndexed(CTX_REG, Reg.rax, 8, layout.argsOffset));
+  // Two 32-bit loads per slot rather than one push from memory: JS has just written the slot with a
+  // 4-byte (i32, f32) or an 8-byte store, and a load can take its data from a smaller store only if
+  // it fits inside it; otherwise it waits for the store to retire (≈ 3 ns per i32 argument).
+  asm.load(32, Reg.rcx, memIndexed(CTX_REG, Reg.rax, 8, layout.argsOffset));
+  asm.load(32, Reg.r8, memIndexed(CTX_REG, Reg.rax, 8, layout.argsOffset + 4));
+  asm.shiftImm(Shift.Shl, 64, Reg.r8, 32);
+  asm.aluRR(Alu.Or, 64, Reg.rcx, Reg.r8);
+  asm.push(Reg.rcx);
   asm.aluRI(Alu.Add, 32, Reg.rax, 1);
   asm.aluRR(Alu.Cmp, 32, Reg.rax, Reg.rdx);
   asm.jcc(Cond.B, pushArgs);

@@ -1,9 +1,10 @@
 // Fast calls from JS into native code: one V8 Fast API function per isolate (worker), `fastEntry(slot)`.
 // Once TurboFan has optimized the calling JS, V8 calls its C target directly — the fast entry
-// trampoline, on the JS thread's own stack — instead of going through koffi (the `call` bench: ≈ 8 ns
-// per call of an i64 export instead of ≈ 25).
-// It is registered with V8's C++ API from machine code (v8-fast-api.ts), which ties it to V8 11.3:
-// anything else, or WASMJIT_FAST_CALLS=0, leaves every call on koffi. `NODE_DEBUG=wasmjit` prints
+// trampoline, on the JS thread's own stack — instead of going through koffi (the `call` bench: ≈ 10 ns
+// per call of an i64 export instead of ≈ 25, on Node 20, 22 and 24 alike).
+// It is registered with V8's C++ API from machine code (v8-fast-api.ts), which ties it to the V8
+// versions whose API facts v8-fast-api.ts lists (11.3, 12.4 and 13.6: Node 20, 22 and 24): anything
+// else, or WASMJIT_FAST_CALLS=0, leaves every call on koffi. `NODE_DEBUG=wasmjit` prints
 // which way calls go and why.
 import koffi from 'koffi';
 import { debuglog } from 'node:util';
@@ -19,9 +20,9 @@ import {
   emitRegistration,
   emitSlowCallback,
   REGISTRATION_STEPS,
-  V8_SYMBOLS,
+  V8_APIS,
 } from './v8-fast-api.js';
-import type { V8Functions } from './v8-fast-api.js';
+import type { V8Api, V8Functions } from './v8-fast-api.js';
 
 /** `fastEntry(slot)`: 0, a trap code, or FAST_ENTRY_NOT_ON_STACK. */
 export type FastEntry = (slot: number) => number;
@@ -47,19 +48,42 @@ const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_fast_entry(const ch
 
 const debug = debuglog('wasmjit');
 
-function unsupported(): string | undefined {
-  if (process.env.WASMJIT_FAST_CALLS === '0') return 'disabled by WASMJIT_FAST_CALLS=0';
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `they need Linux x64, not ${process.platform} ${process.arch}`;
-  if (!process.versions.v8.startsWith('11.3.')) return `they need V8 11.3 (Node 20), not V8 ${process.versions.v8}`;
-  const variables = process.config.variables as Record<string, unknown>;
-  if (variables['v8_enable_pointer_compression'] || variables['v8_enable_31bit_smis_on_64bit_arch']) return 'this V8 is built with 31-bit Smis';
-  return undefined;
+/** What decides whether fast calls can be used: this process's values (thisProcess), or a test's. */
+export interface FastCallHost {
+  platform: string;
+  arch: string;
+  /** process.versions.v8 */
+  v8: string;
+  /** process.config.variables */
+  buildVariables: Record<string, unknown>;
+  /** WASMJIT_FAST_CALLS */
+  setting: string | undefined;
 }
 
-function resolveV8Functions(): V8Functions | string {
+function thisProcess(): FastCallHost {
+  const { platform, arch } = process;
+  return { platform, arch, v8: process.versions.v8, buildVariables: process.config.variables as Record<string, unknown>, setting: process.env.WASMJIT_FAST_CALLS };
+}
+
+/** The API facts of the host's V8 (by major.minor version), or why fast calls cannot be used there. */
+export function fastCallApi(host: FastCallHost = thisProcess()): V8Api | string {
+  if (host.setting === '0') return 'disabled by WASMJIT_FAST_CALLS=0';
+  if (host.platform !== 'linux' || host.arch !== 'x64') return `they need Linux x64, not ${host.platform} ${host.arch}`;
+  const api = V8_APIS[host.v8.split('.').slice(0, 2).join('.')];
+  if (!api) {
+    const known = Object.entries(V8_APIS).map(([version, { node }]) => `${version} (Node ${node})`);
+    return `they need V8 ${known.join(', ')}, not V8 ${host.v8}`;
+  }
+  const variables = host.buildVariables;
+  if (variables['v8_enable_pointer_compression'] || variables['v8_enable_31bit_smis_on_64bit_arch']) return 'this V8 is built with 31-bit Smis';
+  return api;
+}
+
+/** The addresses of the API functions `api` names, or which of them this process does not export. */
+export function resolveV8Functions(api: V8Api): V8Functions | string {
   const functions: Partial<Record<keyof V8Functions, bigint>> = {};
   const missing: string[] = [];
-  for (const [name, symbol] of Object.entries(V8_SYMBOLS) as [keyof V8Functions, string][]) {
+  for (const [name, symbol] of Object.entries(api.symbols) as [keyof V8Functions, string][]) {
     const address = dlsym(symbol);
     if (address === undefined) missing.push(symbol);
     else functions[name] = address;
@@ -77,14 +101,14 @@ function measureFastStack(): string | undefined {
 }
 
 /** The code V8 keeps calling: the Fast API target falling into the fast entry, and the slow callback. */
-function emitCallTargets(v8: V8Functions): { page: CodePage; slowCallbackOffset: number } {
+function emitCallTargets(api: V8Api, v8: V8Functions): { page: CodePage; slowCallbackOffset: number } {
   const asm = new Assembler();
   const fastEntry = new Label();
   emitFastCallAdapter(asm);
   asm.bind(fastEntry);
   emitFastEntryTrampoline(asm, runtimeStateAddress);
   const slowCallbackOffset = asm.offset;
-  emitSlowCallback(asm, v8, fastEntry, runtimeStateAddress);
+  emitSlowCallback(asm, api, v8, fastEntry, runtimeStateAddress);
   return { page: CodePage.map(asm.finish()), slowCallbackOffset };
 }
 
@@ -99,15 +123,20 @@ function emitSetup(v8: V8Functions, slowCallback: bigint, cFunction: bigint): { 
 }
 
 /**
- * Calls the new function once through the slow callback with a slot whose context is scratch
- * memory and whose "module trampoline" returns the slot plus SELF_TEST_OFFSET: that checks the
- * argument and return value conventions and the stack span before any export relies on them.
+ * Calls the new function through the slow callback with a slot whose context is scratch memory and
+ * whose "module trampoline" returns the slot plus SELF_TEST_OFFSET, passing the slot as a Smi and as
+ * a string (the slow callback's two ways of reading it): that checks the argument and return value
+ * conventions and the stack span before any export relies on them.
  */
 function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint): string | undefined {
   const slot = allocateEntrySlot(scratchContext, 0n, 0, trampoline);
   try {
-    const result = entry(slot);
-    return result === slot + SELF_TEST_OFFSET ? undefined : `the self-test call returned ${String(result)}, not ${slot + SELF_TEST_OFFSET}`;
+    const call = entry as (slot: unknown) => unknown;
+    for (const argument of [slot, String(slot)]) {
+      const result = call(argument);
+      if (result !== slot + SELF_TEST_OFFSET) return `the self-test call with ${typeof argument} ${slot} returned ${String(result)}, not ${slot + SELF_TEST_OFFSET}`;
+    }
+    return undefined;
   } finally {
     releaseEntrySlot(slot);
   }
@@ -115,17 +144,17 @@ function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint):
 
 function setUp(): FastCallSupport {
   const unavailable = (reason: string): FastCallSupport => ({ available: false, reason });
-  const gate = unsupported();
-  if (gate) return unavailable(gate);
-  const v8 = resolveV8Functions();
+  const api = fastCallApi();
+  if (typeof api === 'string') return unavailable(api);
+  const v8 = resolveV8Functions(api);
   if (typeof v8 === 'string') return unavailable(v8);
   const stackProblem = measureFastStack();
   if (stackProblem) return unavailable(stackProblem);
 
   // Permanent: V8 calls this code and reads the CFunctionInfo for as long as the isolate lives.
-  const targets = emitCallTargets(v8);
+  const targets = emitCallTargets(api, v8);
   const data = mmap(PAGE_SIZE, PROT_READ | PROT_WRITE);
-  const cFunction = buildCFunction(v8, data, targets.page.address);
+  const cFunction = buildCFunction(api, v8, data, targets.page.address);
   const setup = emitSetup(v8, targets.page.address + BigInt(targets.slowCallbackOffset), cFunction);
   try {
     if (REGISTRATION_KEY in globalThis) return unavailable(`globalThis.${REGISTRATION_KEY} is taken`);

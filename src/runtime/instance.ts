@@ -6,6 +6,7 @@ import type { ConstExpr, FuncType, Import, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
 import { fastCalls, markFastWrapper } from './fast-calls.js';
 import type { FastEntry } from './fast-calls.js';
+import { enterThroughKoffi } from './koffi-entry.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
@@ -286,7 +287,7 @@ export class Instance {
     this.entrySlots.push(slot);
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
     const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
-    const enter = fast ? fastEntryCall(this, type, module.entry, fast, slot) : koffiEntry(this, type, module.entry, slot);
+    const enter = fast ? fastEntryCall(this, type, enterThroughKoffi, fast, slot) : koffiEntry(this, type, enterThroughKoffi, slot);
     const exported = exportCall(this, type, argsSlot, enter);
     if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });

@@ -1,6 +1,5 @@
-// A compiled module: its code mapped executable, the entry trampoline bound as a koffi function,
-// and what instances need to build their exports.
-import koffi from 'koffi';
+// A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
+// and the fast entry call), and what instances need to build their exports.
 import { compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
@@ -10,11 +9,6 @@ import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
-
-/** `int entry(int slot)`: returns 0 or a trap code. */
-export type EntryFunction = (slot: number) => number;
-
-const ENTRY_PROTO = koffi.proto('int wasmjit_entry(int slot)');
 
 export interface ModuleOptions {
   /** Pages an instance's own memory may grow to, below the module's declared maximum (default 65536: 4 GiB). */
@@ -37,8 +31,7 @@ const EXPORT_KIND_NAMES: Record<Export['kind'], ModuleExportDescriptor['kind']> 
 
 export class Module {
   readonly code: CodePage;
-  readonly entry: EntryFunction;
-  /** The entry trampoline's address (which the fast entry calls). */
+  /** The entry trampoline's address, `int entry(int slot)` (which koffi-entry.ts and the fast entry call). */
   readonly entryAddress: bigint;
   private nativeOnly: boolean[] | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
@@ -52,7 +45,6 @@ export class Module {
   ) {
     this.code = CodePage.map(compiled.code);
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
-    this.entry = koffi.decode(this.entryAddress, ENTRY_PROTO) as EntryFunction;
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
     releaseWhenCollected.register(this, this.lifetime, this);
   }

@@ -1,26 +1,29 @@
-// V8 11.3's C++ API as machine code sees it: the symbols node exports that register one Fast API
+// V8's C++ API as machine code sees it: the symbols node exports that register one Fast API
 // function, the layouts they take and hand back, and the code (emitted with our Assembler) that uses
-// them. Node does not install v8-fast-api-calls.h; every fact here was read from V8 11.3's headers
-// (/usr/include/node: v8-function-callback.h, v8-internal.h, v8-maybe.h, v8-template.h) and checked
-// against node 20.20.2 (V8 11.3.244.8-node.38): the constructors by disassembling them, the Type
-// values by reading node's own CFunctionInfo instances, the calling conventions and callback layout
-// by disassembling g++'s code for the same calls compiled against the same headers. fast-calls.ts
-// uses this only after checking the V8 version, the Smi width and that every symbol is exported; it
-// checks the CFunctionInfo and CFunction built here byte by byte, and calls the registered function
-// once (a self-test of the slow callback's argument and return value) before any export uses it.
+// them, for each V8 version in V8_APIS. Node does not install v8-fast-api-calls.h; every fact here
+// was read from V8's headers (node's include/node: v8-function-callback.h, v8-internal.h,
+// v8-maybe.h, v8-template.h) and checked against the node executables themselves: the symbols with
+// `nm -D`; CFunctionInfo's layout by disassembling its constructor and ArgumentInfo (CTypeInfo has a
+// stride of 3 in all three versions); the Type values by reading node's own CFunctionInfo instances
+// as its static initializers build them (gdb); the calling conventions and callback layout by
+// disassembling g++'s code for the same calls compiled against the same headers (11.3). fast-calls.ts
+// uses this only for a V8 listed in V8_APIS with 64-bit Smis and every symbol exported; it checks the
+// CFunctionInfo and CFunction built here byte by byte, and calls the registered function once (a
+// self-test of the slow callback's argument and return value) before any export uses it.
 //
 // System V facts the code relies on (what g++ does with these types): a Local<T> or MaybeLocal<T> is
 // one pointer — the address of a handle slot, or 0 when empty — passed and returned in a register;
 // member functions take `this` (for a Local, that same slot address) in rdi; Maybe<int32_t>
 // ({bool has_value; int32_t value}) comes back in rax, the flag in al and the value in bits 32–63;
-// Maybe<bool> ({bool has_value; bool value}) in ax.
+// Maybe<bool> ({bool has_value; bool value}) in ax; an enum class : uint8_t argument in the low byte
+// of its register.
 import koffi from 'koffi';
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
 import { RuntimeState } from '../compiler/index.js';
 import { view } from './libc.js';
 
 /** Mangled names of the V8 API functions called (all exported by the node executable). */
-export const V8_SYMBOLS = {
+const SYMBOLS = {
   /** static Isolate* Isolate::GetCurrent() */
   isolateGetCurrent: '_ZN2v87Isolate10GetCurrentEv',
   /** Local<Context> Isolate::GetCurrentContext() */
@@ -42,33 +45,69 @@ export const V8_SYMBOLS = {
   objectSet: '_ZN2v86Object3SetENS_5LocalINS_7ContextEEENS1_INS_5ValueEEES5_',
   /** Maybe<int32_t> Value::Int32Value(Local<Context>) const */
   valueInt32Value: '_ZNK2v85Value10Int32ValueENS_5LocalINS_7ContextEEE',
-  /** CFunctionInfo::CFunctionInfo(const CTypeInfo& return_info, unsigned arg_count, const CTypeInfo* arg_info) */
+  /** CFunctionInfo::CFunctionInfo(const CTypeInfo& return_info, unsigned arg_count, const CTypeInfo* arg_info) (V8 11) */
   cFunctionInfoConstructor: '_ZN2v813CFunctionInfoC1ERKNS_9CTypeInfoEjPS2_',
   /** CFunction::CFunction(const void* address, const CFunctionInfo* type_info) */
   cFunctionConstructor: '_ZN2v89CFunctionC1EPKvPKNS_13CFunctionInfoE',
 } as const;
 
-export type V8Functions = Record<keyof typeof V8_SYMBOLS, bigint>;
+export type V8Functions = Record<keyof typeof SYMBOLS, bigint>;
 
-/**
- * CTypeInfo: 3 bytes {Type type; SequenceType sequence_type; Flags flags} (CFunctionInfo::ArgumentInfo
- * indexes with a stride of 3). The Type values were read from node's own CFunctionInfo instances.
- */
-const CTypeInfo = { size: 3, int32: 3, v8Value: 10 } as const;
-/** CFunctionInfo: 16 bytes {CTypeInfo return_info; unsigned arg_count @4; const CTypeInfo* arg_info @8}. */
-const CFunctionInfo = { returnInfo: 0, argCount: 4, argInfo: 8, size: 16 } as const;
-/** CFunction: 16 bytes {const void* address; const CFunctionInfo* type_info}. */
-const CFunction = { address: 0, typeInfo: 8, size: 16 } as const;
+/** The facts about one V8 version's API that the code below depends on. */
+export interface V8Api {
+  /** The Node release line that ships this V8 (for messages). */
+  node: string;
+  symbols: Record<keyof V8Functions, string>;
+  /** CTypeInfo {Type type; SequenceType sequence_type; Flags flags}: its size and the Type values used. */
+  cTypeInfo: { size: number; int32: number; v8Value: number };
+  /**
+   * CFunctionInfo {CTypeInfo return_info; [Int64Representation repr (uint8)]; unsigned arg_count;
+   * const CTypeInfo* arg_info}: field offsets; `int64Representation` is the offset of `repr` where the
+   * constructor takes it as a fourth argument (V8 12 and later), undefined before.
+   */
+  cFunctionInfo: { returnInfo: number; int64Representation: number | undefined; argCount: number; argInfo: number; size: number };
+  /** CFunction {const void* address; const CFunctionInfo* type_info}. */
+  cFunction: { address: number; typeInfo: number; size: number };
+  /**
+   * FunctionCallbackInfo<Value> {Address* implicit_args_; Address* values_; length_}, length_ an int
+   * (4 bytes) or, from V8 13, an Address (8): implicit_args_[isolateIndex] is the Isolate*,
+   * implicit_args_[returnValueIndex] the return value slot; values_ + i is the slot of argument i
+   * (the Local<Value> that info[i] returns).
+   */
+  callbackInfo: { implicitArgs: number; values: number; length: number; lengthWidth: 32 | 64; isolateIndex: number; returnValueIndex: number };
+}
 
-/**
- * FunctionCallbackInfo<Value>: {Address* implicit_args_; Address* values_; int length_}.
- * implicit_args_[kIsolateIndex = 1] is the Isolate*, implicit_args_[kReturnValueIndex = 3] the return
- * value slot; values_ + i is the slot of argument i (the Local<Value> that info[i] returns).
- */
-const CallbackInfo = { implicitArgs: 0, values: 8, length: 16, isolateIndex: 1, returnValueIndex: 3 } as const;
+const V8_11_3: V8Api = {
+  node: '20',
+  symbols: SYMBOLS,
+  cTypeInfo: { size: 3, int32: 3, v8Value: 10 },
+  cFunctionInfo: { returnInfo: 0, int64Representation: undefined, argCount: 4, argInfo: 8, size: 16 },
+  cFunction: { address: 0, typeInfo: 8, size: 16 },
+  callbackInfo: { implicitArgs: 0, values: 8, length: 16, lengthWidth: 32, isolateIndex: 1, returnValueIndex: 3 },
+};
+
+/** V8 12.4: CFunctionInfo gained `Int64Representation repr` in the padding after return_info. */
+const V8_12_4: V8Api = {
+  ...V8_11_3,
+  node: '22',
+  symbols: {
+    ...SYMBOLS,
+    /** CFunctionInfo::CFunctionInfo(const CTypeInfo&, unsigned, const CTypeInfo*, Int64Representation) */
+    cFunctionInfoConstructor: '_ZN2v813CFunctionInfoC1ERKNS_9CTypeInfoEjPS2_NS0_19Int64RepresentationE',
+  },
+  cFunctionInfo: { ...V8_11_3.cFunctionInfo, int64Representation: 3 },
+};
+
+/** V8 13.6: FunctionCallbackInfo's length_ became an Address. */
+const V8_13_6: V8Api = { ...V8_12_4, node: '24', callbackInfo: { ...V8_12_4.callbackInfo, lengthWidth: 64 } };
+
+/** The V8 versions (major.minor) fast calls support, as node reports them in process.versions.v8. */
+export const V8_APIS: Readonly<Record<string, V8Api>> = { '11.3': V8_11_3, '12.4': V8_12_4, '13.6': V8_13_6 };
 
 /** Without pointer compression Smis hold 32-bit values in the upper half: int32 v is `(int64)v << 32`. */
 const SMI_SHIFT = 32;
+/** A tagged value is a Smi when its low bit is clear (heap object pointers have it set). */
+const SMI_TAG_MASK = 1;
 
 /** ConstructorBehavior::kThrow, SideEffectType::kHasSideEffect, NewStringType::kNormal. */
 const CONSTRUCTOR_THROWS = 0;
@@ -96,34 +135,51 @@ export function emitFastCallAdapter(asm: Assembler): void {
 
 /**
  * The slow callback, `void slowCall(const FunctionCallbackInfo<Value>& info)`: what V8 calls until
- * TurboFan has optimized the caller (and from unoptimized code). It converts argument 0 with
- * Value::Int32Value, calls the fast entry and sets the int32 status as a Smi return value; with no
- * argument, or when the conversion threw, it returns undefined (and V8 rethrows).
+ * TurboFan has optimized the caller, from unoptimized code, and where TurboFan makes no fast call
+ * (V8 12.4 makes none inside a try block, which includes every async function). It takes argument 0
+ * straight from its slot when it is a Smi (what export wrappers pass: two loads instead of two calls
+ * into V8) and converts anything else with Value::Int32Value; then it calls the fast entry and sets
+ * the int32 status as a Smi return value. With no argument, or when the conversion threw, it returns
+ * undefined (and V8 rethrows).
  */
-export function emitSlowCallback(asm: Assembler, v8: V8Functions, fastEntry: Label, runtimeState: bigint): void {
+export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fastEntry: Label, runtimeState: bigint): void {
+  const { callbackInfo } = api;
   const info = Reg.rbx;
+  const convert = new Label();
+  const call = new Label();
   const done = new Label();
   asm.push(info); // also aligns the stack for the calls below
   asm.movRR(64, info, Reg.rdi);
   asm.movRI(64, Reg.rax, runtimeState);
   asm.aluRI(Alu.Add, 64, mem(Reg.rax, RuntimeState.slowCallbacks), 1);
-  asm.aluRI(Alu.Cmp, 32, mem(info, CallbackInfo.length), 1);
+  asm.aluRI(Alu.Cmp, callbackInfo.lengthWidth, mem(info, callbackInfo.length), 1);
   asm.jcc(Cond.L, done);
-  asm.load(64, Reg.rax, mem(info, CallbackInfo.implicitArgs));
-  asm.load(64, Reg.rdi, mem(Reg.rax, 8 * CallbackInfo.isolateIndex));
+  asm.load(64, Reg.rax, mem(info, callbackInfo.values));
+  asm.load(64, Reg.rax, mem(Reg.rax, 0));
+  asm.movRR(32, Reg.rcx, Reg.rax);
+  asm.aluRI(Alu.And, 32, Reg.rcx, SMI_TAG_MASK);
+  asm.jcc(Cond.NE, convert);
+  asm.shiftImm(Shift.Sar, 64, Reg.rax, SMI_SHIFT);
+  asm.jmp(call);
+
+  asm.bind(convert);
+  asm.load(64, Reg.rax, mem(info, callbackInfo.implicitArgs));
+  asm.load(64, Reg.rdi, mem(Reg.rax, 8 * callbackInfo.isolateIndex));
   callAbsolute(asm, v8.isolateGetCurrentContext);
   asm.movRR(64, Reg.rsi, Reg.rax);
-  asm.load(64, Reg.rdi, mem(info, CallbackInfo.values));
+  asm.load(64, Reg.rdi, mem(info, callbackInfo.values));
   callAbsolute(asm, v8.valueInt32Value);
   asm.movzx8(Reg.rcx, Reg.rax);
   asm.test(32, Reg.rcx, Reg.rcx);
   asm.jcc(Cond.E, done);
-  asm.shiftImm(Shift.Sar, 64, Reg.rax, 32);
+  asm.shiftImm(Shift.Sar, 64, Reg.rax, 32); // Maybe<int32_t>'s value
+
+  asm.bind(call);
   asm.movRR(32, Reg.rdi, Reg.rax);
   asm.call(fastEntry);
   asm.shiftImm(Shift.Shl, 64, Reg.rax, SMI_SHIFT);
-  asm.load(64, Reg.rcx, mem(info, CallbackInfo.implicitArgs));
-  asm.store(64, mem(Reg.rcx, 8 * CallbackInfo.returnValueIndex), Reg.rax);
+  asm.load(64, Reg.rcx, mem(info, callbackInfo.implicitArgs));
+  asm.store(64, mem(Reg.rcx, 8 * callbackInfo.returnValueIndex), Reg.rax);
   asm.bind(done);
   asm.pop(info);
   asm.ret();
@@ -215,35 +271,51 @@ export function emitRegistration(asm: Assembler, v8: V8Functions, slowCallback: 
   asm.ret();
 }
 
-// The constructors take `this` first, then their arguments (references and pointers as addresses).
+// The constructors take `this` first, then their arguments (references and pointers as addresses;
+// Int64Representation, an enum class : uint8_t, as a byte).
 const C_FUNCTION_INFO_CONSTRUCTOR = koffi.proto('void wasmjit_cfunctioninfo_ctor(uint64_t self, uint64_t ret, uint32_t argc, uint64_t args)');
+const C_FUNCTION_INFO_CONSTRUCTOR_WITH_REPRESENTATION = koffi.proto(
+  'void wasmjit_cfunctioninfo_ctor_repr(uint64_t self, uint64_t ret, uint32_t argc, uint64_t args, uint8_t repr)',
+);
 const C_FUNCTION_CONSTRUCTOR = koffi.proto('void wasmjit_cfunction_ctor(uint64_t self, uint64_t address, uint64_t info)');
+
+/** Int64Representation::kNumber: no int64 crosses this API, so either value would do; kNumber is V8's default. */
+const INT64_AS_NUMBER = 0;
+/** What `data` holds before the constructors run, so that the check sees every byte they must write. */
+const UNWRITTEN = 0xa5;
 
 /**
  * Builds `CFunction{target, &CFunctionInfo{int32 (V8 value receiver, int32)}}` in `data` (permanent
  * memory: V8 keeps pointers to the CFunctionInfo) with V8's own constructors, and returns the
- * CFunction's address after checking that they wrote the layout the rest of this file assumes.
+ * CFunction's address after checking that they wrote the layout `api` describes.
  */
-export function buildCFunction(v8: V8Functions, data: bigint, target: bigint): bigint {
+export function buildCFunction(api: V8Api, v8: V8Functions, data: bigint, target: bigint): bigint {
+  const { cTypeInfo, cFunctionInfo, cFunction: cFunctionLayout } = api;
   const argInfo = data;
   const returnInfo = data + 8n;
   const info = data + 16n;
-  const cFunction = info + BigInt(CFunctionInfo.size);
+  const cFunction = info + BigInt(cFunctionInfo.size);
   const bytes = new DataView(view(data, C_FUNCTION_DATA_SIZE));
-  bytes.setUint8(0, CTypeInfo.v8Value);
-  bytes.setUint8(CTypeInfo.size, CTypeInfo.int32);
-  bytes.setUint8(8, CTypeInfo.int32);
-  const constructInfo = koffi.decode(v8.cFunctionInfoConstructor, C_FUNCTION_INFO_CONSTRUCTOR);
-  const constructFunction = koffi.decode(v8.cFunctionConstructor, C_FUNCTION_CONSTRUCTOR);
-  constructInfo(info, returnInfo, 2, argInfo);
-  constructFunction(cFunction, target, info);
   const at = Number(info - data);
+  for (let i = at; i < at + cFunctionInfo.size + cFunctionLayout.size; i++) bytes.setUint8(i, UNWRITTEN);
+  bytes.setUint8(0, cTypeInfo.v8Value);
+  bytes.setUint8(cTypeInfo.size, cTypeInfo.int32);
+  bytes.setUint8(8, cTypeInfo.int32);
+  const constructFunction = koffi.decode(v8.cFunctionConstructor, C_FUNCTION_CONSTRUCTOR);
+  if (cFunctionInfo.int64Representation === undefined) {
+    koffi.decode(v8.cFunctionInfoConstructor, C_FUNCTION_INFO_CONSTRUCTOR)(info, returnInfo, 2, argInfo);
+  } else {
+    koffi.decode(v8.cFunctionInfoConstructor, C_FUNCTION_INFO_CONSTRUCTOR_WITH_REPRESENTATION)(info, returnInfo, 2, argInfo, INT64_AS_NUMBER);
+  }
+  constructFunction(cFunction, target, info);
+  const returnBytes = Array.from({ length: cTypeInfo.size }, (_, i) => bytes.getUint8(at + cFunctionInfo.returnInfo + i));
   const laidOut =
-    bytes.getUint8(at + CFunctionInfo.returnInfo) === CTypeInfo.int32 &&
-    bytes.getUint32(at + CFunctionInfo.argCount, true) === 2 &&
-    bytes.getBigUint64(at + CFunctionInfo.argInfo, true) === argInfo &&
-    bytes.getBigUint64(at + CFunctionInfo.size + CFunction.address, true) === target &&
-    bytes.getBigUint64(at + CFunctionInfo.size + CFunction.typeInfo, true) === info;
-  if (!laidOut) throw new Error('V8 laid out CFunctionInfo/CFunction differently from V8 11.3');
+    returnBytes.every((byte, i) => byte === (i === 0 ? cTypeInfo.int32 : 0)) &&
+    (cFunctionInfo.int64Representation === undefined || bytes.getUint8(at + cFunctionInfo.int64Representation) === INT64_AS_NUMBER) &&
+    bytes.getUint32(at + cFunctionInfo.argCount, true) === 2 &&
+    bytes.getBigUint64(at + cFunctionInfo.argInfo, true) === argInfo &&
+    bytes.getBigUint64(at + cFunctionInfo.size + cFunctionLayout.address, true) === target &&
+    bytes.getBigUint64(at + cFunctionInfo.size + cFunctionLayout.typeInfo, true) === info;
+  if (!laidOut) throw new Error(`V8 ${process.versions.v8} laid out CFunctionInfo/CFunction differently from what wasmjit knows of it`);
   return cFunction;
 }
