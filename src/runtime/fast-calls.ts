@@ -6,7 +6,6 @@
 // versions whose API facts v8-fast-api.ts lists (11.3, 12.4 and 13.6: Node 20, 22 and 24): anything
 // else, or WASMJIT_FAST_CALLS=0, leaves every call on koffi. `NODE_DEBUG=wasmjit` prints
 // which way calls go and why.
-import koffi from 'koffi';
 import { debuglog } from 'node:util';
 import { emitFastEntryTrampoline } from '../compiler/index.js';
 import { Assembler, Label, Reg, mem } from '../x64/index.js';
@@ -17,12 +16,12 @@ import {
   buildCFunction,
   C_FUNCTION_DATA_SIZE,
   emitFastCallAdapter,
-  emitRegistration,
   emitSlowCallback,
-  REGISTRATION_STEPS,
+  FAST_FUNCTION_LENGTH,
   V8_APIS,
 } from './v8-fast-api.js';
 import type { V8Api, V8Functions } from './v8-fast-api.js';
+import { registerFunctions } from './v8-registration.js';
 
 /** `fastEntry(slot)`: 0, a trap code, or FAST_ENTRY_NOT_ON_STACK. */
 export type FastEntry = (slot: number) => number;
@@ -39,12 +38,8 @@ const STACK_RESERVE = 256n * 1024n + 1024n * 1024n;
 /** A thread whose stack leaves less than this above the reserve keeps using koffi. */
 const MIN_FAST_STACK = 1024n * 1024n;
 
-/** The global property the registration stores the function in, taken off again at once. */
-const REGISTRATION_KEY = '__wasmjit_fast_entry__';
 /** The self-test's entry returns its slot plus this. */
 const SELF_TEST_OFFSET = 0x5a5a;
-
-const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_fast_entry(const char *key)');
 
 const debug = debuglog('wasmjit');
 
@@ -112,14 +107,12 @@ function emitCallTargets(api: V8Api, v8: V8Functions): { page: CodePage; slowCal
   return { page: CodePage.map(asm.finish()), slowCallbackOffset };
 }
 
-/** Run once: the registration, and the entry trampoline the self-test calls (`slot + SELF_TEST_OFFSET`). */
-function emitSetup(v8: V8Functions, slowCallback: bigint, cFunction: bigint): { page: CodePage; selfTestOffset: number } {
+/** The "module trampoline" the self-test calls: it returns `slot + SELF_TEST_OFFSET`. */
+function emitSelfTestTrampoline(): CodePage {
   const asm = new Assembler();
-  emitRegistration(asm, v8, slowCallback, cFunction);
-  const selfTestOffset = asm.offset;
   asm.lea(Reg.rax, mem(Reg.rdi, SELF_TEST_OFFSET));
   asm.ret();
-  return { page: CodePage.map(asm.finish()), selfTestOffset };
+  return CodePage.map(asm.finish());
 }
 
 /**
@@ -155,20 +148,17 @@ function setUp(): FastCallSupport {
   const targets = emitCallTargets(api, v8);
   const data = mmap(PAGE_SIZE, PROT_READ | PROT_WRITE);
   const cFunction = buildCFunction(api, v8, data, targets.page.address);
-  const setup = emitSetup(v8, targets.page.address + BigInt(targets.slowCallbackOffset), cFunction);
+  const registered = registerFunctions(v8, [
+    { callback: targets.page.address + BigInt(targets.slowCallbackOffset), cFunction, length: FAST_FUNCTION_LENGTH },
+  ]);
+  if (typeof registered === 'string') return unavailable(registered);
+  const entry = registered[0] as FastEntry;
+  const selfTestTrampoline = emitSelfTestTrampoline();
   try {
-    if (REGISTRATION_KEY in globalThis) return unavailable(`globalThis.${REGISTRATION_KEY} is taken`);
-    const register = koffi.decode(setup.page.address, REGISTRATION_PROTO) as (key: string) => number;
-    const status = register(REGISTRATION_KEY);
-    if (status !== 1) return unavailable(`V8's ${REGISTRATION_STEPS[-status - 1] ?? `step ${-status}`} failed`);
-    const global = globalThis as Record<string, unknown>;
-    const entry = global[REGISTRATION_KEY];
-    delete global[REGISTRATION_KEY];
-    if (typeof entry !== 'function') return unavailable('the registered function did not appear on globalThis');
-    const failed = selfTest(entry as FastEntry, data + BigInt(C_FUNCTION_DATA_SIZE), setup.page.address + BigInt(setup.selfTestOffset));
-    return failed ? unavailable(failed) : { available: true, entry: entry as FastEntry };
+    const failed = selfTest(entry, data + BigInt(C_FUNCTION_DATA_SIZE), selfTestTrampoline.address);
+    return failed ? unavailable(failed) : { available: true, entry };
   } finally {
-    setup.page.unmap();
+    selfTestTrampoline.unmap();
   }
 }
 

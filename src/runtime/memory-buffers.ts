@@ -19,13 +19,12 @@ import {
   ControlBlock,
   emitDetach,
   emitNewBuffer,
-  emitRegistration,
   emitReportExternalMemory,
   NEW_BUFFER_STEPS,
-  REGISTRATION_STEPS,
   Scratch,
 } from './v8-array-buffer.js';
 import type { ArrayBufferSymbols } from './v8-array-buffer.js';
+import { registerFunctions } from './v8-registration.js';
 
 export interface BufferRoute {
   readonly name: 'v8-api' | 'koffi-transfer' | 'koffi';
@@ -44,11 +43,6 @@ export interface BufferRoute {
 
 const debug = debuglog('wasmjit');
 const global = globalThis as Record<string, unknown>;
-
-/** The global property the registration stores each function in, taken off again at once. */
-const REGISTRATION_KEY = '__wasmjit_array_buffer_function__';
-
-const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_array_buffer_function(void *callback, const char *key)');
 
 function resolveSymbols(): ArrayBufferSymbols | string {
   const found: Partial<Record<keyof ArrayBufferSymbols, bigint>> = {};
@@ -70,25 +64,7 @@ function checkControlBlockVtable(v8: ArrayBufferSymbols): string | undefined {
 
 /** Registers each callback as a JS function, through code that runs once. */
 function registerCallbacks(v8: ArrayBufferSymbols, callbacks: bigint[]): Function[] | string {
-  const asm = new Assembler();
-  emitRegistration(asm, v8);
-  const setup = CodePage.map(asm.finish());
-  try {
-    const register = koffi.decode(setup.address, REGISTRATION_PROTO) as (callback: bigint, key: string) => number;
-    if (REGISTRATION_KEY in globalThis) return `globalThis.${REGISTRATION_KEY} is taken`;
-    const functions: Function[] = [];
-    for (const callback of callbacks) {
-      const status = register(callback, REGISTRATION_KEY);
-      const fn = global[REGISTRATION_KEY];
-      delete global[REGISTRATION_KEY];
-      if (status !== 1) return `V8's ${REGISTRATION_STEPS[-status - 1] ?? `step ${-status}`} failed`;
-      if (typeof fn !== 'function') return 'the registered function did not appear on globalThis';
-      functions.push(fn);
-    }
-    return functions;
-  } finally {
-    setup.unmap();
-  }
+  return registerFunctions(v8, callbacks.map((callback) => ({ callback, cFunction: 0n, length: 0 })));
 }
 
 function v8ApiRoute(): BufferRoute | string {

@@ -27,13 +27,11 @@
 // `_M_destroy` with a sized operator delete; node exports that class's vtable, and memory-buffers.ts
 // checks its dispose/destroy slots against the exported functions before using it.
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
+import { callAbsolute, REGISTRATION_SYMBOLS } from './v8-registration.js';
 
 /** Mangled names of what the code calls or uses (node exports all of them; operator new is libstdc++'s). */
 export const ARRAY_BUFFER_SYMBOLS = {
-  /** static Isolate* Isolate::GetCurrent() */
-  isolateGetCurrent: '_ZN2v87Isolate10GetCurrentEv',
-  /** Local<Context> Isolate::GetCurrentContext() */
-  isolateGetCurrentContext: '_ZN2v87Isolate17GetCurrentContextEv',
+  ...REGISTRATION_SYMBOLS,
   /** int64_t Isolate::AdjustAmountOfExternalAllocatedMemory(int64_t change) */
   adjustExternalMemory: '_ZN2v87Isolate37AdjustAmountOfExternalAllocatedMemoryEl',
   /** static std::unique_ptr<BackingStore> ArrayBuffer::NewBackingStore(void* data, size_t, DeleterCallback, void* deleter_data) */
@@ -46,21 +44,6 @@ export const ARRAY_BUFFER_SYMBOLS = {
   detach: '_ZN2v811ArrayBuffer6DetachENS_5LocalINS_5ValueEEE',
   /** bool Value::IsArrayBuffer() const */
   isArrayBuffer: '_ZNK2v85Value13IsArrayBufferEv',
-  /**
-   * static Local<FunctionTemplate> FunctionTemplate::New(Isolate*, FunctionCallback, Local<Value> data,
-   * Local<Signature>, int length, ConstructorBehavior, SideEffectType, const CFunction*,
-   * uint16_t instance_type, uint16_t allowed_receiver_range_start, uint16_t allowed_receiver_range_end)
-   */
-  functionTemplateNew:
-    '_ZN2v816FunctionTemplate3NewEPNS_7IsolateEPFvRKNS_20FunctionCallbackInfoINS_5ValueEEEENS_5LocalIS4_EENSA_INS_9SignatureEEEiNS_19ConstructorBehaviorENS_14SideEffectTypeEPKNS_9CFunctionEttt',
-  /** MaybeLocal<Function> FunctionTemplate::GetFunction(Local<Context>) */
-  functionTemplateGetFunction: '_ZN2v816FunctionTemplate11GetFunctionENS_5LocalINS_7ContextEEE',
-  /** static MaybeLocal<String> String::NewFromUtf8(Isolate*, const char*, NewStringType, int length) */
-  stringNewFromUtf8: '_ZN2v86String11NewFromUtf8EPNS_7IsolateEPKcNS_13NewStringTypeEi',
-  /** Local<Object> Context::Global() */
-  contextGlobal: '_ZN2v87Context6GlobalEv',
-  /** Maybe<bool> Object::Set(Local<Context>, Local<Value> key, Local<Value> value) */
-  objectSet: '_ZN2v86Object3SetENS_5LocalINS_7ContextEEENS1_INS_5ValueEEES5_',
   /** void* operator new(size_t) */
   operatorNew: '_Znwm',
   /** The vtable of shared_ptr's control block for a BackingStore taken from a unique_ptr. */
@@ -87,20 +70,6 @@ const SMI_SHIFT = 32;
 /** Failures of `newBuffer`, returned as the Smi -(1 + step) instead of a buffer. */
 export const NEW_BUFFER_STEPS = ['ArrayBuffer::New kept the shared_ptr', 'ArrayBuffer::New'] as const;
 
-/** Steps of the registration, negated in its return value when one fails. */
-export const REGISTRATION_STEPS = ['FunctionTemplate::New', 'FunctionTemplate::GetFunction', 'String::NewFromUtf8', 'Context::Global', 'Object::Set'] as const;
-
-/** ConstructorBehavior::kThrow, SideEffectType::kHasSideEffect, NewStringType::kNormal. */
-const CONSTRUCTOR_THROWS = 0;
-const HAS_SIDE_EFFECT = 0;
-const NEW_STRING_NORMAL = 0;
-/** Maybe<bool> comes back in ax: {has_value, value}; Just(true) is 0x0101. */
-const JUST_TRUE = 0x0101;
-
-function callAbsolute(asm: Assembler, address: bigint): void {
-  asm.movRI(64, Reg.rax, address);
-  asm.callReg(Reg.rax);
-}
 
 /** rdi = the isolate, from the FunctionCallbackInfo in `info`. */
 function loadIsolate(asm: Assembler, info: Reg): void {
@@ -201,84 +170,5 @@ export function emitReportExternalMemory(asm: Assembler, v8: ArrayBufferSymbols,
   asm.load(64, Reg.rsi, mem(Reg.rax, Scratch.externalChange));
   callAbsolute(asm, v8.adjustExternalMemory);
   asm.pop(Reg.rbx);
-  asm.ret();
-}
-
-/**
- * `int registerFunction(void* callback, const char* key)`: creates a function from a
- * FunctionTemplate with `callback` and stores it as `globalThis[key]`. Returns 1, or -(1 + step) for
- * the step of REGISTRATION_STEPS that failed. Run through koffi, inside the handle scope of its call.
- */
-export function emitRegistration(asm: Assembler, v8: ArrayBufferSymbols): void {
-  const [isolate, context, fn, key, callback] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15];
-  const failed = REGISTRATION_STEPS.map(() => new Label());
-  const done = new Label();
-  asm.push(Reg.rbp);
-  asm.movRR(64, Reg.rbp, Reg.rsp);
-  for (const reg of [isolate, context, fn, key, callback]) asm.push(reg);
-  asm.aluRI(Alu.Sub, 64, Reg.rsp, 8);
-  asm.movRR(64, callback, Reg.rdi);
-  asm.movRR(64, key, Reg.rsi);
-  callAbsolute(asm, v8.isolateGetCurrent);
-  asm.movRR(64, isolate, Reg.rax);
-  asm.movRR(64, Reg.rdi, isolate);
-  callAbsolute(asm, v8.isolateGetCurrentContext);
-  asm.movRR(64, context, Reg.rax);
-
-  // FunctionTemplate::New: six arguments in registers, five on the stack (plus 8 bytes of alignment).
-  asm.aluRI(Alu.Sub, 64, Reg.rsp, 48);
-  asm.storeImm(64, mem(Reg.rsp, 0), HAS_SIDE_EFFECT);
-  for (const at of [8, 16, 24, 32]) asm.storeImm(64, mem(Reg.rsp, at), 0); // no CFunction, no receiver checks
-  asm.movRR(64, Reg.rdi, isolate);
-  asm.movRR(64, Reg.rsi, callback);
-  asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx); // no data
-  asm.aluRR(Alu.Xor, 32, Reg.rcx, Reg.rcx); // no signature
-  asm.aluRR(Alu.Xor, 32, Reg.r8, Reg.r8); // length 0
-  asm.movRI(32, Reg.r9, CONSTRUCTOR_THROWS);
-  callAbsolute(asm, v8.functionTemplateNew);
-  asm.aluRI(Alu.Add, 64, Reg.rsp, 48);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[0]!);
-
-  asm.movRR(64, Reg.rdi, Reg.rax);
-  asm.movRR(64, Reg.rsi, context);
-  callAbsolute(asm, v8.functionTemplateGetFunction);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[1]!);
-  asm.movRR(64, fn, Reg.rax);
-
-  asm.movRR(64, Reg.rdi, isolate);
-  asm.movRR(64, Reg.rsi, key);
-  asm.movRI(32, Reg.rdx, NEW_STRING_NORMAL);
-  asm.movRI(32, Reg.rcx, -1); // NUL-terminated
-  callAbsolute(asm, v8.stringNewFromUtf8);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[2]!);
-  asm.movRR(64, key, Reg.rax);
-
-  asm.movRR(64, Reg.rdi, context);
-  callAbsolute(asm, v8.contextGlobal);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[3]!);
-
-  asm.movRR(64, Reg.rdi, Reg.rax);
-  asm.movRR(64, Reg.rsi, context);
-  asm.movRR(64, Reg.rdx, key);
-  asm.movRR(64, Reg.rcx, fn);
-  callAbsolute(asm, v8.objectSet);
-  asm.aluRI(Alu.And, 32, Reg.rax, 0xffff);
-  asm.aluRI(Alu.Cmp, 32, Reg.rax, JUST_TRUE);
-  asm.jcc(Cond.NE, failed[4]!);
-  asm.movRI(32, Reg.rax, 1);
-  asm.jmp(done);
-  failed.forEach((label, step) => {
-    asm.bind(label);
-    asm.movRI(32, Reg.rax, -(1 + step));
-    asm.jmp(done);
-  });
-  asm.bind(done);
-  asm.lea(Reg.rsp, mem(Reg.rbp, -40));
-  for (const reg of [callback, key, fn, context, isolate]) asm.pop(reg);
-  asm.pop(Reg.rbp);
   asm.ret();
 }

@@ -21,28 +21,11 @@ import koffi from 'koffi';
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
 import { RuntimeState } from '../compiler/index.js';
 import { view } from './libc.js';
+import { callAbsolute, REGISTRATION_SYMBOLS } from './v8-registration.js';
 
 /** Mangled names of the V8 API functions called (all exported by the node executable). */
 const SYMBOLS = {
-  /** static Isolate* Isolate::GetCurrent() */
-  isolateGetCurrent: '_ZN2v87Isolate10GetCurrentEv',
-  /** Local<Context> Isolate::GetCurrentContext() */
-  isolateGetCurrentContext: '_ZN2v87Isolate17GetCurrentContextEv',
-  /**
-   * static Local<FunctionTemplate> FunctionTemplate::New(Isolate*, FunctionCallback, Local<Value> data,
-   * Local<Signature>, int length, ConstructorBehavior, SideEffectType, const CFunction*,
-   * uint16_t instance_type, uint16_t allowed_receiver_range_start, uint16_t allowed_receiver_range_end)
-   */
-  functionTemplateNew:
-    '_ZN2v816FunctionTemplate3NewEPNS_7IsolateEPFvRKNS_20FunctionCallbackInfoINS_5ValueEEEENS_5LocalIS4_EENSA_INS_9SignatureEEEiNS_19ConstructorBehaviorENS_14SideEffectTypeEPKNS_9CFunctionEttt',
-  /** MaybeLocal<Function> FunctionTemplate::GetFunction(Local<Context>) */
-  functionTemplateGetFunction: '_ZN2v816FunctionTemplate11GetFunctionENS_5LocalINS_7ContextEEE',
-  /** Local<Object> Context::Global() */
-  contextGlobal: '_ZN2v87Context6GlobalEv',
-  /** static MaybeLocal<String> String::NewFromUtf8(Isolate*, const char*, NewStringType, int length) */
-  stringNewFromUtf8: '_ZN2v86String11NewFromUtf8EPNS_7IsolateEPKcNS_13NewStringTypeEi',
-  /** Maybe<bool> Object::Set(Local<Context>, Local<Value> key, Local<Value> value) */
-  objectSet: '_ZN2v86Object3SetENS_5LocalINS_7ContextEEENS1_INS_5ValueEEES5_',
+  ...REGISTRATION_SYMBOLS,
   /** Maybe<int32_t> Value::Int32Value(Local<Context>) const */
   valueInt32Value: '_ZNK2v85Value10Int32ValueENS_5LocalINS_7ContextEEE',
   /** CFunctionInfo::CFunctionInfo(const CTypeInfo& return_info, unsigned arg_count, const CTypeInfo* arg_info) (V8 11) */
@@ -109,21 +92,11 @@ const SMI_SHIFT = 32;
 /** A tagged value is a Smi when its low bit is clear (heap object pointers have it set). */
 const SMI_TAG_MASK = 1;
 
-/** ConstructorBehavior::kThrow, SideEffectType::kHasSideEffect, NewStringType::kNormal. */
-const CONSTRUCTOR_THROWS = 0;
-const HAS_SIDE_EFFECT = 0;
-const NEW_STRING_NORMAL = 0;
-
 /** `length` of the registered function (one argument: the slot). */
-const FUNCTION_LENGTH = 1;
+export const FAST_FUNCTION_LENGTH = 1;
 
 /** Bytes of permanent memory `buildCFunction` lays its structures out in. */
 export const C_FUNCTION_DATA_SIZE = 64;
-
-function callAbsolute(asm: Assembler, address: bigint): void {
-  asm.movRI(64, Reg.rax, address);
-  asm.callReg(Reg.rax);
-}
 
 /**
  * The Fast API target: `int32_t fastCall(Local<Object> receiver, int32_t slot)`, receiver in rdi,
@@ -182,92 +155,6 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.store(64, mem(Reg.rcx, 8 * callbackInfo.returnValueIndex), Reg.rax);
   asm.bind(done);
   asm.pop(info);
-  asm.ret();
-}
-
-/** Steps of the registration, negated in its return value when one fails. */
-export const REGISTRATION_STEPS = ['FunctionTemplate::New', 'FunctionTemplate::GetFunction', 'String::NewFromUtf8', 'Context::Global', 'Object::Set'] as const;
-
-/**
- * `int registerFastFunction(const char *key)`: creates a function from a FunctionTemplate with
- * `slowCallback` and the CFunction at `cFunction`, and stores it as `globalThis[key]`. Returns 1, or
- * -(1 + step) for the step of REGISTRATION_STEPS that failed. Run through koffi, inside the handle
- * scope of koffi's own call.
- */
-export function emitRegistration(asm: Assembler, v8: V8Functions, slowCallback: bigint, cFunction: bigint): void {
-  const isolate = Reg.rbx;
-  const context = Reg.r12;
-  const fn = Reg.r13;
-  const key = Reg.r14;
-  const failed = REGISTRATION_STEPS.map(() => new Label());
-  const done = new Label();
-  asm.push(Reg.rbp);
-  asm.movRR(64, Reg.rbp, Reg.rsp);
-  for (const reg of [isolate, context, fn, key]) asm.push(reg);
-  asm.movRR(64, key, Reg.rdi);
-  callAbsolute(asm, v8.isolateGetCurrent);
-  asm.movRR(64, isolate, Reg.rax);
-  asm.movRR(64, Reg.rdi, isolate);
-  callAbsolute(asm, v8.isolateGetCurrentContext);
-  asm.movRR(64, context, Reg.rax);
-
-  // FunctionTemplate::New: six arguments in registers, five on the stack (plus 8 bytes of alignment).
-  asm.aluRI(Alu.Sub, 64, Reg.rsp, 48);
-  asm.storeImm(64, mem(Reg.rsp, 0), HAS_SIDE_EFFECT);
-  asm.movRI(64, Reg.rax, cFunction);
-  asm.store(64, mem(Reg.rsp, 8), Reg.rax);
-  for (const at of [16, 24, 32]) asm.storeImm(64, mem(Reg.rsp, at), 0);
-  asm.movRR(64, Reg.rdi, isolate);
-  asm.movRI(64, Reg.rsi, slowCallback);
-  asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx); // no data
-  asm.aluRR(Alu.Xor, 32, Reg.rcx, Reg.rcx); // no signature
-  asm.movRI(32, Reg.r8, FUNCTION_LENGTH);
-  asm.movRI(32, Reg.r9, CONSTRUCTOR_THROWS);
-  callAbsolute(asm, v8.functionTemplateNew);
-  asm.aluRI(Alu.Add, 64, Reg.rsp, 48);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[0]!);
-
-  asm.movRR(64, Reg.rdi, Reg.rax);
-  asm.movRR(64, Reg.rsi, context);
-  callAbsolute(asm, v8.functionTemplateGetFunction);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[1]!);
-  asm.movRR(64, fn, Reg.rax);
-
-  asm.movRR(64, Reg.rdi, isolate);
-  asm.movRR(64, Reg.rsi, key);
-  asm.movRI(32, Reg.rdx, NEW_STRING_NORMAL);
-  asm.movRI(32, Reg.rcx, -1); // NUL-terminated
-  callAbsolute(asm, v8.stringNewFromUtf8);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[2]!);
-  asm.movRR(64, key, Reg.rax);
-
-  asm.movRR(64, Reg.rdi, context);
-  callAbsolute(asm, v8.contextGlobal);
-  asm.test(64, Reg.rax, Reg.rax);
-  asm.jcc(Cond.E, failed[3]!);
-
-  asm.movRR(64, Reg.rdi, Reg.rax);
-  asm.movRR(64, Reg.rsi, context);
-  asm.movRR(64, Reg.rdx, key);
-  asm.movRR(64, Reg.rcx, fn);
-  callAbsolute(asm, v8.objectSet);
-  asm.aluRI(Alu.And, 32, Reg.rax, 0xffff);
-  asm.aluRI(Alu.Cmp, 32, Reg.rax, 0x0101); // Just(true)
-  asm.jcc(Cond.NE, failed[4]!);
-  asm.movRI(32, Reg.rax, 1);
-  asm.jmp(done);
-
-  failed.forEach((label, step) => {
-    asm.bind(label);
-    asm.movRI(32, Reg.rax, -(1 + step));
-    asm.jmp(done);
-  });
-  asm.bind(done);
-  for (const reg of [key, fn, context, isolate]) asm.pop(reg);
-  asm.pop(Reg.rbp);
   asm.ret();
 }
 

@@ -1,0 +1,174 @@
+// Making a JS function whose callback is machine code of ours (and, for a Fast API function, whose
+// CFunction is): code from our Assembler calls V8's C++ API (FunctionTemplate::New, GetFunction) and
+// stores the function as a global property, from which JS takes it at once. fast-calls.ts and
+// memory-buffers.ts register their functions this way. The registration runs once per function,
+// through koffi, inside the handle scope of koffi's call. System V facts relied on are those of
+// v8-fast-api.ts's header: a Local is one pointer passed and returned in a register; Maybe<bool>
+// comes back in ax ({has_value, value}).
+import koffi from 'koffi';
+import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
+import { CodePage } from './code-page.js';
+
+/** Mangled names of the V8 API functions the registration calls (all exported by node). */
+export const REGISTRATION_SYMBOLS = {
+  /** static Isolate* Isolate::GetCurrent() */
+  isolateGetCurrent: '_ZN2v87Isolate10GetCurrentEv',
+  /** Local<Context> Isolate::GetCurrentContext() */
+  isolateGetCurrentContext: '_ZN2v87Isolate17GetCurrentContextEv',
+  /**
+   * static Local<FunctionTemplate> FunctionTemplate::New(Isolate*, FunctionCallback, Local<Value> data,
+   * Local<Signature>, int length, ConstructorBehavior, SideEffectType, const CFunction*,
+   * uint16_t instance_type, uint16_t allowed_receiver_range_start, uint16_t allowed_receiver_range_end)
+   */
+  functionTemplateNew:
+    '_ZN2v816FunctionTemplate3NewEPNS_7IsolateEPFvRKNS_20FunctionCallbackInfoINS_5ValueEEEENS_5LocalIS4_EENSA_INS_9SignatureEEEiNS_19ConstructorBehaviorENS_14SideEffectTypeEPKNS_9CFunctionEttt',
+  /** MaybeLocal<Function> FunctionTemplate::GetFunction(Local<Context>) */
+  functionTemplateGetFunction: '_ZN2v816FunctionTemplate11GetFunctionENS_5LocalINS_7ContextEEE',
+  /** Local<Object> Context::Global() */
+  contextGlobal: '_ZN2v87Context6GlobalEv',
+  /** static MaybeLocal<String> String::NewFromUtf8(Isolate*, const char*, NewStringType, int length) */
+  stringNewFromUtf8: '_ZN2v86String11NewFromUtf8EPNS_7IsolateEPKcNS_13NewStringTypeEi',
+  /** Maybe<bool> Object::Set(Local<Context>, Local<Value> key, Local<Value> value) */
+  objectSet: '_ZN2v86Object3SetENS_5LocalINS_7ContextEEENS1_INS_5ValueEEES5_',
+} as const;
+
+export type RegistrationSymbols = Record<keyof typeof REGISTRATION_SYMBOLS, bigint>;
+
+/** Steps of the registration, negated in its return value when one fails. */
+const REGISTRATION_STEPS = ['FunctionTemplate::New', 'FunctionTemplate::GetFunction', 'String::NewFromUtf8', 'Context::Global', 'Object::Set'] as const;
+
+/** ConstructorBehavior::kThrow, SideEffectType::kHasSideEffect, NewStringType::kNormal. */
+const CONSTRUCTOR_THROWS = 0;
+const HAS_SIDE_EFFECT = 0;
+const NEW_STRING_NORMAL = 0;
+/** Maybe<bool> comes back in ax: {has_value, value}; Just(true) is 0x0101. */
+const JUST_TRUE = 0x0101;
+
+/** The global property the registration stores a function in, taken off again at once. */
+const REGISTRATION_KEY = '__wasmjit_registered_function__';
+
+const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_function(void *callback, const char *key, void *cfunction, int length)');
+
+export function callAbsolute(asm: Assembler, address: bigint): void {
+  asm.movRI(64, Reg.rax, address);
+  asm.callReg(Reg.rax);
+}
+
+/**
+ * `int registerFunction(void* callback, const char* key, const CFunction* cFunction, int length)`:
+ * creates a function from a FunctionTemplate with `callback` (and `cFunction`, or none when 0) and
+ * stores it as `globalThis[key]`. Returns 1, or -(1 + step) for the step of REGISTRATION_STEPS that
+ * failed.
+ */
+function emitRegistration(asm: Assembler, v8: RegistrationSymbols): void {
+  const [isolate, context, fn, key, callback] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15];
+  const cFunctionLocal = mem(Reg.rbp, -48);
+  const lengthLocal = mem(Reg.rbp, -56);
+  const failed = REGISTRATION_STEPS.map(() => new Label());
+  const done = new Label();
+  asm.push(Reg.rbp);
+  asm.movRR(64, Reg.rbp, Reg.rsp);
+  for (const reg of [isolate, context, fn, key, callback]) asm.push(reg);
+  asm.aluRI(Alu.Sub, 64, Reg.rsp, 24); // the two locals, and 16-byte alignment for the calls
+  asm.movRR(64, callback, Reg.rdi);
+  asm.movRR(64, key, Reg.rsi);
+  asm.store(64, cFunctionLocal, Reg.rdx);
+  asm.store(64, lengthLocal, Reg.rcx);
+  callAbsolute(asm, v8.isolateGetCurrent);
+  asm.movRR(64, isolate, Reg.rax);
+  asm.movRR(64, Reg.rdi, isolate);
+  callAbsolute(asm, v8.isolateGetCurrentContext);
+  asm.movRR(64, context, Reg.rax);
+
+  // FunctionTemplate::New: six arguments in registers, five on the stack (plus 8 bytes of alignment).
+  asm.aluRI(Alu.Sub, 64, Reg.rsp, 48);
+  asm.storeImm(64, mem(Reg.rsp, 0), HAS_SIDE_EFFECT);
+  asm.load(64, Reg.rax, cFunctionLocal);
+  asm.store(64, mem(Reg.rsp, 8), Reg.rax);
+  for (const at of [16, 24, 32]) asm.storeImm(64, mem(Reg.rsp, at), 0); // no instance type, no receiver checks
+  asm.movRR(64, Reg.rdi, isolate);
+  asm.movRR(64, Reg.rsi, callback);
+  asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx); // no data
+  asm.aluRR(Alu.Xor, 32, Reg.rcx, Reg.rcx); // no signature
+  asm.load(32, Reg.r8, lengthLocal);
+  asm.movRI(32, Reg.r9, CONSTRUCTOR_THROWS);
+  callAbsolute(asm, v8.functionTemplateNew);
+  asm.aluRI(Alu.Add, 64, Reg.rsp, 48);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[0]!);
+
+  asm.movRR(64, Reg.rdi, Reg.rax);
+  asm.movRR(64, Reg.rsi, context);
+  callAbsolute(asm, v8.functionTemplateGetFunction);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[1]!);
+  asm.movRR(64, fn, Reg.rax);
+
+  asm.movRR(64, Reg.rdi, isolate);
+  asm.movRR(64, Reg.rsi, key);
+  asm.movRI(32, Reg.rdx, NEW_STRING_NORMAL);
+  asm.movRI(32, Reg.rcx, -1); // NUL-terminated
+  callAbsolute(asm, v8.stringNewFromUtf8);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[2]!);
+  asm.movRR(64, key, Reg.rax);
+
+  asm.movRR(64, Reg.rdi, context);
+  callAbsolute(asm, v8.contextGlobal);
+  asm.test(64, Reg.rax, Reg.rax);
+  asm.jcc(Cond.E, failed[3]!);
+
+  asm.movRR(64, Reg.rdi, Reg.rax);
+  asm.movRR(64, Reg.rsi, context);
+  asm.movRR(64, Reg.rdx, key);
+  asm.movRR(64, Reg.rcx, fn);
+  callAbsolute(asm, v8.objectSet);
+  asm.aluRI(Alu.And, 32, Reg.rax, 0xffff);
+  asm.aluRI(Alu.Cmp, 32, Reg.rax, JUST_TRUE);
+  asm.jcc(Cond.NE, failed[4]!);
+  asm.movRI(32, Reg.rax, 1);
+  asm.jmp(done);
+  failed.forEach((label, step) => {
+    asm.bind(label);
+    asm.movRI(32, Reg.rax, -(1 + step));
+    asm.jmp(done);
+  });
+  asm.bind(done);
+  asm.lea(Reg.rsp, mem(Reg.rbp, -40));
+  for (const reg of [callback, key, fn, context, isolate]) asm.pop(reg);
+  asm.pop(Reg.rbp);
+  asm.ret();
+}
+
+export interface FunctionToRegister {
+  /** The FunctionCallback: what V8 calls from unoptimized code (and always, without a CFunction). */
+  callback: bigint;
+  /** A CFunction for TurboFan's direct calls, or 0n. */
+  cFunction: bigint;
+  /** The function's `length`. */
+  length: number;
+}
+
+/** The JS functions for `functions`, in order, or why they could not be made. */
+export function registerFunctions(v8: RegistrationSymbols, functions: FunctionToRegister[]): Function[] | string {
+  const asm = new Assembler();
+  emitRegistration(asm, v8);
+  const setup = CodePage.map(asm.finish());
+  const global = globalThis as Record<string, unknown>;
+  try {
+    if (REGISTRATION_KEY in global) return `globalThis.${REGISTRATION_KEY} is taken`;
+    const register = koffi.decode(setup.address, REGISTRATION_PROTO) as (callback: bigint, key: string, cFunction: bigint | null, length: number) => number;
+    const made: Function[] = [];
+    for (const { callback, cFunction, length } of functions) {
+      const status = register(callback, REGISTRATION_KEY, cFunction === 0n ? null : cFunction, length);
+      const fn = global[REGISTRATION_KEY];
+      delete global[REGISTRATION_KEY];
+      if (status !== 1) return `V8's ${REGISTRATION_STEPS[-status - 1] ?? `step ${-status}`} failed`;
+      if (typeof fn !== 'function') return 'the registered function did not appear on globalThis';
+      made.push(fn);
+    }
+    return made;
+  } finally {
+    setup.unmap();
+  }
+}
