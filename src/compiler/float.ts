@@ -225,6 +225,9 @@ function lowerConvertFromInt(env: LoweringEnv, bits: FloatBits, intWidth: Width,
   const { stack, asm } = env;
   const value = stack.popToGpr(intWidth);
   const result = stack.allocXmm();
+  // cvtsi2ss/sd write only the low lanes, so they wait for the register's last writer (a division,
+  // say): zeroing it first breaks that false dependency, as V8's Cvtlsi2sd does.
+  asm.sseLogic(SseLogic.Xor, result, result);
   if (signed && intWidth === 32) {
     asm.convertIntToFloat(bits, 32, result, value);
   } else if (signed || intWidth === 32) {
