@@ -6,6 +6,10 @@ import type { Memory as RuntimeMemory } from './runtime/memory.js';
 import type { Table as RuntimeTable } from './runtime/table.js';
 import type { Global as RuntimeGlobal } from './runtime/global.js';
 import { WebAssemblyOnWasmjit } from './webassembly/namespace.js';
+import { loadDisassembler } from './x64/disassembler.js';
+
+// `module.disassemble()` is synchronous: the disassembler is ready once this entry is.
+await loadDisassembler();
 
 export { watToWasm } from './wat/index.js';
 /** Starts the worker threads large modules are compiled on (otherwise the first large compile starts them for the next ones). */

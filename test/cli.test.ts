@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { watToWasm } from '../src/index.js';
-import { disassemble, formatListing } from '../src/x64/disassembler.js';
+import { disassemble, formatListing, loadDisassembler } from '../src/x64/disassembler.js';
+
+await loadDisassembler();
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'wasmjit-cli-test-'));

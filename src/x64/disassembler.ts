@@ -28,12 +28,27 @@ interface CapstoneModule {
   OPT_SYNTAX_INTEL: number;
 }
 
-// capstone-js is an emscripten module whose factory is asynchronous; awaiting it once at load time
-// (about 20 ms) is what lets `disassemble` be synchronous for every caller afterwards.
-const loadCapstone = createRequire(import.meta.url)('@alexaltea/capstone-js') as () => Promise<CapstoneModule>;
-const capstone = await loadCapstone();
-const engine = new capstone.Capstone(capstone.ARCH_X86, capstone.MODE_64);
-engine.option(capstone.OPT_SYNTAX, capstone.OPT_SYNTAX_INTEL);
+// capstone-js is an emscripten module whose factory is asynchronous (about 30 ms): it is loaded once,
+// by `loadDisassembler`, which the package's main entry awaits so that `disassemble` is synchronous
+// for its callers; `wasmjit/register` does not pay for it at every process start.
+let engine: CapstoneEngine | undefined;
+let loading: Promise<void> | undefined;
+
+export function loadDisassembler(): Promise<void> {
+  loading ??= (async () => {
+    const loadCapstone = createRequire(import.meta.url)('@alexaltea/capstone-js') as () => Promise<CapstoneModule>;
+    const capstone = await loadCapstone();
+    const loaded = new capstone.Capstone(capstone.ARCH_X86, capstone.MODE_64);
+    loaded.option(capstone.OPT_SYNTAX, capstone.OPT_SYNTAX_INTEL);
+    engine = loaded;
+  })();
+  return loading;
+}
+
+function loadedEngine(): CapstoneEngine {
+  if (!engine) throw new Error("wasmjit: the disassembler is not loaded: import 'wasmjit' (or await loadDisassembler()) first");
+  return engine;
+}
 
 /** Mnemonic shown for a byte capstone cannot decode, as objdump does. */
 const UNDECODABLE = '(bad)';
@@ -68,7 +83,7 @@ export function disassemble(code: Uint8Array, address: bigint): DisasmLine[] {
 
 function decodeRun(code: Uint8Array, address: bigint): CapstoneInstruction[] {
   try {
-    return engine.disasm(code, address);
+    return loadedEngine().disasm(code, address);
   } catch {
     return [];
   }
