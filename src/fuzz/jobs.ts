@@ -1,5 +1,5 @@
 // What a worker process is asked to do, and what it answers: one module per job.
-import { interpreterTranscript, transcriptDifference, translateToFuzz } from './binaryen.js';
+import { beyondWebAssembly2, interpreterTranscript, transcriptDifference, translateToFuzz } from './binaryen.js';
 import { judgeBytes, judgeWat, malformedCase } from './malformed.js';
 import { runModule } from './runner.js';
 import type { CallSpec, CallTrace, Mismatch, RunOptions } from './runner.js';
@@ -81,6 +81,8 @@ export async function runJob(job: Job, progress: (phase: string) => void): Promi
     return withModule(await runGenerated(bytes, seed, 'fuel', progress), bytes, 'fuel');
   }
   const ttf = translateToFuzz(seed);
+  const outside = beyondWebAssembly2(ttf.bytes);
+  if (outside) throw new Error(`beyond WebAssembly 2.0, which this V8 accepts: ${outside}`);
   const result = withModule(await runGenerated(ttf.bytes, seed, 'hang-limit', progress), ttf.bytes, 'hang-limit');
   progress('third opinion');
   result.thirdOpinion = await thirdOpinion(ttf.bytes, ttf.interpreterOutput, result);

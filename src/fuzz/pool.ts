@@ -36,7 +36,7 @@ class Worker {
     const child = fork(WORKER_SCRIPT, [], {
       env: { ...process.env, WASMJIT_FUZZ_PROGRESS: this.progressFile },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      execArgv: [],
+      execArgv: V8_REFERENCE_FLAGS,
     });
     child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
@@ -98,6 +98,14 @@ class Worker {
     fs.rmSync(this.progressFile, { force: true });
   }
 }
+
+/**
+ * The reference V8 runs Liftoff only. TurboFan may fold arithmetic on NaNs into a NaN of another sign
+ * (wasm leaves it open), and V8 tiers a function up after enough calls in the process, so with it the
+ * sign `f64.copysign` takes from such a NaN changed during a run (seen on Node 24). Liftoff computes
+ * NaNs as the hardware does, as wasmjit does.
+ */
+const V8_REFERENCE_FLAGS = ['--liftoff', '--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];
 
 export class Pool {
   private readonly idle: Worker[];
