@@ -1,9 +1,9 @@
 // The entry trampoline, System V: `int entry(int slot)`, where the entry slot in the runtime state
 // names the context, the function and its argument count (runtime/koffi-entry.ts reaches it from
-// koffi with no argument at all, the slot written to a cell). It saves the callee-saved registers and the previous entry's stack pointer (entries nest
-// through host calls), pins the context in r15 and the memory base in r14, pushes the arguments from
-// the context's argument area, calls the wasm function and stores result 0 (the others are already
-// in the result area). It returns 0, or the trap code when a trap stub jumps to `exit` with the code
+// koffi with no argument at all, the slot written to a cell). It saves the callee-saved registers
+// and the previous entry's stack pointer (entries nest through host calls), pins the context in r15
+// and the memory base in r14, pushes the arguments from the context's argument area, calls the wasm
+// function and stores result 0 (the others are already in the result area). It returns 0, or the trap code when a trap stub jumps to `exit` with the code
 // in eax: `exit` restores the stack pointer of the innermost entry, kept in the runtime state.
 //
 // The fast entry, `int fastEntry(int slot)`, is what V8 Fast API calls reach (runtime/fast-calls.ts):

@@ -10,7 +10,7 @@ import { debuglog } from 'node:util';
 import { emitFastEntryTrampoline } from '../compiler/index.js';
 import { Assembler, Label, Reg, mem } from '../x64/index.js';
 import { CodePage } from './code-page.js';
-import { dlsym, mmap, PAGE_SIZE, PROT_READ, PROT_WRITE, threadStack } from './libc.js';
+import { mmap, PAGE_SIZE, PROT_READ, PROT_WRITE, threadStack } from './libc.js';
 import { allocateEntrySlot, releaseEntrySlot, runtimeStateAddress, setFastStack } from './state.js';
 import {
   buildCFunction,
@@ -21,7 +21,7 @@ import {
   V8_APIS,
 } from './v8-fast-api.js';
 import type { V8Api, V8Functions } from './v8-fast-api.js';
-import { registerFunctions } from './v8-registration.js';
+import { registerFunctions, resolveSymbols, smiLayoutProblem } from './v8-registration.js';
 
 /** `fastEntry(slot)`: 0, a trap code, or FAST_ENTRY_NOT_ON_STACK. */
 export type FastEntry = (slot: number) => number;
@@ -69,21 +69,12 @@ export function fastCallApi(host: FastCallHost = thisProcess()): V8Api | string 
     const known = Object.entries(V8_APIS).map(([version, { node }]) => `${version} (Node ${node})`);
     return `they need V8 ${known.join(', ')}, not V8 ${host.v8}`;
   }
-  const variables = host.buildVariables;
-  if (variables['v8_enable_pointer_compression'] || variables['v8_enable_31bit_smis_on_64bit_arch']) return 'this V8 is built with 31-bit Smis';
-  return api;
+  return smiLayoutProblem(host.buildVariables) ?? api;
 }
 
 /** The addresses of the API functions `api` names, or which of them this process does not export. */
 export function resolveV8Functions(api: V8Api): V8Functions | string {
-  const functions: Partial<Record<keyof V8Functions, bigint>> = {};
-  const missing: string[] = [];
-  for (const [name, symbol] of Object.entries(api.symbols) as [keyof V8Functions, string][]) {
-    const address = dlsym(symbol);
-    if (address === undefined) missing.push(symbol);
-    else functions[name] = address;
-  }
-  return missing.length > 0 ? `V8 does not export ${missing.join(', ')}` : (functions as V8Functions);
+  return resolveSymbols(api.symbols);
 }
 
 /** Measures the fast calls' share of this thread's stack into the runtime state, or says why not. */

@@ -23,16 +23,18 @@ import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
 import { argumentWriter, hostResultWriter, isReference, slotReader } from './values.js';
-import type { SlotViews } from './values.js';
+import type { SlotReader, SlotViews, SlotWriter } from './values.js';
 import { dataSegmentOutOfBounds, importError, memoryImportLimits, tableImportLimits } from './v8-messages.js';
 import type { ImportLimitTexts, InstantiateApi } from './v8-messages.js';
 
 export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
 export type Imports = Record<string, unknown>;
 
-
 /** What an instance was given for each imported function: a wasm function or a host function. */
-type LinkedFunction = { kind: 'wasm'; fn: object; ref: WasmFunctionRef } | { kind: 'host'; fn: (...args: unknown[]) => unknown };
+type LinkedFunction =
+  | { kind: 'wasm'; fn: object; ref: WasmFunctionRef }
+  /** A host function, with the conversions of its arguments and results, chosen once at link time. */
+  | { kind: 'host'; fn: (...args: unknown[]) => unknown; readers: SlotReader[]; writers: SlotWriter[] };
 
 export class Instance {
   readonly exports: Record<string, ExportValue>;
@@ -123,7 +125,12 @@ export class Instance {
           this.lifetime.join(ref.owner);
           this.functions.push({ kind: 'wasm', fn: value, ref });
         } else {
-          this.functions.push({ kind: 'host', fn: value as (...args: unknown[]) => unknown });
+          this.functions.push({
+            kind: 'host',
+            fn: value as (...args: unknown[]) => unknown,
+            readers: imp.type.params.map((t) => slotReader(t)),
+            writers: imp.type.results.map((t) => hostResultWriter(t, this.lifetime)),
+          });
         }
         return;
       }
@@ -285,7 +292,7 @@ export class Instance {
     this.entrySlots.push(slot);
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
     const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
-    const enter = fast ? fastEntryCall(this, type, enterThroughKoffi, fast, slot) : koffiEntry(this, type, enterThroughKoffi, slot);
+    const enter = fast ? fastEntryCall(this, type, fast, slot) : koffiEntry(this, type, slot);
     const exported = exportCall(this, type, argsSlot, enter);
     if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });
@@ -319,13 +326,13 @@ export class Instance {
   private callHost(index: number): void {
     const linked = this.functions[index];
     if (linked?.kind !== 'host') throw new Error(`wasmjit: import ${index} is not a host function`);
-    const type = this.module.compiled.funcTypes[index]!;
+    const { readers, writers } = linked;
     const { views } = this.context;
     const argsSlot = InstanceContext.slot(this.module.compiled.layout.argsOffset);
     const resultsSlot = InstanceContext.slot(Ctx.results);
-    const args = valueArray(type.params.length, (i) => slotReader(type.params[i]!)(views, argsSlot + i));
+    const args = valueArray(readers.length, (i) => readers[i]!(views, argsSlot + i));
     const result = linked.fn(...args);
-    storeHostResults(type, result, (t, i, value) => hostResultWriter(t, this.lifetime)(views, resultsSlot + i, value));
+    storeHostResults(writers.length, result, (i, value) => writers[i]!(views, resultsSlot + i, value));
   }
 }
 
@@ -355,18 +362,19 @@ function valueArray(length: number, value: (i: number) => unknown): unknown[] {
   return array;
 }
 
-function storeHostResults(type: FuncType, result: unknown, store: (type: ValType, i: number, value: unknown) => void): void {
-  if (type.results.length === 0) return;
-  if (type.results.length === 1) {
-    store(type.results[0]!, 0, result);
+/** Stores a host function's return value as its `count` results (an iterable of them when several). */
+function storeHostResults(count: number, result: unknown, store: (i: number, value: unknown) => void): void {
+  if (count === 0) return;
+  if (count === 1) {
+    store(0, result);
     return;
   }
   if (result === null || typeof result !== 'object' || !(Symbol.iterator in result)) {
     throw new TypeError('multi-return value must be iterable');
   }
   const values = [...(result as Iterable<unknown>)];
-  if (values.length !== type.results.length) throw new TypeError('multi-return length mismatch');
-  values.forEach((value, i) => store(type.results[i]!, i, value));
+  if (values.length !== count) throw new TypeError('multi-return length mismatch');
+  values.forEach((value, i) => store(i, value));
 }
 
 function importedGlobal(
@@ -464,10 +472,10 @@ function resultsOf(instance: Instance, type: FuncType): (status: number) => unkn
   };
 }
 
-/** Entering through koffi: `entry(slot)` runs the module's trampoline on koffi's stack. */
-function koffiEntry(instance: Instance, type: FuncType, entry: (slot: number) => number, slot: number): () => unknown {
+/** Entering through koffi: the slot's module trampoline runs on koffi's stack (koffi-entry.ts). */
+function koffiEntry(instance: Instance, type: FuncType, slot: number): () => unknown {
   const finish = resultsOf(instance, type);
-  return () => finish(entry(slot));
+  return () => finish(enterThroughKoffi(slot));
 }
 
 /**
@@ -476,10 +484,10 @@ function koffiEntry(instance: Instance, type: FuncType, entry: (slot: number) =>
  * is the one target of this site in the whole isolate. When the fast entry is not on the JS thread's
  * stack, the call goes through koffi.
  */
-function fastEntryCall(instance: Instance, type: FuncType, entry: (slot: number) => number, fastEntry: FastEntry, slot: number): () => unknown {
+function fastEntryCall(instance: Instance, type: FuncType, fastEntry: FastEntry, slot: number): () => unknown {
   const finish = resultsOf(instance, type);
   return () => {
     const status = fastEntry(slot);
-    return finish(status === FAST_ENTRY_NOT_ON_STACK ? entry(slot) : status);
+    return finish(status === FAST_ENTRY_NOT_ON_STACK ? enterThroughKoffi(slot) : status);
   };
 }

@@ -13,7 +13,7 @@ import koffi from 'koffi';
 import { debuglog } from 'node:util';
 import { Assembler } from '../x64/index.js';
 import { CodePage } from './code-page.js';
-import { dlsym, mmap, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE, view } from './libc.js';
+import { mmap, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE, view } from './libc.js';
 import {
   ARRAY_BUFFER_SYMBOLS,
   ControlBlock,
@@ -24,7 +24,7 @@ import {
   Scratch,
 } from './v8-array-buffer.js';
 import type { ArrayBufferSymbols } from './v8-array-buffer.js';
-import { registerFunctions } from './v8-registration.js';
+import { registerFunctions, resolveSymbols, smiLayoutProblem } from './v8-registration.js';
 
 export interface BufferRoute {
   readonly name: 'v8-api' | 'koffi-transfer' | 'koffi';
@@ -42,18 +42,6 @@ export interface BufferRoute {
 }
 
 const debug = debuglog('wasmjit');
-const global = globalThis as Record<string, unknown>;
-
-function resolveSymbols(): ArrayBufferSymbols | string {
-  const found: Partial<Record<keyof ArrayBufferSymbols, bigint>> = {};
-  const missing: string[] = [];
-  for (const [name, symbol] of Object.entries(ARRAY_BUFFER_SYMBOLS) as [keyof ArrayBufferSymbols, string][]) {
-    const address = dlsym(symbol);
-    if (address === undefined) missing.push(symbol);
-    else found[name] = address;
-  }
-  return missing.length > 0 ? `the process does not export ${missing.join(', ')}` : (found as ArrayBufferSymbols);
-}
 
 /** The control block's vtable must dispatch to the exported dispose and destroy: the layout check. */
 function checkControlBlockVtable(v8: ArrayBufferSymbols): string | undefined {
@@ -62,16 +50,11 @@ function checkControlBlockVtable(v8: ArrayBufferSymbols): string | undefined {
   return laidOut ? undefined : "shared_ptr's control block vtable is not laid out as in libstdc++";
 }
 
-/** Registers each callback as a JS function, through code that runs once. */
-function registerCallbacks(v8: ArrayBufferSymbols, callbacks: bigint[]): Function[] | string {
-  return registerFunctions(v8, callbacks.map((callback) => ({ callback, cFunction: 0n, length: 0 })));
-}
-
 function v8ApiRoute(): BufferRoute | string {
   if (process.platform !== 'linux' || process.arch !== 'x64') return `it needs Linux x64, not ${process.platform} ${process.arch}`;
-  const variables = process.config.variables as Record<string, unknown>;
-  if (variables['v8_enable_pointer_compression'] || variables['v8_enable_31bit_smis_on_64bit_arch']) return 'this V8 is built with 31-bit Smis';
-  const v8 = resolveSymbols();
+  const smiProblem = smiLayoutProblem(process.config.variables as Record<string, unknown>);
+  if (smiProblem) return smiProblem;
+  const v8 = resolveSymbols(ARRAY_BUFFER_SYMBOLS);
   if (typeof v8 === 'string') return v8;
   const layout = checkControlBlockVtable(v8);
   if (layout) return layout;
@@ -85,7 +68,8 @@ function v8ApiRoute(): BufferRoute | string {
   const reportOffset = asm.offset;
   emitReportExternalMemory(asm, v8, scratchPage);
   const code = CodePage.map(asm.finish()).address;
-  const functions = registerCallbacks(v8, [code, code + BigInt(detachOffset), code + BigInt(reportOffset)]);
+  const callbacks = [code, code + BigInt(detachOffset), code + BigInt(reportOffset)];
+  const functions = registerFunctions(v8, callbacks.map((callback) => ({ callback, cFunction: 0n, length: 0 })));
   if (typeof functions === 'string') return functions;
   const [newBuffer, detach, reportExternalMemory] = functions as [() => ArrayBuffer | number, (buffer: ArrayBuffer) => void, () => void];
   return {

@@ -27,7 +27,7 @@
 // `_M_destroy` with a sized operator delete; node exports that class's vtable, and memory-buffers.ts
 // checks its dispose/destroy slots against the exported functions before using it.
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
-import { callAbsolute, REGISTRATION_SYMBOLS } from './v8-registration.js';
+import { CallbackInfo, callAbsolute, loadCallbackIsolate, REGISTRATION_SYMBOLS, setCallbackReturnValue, SMI_SHIFT } from './v8-registration.js';
 
 /** Mangled names of what the code calls or uses (node exports all of them; operator new is libstdc++'s). */
 export const ARRAY_BUFFER_SYMBOLS = {
@@ -63,25 +63,8 @@ const FRESH_COUNTS = 0x1_0000_0001n;
 /** The scratch page's words: the callbacks' arguments, written by JS just before the call. */
 export const Scratch = { address: 0, length: 8, externalChange: 16, size: 24 } as const;
 
-/** FunctionCallbackInfo<Value>: {Address* implicit_args; Address* values; length}. */
-const CallbackInfo = { implicitArgs: 0, values: 8, length: 16, isolateIndex: 1, returnValueIndex: 3 } as const;
-const SMI_SHIFT = 32;
-
 /** Failures of `newBuffer`, returned as the Smi -(1 + step) instead of a buffer. */
 export const NEW_BUFFER_STEPS = ['ArrayBuffer::New kept the shared_ptr', 'ArrayBuffer::New'] as const;
-
-
-/** rdi = the isolate, from the FunctionCallbackInfo in `info`. */
-function loadIsolate(asm: Assembler, info: Reg): void {
-  asm.load(64, Reg.rax, mem(info, CallbackInfo.implicitArgs));
-  asm.load(64, Reg.rdi, mem(Reg.rax, 8 * CallbackInfo.isolateIndex));
-}
-
-/** Stores `value` (an object's address or a Smi) as the callback's return value. */
-function setReturnValue(asm: Assembler, info: Reg, value: Reg): void {
-  asm.load(64, Reg.rcx, mem(info, CallbackInfo.implicitArgs));
-  asm.store(64, mem(Reg.rcx, 8 * CallbackInfo.returnValueIndex), value);
-}
 
 /**
  * The callback `newBuffer()`: returns a new ArrayBuffer over the scratch page's `[address, address +
@@ -115,7 +98,7 @@ export function emitNewBuffer(asm: Assembler, v8: ArrayBufferSymbols, scratch: b
   asm.store(64, mem(Reg.rax, ControlBlock.pointer), Reg.rcx);
   asm.store(64, mem(Reg.rsp, 8), Reg.rax);
 
-  loadIsolate(asm, info);
+  loadCallbackIsolate(asm, info);
   asm.movRR(64, Reg.rsi, Reg.rsp);
   callAbsolute(asm, v8.arrayBufferNew);
   // Moved from, or the temporary still owns a reference this code does not release.
@@ -125,12 +108,12 @@ export function emitNewBuffer(asm: Assembler, v8: ArrayBufferSymbols, scratch: b
   asm.test(64, Reg.rax, Reg.rax);
   asm.jcc(Cond.E, failed[1]!);
   asm.load(64, Reg.rax, mem(Reg.rax, 0));
-  setReturnValue(asm, info, Reg.rax);
+  setCallbackReturnValue(asm, info, Reg.rax);
   asm.jmp(done);
   failed.forEach((label, step) => {
     asm.bind(label);
     asm.movRI(64, Reg.rax, BigInt(-(1 + step)) << BigInt(SMI_SHIFT));
-    setReturnValue(asm, info, Reg.rax);
+    setCallbackReturnValue(asm, info, Reg.rax);
     asm.jmp(done);
   });
   asm.bind(done);
@@ -165,7 +148,7 @@ export function emitDetach(asm: Assembler, v8: ArrayBufferSymbols): void {
 /** The callback `reportExternalMemory()`: passes the scratch page's change to V8. */
 export function emitReportExternalMemory(asm: Assembler, v8: ArrayBufferSymbols, scratch: bigint): void {
   asm.push(Reg.rbx); // aligns the stack
-  loadIsolate(asm, Reg.rdi);
+  loadCallbackIsolate(asm, Reg.rdi);
   asm.movRI(64, Reg.rax, scratch);
   asm.load(64, Reg.rsi, mem(Reg.rax, Scratch.externalChange));
   callAbsolute(asm, v8.adjustExternalMemory);

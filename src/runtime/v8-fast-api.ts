@@ -21,7 +21,7 @@ import koffi from 'koffi';
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem } from '../x64/index.js';
 import { RuntimeState } from '../compiler/index.js';
 import { view } from './libc.js';
-import { callAbsolute, REGISTRATION_SYMBOLS } from './v8-registration.js';
+import { CallbackInfo, callAbsolute, loadCallbackIsolate, REGISTRATION_SYMBOLS, setCallbackReturnValue, SMI_SHIFT } from './v8-registration.js';
 
 /** Mangled names of the V8 API functions called (all exported by the node executable). */
 const SYMBOLS = {
@@ -51,13 +51,6 @@ export interface V8Api {
   cFunctionInfo: { returnInfo: number; int64Representation: number | undefined; argCount: number; argInfo: number; size: number };
   /** CFunction {const void* address; const CFunctionInfo* type_info}. */
   cFunction: { address: number; typeInfo: number; size: number };
-  /**
-   * FunctionCallbackInfo<Value> {Address* implicit_args_; Address* values_; length_}, length_ an int
-   * (4 bytes) or, from V8 13, an Address (8): implicit_args_[isolateIndex] is the Isolate*,
-   * implicit_args_[returnValueIndex] the return value slot; values_ + i is the slot of argument i
-   * (the Local<Value> that info[i] returns).
-   */
-  callbackInfo: { implicitArgs: number; values: number; length: number; lengthWidth: 32 | 64; isolateIndex: number; returnValueIndex: number };
 }
 
 const V8_11_3: V8Api = {
@@ -66,7 +59,6 @@ const V8_11_3: V8Api = {
   cTypeInfo: { size: 3, int32: 3, v8Value: 10 },
   cFunctionInfo: { returnInfo: 0, int64Representation: undefined, argCount: 4, argInfo: 8, size: 16 },
   cFunction: { address: 0, typeInfo: 8, size: 16 },
-  callbackInfo: { implicitArgs: 0, values: 8, length: 16, lengthWidth: 32, isolateIndex: 1, returnValueIndex: 3 },
 };
 
 /** V8 12.4: CFunctionInfo gained `Int64Representation repr` in the padding after return_info. */
@@ -81,14 +73,12 @@ const V8_12_4: V8Api = {
   cFunctionInfo: { ...V8_11_3.cFunctionInfo, int64Representation: 3 },
 };
 
-/** V8 13.6: FunctionCallbackInfo's length_ became an Address. */
-const V8_13_6: V8Api = { ...V8_12_4, node: '24', callbackInfo: { ...V8_12_4.callbackInfo, lengthWidth: 64 } };
+/** V8 13.6: as 12.4 for everything here (FunctionCallbackInfo's length_ became an Address: see CallbackInfo). */
+const V8_13_6: V8Api = { ...V8_12_4, node: '24' };
 
 /** The V8 versions (major.minor) fast calls support, as node reports them in process.versions.v8. */
 export const V8_APIS: Readonly<Record<string, V8Api>> = { '11.3': V8_11_3, '12.4': V8_12_4, '13.6': V8_13_6 };
 
-/** Without pointer compression Smis hold 32-bit values in the upper half: int32 v is `(int64)v << 32`. */
-const SMI_SHIFT = 32;
 /** A tagged value is a Smi when its low bit is clear (heap object pointers have it set). */
 const SMI_TAG_MASK = 1;
 
@@ -116,7 +106,6 @@ export function emitFastCallAdapter(asm: Assembler): void {
  * undefined (and V8 rethrows).
  */
 export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fastEntry: Label, runtimeState: bigint): void {
-  const { callbackInfo } = api;
   const info = Reg.rbx;
   const convert = new Label();
   const call = new Label();
@@ -125,9 +114,9 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.movRR(64, info, Reg.rdi);
   asm.movRI(64, Reg.rax, runtimeState);
   asm.aluRI(Alu.Add, 64, mem(Reg.rax, RuntimeState.slowCallbacks), 1);
-  asm.aluRI(Alu.Cmp, callbackInfo.lengthWidth, mem(info, callbackInfo.length), 1);
+  asm.aluRI(Alu.Cmp, 32, mem(info, CallbackInfo.length), 1);
   asm.jcc(Cond.L, done);
-  asm.load(64, Reg.rax, mem(info, callbackInfo.values));
+  asm.load(64, Reg.rax, mem(info, CallbackInfo.values));
   asm.load(64, Reg.rax, mem(Reg.rax, 0));
   asm.movRR(32, Reg.rcx, Reg.rax);
   asm.aluRI(Alu.And, 32, Reg.rcx, SMI_TAG_MASK);
@@ -136,11 +125,10 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.jmp(call);
 
   asm.bind(convert);
-  asm.load(64, Reg.rax, mem(info, callbackInfo.implicitArgs));
-  asm.load(64, Reg.rdi, mem(Reg.rax, 8 * callbackInfo.isolateIndex));
+  loadCallbackIsolate(asm, info);
   callAbsolute(asm, v8.isolateGetCurrentContext);
   asm.movRR(64, Reg.rsi, Reg.rax);
-  asm.load(64, Reg.rdi, mem(info, callbackInfo.values));
+  asm.load(64, Reg.rdi, mem(info, CallbackInfo.values));
   callAbsolute(asm, v8.valueInt32Value);
   asm.movzx8(Reg.rcx, Reg.rax);
   asm.test(32, Reg.rcx, Reg.rcx);
@@ -151,8 +139,7 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.movRR(32, Reg.rdi, Reg.rax);
   asm.call(fastEntry);
   asm.shiftImm(Shift.Shl, 64, Reg.rax, SMI_SHIFT);
-  asm.load(64, Reg.rcx, mem(info, callbackInfo.implicitArgs));
-  asm.store(64, mem(Reg.rcx, 8 * callbackInfo.returnValueIndex), Reg.rax);
+  setCallbackReturnValue(asm, info, Reg.rax);
   asm.bind(done);
   asm.pop(info);
   asm.ret();

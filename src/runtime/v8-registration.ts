@@ -1,13 +1,56 @@
-// Making a JS function whose callback is machine code of ours (and, for a Fast API function, whose
-// CFunction is): code from our Assembler calls V8's C++ API (FunctionTemplate::New, GetFunction) and
-// stores the function as a global property, from which JS takes it at once. fast-calls.ts and
-// memory-buffers.ts register their functions this way. The registration runs once per function,
-// through koffi, inside the handle scope of koffi's call. System V facts relied on are those of
-// v8-fast-api.ts's header: a Local is one pointer passed and returned in a register; Maybe<bool>
-// comes back in ax ({has_value, value}).
+// V8's C++ API as our machine code uses it, what fast-calls.ts and memory-buffers.ts share: finding
+// the symbols, the layout facts of every supported V8 (11.3, 12.4, 13.6), and making a JS function
+// whose callback is our code (and, for a Fast API function, whose CFunction is): code from our
+// Assembler calls FunctionTemplate::New and GetFunction and stores the function as a global property,
+// from which JS takes it at once. The registration runs once per function, through koffi, inside the
+// handle scope of koffi's call. System V facts relied on are those of v8-fast-api.ts's header: a
+// Local is one pointer passed and returned in a register; Maybe<bool> comes back in ax
+// ({has_value, value}).
 import koffi from 'koffi';
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
 import { CodePage } from './code-page.js';
+import { dlsym } from './libc.js';
+
+/** The addresses of `symbols` in this process, or which of them it does not export. */
+export function resolveSymbols<Name extends string>(symbols: Record<Name, string>): Record<Name, bigint> | string {
+  const found: Partial<Record<Name, bigint>> = {};
+  const missing: string[] = [];
+  for (const [name, symbol] of Object.entries(symbols) as [Name, string][]) {
+    const address = dlsym(symbol);
+    if (address === undefined) missing.push(symbol);
+    else found[name] = address;
+  }
+  return missing.length > 0 ? `V8 does not export ${missing.join(', ')}` : (found as Record<Name, bigint>);
+}
+
+/** Why this V8's tagged values are not what the code here assumes (64-bit Smis), or undefined. */
+export function smiLayoutProblem(buildVariables: Record<string, unknown>): string | undefined {
+  const compressed = buildVariables['v8_enable_pointer_compression'] || buildVariables['v8_enable_31bit_smis_on_64bit_arch'];
+  return compressed ? 'this V8 is built with 31-bit Smis' : undefined;
+}
+
+/** Without pointer compression Smis hold 32-bit values in the upper half: int32 v is `(int64)v << 32`. */
+export const SMI_SHIFT = 32;
+
+/**
+ * FunctionCallbackInfo<Value> {Address* implicit_args_; Address* values_; length_}: implicit_args_
+ * [isolateIndex] is the Isolate*, implicit_args_[returnValueIndex] the return value slot; values_ + i
+ * is the slot of argument i (the Local<Value> that info[i] returns). length_ is an int until V8 12 and
+ * an Address from V8 13: its low 32 bits, read here, are the argument count either way.
+ */
+export const CallbackInfo = { implicitArgs: 0, values: 8, length: 16, isolateIndex: 1, returnValueIndex: 3 } as const;
+
+/** rdi = the isolate, from the FunctionCallbackInfo in `info` (rax is clobbered). */
+export function loadCallbackIsolate(asm: Assembler, info: Reg): void {
+  asm.load(64, Reg.rax, mem(info, CallbackInfo.implicitArgs));
+  asm.load(64, Reg.rdi, mem(Reg.rax, 8 * CallbackInfo.isolateIndex));
+}
+
+/** Stores `value` (an object's address or a Smi) as the callback's return value (rcx is clobbered). */
+export function setCallbackReturnValue(asm: Assembler, info: Reg, value: Reg): void {
+  asm.load(64, Reg.rcx, mem(info, CallbackInfo.implicitArgs));
+  asm.store(64, mem(Reg.rcx, 8 * CallbackInfo.returnValueIndex), value);
+}
 
 /** Mangled names of the V8 API functions the registration calls (all exported by node). */
 export const REGISTRATION_SYMBOLS = {
