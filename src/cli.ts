@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { FuncType, ModuleIR, ValType } from './decode/index.js';
 import { BENCH_DETAILS, BENCH_USAGE } from './bench/options.js';
-import { compile, instantiate, watToWasm } from './index.js';
+import { compile, instantiate, loadDisassembler, watToWasm } from './index.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
 class UsageError extends Error {}
@@ -150,6 +150,7 @@ async function disasmCommand(args: string[]): Promise<number> {
   if (file === undefined || extra.length > 0) {
     throw new UsageError(`disasm needs a file and at most one export name\nUsage: ${COMMANDS.disasm.usage}`);
   }
+  await loadDisassembler();
   const module = await compile(await readModule(file));
   try {
     if (exportName !== undefined) exportedFunctionType(module.ir, file, exportName);

@@ -6,12 +6,13 @@ import type { Memory as RuntimeMemory } from './runtime/memory.js';
 import type { Table as RuntimeTable } from './runtime/table.js';
 import type { Global as RuntimeGlobal } from './runtime/global.js';
 import { WebAssemblyOnWasmjit } from './webassembly/namespace.js';
-import { loadDisassembler } from './x64/disassembler.js';
-
-// `module.disassemble()` is synchronous: the disassembler is ready once this entry is.
-await loadDisassembler();
 
 export { watToWasm } from './wat/index.js';
+/**
+ * Loads the disassembler `module.disassemble()` uses (capstone, about 35 ms): await it once first.
+ * Importing wasmjit does not load it, so that programs that never disassemble do not pay for it.
+ */
+export { loadDisassembler } from './x64/disassembler.js';
 /** Starts the worker threads large modules are compiled on (otherwise the first large compile starts them for the next ones). */
 export { startCompileWorkers } from './compiler/index.js';
 export type { WatOptions } from './wat/index.js';

@@ -8,7 +8,7 @@
 // the hardware gives the negative one), but V8 only tiers a function up after some 50 000 calls of a
 // function this small; no function here is called more than 13 000 times, so V8 stays in Liftoff.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { compile, instantiate } from '../src/index.js';
+import { compile, instantiate, loadDisassembler } from '../src/index.js';
 import {
   type CallComparison, DifferentialInstance, engineUnderTest, type EngineInstance, firstLines, instantiateInV8, outcomeOf,
   sameOutcome, toBytes, type Outcome,
@@ -332,6 +332,7 @@ describe('rounding without SSE4.1 (the SSE2 fallback)', () => {
     }
     const module = await compile(bytes, { cpuFeatures: { sse41: false } });
     const instance = await instantiate(module);
+    await loadDisassembler();
     listing = module.disassemble();
     wasmjit = { exports: instance.exports as Record<string, unknown>, dispose: () => instance.dispose() };
   });

@@ -28,9 +28,9 @@ interface CapstoneModule {
   OPT_SYNTAX_INTEL: number;
 }
 
-// capstone-js is an emscripten module whose factory is asynchronous (about 30 ms): it is loaded once,
-// by `loadDisassembler`, which the package's main entry awaits so that `disassemble` is synchronous
-// for its callers; `wasmjit/register` does not pay for it at every process start.
+// capstone-js is an emscripten module whose factory is asynchronous (about 35 ms): it is loaded once,
+// by `loadDisassembler`, which a program that disassembles awaits first (the CLI's `disasm` does), so
+// that `disassemble` stays synchronous and nothing else pays for capstone at start-up.
 let engine: CapstoneEngine | undefined;
 let loading: Promise<void> | undefined;
 
@@ -46,7 +46,7 @@ export function loadDisassembler(): Promise<void> {
 }
 
 function loadedEngine(): CapstoneEngine {
-  if (!engine) throw new Error("wasmjit: the disassembler is not loaded: import 'wasmjit' (or await loadDisassembler()) first");
+  if (!engine) throw new Error("wasmjit: the disassembler is not loaded: `await loadDisassembler()` (exported by 'wasmjit') first");
   return engine;
 }
 
