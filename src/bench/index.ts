@@ -20,7 +20,7 @@ const RESULTS_FILE = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta
 export async function runBenchCli(args: string[]): Promise<number> {
   try {
     const options = parseBenchArgs(args);
-    if (selectKernels(options.filters).length === 0 && !(['compile', 'call', 'buffer'] as const).some((section) => wantsSection(section, options.filters))) {
+    if (selectKernels(options.filters).length === 0 && !(['compile', 'call', 'buffer', 'startup'] as const).some((section) => wantsSection(section, options.filters))) {
       throw new BenchUsageError(`--filter ${options.filters.join(',')} matches nothing (see wasmjit bench --help for the kernels)`);
     }
     if (options.record !== undefined && !existsSync(RESULTS_FILE)) {
@@ -28,7 +28,7 @@ export async function runBenchCli(args: string[]): Promise<number> {
     }
     const machine = describeMachine(PACKAGE_ROOT);
     const results = await runSuite(options, (children) => new Progress(children));
-    const report: Report = { machine, reps: options.reps, calls: options.calls, results };
+    const report: Report = { machine, reps: options.reps, startupReps: options.startupReps, calls: options.calls, results };
     process.stdout.write(options.json ? formatJson(report) : formatText(report));
     if (options.record !== undefined) {
       appendFileSync(RESULTS_FILE, `\n${formatMarkdown(report, options.record)}`);

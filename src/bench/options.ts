@@ -9,6 +9,8 @@ export interface BenchOptions {
   /** Append the results to bench/RESULTS.md under this heading. */
   record?: string;
   currentNodeOnly?: boolean;
+  /** Repetitions of the start-up part: 3 unless --reps says otherwise (it compiles up to 14 MB in 5 processes per module and repetition). */
+  startupReps: number;
 }
 
 export const BENCH_USAGE = 'wasmjit bench [--filter NAMES] [--reps N] [--calls N] [--json] [--record LABEL] [--current-node]';
@@ -19,11 +21,15 @@ export const BENCH_DETAILS = [
   'then prints the median times and the wasmjit/V8 time ratios. Also measures compile throughput on a',
   'generated module and on the biggest hash-wasm module, peak memory while compiling, and the',
   'per-call overhead of trivial (i64) -> i64 and (i32, i32) -> i32 exports, and `memory.buffer` right after',
-  '`memory.grow` in memories of 1 MiB to 1 GiB. The call overhead is measured on every Node version',
+  '`memory.grow` in memories of 1 MiB to 1 GiB. The start-up part takes real modules from the devDependencies',
+  '(sql.js, @resvg/resvg-wasm, tiktoken, esbuild-wasm) and a small C program (hash-wasm sha256) from bytes to an',
+  'instance in fresh processes: wasmjit eager, lazy and from its code cache against V8 default and V8 Liftoff',
+  'eager, with first and warm compile throughput, peak memory, `import(\'wasmjit\')` and the first instantiation',
+  '(3 repetitions unless --reps is given). The call overhead is measured on every Node version',
   'package.json names as tested (wasmjit.testedNodeVersions; the others than the running one are fetched',
   'once from the npm registry into node_modules/.cache). Progress goes to stderr. Build first (npm run bench does).',
   '',
-  '  --filter NAMES  comma-separated substrings of kernel names; "compile", "call" and "buffer" select those',
+  '  --filter NAMES  comma-separated substrings of kernel names; "compile", "call", "buffer" and "startup" select those',
   '                  measurements (default: everything)',
   '  --reps N        repetitions, each in fresh processes (default 5)',
   '  --calls N       timed calls per process after the warm-up call (default 1)',
@@ -34,6 +40,8 @@ export const BENCH_DETAILS = [
   'Kernels (bench/<name>.wat):',
   ...KERNELS.map((k) => `  ${k.name.padEnd(14)} ${k.kind.padEnd(8)} ${k.summary}`),
 ].join('\n');
+
+const DEFAULT_STARTUP_REPS = 3;
 
 /** Bad command line: the CLI prints the message on one line and exits 1. */
 export class BenchUsageError extends Error {}
@@ -53,7 +61,7 @@ const FLAGS: Record<string, Flag> = {
       o.filters.push(...v.split(',').map((f) => f.trim()).filter((f) => f !== ''));
     },
   },
-  '--reps': { takesValue: true, apply: (o, v) => { o.reps = positiveInteger('--reps', v); } },
+  '--reps': { takesValue: true, apply: (o, v) => { o.reps = o.startupReps = positiveInteger('--reps', v); } },
   '--calls': { takesValue: true, apply: (o, v) => { o.calls = positiveInteger('--calls', v); } },
   '--json': { takesValue: false, apply: (o) => { o.json = true; } },
   '--current-node': { takesValue: false, apply: (o) => { o.currentNodeOnly = true; } },
@@ -68,7 +76,7 @@ const FLAGS: Record<string, Flag> = {
 
 /** Parses `--flag value` and `--flag=value`; throws BenchUsageError. */
 export function parseBenchArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { filters: [], reps: 5, calls: 1, json: false };
+  const o: BenchOptions = { filters: [], reps: 5, startupReps: DEFAULT_STARTUP_REPS, calls: 1, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;

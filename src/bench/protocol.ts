@@ -55,3 +55,31 @@ export type TaskResult = KernelResult | CompileResult | CallResult | BufferResul
 export interface TaskFailure {
   error: string;
 }
+
+/**
+ * From the bytes to an instance in a fresh process (startup-child.ts): import the engine, compile
+ * (wasmjit with `options`), instantiate twice with stub imports, then compile `warmCompiles` more
+ * copies of the module (each with other bytes) for the warm compile time.
+ */
+export interface StartupTask {
+  kind: 'startup';
+  runtime: Runtime;
+  options?: { lazy?: boolean; cache?: string };
+  warmCompiles: number;
+}
+
+export interface StartupResult {
+  /** `import('wasmjit')`, the process's first import of it (0 on V8). */
+  importMs: number;
+  compileMs: number;
+  /** The first instantiation in the process, and the one after it. */
+  instantiateMs: number;
+  secondInstantiateMs: number;
+  /** Median of the warm compiles; absent without any. */
+  warmCompileMs?: number;
+  /** VmRSS before the compile, VmHWM after it (KiB). */
+  rssBeforeKiB: number;
+  peakRssKiB: number;
+  /** Whether the package's main entry exports LAZY_THRESHOLD_BYTES (builds with lazy compilation do); wasmjit only. */
+  lazyThresholdExported?: boolean;
+}

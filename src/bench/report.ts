@@ -6,15 +6,18 @@ import type { EngineId } from './engines.js';
 import type { KernelKind } from './kernels.js';
 import type { Machine } from './machine.js';
 import { machineLine } from './machine.js';
-import { geometricMean } from './stats.js';
+import { geometricMean, median } from './stats.js';
 import { COMPILE_WARMUP_MS } from './suite.js';
 import type { CompileMeasurement, CompileRow, KernelRow, SuiteResults } from './suite.js';
 import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
 import type { BufferRow } from './buffers.js';
+import { STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
+import type { StartupEngineId, StartupResults, StartupRow } from './startup.js';
 
 export interface Report {
   machine: Machine;
   reps: number;
+  startupReps: number;
   calls: number;
   results: SuiteResults;
 }
@@ -133,6 +136,139 @@ function bufferTable(rows: BufferRow[], style: Style): string {
   return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
 }
 
+/** The issue's start-up targets, as ratios and limits the tables are checked against. */
+export const STARTUP_TARGETS = {
+  /** Module ready from the cache, over V8 default's ready. */
+  cacheOverV8: 1,
+  /** Lazy module ready, over V8 default's ready. */
+  lazyOverV8: 2,
+  /** Eager compile MB/s on modules of at least 1 MB: a process's first compile, and warm. */
+  eagerFirstMBps: 10,
+  eagerWarmMBps: 25,
+  /** Peak memory while compiling, over V8's. */
+  peakOverV8: 2,
+  importMs: 25,
+  instantiateMs: 1,
+} as const;
+
+const MIN_THROUGHPUT_MODULE_BYTES = 1e6;
+
+function startupReadyTable(rows: StartupRow[], style: Style): string {
+  const header = ['module', 'size', ...STARTUP_ENGINES.map((e) => e.label), 'lazy/V8', 'cache/V8'];
+  const body = rows.map((row) => {
+    const m = row.measured;
+    return [
+      row.module,
+      formatSize(row.bytes),
+      ...STARTUP_ENGINES.map((e) => `${ms(m[e.id].readyMs)} (${fixed(2)(m[e.id].instantiateMs)})`),
+      ratio(m.lazy.readyMs / m.v8.readyMs),
+      ratio(m.cache.readyMs / m.v8.readyMs),
+    ];
+  });
+  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+}
+
+const THROUGHPUT_ENGINES: StartupEngineId[] = ['liftoff', 'eager'];
+
+function startupThroughputTable(rows: StartupRow[], style: Style): string {
+  const labels = THROUGHPUT_ENGINES.map((id) => STARTUP_ENGINES.find((e) => e.id === id)!.label);
+  const header = ['module', 'size', ...labels.flatMap((label) => [`${label} first`, `${label} warm`]), 'first ratio', 'warm ratio'];
+  const body = rows.map((row) => {
+    const [v8, ours] = THROUGHPUT_ENGINES.map((id) => row.measured[id]);
+    return [
+      row.module,
+      formatSize(row.bytes),
+      ...[v8!, ours!].flatMap((m) => [mbPerSecond(throughput(row.bytes, m.compileMs)), mbPerSecond(throughput(row.bytes, m.warmCompileMs ?? NaN))]),
+      ratio(ours!.compileMs / v8!.compileMs),
+      ratio((ours!.warmCompileMs ?? NaN) / (v8!.warmCompileMs ?? NaN)),
+    ];
+  });
+  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+}
+
+function startupMemoryTable(rows: StartupRow[], style: Style): string {
+  const header = ['module', 'size', ...STARTUP_ENGINES.map((e) => e.label), 'eager/Liftoff', 'lazy/V8'];
+  const body = rows.map((row) => {
+    const m = row.measured;
+    return [
+      row.module,
+      formatSize(row.bytes),
+      ...STARTUP_ENGINES.map((e) => mib(m[e.id].peakRssKiB)),
+      ratio(m.eager.peakRssKiB / m.liftoff.peakRssKiB),
+      ratio(m.lazy.peakRssKiB / m.v8.peakRssKiB),
+    ];
+  });
+  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+}
+
+interface TargetCheck {
+  target: string;
+  measured: string;
+  /** Undefined when this build cannot be measured against it (no lazy compilation or no cache). */
+  met: boolean | undefined;
+}
+
+/** Each of the issue's targets against what was measured: the worst case over the modules it applies to. */
+function startupTargets(startup: StartupResults): TargetCheck[] {
+  const { rows } = startup;
+  const large = rows.filter((row) => row.bytes >= MIN_THROUGHPUT_MODULE_BYTES);
+  const real = rows.slice(1);
+  const worst = <T>(items: T[], value: (item: T) => number, name: (item: T) => string, lowerIsBetter = true): { value: number; name: string } => {
+    const sorted = [...items].sort((a, b) => (lowerIsBetter ? value(b) - value(a) : value(a) - value(b)));
+    return sorted.length > 0 ? { value: value(sorted[0]!), name: name(sorted[0]!) } : { value: NaN, name: 'no module' };
+  };
+  const moduleName = (row: StartupRow): string => row.module;
+  const checks: TargetCheck[] = [];
+  const limit = (target: string, found: { value: number; name: string }, bound: number, format: (v: number) => string, atMost = true): void => {
+    checks.push({ target, measured: `${format(found.value)} (${found.name})`, met: atMost ? found.value <= bound : found.value >= bound });
+  };
+  const allWasmjit = rows.flatMap((row) => (['eager', 'lazy', 'cache'] as const).map((id) => ({ row, m: row.measured[id] })));
+  limit(`import('wasmjit') ≤ ${STARTUP_TARGETS.importMs} ms`, { value: median(allWasmjit.map(({ m }) => m.importMs)), name: `median of ${allWasmjit.length} medians` }, STARTUP_TARGETS.importMs, (v) => `${ms(v)} ms`);
+  const small = rows[0];
+  if (small) {
+    limit(`first instantiation of a small module ≤ ${STARTUP_TARGETS.instantiateMs} ms`, { value: small.measured.eager.instantiateMs, name: `${small.module}; V8 ${fixed(2)(small.measured.v8.instantiateMs)} ms` }, STARTUP_TARGETS.instantiateMs, (v) => `${fixed(2)(v)} ms`);
+  }
+  const unsupported = (target: string, what: string): void => {
+    checks.push({ target, measured: `not measured: this build has no ${what}`, met: undefined });
+  };
+  if (!startup.cacheSupported) unsupported(`cache ready ≤ ${STARTUP_TARGETS.cacheOverV8}× V8 default`, 'code cache');
+  else limit(`cache ready ≤ ${STARTUP_TARGETS.cacheOverV8}× V8 default`, worst(real, (r) => r.measured.cache.readyMs / r.measured.v8.readyMs, moduleName), STARTUP_TARGETS.cacheOverV8, (v) => `${ratio(v)}×`);
+  if (!startup.lazySupported) unsupported(`lazy ready ≤ ${STARTUP_TARGETS.lazyOverV8}× V8 default`, 'lazy compilation');
+  else limit(`lazy ready ≤ ${STARTUP_TARGETS.lazyOverV8}× V8 default`, worst(real, (r) => r.measured.lazy.readyMs / r.measured.v8.readyMs, moduleName), STARTUP_TARGETS.lazyOverV8, (v) => `${ratio(v)}×`);
+  limit(`eager first compile ≥ ${STARTUP_TARGETS.eagerFirstMBps} MB/s (modules ≥ 1 MB)`, worst(large, (r) => throughput(r.bytes, r.measured.eager.compileMs), moduleName, false), STARTUP_TARGETS.eagerFirstMBps, (v) => `${mbPerSecond(v)} MB/s`, false);
+  limit(`eager warm compile ≥ ${STARTUP_TARGETS.eagerWarmMBps} MB/s (modules ≥ 1 MB)`, worst(large, (r) => throughput(r.bytes, r.measured.eager.warmCompileMs ?? NaN), moduleName, false), STARTUP_TARGETS.eagerWarmMBps, (v) => `${mbPerSecond(v)} MB/s`, false);
+  const biggest = worst(real, (r) => r.bytes, moduleName);
+  const biggestRow = real.find((r) => r.module === biggest.name);
+  if (biggestRow) {
+    const m = biggestRow.measured;
+    limit(`peak memory compiling the largest module ≤ ${STARTUP_TARGETS.peakOverV8}× V8 (eager/Liftoff eager)`, { value: m.eager.peakRssKiB / m.liftoff.peakRssKiB, name: biggestRow.module }, STARTUP_TARGETS.peakOverV8, (v) => `${ratio(v)}×`);
+    limit(`peak memory compiling the largest module ≤ ${STARTUP_TARGETS.peakOverV8}× V8 (lazy/V8 default)`, { value: m.lazy.peakRssKiB / m.v8.peakRssKiB, name: biggestRow.module }, STARTUP_TARGETS.peakOverV8, (v) => `${ratio(v)}×`);
+  }
+  return checks;
+}
+
+function startupSections(startup: StartupResults, reps: number, style: Style): string[] {
+  const lines = (...text: string[]): string => text.join(style === 'markdown' ? ' ' : '\n');
+  const checks = startupTargets(startup);
+  const targetLines = checks.map((c) => `${c.met === undefined ? '-     ' : c.met ? 'met   ' : 'missed'}  ${c.target}: ${c.measured}`);
+  return [
+    lines(
+      `Start-up, every figure a fresh process (median of ${plural(reps, 'repetition')}): module ready (bytes → compiled module → instance with stub imports) in ms,`,
+      'the first instantiation\'s share in parentheses. V8 default compiles lazily; Liftoff eager is `--liftoff --no-wasm-tier-up --no-wasm-dynamic-tiering',
+      '--no-wasm-lazy-compilation`; wasmjit cache loads from a cache directory a process of its own filled first. Ratios are times over V8 default\'s.',
+    ),
+    startupReadyTable(startup.rows, style),
+    lines(
+      `Compile throughput in MB/s: "first" is the process's first compile, "warm" the median of its next ${WARM_COMPILES} (each of other bytes, so that V8`,
+      'cannot hand back its cached native module). Ratios are compile times: wasmjit / Liftoff.',
+    ),
+    startupThroughputTable(startup.rows, style),
+    'Peak resident memory (VmHWM) after the compile:',
+    startupMemoryTable(startup.rows, style),
+    style === 'markdown' ? targetLines.map((line) => `- ${line}`).join('\n') : ['Targets (issue 11):', ...targetLines.map((line) => `  ${line}`)].join('\n'),
+  ];
+}
+
 function sections(report: Report, style: Style): string[] {
   const { results, reps, calls } = report;
   const out: string[] = [];
@@ -170,6 +306,7 @@ function sections(report: Report, style: Style): string[] {
       bufferTable(results.buffers, style),
     );
   }
+  if (results.startup) out.push(...startupSections(results.startup, report.startupReps, style));
   out.push(...results.notes);
   return out;
 }
@@ -219,6 +356,16 @@ export function formatJson(report: Report): string {
       })),
       callOverhead: results.calls,
       buffers: results.buffers,
+      startup: results.startup && {
+        ...results.startup,
+        targets: startupTargets(results.startup),
+        mbPerSecond: results.startup.rows.map((row) => ({
+          module: row.module,
+          ...Object.fromEntries(
+            THROUGHPUT_ENGINES.map((id) => [id, { first: throughput(row.bytes, row.measured[id].compileMs), warm: throughput(row.bytes, row.measured[id].warmCompileMs ?? NaN) }]),
+          ),
+        })),
+      },
       notes: results.notes,
     },
     null,

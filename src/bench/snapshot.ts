@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export interface BuildSnapshot {
   /** dist/bench/child.js inside the copy. */
   childEntry: string;
+  /** dist/bench/startup-child.js inside the copy. */
+  startupEntry: string;
   remove(): void;
 }
 
@@ -30,6 +32,7 @@ export function snapshotBuild(): BuildSnapshot {
   }
   return {
     childEntry: path.join(root, 'dist', 'bench', 'child.js'),
+    startupEntry: path.join(root, 'dist', 'bench', 'startup-child.js'),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

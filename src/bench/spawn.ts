@@ -1,6 +1,6 @@
 // Runs one benchmark Task in a fresh Node child process (child.js of a build snapshot) with an engine's flags.
 import { spawnSync } from 'node:child_process';
-import type { Task, TaskFailure, TaskResult } from './protocol.js';
+import type { StartupResult, StartupTask, Task, TaskFailure, TaskResult } from './protocol.js';
 
 const TIMEOUT_MS = 120_000;
 
@@ -8,7 +8,13 @@ const TIMEOUT_MS = 120_000;
 export class ChildFailure extends Error {}
 
 /** Runs `task` in `executable` (another Node than this one, for the call overhead on each Node). */
-export function runChild<R extends TaskResult>(childEntry: string, nodeFlags: string[], task: Task, bytes: Uint8Array, executable = process.execPath): R {
+export function runChild<R extends TaskResult | StartupResult>(
+  childEntry: string,
+  nodeFlags: string[],
+  task: Task | StartupTask,
+  bytes: Uint8Array,
+  executable = process.execPath,
+): R {
   const child = spawnSync(executable, [...nodeFlags, childEntry, JSON.stringify(task)], {
     input: bytes,
     encoding: 'utf8',
@@ -22,14 +28,14 @@ export function runChild<R extends TaskResult>(childEntry: string, nodeFlags: st
     throw new ChildFailure(`node${flags}: ${why}${stderrTail(child.stderr)}`);
   }
   const lastLine = child.stdout.trim().split('\n').at(-1) ?? '';
-  let answer: TaskResult | TaskFailure;
+  let answer: R | TaskFailure;
   try {
-    answer = JSON.parse(lastLine) as TaskResult | TaskFailure;
+    answer = JSON.parse(lastLine) as R | TaskFailure;
   } catch {
     throw new ChildFailure(`node${flags}: exited with status ${child.status} without a result${stderrTail(child.stderr)}`);
   }
   if ('error' in answer) throw new ChildFailure(answer.error);
-  return answer as R;
+  return answer;
 }
 
 function stderrTail(stderr: string): string {

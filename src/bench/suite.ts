@@ -20,6 +20,8 @@ import { ChildFailure, runChild } from './spawn.js';
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
 import { snapshotBuild } from './snapshot.js';
+import { measureStartup, plannedStartupChildren, startupInputs } from './startup.js';
+import type { StartupInput, StartupResults } from './startup.js';
 import { watToWasm } from '../wat/index.js';
 
 export interface SuiteOptions {
@@ -30,6 +32,8 @@ export interface SuiteOptions {
   calls: number;
   /** Call overhead on the running Node only, not on every tested one. */
   currentNodeOnly?: boolean;
+  /** Repetitions of the start-up part (each a fresh process per engine and module). */
+  startupReps: number;
 }
 
 export interface KernelRow {
@@ -73,6 +77,8 @@ export interface SuiteResults {
   calls: NodeCalls[];
   /** `memory.buffer` after `memory.grow`, by memory size. */
   buffers: BufferRow[];
+  /** Bytes to instance in fresh processes, on real modules (startup.ts). */
+  startup?: StartupResults;
 }
 
 /** Engines gave different results for the same kernel: no time is worth printing. */
@@ -96,18 +102,20 @@ export function selectKernels(filters: string[]): Kernel[] {
   return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => k.name.includes(f)));
 }
 
-export function wantsSection(section: 'compile' | 'call' | 'buffer', filters: string[]): boolean {
+export type Section = 'compile' | 'call' | 'buffer' | 'startup';
+
+export function wantsSection(section: Section, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => section.includes(f));
 }
 
 /** How many child processes the suite starts, for the progress counter. */
-function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number): number {
+function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number, startupModules: number): number {
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
     (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length * nodes : 0) +
     (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
-  return perRep * options.reps;
+  return perRep * options.reps + plannedStartupChildren(startupModules, options.startupReps);
 }
 
 async function kernelBytes(kernel: Kernel): Promise<Uint8Array> {
@@ -256,7 +264,8 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
   const notes: string[] = [];
   const inputs = wantsSection('compile', options.filters) ? compileInputs(notes) : [];
   const callNodes = !wantsSection('call', options.filters) ? [] : options.currentNodeOnly ? [nodeBinary(process.versions.node)] : availableNodes(notes);
-  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length));
+  const startupModules: StartupInput[] = wantsSection('startup', options.filters) ? startupInputs(notes) : [];
+  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length, startupModules.length));
   const snapshot = snapshotBuild();
   try {
     const measurer = new Measurer(progress, snapshot.childEntry, options.reps);
@@ -265,7 +274,9 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
     const calls: NodeCalls[] = [];
     for (const node of wantsSection('call', options.filters) ? callNodes : []) calls.push(await measureCalls(options, measurer, node));
     const buffers = wantsSection('buffer', options.filters) ? await measureBuffers(options, measurer) : [];
-    return { kernels, compile, notes, calls, buffers };
+    const startup = startupModules.length > 0 ? await measureStartup(startupModules, options.startupReps, snapshot.startupEntry, progress) : undefined;
+    notes.push(...(startup?.notes ?? []));
+    return { kernels, compile, notes, calls, buffers, startup };
   } finally {
     progress.clear();
     snapshot.remove();
