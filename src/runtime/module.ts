@@ -33,7 +33,8 @@ export class Module {
   readonly code: CodePage;
   /** The entry trampoline's address, `int entry(int slot)` (which koffi-entry.ts and the fast entry call). */
   readonly entryAddress: bigint;
-  private nativeOnly: boolean[] | undefined;
+  /** By function index: computed with the code, so that instantiating does not analyse the module. */
+  private readonly nativeOnly: boolean[];
   private readonly functionsByIndex: Map<number, CompiledFunction>;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
@@ -49,6 +50,7 @@ export class Module {
     this.lifetime = new RefCount(() => code.unmap());
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
+    this.nativeOnly = nativeOnlyFunctions(ir);
     releaseWhenCollected.register(this, this.lifetime, this);
   }
 
@@ -81,7 +83,6 @@ export class Module {
 
   /** Whether function `index` can only return or trap, never reach JS (see compiler/native-only.ts). */
   isNativeOnly(index: number): boolean {
-    this.nativeOnly ??= nativeOnlyFunctions(this.ir);
     return this.nativeOnly[index]!;
   }
 
