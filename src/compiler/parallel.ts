@@ -32,8 +32,9 @@ export interface ChunkRequest {
 export type ChunkReply = { chunk: CompiledChunk } | { error: string; compileError: boolean };
 
 // Under vitest this module runs from src/ as TypeScript, which a worker cannot load: the tests run
-// after the build, so the built worker serves them.
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/compiler/chunk-worker.js' : './chunk-worker.js', import.meta.url);
+// after the build, so the built worker serves them. '../compiler/' also finds it from the package's
+// bundle (dist/bundle/, scripts/bundle.mjs).
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/compiler/chunk-worker.js' : '../compiler/chunk-worker.js', import.meta.url);
 
 interface ChunkWorker {
   worker: Worker;

@@ -19,8 +19,9 @@ interface Pending {
 }
 
 // Under vitest this module runs from src/ as TypeScript, which a worker cannot load: the tests run
-// after the build, so the built worker serves them.
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/wat/worker.js' : './worker.js', import.meta.url);
+// after the build, so the built worker serves them. '../wat/' also finds it from the package's bundle
+// (dist/bundle/, scripts/bundle.mjs).
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? '../../dist/wat/worker.js' : '../wat/worker.js', import.meta.url);
 
 let worker: Worker | undefined;
 let nextId = 0;
