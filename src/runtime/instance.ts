@@ -14,7 +14,7 @@ import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import type { RefCount } from './lifetime.js';
 import { Memory } from './memory.js';
 import type { Module } from './module.js';
-import { registerFuncRecord, unregisterFuncRecord } from './references.js';
+import { registerFuncRecords, unregisterFuncRecords } from './references.js';
 import type { FunctionResolver } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
@@ -41,7 +41,6 @@ export class Instance {
   private readonly context: InstanceContext;
   private readonly functions: LinkedFunction[] = [];
   private readonly functionObjects = new Map<number, object>();
-  private readonly ownRecords: bigint[] = [];
   private readonly state: InstanceState;
   /** This instance's hold on its link group, given up by `dispose` or when the instance is collected. */
   readonly lifetime: Lifetime;
@@ -64,7 +63,7 @@ export class Instance {
     if (ownsModule) releaseWhenCollected.unregister(module);
     else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
-    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.entrySlots, this.ownRecords, module.lifetime), true);
+    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.entrySlots, module.lifetime), true);
     this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [] };
     registerHostCalls(this.context.address, this.hostCallHandler);
     try {
@@ -171,9 +170,8 @@ export class Instance {
       this.context.setField(base + FuncRecord.typeId, canonicalTypeId(type));
       this.context.setField(base + FuncRecord.ctx, this.context.address);
       this.context.setField(layout.funcRefsOffset + 8 * index, record);
-      registerFuncRecord(record, resolver, index);
-      this.ownRecords.push(record);
     });
+    registerFuncRecords(this.context.address + BigInt(layout.funcRecordsOffset), FuncRecord.size, compiled.funcTypes.length, resolver);
     const ownMemory = ir.memories[0];
     if (ownMemory) {
       const memory = new Memory({ initial: ownMemory.min, maximum: ownMemory.max }, this.module.options.maxMemoryPages, true);
@@ -227,7 +225,6 @@ export class Instance {
   private initialize(): void {
     const { ir } = this.module;
     this.state.elems = ir.elems.map((segment) => (segment.mode.kind === 'passive' ? segment.items.map((item) => this.evaluate(item)) : null));
-    this.state.datas = ir.datas.map((segment) => (segment.mode.kind === 'passive' ? segment.bytes : null));
     for (const segment of ir.elems) {
       if (segment.mode.kind !== 'active') continue;
       const table = this.state.tables[segment.mode.index]!;
@@ -237,14 +234,23 @@ export class Instance {
       }
       segment.items.forEach((item, i) => table.rawSet(offset + i, this.evaluate(item)));
     }
-    for (const [index, segment] of ir.datas.entries()) {
+    // Compilers emit up to a hundred thousand data segments (Go: 98,450 in esbuild's 14 MB): nothing
+    // here may cost more per segment than the copy.
+    const { datas } = ir;
+    this.state.datas = new Array<Uint8Array | null>(datas.length).fill(null);
+    let memoryBytes: Uint8Array | undefined;
+    for (let index = 0; index < datas.length; index++) {
+      const segment = datas[index]!;
+      if (segment.mode.kind === 'passive') this.state.datas[index] = segment.bytes;
       if (segment.mode.kind !== 'active') continue;
       const memory = this.state.memory!;
-      const offset = Number(BigInt.asUintN(32, this.evaluate(segment.mode.offset)));
-      if (offset + segment.bytes.length > memory.byteLength) {
-        throw new WebAssembly.RuntimeError(dataSegmentOutOfBounds(this.api, index, offset, segment.bytes.length, memory.byteLength));
+      const { offset: expr } = segment.mode;
+      const offset = expr.op === 'i32.const' ? expr.value >>> 0 : Number(BigInt.asUintN(32, this.evaluate(expr)));
+      const length = segment.bytes.length;
+      if (offset + length > memory.byteLength) {
+        throw new WebAssembly.RuntimeError(dataSegmentOutOfBounds(this.api, index, offset, length, memory.byteLength));
       }
-      if (segment.bytes.length > 0) memory.bytes().set(segment.bytes, offset);
+      if (length > 0) (memoryBytes ??= memory.bytes()).set(segment.bytes, offset);
     }
     if (ir.start !== undefined) (this.functionObject(ir.start) as () => unknown)();
   }
@@ -341,12 +347,12 @@ export class Instance {
  * group (the group's registry entries would keep them alive): the context, the entry slots and
  * function records to give back, and the hold on the module's code.
  */
-function freeNative(status: { disposed: boolean }, context: InstanceContext, entrySlots: number[], records: bigint[], code: RefCount): () => void {
+function freeNative(status: { disposed: boolean }, context: InstanceContext, entrySlots: number[], code: RefCount): () => void {
   return () => {
     status.disposed = true;
     for (const slot of entrySlots) releaseEntrySlot(slot);
     unregisterHostCalls(context.address);
-    for (const record of records) unregisterFuncRecord(record);
+    unregisterFuncRecords(context.address + BigInt(context.layout.funcRecordsOffset));
     context.unmap();
     code.release();
   };

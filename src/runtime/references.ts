@@ -6,26 +6,50 @@
 export type FunctionResolver = (index: number) => object;
 
 /**
- * Held weakly, so that the table does not keep instances alive: a record is reachable only from the
- * native memory of a live link group, whose instances are then alive too.
+ * One instance's function records: `count` of them, `stride` bytes apart from `first`, record i
+ * standing for function i. Held weakly, so that the list does not keep instances alive: a record is
+ * reachable only from the native memory of a live link group, whose instances are then alive too.
+ * One entry per instance (not per function), sorted by address: instantiating a module of thousands
+ * of functions registers them all at once.
  */
-const records = new Map<bigint, { resolver: WeakRef<FunctionResolver>; index: number }>();
-
-/** `record` stands for function `index` of the instance `resolver` belongs to (created lazily, once per function). */
-export function registerFuncRecord(record: bigint, resolver: WeakRef<FunctionResolver>, index: number): void {
-  records.set(record, { resolver, index });
+interface RecordRange {
+  first: bigint;
+  end: bigint;
+  stride: bigint;
+  resolver: WeakRef<FunctionResolver>;
 }
 
-export function unregisterFuncRecord(record: bigint): void {
-  records.delete(record);
+const ranges: RecordRange[] = [];
+
+/** The index of the last range starting at or below `address` (-1 when none does). */
+function rangeAtOrBelow(address: bigint): number {
+  let low = 0;
+  let high = ranges.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (ranges[mid]!.first <= address) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
+/** Records `first + i * stride` (i < count) stand for function i of the instance `resolver` belongs to (created lazily, once per function). */
+export function registerFuncRecords(first: bigint, stride: number, count: number, resolver: WeakRef<FunctionResolver>): void {
+  if (count === 0) return;
+  ranges.splice(rangeAtOrBelow(first) + 1, 0, { first, end: first + BigInt(stride * count), stride: BigInt(stride), resolver });
+}
+
+export function unregisterFuncRecords(first: bigint): void {
+  const at = rangeAtOrBelow(first);
+  if (at >= 0 && ranges[at]!.first === first) ranges.splice(at, 1);
 }
 
 export function functionForRecord(record: bigint): object | null {
   if (record === 0n) return null;
-  const entry = records.get(record);
-  const resolve = entry?.resolver.deref();
+  const range = ranges[rangeAtOrBelow(record)];
+  const resolve = range && record < range.end && (record - range.first) % range.stride === 0n ? range.resolver.deref() : undefined;
   if (!resolve) throw new Error(`wasmjit: internal error: funcref 0x${record.toString(16)} names no known function`);
-  return resolve(entry!.index);
+  return resolve(Number((record - range!.first) / range!.stride));
 }
 
 // Handles are never reused: native memory may hold one anywhere (tables, globals, linear memory is
