@@ -69,8 +69,9 @@ export interface StartupTask {
 }
 
 export interface StartupResult {
-  /** `import('wasmjit')`, the process's first import of it (0 on V8). */
+  /** `import('wasmjit')`, the process's first import of it (0 on V8), and the CPU time it took (all threads). */
   importMs: number;
+  importCpuMs: number;
   compileMs: number;
   /** The first instantiation in the process, and the one after it. */
   instantiateMs: number;

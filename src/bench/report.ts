@@ -223,7 +223,13 @@ function startupTargets(startup: StartupResults): TargetCheck[] {
     checks.push({ target, measured: `${format(found.value)} (${found.name})`, met: atMost ? found.value <= bound : found.value >= bound });
   };
   const allWasmjit = rows.flatMap((row) => (['eager', 'lazy', 'cache'] as const).map((id) => ({ row, m: row.measured[id] })));
-  limit(`import('wasmjit') ≤ ${STARTUP_TARGETS.importMs} ms`, { value: median(allWasmjit.map(({ m }) => m.importMs)), name: `median of ${allWasmjit.length} medians` }, STARTUP_TARGETS.importMs, (v) => `${ms(v)} ms`);
+  const importCpu = median(allWasmjit.map(({ m }) => m.importCpuMs));
+  limit(
+    `import('wasmjit') ≤ ${STARTUP_TARGETS.importMs} ms`,
+    { value: median(allWasmjit.map(({ m }) => m.importMs)), name: `median of ${allWasmjit.length} medians; CPU time ${ms(importCpu)} ms, which other load on the machine does not inflate` },
+    STARTUP_TARGETS.importMs,
+    (v) => `${ms(v)} ms`,
+  );
   const small = rows[0];
   if (small) {
     limit(`first instantiation of a small module ≤ ${STARTUP_TARGETS.instantiateMs} ms`, { value: small.measured.eager.instantiateMs, name: `${small.module}; V8 ${fixed(2)(small.measured.v8.instantiateMs)} ms` }, STARTUP_TARGETS.instantiateMs, (v) => `${fixed(2)(v)} ms`);

@@ -52,12 +52,16 @@ function wasmjitEngine(wasmjit: Wasmjit, options: StartupTask['options']): Engin
 
 async function run(task: StartupTask, bytes: Uint8Array<ArrayBuffer>): Promise<StartupResult> {
   let importMs = 0;
+  let importCpuMs = 0;
   let lazyThresholdExported: boolean | undefined;
   let engine: Engine;
   if (task.runtime === 'wasmjit') {
     const start = now();
+    const cpu = process.cpuUsage();
     const wasmjit = (await import('wasmjit' as string)) as Wasmjit;
     importMs = now() - start;
+    const used = process.cpuUsage(cpu);
+    importCpuMs = (used.user + used.system) / 1000;
     lazyThresholdExported = 'LAZY_THRESHOLD_BYTES' in wasmjit;
     engine = wasmjitEngine(wasmjit, task.options);
   } else {
@@ -86,7 +90,7 @@ async function run(task: StartupTask, bytes: Uint8Array<ArrayBuffer>): Promise<S
     await engine.compile(copy);
     warm.push(now() - start);
   }
-  return { importMs, compileMs, instantiateMs, secondInstantiateMs, warmCompileMs: warm.length > 0 ? median(warm) : undefined, rssBeforeKiB, peakRssKiB, lazyThresholdExported };
+  return { importMs, importCpuMs, compileMs, instantiateMs, secondInstantiateMs, warmCompileMs: warm.length > 0 ? median(warm) : undefined, rssBeforeKiB, peakRssKiB, lazyThresholdExported };
 }
 
 try {

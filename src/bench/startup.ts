@@ -59,6 +59,7 @@ export interface StartupInput {
 /** Medians over the repetitions of one engine on one module. */
 export interface StartupMeasurement {
   importMs: number;
+  importCpuMs: number;
   compileMs: number;
   instantiateMs: number;
   secondInstantiateMs: number;
@@ -108,6 +109,7 @@ function summarize(results: StartupResult[]): StartupMeasurement {
   const warm = results.flatMap((r) => (r.warmCompileMs === undefined ? [] : [r.warmCompileMs]));
   return {
     importMs: of((r) => r.importMs),
+    importCpuMs: of((r) => r.importCpuMs),
     compileMs: of((r) => r.compileMs),
     instantiateMs: of((r) => r.instantiateMs),
     secondInstantiateMs: of((r) => r.secondInstantiateMs),
