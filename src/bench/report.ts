@@ -256,7 +256,8 @@ function startupTargets(startup: StartupResults): TargetCheck[] {
 function startupSections(startup: StartupResults, reps: number, style: Style): string[] {
   const lines = (...text: string[]): string => text.join(style === 'markdown' ? ' ' : '\n');
   const checks = startupTargets(startup);
-  const targetLines = checks.map((c) => `${c.met === undefined ? '-     ' : c.met ? 'met   ' : 'missed'}  ${c.target}: ${c.measured}`);
+  const verdict = (c: TargetCheck): string => (c.met === undefined ? '-' : c.met ? 'met' : 'missed');
+  const targetLines = checks.map((c) => (style === 'markdown' ? `- ${verdict(c)}: ${c.target}: ${c.measured}` : `  ${verdict(c).padEnd(6)}  ${c.target}: ${c.measured}`));
   return [
     lines(
       `Start-up, every figure a fresh process (median of ${plural(reps, 'repetition')}): module ready (bytes → compiled module → instance with stub imports) in ms,`,
@@ -271,7 +272,7 @@ function startupSections(startup: StartupResults, reps: number, style: Style): s
     startupThroughputTable(startup.rows, style),
     'Peak resident memory (VmHWM) after the compile:',
     startupMemoryTable(startup.rows, style),
-    style === 'markdown' ? targetLines.map((line) => `- ${line}`).join('\n') : ['Targets (issue 11):', ...targetLines.map((line) => `  ${line}`)].join('\n'),
+    ['Targets (issue 11):', ...targetLines].join('\n'),
   ];
 }
 
