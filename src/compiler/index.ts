@@ -6,7 +6,7 @@ import { Assembler, Label } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
 import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
-import { ChunkFunction, EXIT_TARGET } from './chunk.js';
+import { ChunkFunction, Relocation } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { emitEntryTrampoline } from './entry.js';
 import type { SourceMarks } from './function.js';
@@ -25,6 +25,8 @@ export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
+export { ChunkFunction, Relocation } from './chunk.js';
+export type { CompiledChunk } from './chunk.js';
 
 export interface CompiledFunction {
   index: number;
@@ -46,6 +48,8 @@ export interface CompiledModule {
   funcTypes: FuncType[];
   globals: GlobalType[];
   tables: TableType[];
+  /** Where each chunk starts in `code`, and its relocations: what `asOneChunk` gives an artifact. */
+  chunks: Array<{ base: number; relocations: Int32Array }>;
 }
 
 export interface CompileOptions {
@@ -57,6 +61,44 @@ export interface CompileOptions {
 const NO_MARKS: SourceMarks = new Int32Array(0);
 
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
+  const shape = moduleShape(ir, options.features);
+  return linkModule(ir, shape, compileChunks(shape, ir.funcs), options.runtimeState);
+}
+
+/**
+ * A module from code compiled before, maybe in another process (`asOneChunk` of its CompiledModule):
+ * the module's own code is generated again and the chunk linked after it. `ir` needs no bodies.
+ */
+export function relinkModule(ir: ModuleIR, chunk: CompiledChunk, options: CompileOptions): CompiledModule {
+  return linkModule(ir, moduleShape(ir, options.features), [chunk], options.runtimeState);
+}
+
+/** A compiled module's chunks as one, with the positions and offsets of that one. */
+export function asOneChunk(compiled: CompiledModule): CompiledChunk {
+  const base = compiled.chunks[0]?.base ?? compiled.code.length;
+  const defined = compiled.functions.filter((f) => f.offset >= base);
+  const functions = new Int32Array(ChunkFunction.fields * defined.length);
+  const marks = new Int32Array(defined.reduce((length, f) => length + f.marks.length, 0));
+  let marksEnd = 0;
+  defined.forEach((f, i) => {
+    marks.set(f.marks, marksEnd);
+    functions.set([f.offset - base, f.size, marksEnd, marksEnd + f.marks.length], ChunkFunction.fields * i);
+    marksEnd += f.marks.length;
+  });
+  const relocations = new Int32Array(compiled.chunks.reduce((length, c) => length + c.relocations.length, 0));
+  let next = 0;
+  for (const chunk of compiled.chunks) {
+    for (let i = 0; i < chunk.relocations.length; i += Relocation.fields, next += Relocation.fields) {
+      relocations[next] = chunk.relocations[i]! + chunk.base - base;
+      relocations[next + 1] = chunk.relocations[i + 1]!;
+      relocations[next + 2] = chunk.relocations[i + 2]!;
+    }
+  }
+  return { code: compiled.code.subarray(base), functions, marks, relocations };
+}
+
+/** What compiling and linking need of the module (validated here, all but the function bodies). */
+function moduleShape(ir: ModuleIR, features: CpuFeatures): ModuleShape {
   const funcTypes: FuncType[] = [];
   const globals: GlobalType[] = [];
   const tables: TableType[] = [];
@@ -84,11 +126,10 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     definedGlobals: ir.globals.length,
     funcs: funcTypes.length,
   });
-  const shape: ModuleShape = {
-    features: options.features,
+  return {
+    features,
     layout,
     types: ir.types,
-    typeIds: ir.types.map(canonicalTypeId),
     funcTypes,
     importedFuncs,
     globals,
@@ -98,8 +139,10 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     dataCount: ir.dataCount,
     declaredFuncRefs: [...declaredFuncRefs(ir)],
   };
-  const chunks = compileChunks(shape, ir.funcs);
+}
 
+function linkModule(ir: ModuleIR, shape: ModuleShape, chunks: readonly CompiledChunk[], runtimeState: bigint): CompiledModule {
+  const { layout, funcTypes, importedFuncs, globals, tables } = shape;
   // The module's own code: a thunk per import, then the entry trampoline; the chunks follow.
   const asm = new Assembler();
   const exit = new Label();
@@ -110,9 +153,16 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;
-  emitEntryTrampoline(asm, layout, options.runtimeState, exit);
-  const code = link(asm.finish(), chunks, exit.offset, ir, functions);
-  return { code, entryOffset, functions, layout, funcTypes, globals, tables };
+  emitEntryTrampoline(asm, layout, runtimeState, exit);
+  const own = asm.finish();
+  const code = link(own, chunks, exit.offset, ir, functions);
+  let base = own.length;
+  const placed = chunks.map(({ code: chunkCode, relocations }) => {
+    const chunk = { base, relocations };
+    base += chunkCode.length;
+    return chunk;
+  });
+  return { code, entryOffset, functions, layout, funcTypes, globals, tables, chunks: placed };
 }
 
 /**
@@ -135,14 +185,16 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
     base += chunk.code.length;
   }
   const view = new DataView(code.buffer);
+  const typeIds = ir.types.map(canonicalTypeId);
   base = own.length;
   for (const chunk of chunks) {
     const { relocations } = chunk;
-    for (let i = 0; i < relocations.length; i += 2) {
+    for (let i = 0; i < relocations.length; i += Relocation.fields) {
       const at = base + relocations[i]!;
-      const target = relocations[i + 1]!;
-      const targetOffset = target === EXIT_TARGET ? exitOffset : functions[target]!.offset;
-      view.setInt32(at, targetOffset - (at + 4), true);
+      const kind = relocations[i + 1]!;
+      const index = relocations[i + 2]!;
+      if (kind === Relocation.typeId) view.setInt32(at, typeIds[index]!, true);
+      else view.setInt32(at, (kind === Relocation.exit ? exitOffset : functions[index]!.offset) - (at + 4), true);
     }
     base += chunk.code.length;
   }

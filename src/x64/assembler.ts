@@ -299,7 +299,7 @@ export class Assembler {
    * `op dst, imm32` always in the 4-byte immediate form, so that the value can be patched later.
    * Returns the offset of the immediate.
    */
-  aluRI32(op: Alu, width: Width, dst: Reg, value: number): number {
+  aluRI32(op: Alu, width: Width, dst: Reg | Mem, value: number): number {
     this.modrm(0, 0x81, width === 64, op, dst);
     const at = this.length;
     this.int32(value);
