@@ -73,17 +73,17 @@ export function relinkModule(ir: ModuleIR, chunk: CompiledChunk, options: Compil
   return linkModule(ir, moduleShape(ir, options.features), [chunk], options.runtimeState);
 }
 
-/** A compiled module's chunks as one, with the positions and offsets of that one. */
+/**
+ * A compiled module's chunks as one, without the source marks (a listing can have them by compiling
+ * again): what an artifact stores.
+ */
 export function asOneChunk(compiled: CompiledModule): CompiledChunk {
   const base = compiled.chunks[0]?.base ?? compiled.code.length;
   const defined = compiled.functions.filter((f) => f.offset >= base);
   const functions = new Int32Array(ChunkFunction.fields * defined.length);
-  const marks = new Int32Array(defined.reduce((length, f) => length + f.marks.length, 0));
-  let marksEnd = 0;
   defined.forEach((f, i) => {
-    marks.set(f.marks, marksEnd);
-    functions.set([f.offset - base, f.size, marksEnd, marksEnd + f.marks.length], ChunkFunction.fields * i);
-    marksEnd += f.marks.length;
+    functions[ChunkFunction.fields * i + ChunkFunction.offset] = f.offset - base;
+    functions[ChunkFunction.fields * i + ChunkFunction.size] = f.size;
   });
   const relocations = new Int32Array(compiled.chunks.reduce((length, c) => length + c.relocations.length, 0));
   let next = 0;
@@ -94,7 +94,7 @@ export function asOneChunk(compiled: CompiledModule): CompiledChunk {
       relocations[next + 2] = chunk.relocations[i + 2]!;
     }
   }
-  return { code: compiled.code.subarray(base), functions, marks, relocations };
+  return { code: compiled.code.subarray(base), functions, marks: NO_MARKS, relocations };
 }
 
 /** What compiling and linking need of the module (validated here, all but the function bodies). */

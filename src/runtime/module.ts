@@ -1,10 +1,11 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
-import { compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK } from '../compiler/index.js';
-import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
+import { asOneChunk, compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK, relinkModule } from '../compiler/index.js';
+import type { CompiledFunction, CompiledModule, CpuFeatures, SourceMarks } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
+import { ArtifactError, checkAgainstModule, readArtifact, writeArtifact } from './artifact.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
@@ -15,6 +16,16 @@ export interface ModuleOptions {
   maxMemoryPages?: number;
   /** CPU features to use instead of the detected ones (e.g. `{popcnt: false}` to test the fallbacks). */
   cpuFeatures?: Partial<CpuFeatures>;
+}
+
+/** Where a module's code came from: what `serialize` stores besides the code. */
+export interface ModuleSource {
+  /** The module's bytes (a copy: the caller may change its own after compiling). */
+  wasm: Uint8Array;
+  /** The CPU features the code was compiled for. */
+  features: CpuFeatures;
+  /** Known native-only functions (from an artifact, whose IR has no bodies to find them in). */
+  nativeOnly?: boolean[];
 }
 
 export interface ModuleExportDescriptor {
@@ -34,6 +45,8 @@ export class Module {
   /** The entry trampoline's address, `int entry(int slot)` (which koffi-entry.ts and the fast entry call). */
   readonly entryAddress: bigint;
   private nativeOnly: boolean[] | undefined;
+  private withBodies: ModuleIR | undefined;
+  private recompiled: CompiledModule | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
@@ -41,8 +54,10 @@ export class Module {
   constructor(
     readonly ir: ModuleIR,
     readonly compiled: CompiledModule,
-    readonly options: ModuleOptions = {},
+    readonly options: ModuleOptions,
+    readonly source: ModuleSource,
   ) {
+    this.nativeOnly = source.nativeOnly;
     const code = CodePage.map(compiled.code);
     this.code = code;
     // The free function must not capture the Module: the registry would keep it alive for ever.
@@ -55,7 +70,38 @@ export class Module {
   static fromBytes(bytes: Uint8Array, options: ModuleOptions = {}): Module {
     const ir = decodeModule(bytes);
     const features = { ...detectCpuFeatures(), ...options.cpuFeatures };
-    return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options);
+    return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options, { wasm: new Uint8Array(bytes), features });
+  }
+
+  /**
+   * The module as an artifact (runtime/artifact.ts): its code for every function, the wasm bytes it
+   * came from and what loading it checks. `Module.deserialize` makes the module again, in any process.
+   */
+  serialize(): Uint8Array {
+    const nativeOnly = Uint8Array.from(this.compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
+    return writeArtifact({ features: this.source.features, wasm: this.source.wasm, chunk: asOneChunk(this.compiled), nativeOnly });
+  }
+
+  /**
+   * A module from an artifact `serialize` made, with its code mapped again (W^X) and relocated for
+   * this process. A truncated, corrupt, foreign or stale artifact (another format or wasmjit
+   * version, a CPU without a feature the code uses) throws an ArtifactError saying which.
+   * The artifact's code runs as it is: load only artifacts you trust as you would a shared library.
+   */
+  static deserialize(bytes: Uint8Array, options: ModuleOptions = {}): Module {
+    const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures });
+    let ir: ModuleIR;
+    let compiled: CompiledModule;
+    try {
+      ir = decodeModule(contents.wasm, { bodies: false });
+      checkAgainstModule(contents, ir);
+      compiled = relinkModule(ir, contents.chunk, { features: contents.features, runtimeState: runtimeStateAddress });
+    } catch (err) {
+      if (err instanceof WebAssembly.CompileError) throw new ArtifactError('malformed', `its wasm bytes do not compile: ${err.message}`);
+      throw err;
+    }
+    const nativeOnly = Array.from(contents.nativeOnly, (flag) => flag === 1);
+    return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, nativeOnly });
   }
 
   /** Whether wasmjit decodes, validates and compiles the bytes (nothing is mapped). */
@@ -81,7 +127,7 @@ export class Module {
 
   /** Whether function `index` can only return or trap, never reach JS (see compiler/native-only.ts). */
   isNativeOnly(index: number): boolean {
-    this.nativeOnly ??= nativeOnlyFunctions(this.ir);
+    this.nativeOnly ??= nativeOnlyFunctions(this.bodies());
     return this.nativeOnly[index]!;
   }
 
@@ -106,17 +152,32 @@ export class Module {
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
     const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
     const annotations = new Map<number, string>();
-    const defined = this.ir.funcs.find((f) => f.index === func.index);
-    const body = defined && instructionsOf(defined.body, this.ir.types);
+    const ir = this.bodies();
+    const defined = ir.funcs.find((f) => f.index === func.index);
+    const body = defined && instructionsOf(defined.body, ir.types);
     if (!body) annotations.set(0, 'import thunk');
-    for (let i = 0; i < func.marks.length; i += 2) {
-      const instr = func.marks[i + 1]!;
+    const marks = this.marksOf(func);
+    for (let i = 0; i < marks.length; i += 2) {
+      const instr = marks[i + 1]!;
       const text = instr === PROLOGUE_MARK ? 'prologue' : formatInstr(body![instr]!);
-      const at = func.marks[i]!;
+      const at = marks[i]!;
       // Instructions that emitted no code share an offset with the next one: list them together.
       annotations.set(at, annotations.has(at) ? `${annotations.get(at)}; ${text}` : text);
     }
     return `${header}\n${formatListing(disassemble(code, this.code.address + BigInt(func.offset)), annotations)}`;
+  }
+
+  /** The IR with the function bodies: a deserialized module's has none, so its bytes are decoded again. */
+  private bodies(): ModuleIR {
+    this.withBodies ??= this.ir.funcs.every((f) => f.body.code.length > 0) ? this.ir : decodeModule(this.source.wasm);
+    return this.withBodies;
+  }
+
+  /** Where each wasm instruction's code starts: an artifact has no marks, compiling again gives the same code's. */
+  private marksOf(func: CompiledFunction): SourceMarks {
+    if (this.bodies() === this.ir) return func.marks;
+    this.recompiled ??= compileModule(this.bodies(), { features: this.source.features, runtimeState: runtimeStateAddress });
+    return this.recompiled.functions[func.index]!.marks;
   }
 
   /** The module's imports, as `WebAssembly.Module.imports` lists them. */
