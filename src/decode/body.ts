@@ -282,7 +282,20 @@ const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', '
 /** Shared by every constant expression: a writer each costs allocations each (Go modules have ~100,000 data segments). */
 const constExprWriter = new BodyWriter(2);
 
+const I32_CONST = 0x41;
+const END = 0x0b;
+
 export function readConstExpr(reader: Reader, types: readonly FuncType[]): ConstExpr {
+  // `i32.const n end`, every offset of a segment in a 32-bit memory or table, straight away.
+  if (reader.pos < reader.end && reader.bytes[reader.pos] === I32_CONST) {
+    const start = reader.pos++;
+    const value = reader.s32();
+    if (reader.pos < reader.end && reader.bytes[reader.pos] === END) {
+      reader.pos++;
+      return { op: 'i32.const', value };
+    }
+    reader.pos = start;
+  }
   const out = constExprWriter;
   out.clear();
   const at = reader.pos;

@@ -136,11 +136,23 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
+/** The cache key of the artifact of `wasm` (by its hash) compiled for `features`: what its header says. */
+export function artifactKey(wasmHash: Uint8Array, features: CpuFeatures): string {
+  return createHash('sha256').update(`${FORMAT_VERSION}\0${WASMJIT_VERSION}\0${featureBits(features)}\0`).update(wasmHash).digest('hex');
+}
+
+/** Wasm bytes the caller has and has hashed already (the code cache's), used instead of the artifact's copy. */
+export interface KnownWasm {
+  wasm: Uint8Array;
+  wasmHash: Uint8Array;
+}
+
 /**
  * The contents of an artifact, after every check that needs no decoding (see `checkAgainstModule`
  * for the rest); `available` is what this CPU has. The arrays are copies: none keeps `bytes` alive.
+ * With `known`, the artifact must be of those bytes, and they are not hashed again.
  */
-export function readArtifact(bytes: Uint8Array, available: CpuFeatures): ArtifactContents & { wasmHash: Uint8Array } {
+export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: KnownWasm): ArtifactContents & { wasmHash: Uint8Array } {
   if (!looksLikeArtifact(bytes)) {
     if (bytes.length < MAGIC.length && looksLikeArtifact(Uint8Array.of(...bytes, ...MAGIC.subarray(bytes.length)))) {
       fail('truncated', `${bytes.length} bytes, shorter than the magic number`);
@@ -173,12 +185,17 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures): Artifac
   const sections: Uint8Array[] = [];
   let at = Header.size;
   for (const [i, length] of lengths.entries()) {
-    sections.push(i === 1 ? bytes.subarray(at, at + length) : bytes.slice(at, at + length));
+    sections.push(i <= 1 ? bytes.subarray(at, at + length) : bytes.slice(at, at + length));
     at += padded(length);
   }
-  const [wasm, code, functions, relocations, nativeOnly] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const [inside, code, functions, relocations, nativeOnly] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const wasmHash = bytes.slice(Header.wasmHash, Header.wasmHash + HASH_BYTES);
-  if (!sameBytes(sha256(wasm), wasmHash)) fail('wasm-hash', 'the wasm bytes inside do not match their hash');
+  if (known) {
+    if (!sameBytes(known.wasmHash, wasmHash) || known.wasm.length !== inside.length) fail('wasm-hash', 'it was compiled from other wasm bytes');
+  } else if (!sameBytes(sha256(inside), wasmHash)) {
+    fail('wasm-hash', 'the wasm bytes inside do not match their hash');
+  }
+  const wasm = new Uint8Array(known ? known.wasm : inside);
   const int32s = (section: Uint8Array, index: number, fields: number): Int32Array => {
     if (section.length % (4 * fields) !== 0) fail('malformed', `the ${SECTION_NAMES[index]} section's length ${section.length} is not a multiple of ${4 * fields}`);
     return new Int32Array(section.buffer, section.byteOffset, section.length / 4);

@@ -1,21 +1,33 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
+import { debuglog } from 'node:util';
 import { asOneChunk, compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK, relinkModule } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CpuFeatures, SourceMarks } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
-import { ArtifactError, checkAgainstModule, readArtifact, writeArtifact } from './artifact.js';
+import { ArtifactError, artifactKey, checkAgainstModule, readArtifact, sha256, writeArtifact } from './artifact.js';
+import type { KnownWasm } from './artifact.js';
+import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
+
+const debug = debuglog('wasmjit');
 
 export interface ModuleOptions {
   /** Pages an instance's own memory may grow to, below the module's declared maximum (default 65536: 4 GiB). */
   maxMemoryPages?: number;
   /** CPU features to use instead of the detected ones (e.g. `{popcnt: false}` to test the fallbacks). */
   cpuFeatures?: Partial<CpuFeatures>;
+  /**
+   * A code cache directory (runtime/code-cache.ts): the module is loaded from there when it was
+   * compiled before (by any process of this wasmjit on this CPU), else compiled and stored there.
+   */
+  cache?: string;
+  /** The size the cache directory is kept under (default WASMJIT_CACHE_MAX_MB, or 256 MiB). */
+  cacheMaxBytes?: number;
 }
 
 /** Where a module's code came from: what `serialize` stores besides the code. */
@@ -24,6 +36,8 @@ export interface ModuleSource {
   wasm: Uint8Array;
   /** The CPU features the code was compiled for. */
   features: CpuFeatures;
+  /** SHA-256 of `wasm`, when known already. */
+  wasmHash?: Uint8Array;
   /** Known native-only functions (from an artifact, whose IR has no bodies to find them in). */
   nativeOnly?: boolean[];
 }
@@ -68,9 +82,40 @@ export class Module {
   }
 
   static fromBytes(bytes: Uint8Array, options: ModuleOptions = {}): Module {
+    if (options.cache !== undefined) return Module.throughCache(bytes, options, options.cache);
+    return Module.compiling(bytes, options);
+  }
+
+  private static compiling(bytes: Uint8Array, options: ModuleOptions, wasmHash?: Uint8Array): Module {
     const ir = decodeModule(bytes);
     const features = { ...detectCpuFeatures(), ...options.cpuFeatures };
-    return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options, { wasm: new Uint8Array(bytes), features });
+    const compiled = compileModule(ir, { features, runtimeState: runtimeStateAddress });
+    return new Module(ir, compiled, options, { wasm: new Uint8Array(bytes), features, wasmHash });
+  }
+
+  /** Loads the module from the cache, or compiles it and stores it there; a bad entry is compiled again and replaced. */
+  private static throughCache(bytes: Uint8Array, options: ModuleOptions, dir: string): Module {
+    const cache = CodeCache.open(dir, options.cacheMaxBytes);
+    const wasmHash = sha256(bytes);
+    const key = artifactKey(wasmHash, { ...detectCpuFeatures(), ...options.cpuFeatures });
+    const entry = cache.read(key);
+    if (entry !== undefined) {
+      try {
+        const module = Module.deserialize(entry, options, { wasm: bytes, wasmHash });
+        codeCacheStats.hits++;
+        debug('code cache: hit %s (%d bytes)', key, entry.length);
+        return module;
+      } catch (err) {
+        if (!(err instanceof ArtifactError)) throw err;
+        codeCacheStats.corrupt++;
+        debug('code cache: entry %s not loaded, compiling again: %s', key, err.message);
+      }
+    }
+    const module = Module.compiling(bytes, options, wasmHash);
+    cache.write(key, module.serialize());
+    codeCacheStats.misses++;
+    debug('code cache: miss %s, stored', key);
+    return module;
   }
 
   /**
@@ -79,7 +124,8 @@ export class Module {
    */
   serialize(): Uint8Array {
     const nativeOnly = Uint8Array.from(this.compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
-    return writeArtifact({ features: this.source.features, wasm: this.source.wasm, chunk: asOneChunk(this.compiled), nativeOnly });
+    const { features, wasm, wasmHash } = this.source;
+    return writeArtifact({ features, wasm, chunk: asOneChunk(this.compiled), nativeOnly }, wasmHash);
   }
 
   /**
@@ -88,8 +134,8 @@ export class Module {
    * version, a CPU without a feature the code uses) throws an ArtifactError saying which.
    * The artifact's code runs as it is: load only artifacts you trust as you would a shared library.
    */
-  static deserialize(bytes: Uint8Array, options: ModuleOptions = {}): Module {
-    const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures });
+  static deserialize(bytes: Uint8Array, options: ModuleOptions = {}, known?: KnownWasm): Module {
+    const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures }, known);
     let ir: ModuleIR;
     let compiled: CompiledModule;
     try {
@@ -101,7 +147,7 @@ export class Module {
       throw err;
     }
     const nativeOnly = Array.from(contents.nativeOnly, (flag) => flag === 1);
-    return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, nativeOnly });
+    return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, wasmHash: contents.wasmHash, nativeOnly });
   }
 
   /** Whether wasmjit decodes, validates and compiles the bytes (nothing is mapped). */
