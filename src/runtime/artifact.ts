@@ -47,7 +47,7 @@ export class ArtifactError extends Error {
     readonly reason: ArtifactErrorReason,
     detail: string,
   ) {
-    super(`wasmjit: cannot load the artifact (${reason}): ${detail}`);
+    super(`cannot load the wasmjit artifact (${reason}): ${detail}`);
   }
 }
 
