@@ -61,7 +61,7 @@ export interface CompileOptions {
 const NO_MARKS: SourceMarks = new Int32Array(0);
 
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
-  const shape = moduleShape(ir, options.features);
+  const shape = moduleShape(ir, options.features, true);
   return linkModule(ir, shape, compileChunks(shape, ir.funcs), options.runtimeState);
 }
 
@@ -70,7 +70,8 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
  * the module's own code is generated again and the chunk linked after it. `ir` needs no bodies.
  */
 export function relinkModule(ir: ModuleIR, chunk: CompiledChunk, options: CompileOptions): CompiledModule {
-  return linkModule(ir, moduleShape(ir, options.features), [chunk], options.runtimeState);
+  // Validated when it was compiled (the artifact's hash says these are the same bytes).
+  return linkModule(ir, moduleShape(ir, options.features, false), [chunk], options.runtimeState);
 }
 
 /**
@@ -97,8 +98,8 @@ export function asOneChunk(compiled: CompiledModule): CompiledChunk {
   return { code: compiled.code.subarray(base), functions, marks: NO_MARKS, relocations };
 }
 
-/** What compiling and linking need of the module (validated here, all but the function bodies). */
-function moduleShape(ir: ModuleIR, features: CpuFeatures): ModuleShape {
+/** What compiling and linking need of the module (validated here, all but the function bodies, if `validate`). */
+function moduleShape(ir: ModuleIR, features: CpuFeatures, validate: boolean): ModuleShape {
   const funcTypes: FuncType[] = [];
   const globals: GlobalType[] = [];
   const tables: TableType[] = [];
@@ -115,7 +116,7 @@ function moduleShape(ir: ModuleIR, features: CpuFeatures): ModuleShape {
   globals.push(...ir.globals.map((g) => g.global));
   tables.push(...ir.tables);
   checkSignatureLimits(funcTypes);
-  validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
+  if (validate) validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
 
   const layout = contextLayout({
     maxParams: Math.max(MAX_RUNTIME_CALL_ARGS, ...funcTypes.map((t) => t.params.length)),
@@ -179,13 +180,17 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
     const records = chunk.functions;
     for (let at = 0; at < records.length; at += ChunkFunction.fields, next++) {
       const func = ir.funcs[next]!;
-      const marks = chunk.marks.subarray(records[at + ChunkFunction.marksStart], records[at + ChunkFunction.marksEnd]);
+      const marksStart = records[at + ChunkFunction.marksStart]!;
+      const marksEnd = records[at + ChunkFunction.marksEnd]!;
+      // A loaded chunk has no marks: no view each (a few thousand functions).
+      const marks = marksStart === marksEnd ? NO_MARKS : chunk.marks.subarray(marksStart, marksEnd);
       functions.push({ index: func.index, type: func.type, offset: base + records[at + ChunkFunction.offset]!, size: records[at + ChunkFunction.size]!, marks });
     }
     base += chunk.code.length;
   }
   const view = new DataView(code.buffer);
-  const typeIds = ir.types.map(canonicalTypeId);
+  const typeIds = Int32Array.from(ir.types, canonicalTypeId);
+  const offsets = Int32Array.from(functions, (f) => f.offset);
   base = own.length;
   for (const chunk of chunks) {
     const { relocations } = chunk;
@@ -194,7 +199,7 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
       const kind = relocations[i + 1]!;
       const index = relocations[i + 2]!;
       if (kind === Relocation.typeId) view.setInt32(at, typeIds[index]!, true);
-      else view.setInt32(at, (kind === Relocation.exit ? exitOffset : functions[index]!.offset) - (at + 4), true);
+      else view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
     }
     base += chunk.code.length;
   }

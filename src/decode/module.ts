@@ -263,7 +263,7 @@ function readData(reader: Reader, types: readonly FuncType[], copy: Uint8Array, 
   const mode = readMode(reader, flags === 1 ? 1 : 0, types, flags === 2);
   const length = reader.u32('data length');
   // In the copy: the caller may change its bytes after compiling, and instances made later must not see it.
-  const start = reader.pos - copyStart;
-  reader.take(length);
-  return { mode, bytes: copy.subarray(start, start + length) };
+  const start = reader.skip(length) - copyStart;
+  // (Not `subarray`, whose species lookup costs more than the view: ~100,000 segments in Go's modules.)
+  return { mode, bytes: new Uint8Array(copy.buffer, copy.byteOffset + start, length) };
 }
