@@ -149,7 +149,7 @@ describe('round trip', () => {
 
 describe('bad artifacts are ArtifactErrors', () => {
   it('truncated at every header field and inside every section', () => {
-    const cuts = [0, 1, 7, 8, 11, 12, 15, 16, 47, 48, 79, 80, 111, 112, 131, ...sections(artifact).map((s) => s.start + (s.length >> 1)), artifact.length - 1];
+    const cuts = [0, 1, 7, 8, 11, 12, 15, 16, 47, 48, 79, 80, 111, 112, 115, 116, 135, ...sections(artifact).map((s) => s.start + (s.length >> 1)), artifact.length - 1];
     for (const cut of cuts) expectArtifactError(artifact.subarray(0, cut), 'truncated');
   });
 
@@ -201,10 +201,13 @@ describe('bad artifacts are ArtifactErrors', () => {
     const setInt = (at: number, value: number) => edited((_, view) => view.setInt32(at, value, true));
     expectArtifactError(setInt(functions!.start, code!.length), 'malformed');
     expectArtifactError(setInt(functions!.start + 4, -1), 'malformed');
-    expectArtifactError(setInt(functions!.start + 8, 2), 'malformed');
+    expectArtifactError(edited((_, view) => view.setUint32(Header.entryOffset, code!.length, true)), 'malformed');
     expectArtifactError(setInt(relocations!.start, code!.length - 3), 'malformed');
     expectArtifactError(setInt(relocations!.start + 4, 7), 'malformed');
     expectArtifactError(setInt(relocations!.start + 8, 1000), 'malformed');
+    // The third relocation is the first type id's (the first two are the runtime state's address).
+    expect(new DataView(artifact.buffer).getInt32(relocations!.start + 2 * 12 + 4, true)).toBe(2);
+    expectArtifactError(setInt(relocations!.start + 2 * 12 + 8, 1000), 'malformed');
     // Section lengths that disagree with the module or with the fields' sizes.
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 8, functions!.length - 16, true)), 'malformed');
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 16, nativeOnly!.length - 1, true)), 'malformed');

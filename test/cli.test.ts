@@ -189,7 +189,7 @@ describe('wasmjit command line', () => {
     expect(wasmjit('run', truncated, 'tak', '1', '2', '3')).toEqual({
       status: 1,
       stdout: '',
-      stderr: 'ArtifactError: cannot load the wasmjit artifact (truncated): 100 bytes, shorter than the 132-byte header\n',
+      stderr: 'ArtifactError: cannot load the wasmjit artifact (truncated): 100 bytes, shorter than the 136-byte header\n',
     });
     expect(wasmjit('compile', artifact, '-o', join(scratch, 'again.wjit')).stderr).toMatch(/is an artifact already; compile takes a \.wat or \.wasm module/);
     expect(wasmjit('compile', 'wat/tak.wat').stderr).toMatch(/^wasmjit: compile needs one input file and -o <output>/);

@@ -33,12 +33,12 @@ export interface ModuleShape {
 }
 
 /**
- * What the four bytes a relocation names hold: a call's rel32 to a function, the veneer's rel32 to
- * the module's trap exit, or the canonical id of a type (imm32; ids are per process, see type-ids.ts).
- * Nothing else in a chunk depends on where the code is or on the process: a chunk can be stored and
- * linked again in another process (runtime/artifact.ts).
+ * What the bytes a relocation names hold: a call's rel32 to a function, the veneer's rel32 to the
+ * module's trap exit, or the canonical id of a type (imm32; ids are per process, see type-ids.ts);
+ * in the module's own code, the runtime state's address (imm64, the entry trampoline's). The last
+ * two are all that depends on the process in a linked module (runtime/artifact.ts).
  */
-export const Relocation = { call: 0, exit: 1, typeId: 2, fields: 3 } as const;
+export const Relocation = { call: 0, exit: 1, typeId: 2, runtimeState: 3, fields: 3 } as const;
 
 export interface CompiledChunk {
   code: Uint8Array;

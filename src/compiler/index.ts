@@ -25,8 +25,7 @@ export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
-export { ChunkFunction, Relocation } from './chunk.js';
-export type { CompiledChunk } from './chunk.js';
+export { Relocation } from './chunk.js';
 
 export interface CompiledFunction {
   index: number;
@@ -48,8 +47,21 @@ export interface CompiledModule {
   funcTypes: FuncType[];
   globals: GlobalType[];
   tables: TableType[];
-  /** Where each chunk starts in `code`, and its relocations: what `asOneChunk` gives an artifact. */
-  chunks: Array<{ base: number; relocations: Int32Array }>;
+  /**
+   * What in `code` depends on the process: triples (position, Relocation.typeId or
+   * Relocation.runtimeState, type index), in code order. `restoreModule` writes them again.
+   */
+  relocations: Int32Array;
+}
+
+/** A compiled module's code as an artifact keeps it (`portableCode`), to be placed again by `restoreModule`. */
+export interface PortableCode {
+  code: Uint8Array;
+  entryOffset: number;
+  /** Per function index, imports first: offset and size. */
+  functions: Int32Array;
+  /** CompiledModule.relocations. */
+  relocations: Int32Array;
 }
 
 export interface CompileOptions {
@@ -65,37 +77,42 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   return linkModule(ir, shape, compileChunks(shape, ir.funcs), options.runtimeState);
 }
 
-/**
- * A module from code compiled before, maybe in another process (`asOneChunk` of its CompiledModule):
- * the module's own code is generated again and the chunk linked after it. `ir` needs no bodies.
- */
-export function relinkModule(ir: ModuleIR, chunk: CompiledChunk, options: CompileOptions): CompiledModule {
-  // Validated when it was compiled (the artifact's hash says these are the same bytes).
-  return linkModule(ir, moduleShape(ir, options.features, false), [chunk], options.runtimeState);
+export function portableCode(compiled: CompiledModule): PortableCode {
+  const functions = new Int32Array(2 * compiled.functions.length);
+  compiled.functions.forEach((f, i) => {
+    functions[2 * i] = f.offset;
+    functions[2 * i + 1] = f.size;
+  });
+  return { code: compiled.code, entryOffset: compiled.entryOffset, functions, relocations: compiled.relocations };
 }
 
 /**
- * A compiled module's chunks as one, without the source marks (a listing can have them by compiling
- * again): what an artifact stores.
+ * A module from code compiled before, maybe in another process: a copy of the code with what
+ * depends on the process written for this one. `ir` needs no function bodies, and no validation:
+ * the code was compiled from it. Listings need source marks, which this leaves out.
  */
-export function asOneChunk(compiled: CompiledModule): CompiledChunk {
-  const base = compiled.chunks[0]?.base ?? compiled.code.length;
-  const defined = compiled.functions.filter((f) => f.offset >= base);
-  const functions = new Int32Array(ChunkFunction.fields * defined.length);
-  defined.forEach((f, i) => {
-    functions[ChunkFunction.fields * i + ChunkFunction.offset] = f.offset - base;
-    functions[ChunkFunction.fields * i + ChunkFunction.size] = f.size;
-  });
-  const relocations = new Int32Array(compiled.chunks.reduce((length, c) => length + c.relocations.length, 0));
-  let next = 0;
-  for (const chunk of compiled.chunks) {
-    for (let i = 0; i < chunk.relocations.length; i += Relocation.fields, next += Relocation.fields) {
-      relocations[next] = chunk.relocations[i]! + chunk.base - base;
-      relocations[next + 1] = chunk.relocations[i + 1]!;
-      relocations[next + 2] = chunk.relocations[i + 2]!;
-    }
+export function restoreModule(ir: ModuleIR, portable: PortableCode, options: CompileOptions): CompiledModule {
+  const { layout, funcTypes, globals, tables } = moduleShape(ir, options.features, false);
+  const code = new Uint8Array(portable.code);
+  writeProcessValues(code, portable.relocations, ir.types, options.runtimeState);
+  const functions = funcTypes.map((type, index) => ({
+    index,
+    type,
+    offset: portable.functions[2 * index]!,
+    size: portable.functions[2 * index + 1]!,
+    marks: NO_MARKS,
+  }));
+  return { code, entryOffset: portable.entryOffset, functions, layout, funcTypes, globals, tables, relocations: portable.relocations };
+}
+
+function writeProcessValues(code: Uint8Array, relocations: Int32Array, types: readonly FuncType[], runtimeState: bigint): void {
+  const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
+  const typeIds = Int32Array.from(types, canonicalTypeId);
+  for (let i = 0; i < relocations.length; i += Relocation.fields) {
+    const at = relocations[i]!;
+    if (relocations[i + 1] === Relocation.typeId) view.setInt32(at, typeIds[relocations[i + 2]!]!, true);
+    else view.setBigUint64(at, runtimeState, true);
   }
-  return { code: compiled.code.subarray(base), functions, marks: NO_MARKS, relocations };
 }
 
 /** What compiling and linking need of the module (validated here, all but the function bodies, if `validate`). */
@@ -154,23 +171,18 @@ function linkModule(ir: ModuleIR, shape: ModuleShape, chunks: readonly CompiledC
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;
-  emitEntryTrampoline(asm, layout, runtimeState, exit);
-  const own = asm.finish();
-  const code = link(own, chunks, exit.offset, ir, functions);
-  let base = own.length;
-  const placed = chunks.map(({ code: chunkCode, relocations }) => {
-    const chunk = { base, relocations };
-    base += chunkCode.length;
-    return chunk;
-  });
-  return { code, entryOffset, functions, layout, funcTypes, globals, tables, chunks: placed };
+  const stateAt = emitEntryTrampoline(asm, layout, runtimeState, exit);
+  const relocations = stateAt.flatMap((at) => [at, Relocation.runtimeState, 0]);
+  const code = link(asm.finish(), chunks, exit.offset, ir, functions, relocations);
+  return { code, entryOffset, functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(relocations) };
 }
 
 /**
  * Places the chunks after the module's own code, points their calls and exit veneers at their
- * targets, and records where each defined function ended up (`functions` has the imports already).
+ * targets, writes the type ids, and records where each defined function ended up (`functions` has
+ * the imports already) and where the type ids are (appended to `processRelocations`).
  */
-function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[]): Uint8Array {
+function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[], processRelocations: number[]): Uint8Array {
   const code = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.code.length, own.length));
   code.set(own);
   let base = own.length;
@@ -198,8 +210,10 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
       const at = base + relocations[i]!;
       const kind = relocations[i + 1]!;
       const index = relocations[i + 2]!;
-      if (kind === Relocation.typeId) view.setInt32(at, typeIds[index]!, true);
-      else view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
+      if (kind === Relocation.typeId) {
+        view.setInt32(at, typeIds[index]!, true);
+        processRelocations.push(at, kind, index);
+      } else view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
     }
     base += chunk.code.length;
   }

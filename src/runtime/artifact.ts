@@ -2,12 +2,12 @@
 // in any process on a CPU that has the features its code uses (`Module.deserialize`).
 //
 // An artifact holds the wasm bytes it came from (the loader decodes everything but the function
-// bodies from them) and the module's compiled functions as one chunk (compiler/chunk.ts): code,
-// where each function starts and the relocations — every call, the trap
-// exit and every canonical type id call_indirect checks — which the linker writes again at load,
-// after generating the module's own code (import thunks, the entry trampoline with the runtime
-// state's address) for this process. Nothing else in the code is absolute. The source marks of
-// listings are left out (they are larger than the code): `Module.disassemble` compiles again for them.
+// bodies from them) and the module's linked code (compiler/index.ts `portableCode`): where each
+// function and the entry trampoline start, and the relocations of what depends on the process —
+// every canonical type id call_indirect checks (ids are numbered per process) and the runtime
+// state's address in the entry trampoline — which the loader writes for its own process. Everything
+// else in the code is relative. The source marks of listings are left out (they are larger than the
+// code): `Module.disassemble` compiles again for them.
 //
 // Layout (little-endian), each section padded to 4 bytes:
 //   0   8  magic "\0wjit\r\n\x1a"
@@ -16,8 +16,11 @@
 //   16  32 wasmjit version (package.json), UTF-8, NUL-padded
 //   48  32 SHA-256 of the wasm bytes
 //   80  32 checksum: SHA-256 of every byte but these 32 and the wasm bytes (which their own hash covers)
-//   112 4×5 byte lengths of the sections: wasm, code, functions, relocations, native-only flags
-//   132 the sections, in that order
+//   112 4  offset of the entry trampoline in the code
+//   116 4×5 byte lengths of the sections: wasm, code, functions (offset and size, int32 each, per
+//          function index), relocations (position, kind, type index: int32 each), native-only flags
+//          (a byte per function index)
+//   136 the sections, in that order
 //
 // The loader checks, in this order: magic, format version, length, checksum, wasmjit version, CPU
 // features, the wasm bytes' hash, then that every offset and index stays inside what it names. Any
@@ -25,8 +28,8 @@
 // is what this wasmjit would have generated: an artifact is native code, as trusted as a shared library.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { CompiledChunk, CpuFeatures } from '../compiler/index.js';
-import { ChunkFunction, Relocation } from '../compiler/index.js';
+import type { CpuFeatures, PortableCode } from '../compiler/index.js';
+import { Relocation } from '../compiler/index.js';
 import type { ModuleIR } from '../decode/index.js';
 
 export type ArtifactErrorReason =
@@ -56,7 +59,7 @@ const WASM_MAGIC = Uint8Array.of(0x00, 0x61, 0x73, 0x6d);
 export const FORMAT_VERSION = 1;
 
 /** Offsets of the header's fields (`sections`: the lengths of the sections, 4 bytes each). */
-export const Header = { formatVersion: 8, features: 12, wasmjitVersion: 16, wasmHash: 48, checksum: 80, sections: 112, size: 132 } as const;
+export const Header = { formatVersion: 8, features: 12, wasmjitVersion: 16, wasmHash: 48, checksum: 80, entryOffset: 112, sections: 116, size: 136 } as const;
 const VERSION_BYTES = 32;
 const HASH_BYTES = 32;
 const SECTION_NAMES = ['wasm', 'code', 'functions', 'relocations', 'native-only flags'] as const;
@@ -74,8 +77,8 @@ export interface ArtifactContents {
   /** The features the code was compiled for (it uses those that are true). */
   features: CpuFeatures;
   wasm: Uint8Array;
-  /** Every defined function's code, in index order, without source marks. */
-  chunk: CompiledChunk;
+  /** The module's code, as compiled for another process. */
+  code: PortableCode;
   /** Per function index, imports first: 1 when the function is native-only (compiler/native-only.ts). */
   nativeOnly: Uint8Array;
 }
@@ -96,8 +99,8 @@ export function looksLikeArtifact(bytes: Uint8Array): boolean {
 const padded = (length: number): number => (length + 3) & ~3;
 
 export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array = sha256(contents.wasm)): Uint8Array {
-  const { chunk } = contents;
-  const sections = [contents.wasm, chunk.code, chunk.functions, chunk.relocations, contents.nativeOnly].map(
+  const { code } = contents;
+  const sections = [contents.wasm, code.code, code.functions, code.relocations, contents.nativeOnly].map(
     (s) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength),
   );
   const out = new Uint8Array(sections.reduce((size, s) => size + padded(s.length), Header.size as number));
@@ -105,6 +108,7 @@ export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array =
   out.set(MAGIC);
   view.setUint32(Header.formatVersion, FORMAT_VERSION, true);
   view.setUint32(Header.features, featureBits(contents.features), true);
+  view.setUint32(Header.entryOffset, code.entryOffset, true);
   const version = new TextEncoder().encode(WASMJIT_VERSION);
   if (version.length > VERSION_BYTES) throw new Error(`wasmjit: version "${WASMJIT_VERSION}" is longer than ${VERSION_BYTES} bytes`);
   out.set(version, Header.wasmjitVersion);
@@ -202,7 +206,7 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
     sections.push(i <= 1 ? bytes.subarray(at, at + length) : bytes.slice(at, at + length));
     at += padded(length);
   }
-  const [inside, code, functions, relocations, nativeOnly] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const [inside, codeBytes, functions, relocations, nativeOnly] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const wasmHash = bytes.slice(Header.wasmHash, Header.wasmHash + HASH_BYTES);
   if (known) {
     if (!sameBytes(known.wasmHash, wasmHash) || known.wasm.length !== inside.length) fail('wasm-hash', 'it was compiled from other wasm bytes');
@@ -214,41 +218,36 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
     if (section.length % (4 * fields) !== 0) fail('malformed', `the ${SECTION_NAMES[index]} section's length ${section.length} is not a multiple of ${4 * fields}`);
     return new Int32Array(section.buffer, section.byteOffset, section.length / 4);
   };
-  const chunk: CompiledChunk = {
-    code,
-    functions: int32s(functions, 2, ChunkFunction.fields),
-    marks: new Int32Array(0),
+  const code: PortableCode = {
+    code: codeBytes,
+    entryOffset: view.getUint32(Header.entryOffset, true),
+    functions: int32s(functions, 2, 2),
     relocations: int32s(relocations, 3, Relocation.fields),
   };
-  return { features, wasm, chunk, nativeOnly, wasmHash };
+  return { features, wasm, code, nativeOnly, wasmHash };
 }
 
 /** Checks that every offset and index in the contents stays inside the decoded module and the code. */
 export function checkAgainstModule(contents: ArtifactContents, ir: ModuleIR): void {
-  const { chunk } = contents;
-  const importedFuncs = ir.imports.filter((imp) => imp.kind === 'func').length;
-  const funcCount = importedFuncs + ir.funcs.length;
-  const defined = chunk.functions.length / ChunkFunction.fields;
-  if (defined !== ir.funcs.length) fail('malformed', `code for ${defined} functions, the module defines ${ir.funcs.length}`);
+  const { code } = contents;
+  const funcCount = ir.imports.filter((imp) => imp.kind === 'func').length + ir.funcs.length;
+  const codeSize = code.code.length;
+  if (code.functions.length !== 2 * funcCount) fail('malformed', `code for ${code.functions.length / 2} functions, the module has ${funcCount}`);
   if (contents.nativeOnly.length !== funcCount) fail('malformed', `native-only flags for ${contents.nativeOnly.length} functions, the module has ${funcCount}`);
-  const codeSize = chunk.code.length;
-  for (let at = 0; at < chunk.functions.length; at += ChunkFunction.fields) {
-    const offset = chunk.functions[at + ChunkFunction.offset]!;
-    const size = chunk.functions[at + ChunkFunction.size]!;
-    const marksStart = chunk.functions[at + ChunkFunction.marksStart]!;
-    const marksEnd = chunk.functions[at + ChunkFunction.marksEnd]!;
-    if (offset < 0 || size < 0 || offset + size > codeSize || marksStart !== 0 || marksEnd !== 0) {
-      fail('malformed', `function ${importedFuncs + at / ChunkFunction.fields}: code outside its section, or source marks`);
-    }
+  if (code.entryOffset >= codeSize) fail('malformed', `the entry trampoline at ${code.entryOffset} is outside the ${codeSize} bytes of code`);
+  for (let index = 0; index < funcCount; index++) {
+    const offset = code.functions[2 * index]!;
+    const size = code.functions[2 * index + 1]!;
+    if (offset < 0 || size < 0 || offset + size > codeSize) fail('malformed', `function ${index}: its code is outside the code section`);
   }
-  const limits = { [Relocation.call]: funcCount, [Relocation.exit]: 1, [Relocation.typeId]: ir.types.length } as Record<number, number>;
-  for (let i = 0; i < chunk.relocations.length; i += Relocation.fields) {
-    const position = chunk.relocations[i]!;
-    const kind = chunk.relocations[i + 1]!;
-    const index = chunk.relocations[i + 2]!;
-    const limit = limits[kind];
-    if (position < 0 || position + 4 > codeSize || limit === undefined || index < 0 || index >= limit) {
-      fail('malformed', `relocation ${i / Relocation.fields} (at ${position}, kind ${kind}, index ${index}) is outside the code or the module`);
-    }
+  for (let i = 0; i < code.relocations.length; i += Relocation.fields) {
+    const position = code.relocations[i]!;
+    const kind = code.relocations[i + 1]!;
+    const index = code.relocations[i + 2]!;
+    const fits =
+      kind === Relocation.typeId
+        ? position + 4 <= codeSize && index >= 0 && index < ir.types.length
+        : kind === Relocation.runtimeState && position + 8 <= codeSize && index === 0;
+    if (position < 0 || !fits) fail('malformed', `relocation ${i / Relocation.fields} (at ${position}, kind ${kind}, index ${index}) is outside the code or the module`);
   }
 }

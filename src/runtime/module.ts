@@ -1,7 +1,7 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
 import { debuglog } from 'node:util';
-import { asOneChunk, compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK, relinkModule } from '../compiler/index.js';
+import { compileModule, formatInstr, nativeOnlyFunctions, portableCode, PROLOGUE_MARK, restoreModule } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CpuFeatures, SourceMarks } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
@@ -125,7 +125,7 @@ export class Module {
   serialize(): Uint8Array {
     const nativeOnly = Uint8Array.from(this.compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
     const { features, wasm, wasmHash } = this.source;
-    return writeArtifact({ features, wasm, chunk: asOneChunk(this.compiled), nativeOnly }, wasmHash);
+    return writeArtifact({ features, wasm, code: portableCode(this.compiled), nativeOnly }, wasmHash);
   }
 
   /**
@@ -141,7 +141,7 @@ export class Module {
     try {
       ir = decodeModule(contents.wasm, { bodies: false });
       checkAgainstModule(contents, ir);
-      compiled = relinkModule(ir, contents.chunk, { features: contents.features, runtimeState: runtimeStateAddress });
+      compiled = restoreModule(ir, contents.code, { features: contents.features, runtimeState: runtimeStateAddress });
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) throw new ArtifactError('malformed', `its wasm bytes do not compile: ${err.message}`);
       throw err;
