@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactError, compile, instantiate, Module, watToWasm } from '../src/index.js';
-import { FORMAT_VERSION, Header, resealArtifact, sha256, WASMJIT_VERSION } from '../src/runtime/artifact.js';
+import { FORMAT_VERSION, Header, resealArtifact, sha256, wasmjitVersion } from '../src/runtime/artifact.js';
 import type { ArtifactErrorReason } from '../src/runtime/artifact.js';
 import { canonicalTypeId } from '../src/compiler/type-ids.js';
+import { artifactCase } from '../src/fuzz/artifact.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'wasmjit-artifact-test-'));
@@ -180,9 +181,9 @@ describe('bad artifacts are ArtifactErrors', () => {
 
   it('stale: another format version, another wasmjit version', () => {
     expectArtifactError(edited((_, view) => view.setUint32(Header.formatVersion, FORMAT_VERSION + 1, true)), 'format-version');
-    const other = edited((bytes) => bytes.set(new TextEncoder().encode(`${WASMJIT_VERSION}-other`), Header.wasmjitVersion));
+    const other = edited((bytes) => bytes.set(new TextEncoder().encode(`${wasmjitVersion()}-other`), Header.wasmjitVersion));
     expectArtifactError(other, 'wasmjit-version');
-    expect(() => Module.deserialize(other)).toThrow(`made by wasmjit ${WASMJIT_VERSION}-other, this is wasmjit ${WASMJIT_VERSION}`);
+    expect(() => Module.deserialize(other)).toThrow(`made by wasmjit ${wasmjitVersion()}-other, this is wasmjit ${wasmjitVersion()}`);
   });
 
   it('a CPU without a feature the code uses', () => {
@@ -258,4 +259,18 @@ describe('in a fresh process', () => {
     expect(result.v8.slice(4)).toEqual(['1.5', 'RuntimeError: null function or function signature mismatch', '-3', 'RuntimeError: null function or function signature mismatch']);
     expect(result.wasmjit).toEqual(result.v8);
   });
+});
+
+describe('the loader fuzz target (src/fuzz/artifact.ts)', () => {
+  it('ends every mutated artifact in an ArtifactError or a module, reaching every check', async () => {
+    const outcomes = new Map<string, number>();
+    for (let seed = 1; seed <= 300; seed++) {
+      const result = await artifactCase(seed, () => {});
+      expect(result.problem, `seed ${seed}: ${result.mutation}, resealed: ${result.resealed}`).toBeUndefined();
+      outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1);
+    }
+    for (const outcome of ['loaded', 'rejected: truncated', 'rejected: checksum', 'rejected: malformed', 'rejected: wasm-hash', 'rejected: foreign']) {
+      expect(outcomes.get(outcome), `${outcome} in ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

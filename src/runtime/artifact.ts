@@ -26,8 +26,9 @@
 // features, the wasm bytes' hash, then that every offset and index stays inside what it names. Any
 // failure is an ArtifactError whose `reason` names the check. What it cannot check is that the code
 // is what this wasmjit would have generated: an artifact is native code, as trusted as a shared library.
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { CpuFeatures, PortableCode } from '../compiler/index.js';
 import { Relocation } from '../compiler/index.js';
 import type { ModuleIR } from '../decode/index.js';
@@ -68,9 +69,13 @@ const SECTION_NAMES = ['wasm', 'code', 'functions', 'relocations', 'native-only 
 const FEATURE_BITS: Record<keyof CpuFeatures, number> = { lzcnt: 1, tzcnt: 2, popcnt: 4, sse41: 8 };
 const FEATURE_NAMES = Object.keys(FEATURE_BITS) as Array<keyof CpuFeatures>;
 
-export const WASMJIT_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+let version: string | undefined;
+
+/** This wasmjit's version (package.json's), read when an artifact is first made or loaded. */
+export function wasmjitVersion(): string {
+  version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return version;
+}
 
 /** What an artifact holds. */
 export interface ArtifactContents {
@@ -82,6 +87,10 @@ export interface ArtifactContents {
   /** Per function index, imports first: 1 when the function is native-only (compiler/native-only.ts). */
   nativeOnly: Uint8Array;
 }
+
+// node:crypto is loaded on first use: importing wasmjit must stay cheap for programs that never hash.
+const require = createRequire(import.meta.url);
+const createHash = (algorithm: string): Hash => (require('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 
 export function featureBits(features: CpuFeatures): number {
   return FEATURE_NAMES.reduce((bits, name) => (features[name] ? bits | FEATURE_BITS[name] : bits), 0);
@@ -109,9 +118,9 @@ export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array =
   view.setUint32(Header.formatVersion, FORMAT_VERSION, true);
   view.setUint32(Header.features, featureBits(contents.features), true);
   view.setUint32(Header.entryOffset, code.entryOffset, true);
-  const version = new TextEncoder().encode(WASMJIT_VERSION);
-  if (version.length > VERSION_BYTES) throw new Error(`wasmjit: version "${WASMJIT_VERSION}" is longer than ${VERSION_BYTES} bytes`);
-  out.set(version, Header.wasmjitVersion);
+  const versionBytes = new TextEncoder().encode(wasmjitVersion());
+  if (versionBytes.length > VERSION_BYTES) throw new Error(`wasmjit: version "${wasmjitVersion()}" is longer than ${VERSION_BYTES} bytes`);
+  out.set(versionBytes, Header.wasmjitVersion);
   out.set(wasmHash, Header.wasmHash);
   let at = Header.size;
   sections.forEach((section, i) => {
@@ -156,7 +165,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The cache key of the artifact of `wasm` (by its hash) compiled for `features`: what its header says. */
 export function artifactKey(wasmHash: Uint8Array, features: CpuFeatures): string {
-  return createHash('sha256').update(`${FORMAT_VERSION}\0${WASMJIT_VERSION}\0${featureBits(features)}\0`).update(wasmHash).digest('hex');
+  return createHash('sha256').update(`${FORMAT_VERSION}\0${wasmjitVersion()}\0${featureBits(features)}\0`).update(wasmHash).digest('hex');
 }
 
 /** Wasm bytes the caller has and has hashed already (the code cache's), used instead of the artifact's copy. */
@@ -190,8 +199,8 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
     fail('checksum', 'the checksum does not match the contents: the artifact is corrupt');
   }
   const versionField = bytes.subarray(Header.wasmjitVersion, Header.wasmjitVersion + VERSION_BYTES);
-  const version = new TextDecoder().decode(versionField.subarray(0, versionField.indexOf(0) < 0 ? VERSION_BYTES : versionField.indexOf(0)));
-  if (version !== WASMJIT_VERSION) fail('wasmjit-version', `made by wasmjit ${version}, this is wasmjit ${WASMJIT_VERSION}: compile the module again`);
+  const madeBy = new TextDecoder().decode(versionField.subarray(0, versionField.indexOf(0) < 0 ? VERSION_BYTES : versionField.indexOf(0)));
+  if (madeBy !== wasmjitVersion()) fail('wasmjit-version', `made by wasmjit ${madeBy}, this is wasmjit ${wasmjitVersion()}: compile the module again`);
   const bits = view.getUint32(Header.features, true);
   const unknown = bits & ~featureBits(Object.fromEntries(FEATURE_NAMES.map((name) => [name, true])) as unknown as CpuFeatures);
   if (unknown !== 0) fail('cpu-features', `the code uses CPU features this wasmjit does not know (bits 0x${unknown.toString(16)})`);

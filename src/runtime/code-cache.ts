@@ -5,7 +5,6 @@
 // recently (a hit touches its entry). An artifact is native code: a directory that another user may
 // write to is refused, since whatever they put there would run in this process.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { debuglog } from 'node:util';
 
@@ -18,6 +17,8 @@ const TEMP_SUFFIX = '.tmp';
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 const debug = debuglog('wasmjit');
+
+let tempFiles = 0;
 
 /** What the caches of this process did (for tests and diagnostics). */
 export const codeCacheStats = { hits: 0, misses: 0, corrupt: 0, evicted: 0 };
@@ -78,7 +79,8 @@ export class CodeCache {
   /** Writes the entry atomically (another process sees the old entry or the new one), then keeps the size bound. */
   write(key: string, bytes: Uint8Array): void {
     const file = this.entryPath(key);
-    const temp = path.join(this.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    // Unique among processes (pid) and writes (counter); 'wx' refuses to follow anything already there.
+    const temp = path.join(this.dir, `.${key}.${process.pid}.${tempFiles++}${TEMP_SUFFIX}`);
     try {
       const fd = openSync(temp, 'wx', 0o600);
       try {
