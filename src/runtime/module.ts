@@ -101,7 +101,7 @@ export class Module {
     const entry = cache.read(key);
     if (entry !== undefined) {
       try {
-        const module = Module.deserialize(entry, options, { wasm: bytes, wasmHash });
+        const module = Module.load(entry, options, { wasm: bytes, wasmHash });
         codeCacheStats.hits++;
         debug('code cache: hit %s (%d bytes)', key, entry.length);
         return module;
@@ -134,7 +134,12 @@ export class Module {
    * version, a CPU without a feature the code uses) throws an ArtifactError saying which.
    * The artifact's code runs as it is: load only artifacts you trust as you would a shared library.
    */
-  static deserialize(bytes: Uint8Array, options: ModuleOptions = {}, known?: KnownWasm): Module {
+  static deserialize(bytes: Uint8Array, options: ModuleOptions = {}): Module {
+    return Module.load(bytes, options);
+  }
+
+  /** `deserialize`; with `known`, the artifact must be of those bytes, which are used instead of its own copy. */
+  private static load(bytes: Uint8Array, options: ModuleOptions, known?: KnownWasm): Module {
     const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures }, known);
     let ir: ModuleIR;
     let compiled: CompiledModule;
