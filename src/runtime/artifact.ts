@@ -142,8 +142,9 @@ function checksum(artifact: Uint8Array, wasmLength: number): Uint8Array {
 }
 
 /**
- * `bytes` with the checksum (and with `rehashWasm` the wasm bytes' hash) recomputed, for tests and the fuzzer, which change an artifact behind
- * its checksum's back to reach the checks after it. Too short to have a checksum: unchanged.
+ * `bytes` with the checksum (and with `rehashWasm` the wasm bytes' hash) recomputed, for tests and
+ * the fuzzer, which change an artifact behind its checksum's back to reach the checks after it. Too
+ * short to have a checksum: unchanged.
  */
 export function resealArtifact(bytes: Uint8Array, { rehashWasm = false } = {}): Uint8Array {
   const out = new Uint8Array(bytes);
@@ -176,7 +177,8 @@ export interface KnownWasm {
 
 /**
  * The contents of an artifact, after every check that needs no decoding (see `checkAgainstModule`
- * for the rest); `available` is what this CPU has. The arrays are copies: none keeps `bytes` alive.
+ * for the rest); `available` is what this CPU has. The arrays but the code (which `restoreModule`
+ * copies) are copies: the module keeps nothing of `bytes`.
  * With `known`, the artifact must be of those bytes, and they are not hashed again.
  */
 export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: KnownWasm): ArtifactContents & { wasmHash: Uint8Array } {
@@ -208,7 +210,7 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
   const missing = FEATURE_NAMES.filter((name) => features[name] && !available[name]);
   if (missing.length > 0) fail('cpu-features', `the code uses ${missing.join(', ')}, which this CPU lacks (or the options turn off)`);
 
-  // Copies, but for the code, which the linker copies: nothing the module keeps holds on to `bytes`.
+  // The wasm bytes are copied below, from here or from `known`.
   const sections: Uint8Array[] = [];
   let at = Header.size;
   for (const [i, length] of lengths.entries()) {
