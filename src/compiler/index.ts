@@ -213,7 +213,9 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
       if (kind === Relocation.typeId) {
         view.setInt32(at, typeIds[index]!, true);
         processRelocations.push(at, kind, index);
-      } else view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
+      } else {
+        view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
+      }
     }
     base += chunk.code.length;
   }
