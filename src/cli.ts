@@ -1,11 +1,14 @@
-// The `wasmjit` command line: run an export, print a disassembly listing, run the spec suite, or
-// benchmark wasmjit against V8.
+// The `wasmjit` command line: compile a module ahead of time, run an export, print a disassembly
+// listing, run the spec suite, or benchmark wasmjit against V8. `run` and `disasm` take a module
+// (text or binary) or an artifact `compile` wrote, told apart by their first bytes.
 // User mistakes (bad file, unknown export, bad argument) and wasm errors (compile, link, trap) print one
 // line on stderr and exit 1; only an internal bug prints a stack trace.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { FuncType, ModuleIR, ValType } from './decode/index.js';
 import { BENCH_DETAILS, BENCH_USAGE } from './bench/options.js';
-import { compile, instantiate, loadDisassembler, watToWasm } from './index.js';
+import { compile, instantiate, loadDisassembler, Module, watToWasm } from './index.js';
+import { looksLikeArtifact } from './runtime/artifact.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
 class UsageError extends Error {}
@@ -18,19 +21,30 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  compile: {
+    usage: 'wasmjit compile <file.wat|file.wasm> -o <file.wjit> [--json]',
+    summary: 'compile a module ahead of time into an artifact that run and disasm load',
+    details: [
+      'The artifact holds the machine code of every function and the module it came from. It loads',
+      'only in this wasmjit version, on a CPU with the features the code uses. It is native code:',
+      'trust an artifact as you would a shared library. --json prints what was written as JSON.',
+    ].join('\n'),
+    run: compileCommand,
+  },
   run: {
-    usage: 'wasmjit run <file.wat|file.wasm> <export> [args...] [--json]',
+    usage: 'wasmjit run <file.wat|file.wasm|file.wjit> <export> [args...] [--json]',
     summary: 'call an exported function and print its results',
     details: [
       'Arguments are converted by the parameter types: i32 takes any number (wrapped to 32 bits),',
       'i64 an integer (decimal or 0x hex), f32/f64 any number. Results print one per line;',
       'several results print space-separated, or as one JSON array with --json.',
       'A trap prints "RuntimeError: <message>" and exits 1.',
+      'WASMJIT_CACHE_DIR names a code cache: a module compiled once is loaded from there next time.',
     ].join('\n'),
     run: runCommand,
   },
   disasm: {
-    usage: 'wasmjit disasm <file.wat|file.wasm> [export]',
+    usage: 'wasmjit disasm <file.wat|file.wasm|file.wjit> [export]',
     summary: 'print the generated x86-64 code of one export, or of every function',
     details: 'Each line shows address, bytes, instruction, and the wasm instruction it came from.',
     run: disasmCommand,
@@ -95,7 +109,7 @@ function globalHelp(): string {
 }
 
 // The wasm error classes are the user's to act on (their module or its inputs), as is running out of stack.
-const REPORTED_AS_IS = new Set(['CompileError', 'LinkError', 'RuntimeError', 'RangeError']);
+const REPORTED_AS_IS = new Set(['CompileError', 'LinkError', 'RuntimeError', 'RangeError', 'ArtifactError']);
 
 function reportError(err: unknown): number {
   if (err instanceof UsageError) return fail(err.message);
@@ -118,7 +132,7 @@ async function runCommand(args: string[]): Promise<number> {
   if (file === undefined || exportName === undefined) {
     throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
   }
-  const module = await compile(await readModule(file));
+  const module = await loadModule(file);
   try {
     if (module.ir.imports.length > 0) {
       const names = module.ir.imports.map((i) => `${i.module}.${i.name}`).join(', ');
@@ -151,11 +165,57 @@ async function disasmCommand(args: string[]): Promise<number> {
     throw new UsageError(`disasm needs a file and at most one export name\nUsage: ${COMMANDS.disasm.usage}`);
   }
   await loadDisassembler();
-  const module = await compile(await readModule(file));
+  const module = await loadModule(file);
   try {
     if (exportName !== undefined) exportedFunctionType(module.ir, file, exportName);
     const listing = module.disassemble(exportName);
     process.stdout.write(listing.endsWith('\n') ? listing : `${listing}\n`);
+  } finally {
+    module.dispose();
+  }
+  return 0;
+}
+
+/** Inputs from this size on get a line on stderr before the compile, which takes a while. */
+const ANNOUNCED_BYTES = 1024 * 1024;
+
+async function compileCommand(args: string[]): Promise<number> {
+  const { positional, flags, values } = splitOptions(args, ['--json'], ['-o']);
+  const [file, ...extra] = positional;
+  const output = values.get('-o');
+  if (file === undefined || output === undefined || extra.length > 0) {
+    throw new UsageError(`compile needs one input file and -o <output>\nUsage: ${COMMANDS.compile.usage}`);
+  }
+  const input = readInput(file);
+  if (looksLikeArtifact(input)) throw new UsageError(`${file} is an artifact already; compile takes a .wat or .wasm module`);
+  const bytes = await toWasm(input, file);
+  if (bytes.length >= ANNOUNCED_BYTES && !flags.has('--json')) {
+    process.stderr.write(`wasmjit: compiling ${file} (${(bytes.length / 1e6).toFixed(1)} MB)...\n`);
+  }
+  const start = performance.now();
+  const module = await compile(bytes);
+  try {
+    const compiled = performance.now();
+    const artifact = module.serialize();
+    try {
+      writeFileSync(output, artifact);
+    } catch (err) {
+      throw new UsageError(`cannot write '${output}': ${describeFsError(err)}`);
+    }
+    const summary = {
+      input: file,
+      output,
+      wasmBytes: bytes.length,
+      artifactBytes: artifact.length,
+      functions: module.compiled.functions.length,
+      compileMs: Math.round(compiled - start),
+      serializeMs: Math.round(performance.now() - compiled),
+    };
+    process.stdout.write(
+      flags.has('--json')
+        ? `${JSON.stringify(summary)}\n`
+        : `${output}: ${summary.artifactBytes} bytes, ${plural(summary.functions, 'function')} from ${summary.wasmBytes} bytes of wasm, compiled in ${summary.compileMs} ms\n`,
+    );
   } finally {
     module.dispose();
   }
@@ -174,10 +234,18 @@ async function benchCommand(args: string[]): Promise<number> {
   return runBenchCli(args);
 }
 
-/** Separates known flags from positional arguments; `--` ends the flags, and `-5` is a number, not a flag. */
-function splitOptions(args: string[], known: string[]): { positional: string[]; flags: Set<string> } {
+/**
+ * Separates known flags and options that take a value from positional arguments; `--` ends the
+ * flags, and `-5` is a number, not a flag.
+ */
+function splitOptions(
+  args: string[],
+  known: string[],
+  withValue: string[] = [],
+): { positional: string[]; flags: Set<string>; values: Map<string, string> } {
   const positional: string[] = [];
   const flags = new Set<string>();
+  const values = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') {
@@ -186,25 +254,39 @@ function splitOptions(args: string[], known: string[]): { positional: string[]; 
     }
     if (known.includes(arg)) {
       flags.add(arg);
+    } else if (withValue.includes(arg)) {
+      const value = args[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      values.set(arg, value);
     } else if (/^--?[a-z]/i.test(arg)) {
-      throw new UsageError(`unknown option '${arg}'${known.length > 0 ? ` (options: ${known.join(', ')})` : ''}`);
+      const options = [...known, ...withValue];
+      throw new UsageError(`unknown option '${arg}'${options.length > 0 ? ` (options: ${options.join(', ')})` : ''}`);
     } else {
       positional.push(arg);
     }
   }
-  return { positional, flags };
+  return { positional, flags, values };
 }
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
-/** Reads a binary module, or text (anything not starting with the wasm magic) converted through wabt. */
-async function readModule(file: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
+/** An artifact, loaded; or a module, compiled (through the code cache WASMJIT_CACHE_DIR names, if any). */
+async function loadModule(file: string): Promise<Module> {
+  const bytes = readInput(file);
+  if (looksLikeArtifact(bytes)) return Module.deserialize(bytes);
+  return compile(await toWasm(bytes, file), { cache: process.env.WASMJIT_CACHE_DIR || undefined });
+}
+
+function readInput(file: string): Uint8Array {
   try {
-    bytes = readFileSync(file);
+    return readFileSync(file);
   } catch (err) {
     throw new UsageError(`cannot read '${file}': ${describeFsError(err)}`);
   }
+}
+
+/** A binary module as it is, or text (anything not starting with the wasm magic) converted through wabt. */
+async function toWasm(bytes: Uint8Array, file: string): Promise<Uint8Array> {
   if (WASM_MAGIC.every((byte, i) => bytes[i] === byte)) return bytes;
   try {
     return await watToWasm(new TextDecoder().decode(bytes), { filename: file });

@@ -259,6 +259,8 @@ const CASES: Case[] = [
   ...REGS.flatMap((dst) => [
     ...MOV32_VALUES.map((v) => call('movRI', [32, dst, v], movRIExpected(32, dst, v))),
     ...MOV64_VALUES.map((v) => call('movRI', [64, dst, v], movRIExpected(64, dst, v))),
+    // Always the 10-byte form, whatever the value: an artifact's loader patches the immediate.
+    ...[0n, 1n, 0xffff_ffffn, 0x1234_5678_9abc_def0n].map((v) => call('movabs', [dst, v], insn(`movabs ${r(dst, 64)},${hex(v, 64)}`, 10))),
   ]),
   ...WIDTHS.flatMap((w) =>
     MEMS.flatMap((m, j) => {
@@ -382,6 +384,8 @@ const CASES: Case[] = [
       }),
     ),
   ),
+  // call_indirect's signature check: the canonical type id, patched by the linker, compared in memory.
+  ...MEMS.filter((_, i) => i % 7 === 0).map((m) => call('aluRI32', [Alu.Cmp, 64, m, 0x1234_5678], insn(`cmp ${memory(m, 64)},0x12345678`))),
   ...UNARIES.flatMap((op) =>
     WIDTHS.flatMap((w) => REGS.map((x) => call('unary', [op, w, x], insn(`${Unary[op].toLowerCase()} ${r(x, w)}`)))),
   ),

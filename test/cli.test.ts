@@ -1,7 +1,7 @@
 // The disassembler (checked against GNU objdump), the listing formatter, and the `wasmjit` command line
 // (spawned from the built bin/wasmjit.js, as a user runs it).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,11 +165,42 @@ describe('wasmjit command line', () => {
     expect(wasmjit('run', file, 'nothing', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
   });
 
+  it('compiles a module into an artifact that run and disasm load, told by its magic', () => {
+    const artifact = join(scratch, 'fib.wjit');
+    const compiled = wasmjit('compile', 'wat/fib.wat', '-o', artifact);
+    expect(compiled).toMatchObject({ status: 0, stderr: '' });
+    expect(compiled.stdout).toMatch(/^.*fib\.wjit: \d+ bytes, 1 function from \d+ bytes of wasm, compiled in \d+ ms\n$/);
+    expect(wasmjit('run', artifact, 'fib', '30')).toEqual({ status: 0, stdout: '832040\n', stderr: '' });
+    const disguised = scratchFile('fib-artifact.wasm', readFileSync(artifact));
+    expect(wasmjit('run', disguised, 'fib', '10', '--json')).toEqual({ status: 0, stdout: '[55]\n', stderr: '' });
+    const listing = wasmjit('disasm', artifact, 'fib');
+    expect(listing).toMatchObject({ status: 0, stderr: '' });
+    expect(listing.stdout).toContain('i64.add');
+
+    const json = wasmjit('compile', '--json', 'wat/gcd.wat', '-o', join(scratch, 'gcd.wjit'));
+    expect(json).toMatchObject({ status: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toMatchObject({ input: 'wat/gcd.wat', output: join(scratch, 'gcd.wjit'), functions: 3 });
+  });
+
+  it('says what is wrong with an artifact or a compile command line', () => {
+    const artifact = join(scratch, 'tak.wjit');
+    expect(wasmjit('compile', 'wat/tak.wat', '-o', artifact).status).toBe(0);
+    const truncated = scratchFile('truncated.wjit', readFileSync(artifact).subarray(0, 100));
+    expect(wasmjit('run', truncated, 'tak', '1', '2', '3')).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'ArtifactError: cannot load the wasmjit artifact (truncated): 100 bytes, shorter than the 136-byte header\n',
+    });
+    expect(wasmjit('compile', artifact, '-o', join(scratch, 'again.wjit')).stderr).toMatch(/is an artifact already; compile takes a \.wat or \.wasm module/);
+    expect(wasmjit('compile', 'wat/tak.wat').stderr).toMatch(/^wasmjit: compile needs one input file and -o <output>/);
+    expect(wasmjit('compile', 'wat/tak.wat', '-o').stderr).toBe('wasmjit: -o needs a value\n');
+  });
+
   it('prints help globally and per command', () => {
     const global = wasmjit('--help');
     expect(global.status).toBe(0);
-    for (const command of ['run', 'disasm', 'spec']) expect(global.stdout).toContain(`wasmjit ${command} `);
-    for (const command of ['run', 'disasm']) {
+    for (const command of ['compile', 'run', 'disasm', 'spec']) expect(global.stdout).toContain(`wasmjit ${command} `);
+    for (const command of ['compile', 'run', 'disasm']) {
       const help = wasmjit(command, '-h');
       expect(help.status).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: wasmjit ${command} `));

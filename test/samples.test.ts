@@ -1,9 +1,9 @@
-// Every sample program in wat/ runs a table of inputs through V8 and through wasmjit; results and traps
-// must match exactly. Where a case names its answer, V8 is checked against it too, so the samples
+// Every sample program in wat/ runs a table of inputs through V8 and through wasmjit, compiled and
+// loaded from an AOT artifact; results and traps must match exactly. Where a case names its answer, V8 is checked against it too, so the samples
 // themselves are known to compute what their headers say.
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instantiate, watToWasm } from '../src/index.js';
+import { compile, instantiate, Module, watToWasm } from '../src/index.js';
 
 type Value = number | bigint;
 /** What a call produced: its result (an array for several results), or the error it threw. */
@@ -167,14 +167,21 @@ it('has an input table for every sample, and a sample for every table', () => {
 describe.each(SAMPLES)('%s', (file) => {
   let v8: Exports;
   let jit: { exports: Exports; dispose(): void };
+  let fromArtifact: { exports: Exports; dispose(): void };
 
   beforeAll(async () => {
     const bytes = await watToWasm(readFileSync(new URL(file, WAT_DIR), 'utf8'), { filename: file });
     v8 = (await WebAssembly.instantiate(bytes)).instance.exports as unknown as Exports;
     jit = (await instantiate(bytes)).instance as unknown as typeof jit;
+    const compiled = await compile(bytes);
+    fromArtifact = (await instantiate(Module.deserialize(compiled.serialize()), {})) as unknown as typeof jit;
+    compiled.dispose();
   });
 
-  afterAll(() => jit?.dispose());
+  afterAll(() => {
+    jit?.dispose();
+    fromArtifact?.dispose();
+  });
 
   it.each((CASES[file] ?? []).map(([name, args, expected]) => ({ name, args, expected })))(
     '$name($args)',
@@ -183,6 +190,7 @@ describe.each(SAMPLES)('%s', (file) => {
       const reference = call(v8, name, args);
       if (expected !== undefined) expect(reference).toEqual(expected);
       expect(call(jit.exports, name, args)).toEqual(reference);
+      expect(call(fromArtifact.exports, name, args), 'from an artifact').toEqual(reference);
     },
   );
 });

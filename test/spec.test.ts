@@ -1,7 +1,8 @@
 // The official WebAssembly core testsuite (test/spec), run by the built spec runner in a child
 // process (npm test builds first). wasmjit must pass at least the counts recorded in
 // test/spec/expected.json (`node bin/wasmjit.js spec --record` rewrites them), and every command
-// of every .json file must be counted: passed, failed, or skipped only as a text module.
+// of every .json file must be counted: passed, failed, or skipped only as a text module. The same
+// holds when every module goes through an AOT artifact first.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,7 @@ function suiteOnDisk(): Map<string, OnDisk> {
 }
 
 /** Runs the whole suite; exit status 1 (some commands failed) is a normal outcome here. */
-function runSuite(engine: 'wasmjit' | 'v8'): Promise<SuiteResult> {
+function runSuite(engine: 'wasmjit' | 'v8' | 'wasmjit-artifact'): Promise<SuiteResult> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [RUNNER, '--engine', engine, '--json', SPEC_DIR],
       { maxBuffer: 512 * 1024 * 1024, timeout: SUITE_TIMEOUT_MS },
@@ -78,7 +79,8 @@ describe('spec testsuite on V8 (checks the runner itself)', () => {
   }, SUITE_TIMEOUT_MS);
 });
 
-describe('spec testsuite on wasmjit', () => {
+// wasmjit-artifact: every module serialized and deserialized before use (AOT artifacts must run as the code they came from).
+describe.each(['wasmjit', 'wasmjit-artifact'] as const)('spec testsuite on %s', (engine) => {
   let result: SuiteResult;
   let expected: Record<string, number>;
   const fileResult = (name: string): FileResult => result.files.find((f) => f.name === name) as FileResult;
@@ -86,7 +88,7 @@ describe('spec testsuite on wasmjit', () => {
   beforeAll(async () => {
     expect(fs.existsSync(EXPECTED_FILE), `${EXPECTED_FILE} is missing: run \`npm run build && node bin/wasmjit.js spec --record\``).toBe(true);
     expected = JSON.parse(fs.readFileSync(EXPECTED_FILE, 'utf8')) as Record<string, number>;
-    result = await runSuite('wasmjit');
+    result = await runSuite(engine);
   }, SUITE_TIMEOUT_MS);
 
   it('counts every command of every spec file (no silent skipping)', () => {

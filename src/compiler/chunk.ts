@@ -22,8 +22,6 @@ export interface ModuleShape {
   features: CpuFeatures;
   layout: ContextLayout;
   types: FuncType[];
-  /** Canonical ids are per process: a worker thread must use the main thread's. */
-  typeIds: number[];
   funcTypes: FuncType[];
   importedFuncs: number;
   globals: GlobalType[];
@@ -34,15 +32,20 @@ export interface ModuleShape {
   declaredFuncRefs: number[];
 }
 
-/** Where a relocation goes when it names no function: the module's trap exit. */
-export const EXIT_TARGET = -1;
+/**
+ * What the bytes a relocation names hold: a call's rel32 to a function, the veneer's rel32 to the
+ * module's trap exit, or the canonical id of a type (imm32; ids are per process, see type-ids.ts);
+ * in the module's own code, the runtime state's address (imm64, the entry trampoline's). The last
+ * two are all that depends on the process in a linked module (runtime/artifact.ts).
+ */
+export const Relocation = { call: 0, exit: 1, typeId: 2, runtimeState: 3, fields: 3 } as const;
 
 export interface CompiledChunk {
   code: Uint8Array;
   /** Per function, four numbers: offset in the chunk, size, start and end of its marks in `marks`. */
   functions: Int32Array;
   marks: Int32Array;
-  /** Pairs (position of a rel32 in the chunk, function index or EXIT_TARGET), in code order. */
+  /** Triples (position of the 4 bytes in the chunk, Relocation kind, function or type index), in code order. */
   relocations: Int32Array;
 }
 
@@ -71,7 +74,7 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): Compil
   const moduleExit = new Label();
   asm.bind(veneer);
   asm.jmp(moduleExit);
-  relocations.push(asm.offset - 4, EXIT_TARGET);
+  relocations.push(asm.offset - 4, Relocation.exit, 0);
   const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
   for (const [code, label] of trapLabels) {
     asm.bind(label);
@@ -91,8 +94,9 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): Compil
     callFunction: (index) => {
       // Any bound label will do: the linker overwrites the displacement.
       asm.call(chunkStart);
-      relocations.push(asm.offset - 4, index);
+      relocations.push(asm.offset - 4, Relocation.call, index);
     },
+    typeIdAt: (at, typeIndex) => relocations.push(at, Relocation.typeId, typeIndex),
     globalCell: (index) => (globalCells[index] ??= mem(CTX_REG, shape.layout.globalsOffset + 8 * index)),
     marks,
     scratch: new FunctionScratch(asm, shape.features, shape.memory, trap),

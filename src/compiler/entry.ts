@@ -19,12 +19,13 @@ import type { ContextLayout } from './abi.js';
 const SAVED = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15] as const;
 const STATE_REG = Reg.r12;
 
-export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runtimeState: bigint, exit: Label): void {
+/** Returns where the runtime state's address is in the code (twice): an artifact's loader writes its own. */
+export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runtimeState: bigint, exit: Label): number[] {
   const entrySp = mem(STATE_REG, RuntimeState.entrySp);
   asm.push(Reg.rbp);
   asm.movRR(64, Reg.rbp, Reg.rsp);
   for (const reg of SAVED) asm.push(reg);
-  asm.movRI(64, STATE_REG, runtimeState);
+  const stateAt = [asm.movabs(STATE_REG, runtimeState)];
   asm.movRR(32, Reg.rdi, Reg.rdi);
   asm.shiftImm(Shift.Shl, 64, Reg.rdi, EntrySlot.sizeLog2);
   asm.lea(Reg.rax, memIndexed(STATE_REG, Reg.rdi, 1, RuntimeState.entries));
@@ -58,12 +59,13 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
 
   asm.bind(exit);
-  asm.movRI(64, STATE_REG, runtimeState);
+  stateAt.push(asm.movabs(STATE_REG, runtimeState));
   asm.load(64, Reg.rsp, entrySp);
   asm.popMem(entrySp);
   for (const reg of [...SAVED].reverse()) asm.pop(reg);
   asm.pop(Reg.rbp);
   asm.ret();
+  return stateAt;
 }
 
 /**

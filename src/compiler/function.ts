@@ -28,8 +28,11 @@ export interface ModuleEnv {
   features: CpuFeatures;
   layout: ContextLayout;
   types: readonly FuncType[];
-  /** The canonical id (see type-ids.ts) of every type, by type index: call_indirect checks it. */
-  typeIds: readonly number[];
+  /**
+   * Records that the imm32 at `at` is the canonical id (see type-ids.ts) of type `typeIndex`, which
+   * call_indirect checks: ids are per process, so the linker writes them, after a compile or a load.
+   */
+  typeIdAt(at: number, typeIndex: number): void;
   /** The type of every function, imports included, by function index. */
   funcTypes: readonly FuncType[];
   /** Functions below this index are imports: calling them may switch the context. */
@@ -556,7 +559,7 @@ export class FunctionCompiler {
     asm.load(64, Reg.rax, entry);
     asm.test(64, Reg.rax, Reg.rax);
     asm.jcc(Cond.E, mismatch);
-    asm.aluRI(Alu.Cmp, 64, mem(Reg.rax, FuncRecord.typeId), this.env.typeIds[typeIndex]!);
+    this.env.typeIdAt(asm.aluRI32(Alu.Cmp, 64, mem(Reg.rax, FuncRecord.typeId), 0), typeIndex);
     asm.jcc(Cond.NE, mismatch);
     asm.load(64, Reg.rcx, mem(Reg.rax, FuncRecord.code));
     asm.load(64, CTX_REG, mem(Reg.rax, FuncRecord.ctx));

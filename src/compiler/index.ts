@@ -6,7 +6,7 @@ import { Assembler, Label } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
 import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
-import { ChunkFunction, EXIT_TARGET } from './chunk.js';
+import { ChunkFunction, Relocation } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { emitEntryTrampoline } from './entry.js';
 import type { SourceMarks } from './function.js';
@@ -25,6 +25,7 @@ export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
+export { Relocation } from './chunk.js';
 
 export interface CompiledFunction {
   index: number;
@@ -46,6 +47,21 @@ export interface CompiledModule {
   funcTypes: FuncType[];
   globals: GlobalType[];
   tables: TableType[];
+  /**
+   * What in `code` depends on the process: triples (position, Relocation.typeId or
+   * Relocation.runtimeState, type index), in code order. `restoreModule` writes them again.
+   */
+  relocations: Int32Array;
+}
+
+/** A compiled module's code as an artifact keeps it (`portableCode`), to be placed again by `restoreModule`. */
+export interface PortableCode {
+  code: Uint8Array;
+  entryOffset: number;
+  /** Per function index, imports first: offset and size. */
+  functions: Int32Array;
+  /** CompiledModule.relocations. */
+  relocations: Int32Array;
 }
 
 export interface CompileOptions {
@@ -57,6 +73,50 @@ export interface CompileOptions {
 const NO_MARKS: SourceMarks = new Int32Array(0);
 
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
+  const shape = moduleShape(ir, options.features, true);
+  return linkModule(ir, shape, compileChunks(shape, ir.funcs), options.runtimeState);
+}
+
+export function portableCode(compiled: CompiledModule): PortableCode {
+  const functions = new Int32Array(2 * compiled.functions.length);
+  compiled.functions.forEach((f, i) => {
+    functions[2 * i] = f.offset;
+    functions[2 * i + 1] = f.size;
+  });
+  return { code: compiled.code, entryOffset: compiled.entryOffset, functions, relocations: compiled.relocations };
+}
+
+/**
+ * A module from code compiled before, maybe in another process: a copy of the code with what
+ * depends on the process written for this one. `ir` needs no function bodies, and no validation:
+ * the code was compiled from it. Listings need source marks, which this leaves out.
+ */
+export function restoreModule(ir: ModuleIR, portable: PortableCode, options: CompileOptions): CompiledModule {
+  const { layout, funcTypes, globals, tables } = moduleShape(ir, options.features, false);
+  const code = new Uint8Array(portable.code);
+  writeProcessValues(code, portable.relocations, ir.types, options.runtimeState);
+  const functions = funcTypes.map((type, index) => ({
+    index,
+    type,
+    offset: portable.functions[2 * index]!,
+    size: portable.functions[2 * index + 1]!,
+    marks: NO_MARKS,
+  }));
+  return { code, entryOffset: portable.entryOffset, functions, layout, funcTypes, globals, tables, relocations: portable.relocations };
+}
+
+function writeProcessValues(code: Uint8Array, relocations: Int32Array, types: readonly FuncType[], runtimeState: bigint): void {
+  const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
+  const typeIds = Int32Array.from(types, canonicalTypeId);
+  for (let i = 0; i < relocations.length; i += Relocation.fields) {
+    const at = relocations[i]!;
+    if (relocations[i + 1] === Relocation.typeId) view.setInt32(at, typeIds[relocations[i + 2]!]!, true);
+    else view.setBigUint64(at, runtimeState, true);
+  }
+}
+
+/** What compiling and linking need of the module (validated here, all but the function bodies, if `validate`). */
+function moduleShape(ir: ModuleIR, features: CpuFeatures, validate: boolean): ModuleShape {
   const funcTypes: FuncType[] = [];
   const globals: GlobalType[] = [];
   const tables: TableType[] = [];
@@ -73,7 +133,7 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
   globals.push(...ir.globals.map((g) => g.global));
   tables.push(...ir.tables);
   checkSignatureLimits(funcTypes);
-  validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
+  if (validate) validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
 
   const layout = contextLayout({
     maxParams: Math.max(MAX_RUNTIME_CALL_ARGS, ...funcTypes.map((t) => t.params.length)),
@@ -84,11 +144,10 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     definedGlobals: ir.globals.length,
     funcs: funcTypes.length,
   });
-  const shape: ModuleShape = {
-    features: options.features,
+  return {
+    features,
     layout,
     types: ir.types,
-    typeIds: ir.types.map(canonicalTypeId),
     funcTypes,
     importedFuncs,
     globals,
@@ -98,8 +157,10 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     dataCount: ir.dataCount,
     declaredFuncRefs: [...declaredFuncRefs(ir)],
   };
-  const chunks = compileChunks(shape, ir.funcs);
+}
 
+function linkModule(ir: ModuleIR, shape: ModuleShape, chunks: readonly CompiledChunk[], runtimeState: bigint): CompiledModule {
+  const { layout, funcTypes, importedFuncs, globals, tables } = shape;
   // The module's own code: a thunk per import, then the entry trampoline; the chunks follow.
   const asm = new Assembler();
   const exit = new Label();
@@ -110,16 +171,18 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;
-  emitEntryTrampoline(asm, layout, options.runtimeState, exit);
-  const code = link(asm.finish(), chunks, exit.offset, ir, functions);
-  return { code, entryOffset, functions, layout, funcTypes, globals, tables };
+  const stateAt = emitEntryTrampoline(asm, layout, runtimeState, exit);
+  const relocations = stateAt.flatMap((at) => [at, Relocation.runtimeState, 0]);
+  const code = link(asm.finish(), chunks, exit.offset, ir, functions, relocations);
+  return { code, entryOffset, functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(relocations) };
 }
 
 /**
  * Places the chunks after the module's own code, points their calls and exit veneers at their
- * targets, and records where each defined function ended up (`functions` has the imports already).
+ * targets, writes the type ids, and records where each defined function ended up (`functions` has
+ * the imports already) and where the type ids are (appended to `processRelocations`).
  */
-function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[]): Uint8Array {
+function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[], processRelocations: number[]): Uint8Array {
   const code = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.code.length, own.length));
   code.set(own);
   let base = own.length;
@@ -129,20 +192,30 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
     const records = chunk.functions;
     for (let at = 0; at < records.length; at += ChunkFunction.fields, next++) {
       const func = ir.funcs[next]!;
-      const marks = chunk.marks.subarray(records[at + ChunkFunction.marksStart], records[at + ChunkFunction.marksEnd]);
+      const marksStart = records[at + ChunkFunction.marksStart]!;
+      const marksEnd = records[at + ChunkFunction.marksEnd]!;
+      // A loaded chunk has no marks: no view each (a few thousand functions).
+      const marks = marksStart === marksEnd ? NO_MARKS : chunk.marks.subarray(marksStart, marksEnd);
       functions.push({ index: func.index, type: func.type, offset: base + records[at + ChunkFunction.offset]!, size: records[at + ChunkFunction.size]!, marks });
     }
     base += chunk.code.length;
   }
   const view = new DataView(code.buffer);
+  const typeIds = Int32Array.from(ir.types, canonicalTypeId);
+  const offsets = Int32Array.from(functions, (f) => f.offset);
   base = own.length;
   for (const chunk of chunks) {
     const { relocations } = chunk;
-    for (let i = 0; i < relocations.length; i += 2) {
+    for (let i = 0; i < relocations.length; i += Relocation.fields) {
       const at = base + relocations[i]!;
-      const target = relocations[i + 1]!;
-      const targetOffset = target === EXIT_TARGET ? exitOffset : functions[target]!.offset;
-      view.setInt32(at, targetOffset - (at + 4), true);
+      const kind = relocations[i + 1]!;
+      const index = relocations[i + 2]!;
+      if (kind === Relocation.typeId) {
+        view.setInt32(at, typeIds[index]!, true);
+        processRelocations.push(at, kind, index);
+      } else {
+        view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
+      }
     }
     base += chunk.code.length;
   }

@@ -22,7 +22,7 @@ export function validateModule(ir: ModuleIR, spaces: ModuleIndexSpaces): void {
   }
   ir.memories.forEach(checkMemoryLimits);
   ir.tables.forEach((t) => checkLimits(t.limits, 'table', 2 ** 32 - 1));
-  ir.globals.forEach((g, i) => checkConstExpr(g.init, g.global.type, spaces, `global ${spaces.importedGlobals + i}`));
+  ir.globals.forEach((g, i) => checkConstExpr(g.init, g.global.type, spaces, () => `global ${spaces.importedGlobals + i}`));
 
   const names = new Set<string>();
   for (const exp of ir.exports) {
@@ -46,14 +46,15 @@ export function validateModule(ir: ModuleIR, spaces: ModuleIndexSpaces): void {
     if (segment.mode.kind === 'active') {
       const table = spaces.tables[segment.mode.index] ?? fail(`element segment ${i}: unknown table ${segment.mode.index}`);
       if (table.element !== segment.type) fail(`element segment ${i}: type mismatch, ${segment.type} segment for a ${table.element} table`);
-      checkConstExpr(segment.mode.offset, 'i32', spaces, `element segment ${i} offset`);
+      checkConstExpr(segment.mode.offset, 'i32', spaces, () => `element segment ${i} offset`);
     }
-    segment.items.forEach((item) => checkConstExpr(item, segment.type, spaces, `element segment ${i}`));
+    const where = () => `element segment ${i}`;
+    segment.items.forEach((item) => checkConstExpr(item, segment.type, spaces, where));
   });
   ir.datas.forEach((segment, i) => {
     if (segment.mode.kind === 'active') {
       if (segment.mode.index >= spaces.memoryCount) fail(`data segment ${i}: unknown memory ${segment.mode.index}`);
-      checkConstExpr(segment.mode.offset, 'i32', spaces, `data segment ${i} offset`);
+      checkConstExpr(segment.mode.offset, 'i32', spaces, () => `data segment ${i} offset`);
     }
   });
 }
@@ -78,18 +79,19 @@ const CONST_TYPES: Record<Exclude<ConstExpr['op'], 'global.get' | 'ref.null'>, V
   'ref.func': 'funcref',
 };
 
-function checkConstExpr(expr: ConstExpr, expected: ValType, spaces: ModuleIndexSpaces, where: string): void {
+/** `where` names the expression in an error; a function, since Go modules have ~100,000 segments. */
+function checkConstExpr(expr: ConstExpr, expected: ValType, spaces: ModuleIndexSpaces, where: () => string): void {
   let actual: ValType;
   if (expr.op === 'global.get') {
     const global = spaces.globals[expr.index];
-    if (!global || expr.index >= spaces.importedGlobals) fail(`${where}: unknown global ${expr.index} in a constant expression (only imported globals)`);
-    if (global!.mutable) fail(`${where}: constant expression required, global ${expr.index} is mutable`);
+    if (!global || expr.index >= spaces.importedGlobals) fail(`${where()}: unknown global ${expr.index} in a constant expression (only imported globals)`);
+    if (global!.mutable) fail(`${where()}: constant expression required, global ${expr.index} is mutable`);
     actual = global!.type;
   } else if (expr.op === 'ref.null') {
     actual = expr.refType;
   } else {
-    if (expr.op === 'ref.func' && expr.index >= spaces.funcTypes.length) fail(`${where}: unknown function ${expr.index}`);
+    if (expr.op === 'ref.func' && expr.index >= spaces.funcTypes.length) fail(`${where()}: unknown function ${expr.index}`);
     actual = CONST_TYPES[expr.op];
   }
-  if (actual !== expected) fail(`${where}: type mismatch, expected ${expected}, got ${actual}`);
+  if (actual !== expected) fail(`${where()}: type mismatch, expected ${expected}, got ${actual}`);
 }

@@ -59,6 +59,8 @@ export function blockTypeOf(word: number, types: readonly FuncType[]): FuncType 
   return word >= 0 ? types[word]! : SHORT_BLOCK_TYPES[-word]!;
 }
 
+const NO_EXTRA = new Int32Array(0);
+
 /** Appends decoded instructions: one growable buffer reused for every body of a module. */
 export class BodyWriter {
   private code: Int32Array;
@@ -88,6 +90,16 @@ export class BodyWriter {
     const at = this.extra.length;
     for (const v of values) this.extra.push(v);
     return at;
+  }
+
+  /** The instructions written since the last take or clear, as views that the next writes change. */
+  peek(): Body {
+    return { code: this.code.subarray(0, this.length), extra: NO_EXTRA };
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.extra.length = 0;
   }
 
   /** The body written since the last take, in arrays of its own. */
@@ -267,15 +279,32 @@ export function instructionsOf(body: Body, types: readonly FuncType[]): Instr[] 
 const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', 'global.get', 'ref.null', 'ref.func']);
 
 /** A constant expression: one constant instruction followed by `end`. */
+/** Shared by every constant expression: a writer each costs allocations each (Go modules have ~100,000 data segments). */
+const constExprWriter = new BodyWriter(2);
+
+const I32_CONST = 0x41;
+const END = 0x0b;
+
 export function readConstExpr(reader: Reader, types: readonly FuncType[]): ConstExpr {
-  const out = new BodyWriter(2);
+  // `i32.const n end`, every offset of a segment in a 32-bit memory or table, straight away.
+  if (reader.pos < reader.end && reader.bytes[reader.pos] === I32_CONST) {
+    const start = reader.pos++;
+    const value = reader.s32();
+    if (reader.pos < reader.end && reader.bytes[reader.pos] === END) {
+      reader.pos++;
+      return { op: 'i32.const', value };
+    }
+    reader.pos = start;
+  }
+  const out = constExprWriter;
+  out.clear();
   const at = reader.pos;
   const id = readInstr(reader, types, out);
   const name = opcodeInfo(id)!.name;
   if (!CONST_OPS.has(name)) throw reader.error(`constant expression required, got ${name}`, at);
   const endAt = reader.pos;
   if (readInstr(reader, types, out) !== Opcode.end) throw reader.error('constant expression required: expected a single instruction and end', endAt);
-  return constExprOf(instructionAt(out.take(), 0, types));
+  return constExprOf(instructionAt(out.peek(), 0, types));
 }
 
 function constExprOf(instr: Instr): ConstExpr {

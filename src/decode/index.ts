@@ -5,6 +5,7 @@
 // forms, lost NaN payloads and ran at about 2 MB/s. It remains the independent oracle in
 // test/decode.test.ts.)
 export { decodeBinary as decodeModule } from './module.js';
+export type { DecodeOptions } from './module.js';
 export type * from './ir.js';
 export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './body.js';
 export { INSTR_WORDS } from './ir.js';

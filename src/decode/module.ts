@@ -1,6 +1,6 @@
 // The binary module format: header, sections in their required order, and each section's contents.
 import { BodyWriter, readBody, readConstExpr, readRefType, readValType } from './body.js';
-import type { ConstExpr, ElemSegment, Export, FuncType, GlobalType, Import, Limits, ModuleIR, SegmentMode, TableType } from './ir.js';
+import type { Body, ConstExpr, ElemSegment, Export, FuncType, GlobalType, Import, Limits, ModuleIR, SegmentMode, TableType } from './ir.js';
 import { Reader } from './reader.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -17,7 +17,17 @@ const SECTION_ORDER = [
 /** Locals of one function, V8's limit. */
 const MAX_LOCALS = 50_000;
 
-export function decodeBinary(bytes: Uint8Array): ModuleIR {
+export interface DecodeOptions {
+  /**
+   * `false` leaves every function's locals and body empty, undecoded: for code compiled before
+   * (runtime/artifact.ts), whose bytes were decoded and validated when it was compiled.
+   */
+  bodies?: boolean;
+}
+
+const NO_BODY: Body = { code: new Int32Array(0), extra: new Int32Array(0) };
+
+export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): ModuleIR {
   const reader = new Reader(bytes);
   expectBytes(reader, MAGIC, 'magic header not detected');
   expectBytes(reader, VERSION, 'unknown binary version');
@@ -80,14 +90,19 @@ export function decodeBinary(bytes: Uint8Array): ModuleIR {
         break;
       case Section.Code:
         codeSeen = true;
-        readCode(section, module, funcTypeIndices);
+        readCode(section, module, funcTypeIndices, options.bodies ?? true);
         break;
-      case Section.Data:
-        module.datas = section.vec(() => readData(section, module.types), 'data segments');
+      case Section.Data: {
+        // Segments are views of one copy of the section: a copy each costs an allocation each (Go's modules have ~100,000).
+        // (A plain Uint8Array: a Node Buffer's slice is a view, and its subarrays are slower.)
+        const copy = new Uint8Array(bytes.subarray(section.pos, section.end));
+        const copyStart = section.pos;
+        module.datas = section.vec(() => readData(section, module.types, copy, copyStart), 'data segments');
         if (module.dataCount !== undefined && module.dataCount !== module.datas.length) {
           throw reader.error(`data count and data section have inconsistent lengths (${module.dataCount} and ${module.datas.length})`, idAt);
         }
         break;
+      }
     }
     if (!section.atEnd) throw section.error(`section size mismatch: ${section.end - section.pos} bytes left in section ${Section[id]}`);
   }
@@ -168,7 +183,7 @@ function readExport(reader: Reader): Export {
   return { name, kind, index: reader.u32('export index') };
 }
 
-function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number[]): void {
+function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number[], bodies: boolean): void {
   const importedFuncs = module.imports.filter((i) => i.kind === 'func').length;
   const count = reader.u32('code count');
   if (count !== typeIndices.length) {
@@ -184,6 +199,10 @@ function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number
     const typeIndex = typeIndices[i]!;
     const type = module.types[typeIndex];
     if (!type) throw reader.error(`function ${importedFuncs + i}: unknown type ${typeIndex}`, sizeAt);
+    if (!bodies) {
+      module.funcs.push({ index: importedFuncs + i, typeIndex, type, locals: [], body: NO_BODY, bodyOffset: body.pos });
+      continue;
+    }
     const locals: ReturnType<typeof readValType>[] = [];
     let total = 0;
     body.vec(() => {
@@ -237,12 +256,14 @@ function readElem(reader: Reader, types: readonly FuncType[]): ElemSegment {
   return { type, mode, items };
 }
 
-function readData(reader: Reader, types: readonly FuncType[]) {
+function readData(reader: Reader, types: readonly FuncType[], copy: Uint8Array, copyStart: number) {
   const at = reader.pos;
   const flags = reader.u32('data segment flags');
   if (flags > 2) throw reader.error(`malformed data segment flags ${flags}`, at);
   const mode = readMode(reader, flags === 1 ? 1 : 0, types, flags === 2);
   const length = reader.u32('data length');
-  // A copy: the caller may change its bytes after compiling, and instances made later must not see it.
-  return { mode, bytes: reader.take(length).slice() };
+  // In the copy: the caller may change its bytes after compiling, and instances made later must not see it.
+  const start = reader.skip(length) - copyStart;
+  // (Not `subarray`, whose species lookup costs more than the view: ~100,000 segments in Go's modules.)
+  return { mode, bytes: new Uint8Array(copy.buffer, copy.byteOffset + start, length) };
 }

@@ -109,10 +109,16 @@ export class Reader {
   }
 
   take(length: number): Uint8Array {
+    const at = this.skip(length);
+    return this.bytes.subarray(at, at + length);
+  }
+
+  /** Moves past `length` bytes; returns where they start. */
+  skip(length: number): number {
     if (length > this.end - this.pos) throw this.error('unexpected end of section or function');
-    const slice = this.bytes.subarray(this.pos, this.pos + length);
+    const at = this.pos;
     this.pos += length;
-    return slice;
+    return at;
   }
 
   /** A name: UTF-8, every byte kept (a leading U+FEFF is a character of the name, not a byte order mark). */

@@ -1,5 +1,7 @@
 // What a worker process is asked to do, and what it answers: one module per job.
 import { beyondWebAssembly2, interpreterTranscript, transcriptDifference, translateToFuzz } from './binaryen.js';
+import { artifactCase } from './artifact.js';
+import type { ArtifactCase } from './artifact.js';
 import { judgeBytes, judgeWat, malformedCase } from './malformed.js';
 import { runModule } from './runner.js';
 import type { CallSpec, CallTrace, Mismatch, RunOptions } from './runner.js';
@@ -7,7 +9,7 @@ import { shellTranscript } from './shell.js';
 import { generateTypedModule } from './typed-generator.js';
 import { encodeModule } from './typed-module.js';
 
-export type Generator = 'typed' | 'ttf' | 'malformed';
+export type Generator = 'typed' | 'ttf' | 'malformed' | 'artifact';
 
 export type Job =
   /** `input` restricts the malformed generator to mutated binaries or to nonsense .wat. */
@@ -29,6 +31,8 @@ export interface JobResult {
   thirdOpinion?: string;
   /** malformed: what kind of input, and how both engines judged it. */
   malformed?: { input: string; mutation: string; v8: string; wasmjit: string; problem?: string; text?: string };
+  /** artifact: the mutation and how the loader took it. */
+  artifact?: ArtifactCase;
   /** Enough to replay or reduce a finding: the module (base64) and the calls up to the failing one. */
   bytes?: string;
   calls_?: CallSpec[];
@@ -62,6 +66,12 @@ export async function runJob(job: Job, progress: (phase: string) => void): Promi
     return result;
   }
   const { generator, seed } = job;
+  if (generator === 'artifact') {
+    const artifact = await artifactCase(seed, progress);
+    const result: JobResult = { calls: 0, hostLimited: false, instantiated: false, canaries: { placed: 0, wanted: 0 }, artifact };
+    if (artifact.problem) result.mismatch = { kind: 'compile', callIndex: -1, v8: `artifact ${artifact.mutation}, resealed: ${artifact.resealed}`, wasmjit: artifact.problem };
+    return result;
+  }
   if (generator === 'malformed') {
     const m = await malformedCase(seed, progress, job.input);
     const result: JobResult = { calls: 0, hostLimited: false, instantiated: false, canaries: { placed: 0, wanted: 0 } };

@@ -1,6 +1,7 @@
 // `npm run fuzz -- --seconds N --seed S [--jobs J]`: differential fuzzing of wasmjit against V8.
 // Modules come from our typed generator, binaryen's translate-to-fuzz, and mutations of valid
-// modules (malformed input); each runs in a worker process with a time limit. Findings are reduced
+// modules (malformed input), and mutations of AOT artifacts for the artifact loader (artifact.ts);
+// each runs in a worker process with a time limit. Findings are reduced
 // and saved as regression cases under test/regressions/. Exits 1 when anything was found.
 import path from 'node:path';
 import { translateToFuzz } from './binaryen.js';
@@ -32,12 +33,12 @@ interface Options {
   timeoutMs: number;
 }
 
-const USAGE = `usage: npm run fuzz -- [--seconds N] [--modules N] [--seed S] [--jobs J] [--generators typed,ttf,malformed]
+const USAGE = `usage: npm run fuzz -- [--seconds N] [--modules N] [--seed S] [--jobs J] [--generators typed,ttf,malformed,artifact]
                       [--no-reduce] [--reduce-seconds N] [--max-reduce N] [--out DIR] [--timeout-ms N]`;
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
-    seconds: 60, modules: Infinity, seed: 1, jobs: 2, generators: ['typed', 'ttf', 'malformed'], reduce: true, reduceSeconds: 120,
+    seconds: 60, modules: Infinity, seed: 1, jobs: 2, generators: ['typed', 'ttf', 'malformed', 'artifact'], reduce: true, reduceSeconds: 120,
     maxReduce: 5, out: path.resolve('test/regressions'), timeoutMs: 30_000,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -67,7 +68,7 @@ function parseOptions(argv: string[]): Options {
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
   }
-  if (o.generators.some((g) => !['typed', 'ttf', 'malformed'].includes(g))) throw new Error(`--generators takes typed, ttf and malformed\n${USAGE}`);
+  if (o.generators.some((g) => !GENERATORS.includes(g))) throw new Error(`--generators takes ${GENERATORS.join(', ')}\n${USAGE}`);
   return o;
 }
 
@@ -75,7 +76,8 @@ function parseOptions(argv: string[]): Options {
  * The generator for module number `index`: a fixed pattern, so that a seed always makes the same
  * modules. A ttf module costs ~40 typed ones (binaryen runs as JS), so typed ones are most of them.
  */
-const PATTERN: Generator[] = ['ttf', ...Array<Generator>(8).fill('typed'), 'malformed', ...Array<Generator>(8).fill('typed'), 'malformed'];
+const PATTERN: Generator[] = ['ttf', ...Array<Generator>(8).fill('typed'), 'malformed', ...Array<Generator>(8).fill('typed'), 'malformed', 'artifact'];
+const GENERATORS: readonly Generator[] = ['typed', 'ttf', 'malformed', 'artifact'];
 
 function generatorFor(index: number, enabled: readonly Generator[]): Generator {
   const usable = PATTERN.filter((g) => enabled.includes(g));
@@ -96,11 +98,13 @@ interface Counts {
   canariesWanted: number;
   thirdOpinion: { agree: number; disagree: number; na: number };
   malformed: { rejected: number; accepted: number };
+  /** artifact: how many mutated artifacts ended each way ('rejected: <reason>', 'loaded'). */
+  artifact: Record<string, number>;
 }
 
 const newCounts = (): Counts => ({
   modules: 0, instantiated: 0, calls: 0, mismatches: 0, crashes: 0, hangs: 0, hostLimited: 0, skipped: 0, canariesPlaced: 0, canariesWanted: 0,
-  thirdOpinion: { agree: 0, disagree: 0, na: 0 }, malformed: { rejected: 0, accepted: 0 },
+  thirdOpinion: { agree: 0, disagree: 0, na: 0 }, malformed: { rejected: 0, accepted: 0 }, artifact: {},
 });
 
 interface Finding {
@@ -130,7 +134,7 @@ function describe(outcome: PoolOutcome): string {
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const pool = new Pool(o.jobs);
-  const counts: Record<Generator, Counts> = { typed: newCounts(), ttf: newCounts(), malformed: newCounts() };
+  const counts: Record<Generator, Counts> = { typed: newCounts(), ttf: newCounts(), malformed: newCounts(), artifact: newCounts() };
   const findings: Finding[] = [];
   const thirdOpinions: string[] = [];
   const deadline = Date.now() + o.seconds * 1000;
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       const generator = generatorFor(index, o.generators);
       const seed = deriveSeed(o.seed, index);
       const job: Job = { kind: 'generate', generator, seed };
-      const outcome = await pool.run(job, { ttf: o.timeoutMs * 4, typed: o.timeoutMs, malformed: o.timeoutMs / 3 }[generator]);
+      const outcome = await pool.run(job, { ttf: o.timeoutMs * 4, typed: o.timeoutMs, malformed: o.timeoutMs / 3, artifact: o.timeoutMs / 3 }[generator]);
       const c = counts[generator];
       c.modules++;
       if (outcome.kind === 'done') {
@@ -161,6 +165,7 @@ async function main(): Promise<void> {
           thirdOpinions.push(`ttf seed ${seed} (module ${index}): ${r.thirdOpinion}`);
         }
         if (r.malformed) c.malformed[r.malformed.wasmjit === 'valid' ? 'accepted' : 'rejected']++;
+        if (r.artifact) c.artifact[r.artifact.outcome] = (c.artifact[r.artifact.outcome] ?? 0) + 1;
       }
       const signature = signatureOf(outcome);
       if (outcome.kind === 'crash') c.crashes++;
@@ -190,6 +195,11 @@ async function main(): Promise<void> {
   if (o.reduce) {
     const known = knownSignatures(o.out);
     for (const f of [...distinct.values()].slice(0, o.maxReduce)) {
+      if (f.generator === 'artifact') {
+        // Nothing to reduce or replay as a module: the seed makes the same artifact and mutation again.
+        console.log(`[not reduced] artifact seed ${f.seed}: artifactCase(${f.seed}) (src/fuzz/artifact.ts) makes it again`);
+        continue;
+      }
       if (known.has(f.signature)) {
         console.log(`[known] ${f.signature}: a regression case for it exists already`);
         continue;
@@ -275,6 +285,10 @@ function report(o: Options, counts: Record<Generator, Counts>, findings: Finding
   console.log(`total: ${sum((c) => c.modules)} modules, ${sum((c) => c.calls)} calls`);
   console.log(`safety: W^X checked on every instantiated module; memory canaries placed ${sum((c) => c.canariesPlaced)} of ${sum((c) => c.canariesWanted)} wanted (the rest: the neighbouring address range was already mapped)`);
   if (o.generators.includes('malformed')) console.log(`malformed: ${counts.malformed.malformed.rejected} rejected by wasmjit, ${counts.malformed.malformed.accepted} accepted and run in both engines`);
+  if (o.generators.includes('artifact')) {
+    const outcomes = Object.entries(counts.artifact.artifact).sort(([a], [b]) => a.localeCompare(b));
+    console.log(`artifact: ${outcomes.map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'none'}`);
+  }
   if (o.generators.includes('ttf')) {
     const t = counts.ttf.thirdOpinion;
     console.log(`binaryen interpreter (third opinion): agrees on ${t.agree}, disagrees on ${t.disagree}, not comparable on ${t.na}`);

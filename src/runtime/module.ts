@@ -1,20 +1,45 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
-import { compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK } from '../compiler/index.js';
-import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
+import { debuglog } from 'node:util';
+import { compileModule, formatInstr, nativeOnlyFunctions, portableCode, PROLOGUE_MARK, restoreModule } from '../compiler/index.js';
+import type { CompiledFunction, CompiledModule, CpuFeatures, SourceMarks } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
+import { ArtifactError, artifactKey, checkAgainstModule, readArtifact, sha256, writeArtifact } from './artifact.js';
+import type { KnownWasm } from './artifact.js';
+import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
+
+const debug = debuglog('wasmjit');
 
 export interface ModuleOptions {
   /** Pages an instance's own memory may grow to, below the module's declared maximum (default 65536: 4 GiB). */
   maxMemoryPages?: number;
   /** CPU features to use instead of the detected ones (e.g. `{popcnt: false}` to test the fallbacks). */
   cpuFeatures?: Partial<CpuFeatures>;
+  /**
+   * A code cache directory (runtime/code-cache.ts): the module is loaded from there when it was
+   * compiled before (by any process of this wasmjit on this CPU), else compiled and stored there.
+   */
+  cache?: string;
+  /** The size the cache directory is kept under (default WASMJIT_CACHE_MAX_MB, or 256 MiB). */
+  cacheMaxBytes?: number;
+}
+
+/** Where a module's code came from: what `serialize` stores besides the code. */
+export interface ModuleSource {
+  /** The module's bytes (a copy: the caller may change its own after compiling). */
+  wasm: Uint8Array;
+  /** The CPU features the code was compiled for. */
+  features: CpuFeatures;
+  /** SHA-256 of `wasm`, when known already. */
+  wasmHash?: Uint8Array;
+  /** Known native-only functions (from an artifact, whose IR has no bodies to find them in). */
+  nativeOnly?: boolean[];
 }
 
 export interface ModuleExportDescriptor {
@@ -33,8 +58,10 @@ export class Module {
   readonly code: CodePage;
   /** The entry trampoline's address, `int entry(int slot)` (which koffi-entry.ts and the fast entry call). */
   readonly entryAddress: bigint;
-  /** By function index: computed with the code, so that instantiating does not analyse the module. */
+  /** By function index: computed with the code (or stored with it), so that instantiating does not analyse the module. */
   private readonly nativeOnly: boolean[];
+  private withBodies: ModuleIR | undefined;
+  private recompiled: CompiledModule | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
@@ -42,22 +69,91 @@ export class Module {
   constructor(
     readonly ir: ModuleIR,
     readonly compiled: CompiledModule,
-    readonly options: ModuleOptions = {},
+    readonly options: ModuleOptions,
+    readonly source: ModuleSource,
   ) {
+    this.nativeOnly = source.nativeOnly ?? nativeOnlyFunctions(ir);
     const code = CodePage.map(compiled.code);
     this.code = code;
     // The free function must not capture the Module: the registry would keep it alive for ever.
     this.lifetime = new RefCount(() => code.unmap());
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
-    this.nativeOnly = nativeOnlyFunctions(ir);
     releaseWhenCollected.register(this, this.lifetime, this);
   }
 
   static fromBytes(bytes: Uint8Array, options: ModuleOptions = {}): Module {
+    if (options.cache !== undefined) return Module.throughCache(bytes, options, options.cache);
+    return Module.compiling(bytes, options);
+  }
+
+  private static compiling(bytes: Uint8Array, options: ModuleOptions, wasmHash?: Uint8Array): Module {
     const ir = decodeModule(bytes);
     const features = { ...detectCpuFeatures(), ...options.cpuFeatures };
-    return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options);
+    const compiled = compileModule(ir, { features, runtimeState: runtimeStateAddress });
+    return new Module(ir, compiled, options, { wasm: new Uint8Array(bytes), features, wasmHash });
+  }
+
+  /** Loads the module from the cache, or compiles it and stores it there; a bad entry is compiled again and replaced. */
+  private static throughCache(bytes: Uint8Array, options: ModuleOptions, dir: string): Module {
+    const cache = CodeCache.open(dir, options.cacheMaxBytes);
+    const wasmHash = sha256(bytes);
+    const key = artifactKey(wasmHash, { ...detectCpuFeatures(), ...options.cpuFeatures });
+    const entry = cache.read(key);
+    if (entry !== undefined) {
+      try {
+        const module = Module.load(entry, options, { wasm: bytes, wasmHash });
+        codeCacheStats.hits++;
+        debug('code cache: hit %s (%d bytes)', key, entry.length);
+        return module;
+      } catch (err) {
+        if (!(err instanceof ArtifactError)) throw err;
+        codeCacheStats.corrupt++;
+        debug('code cache: entry %s not loaded, compiling again: %s', key, err.message);
+      }
+    }
+    const module = Module.compiling(bytes, options, wasmHash);
+    cache.write(key, module.serialize());
+    codeCacheStats.misses++;
+    debug('code cache: miss %s, stored', key);
+    return module;
+  }
+
+  /**
+   * The module as an artifact (runtime/artifact.ts): its code for every function, the wasm bytes it
+   * came from and what loading it checks. `Module.deserialize` makes the module again, in any process.
+   */
+  serialize(): Uint8Array {
+    const nativeOnly = Uint8Array.from(this.compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
+    const { features, wasm, wasmHash } = this.source;
+    return writeArtifact({ features, wasm, code: portableCode(this.compiled), nativeOnly }, wasmHash);
+  }
+
+  /**
+   * A module from an artifact `serialize` made, with its code mapped again (W^X) and relocated for
+   * this process. A truncated, corrupt, foreign or stale artifact (another format or wasmjit
+   * version, a CPU without a feature the code uses) throws an ArtifactError saying which.
+   * The artifact's code runs as it is: load only artifacts you trust as you would a shared library.
+   */
+  static deserialize(bytes: Uint8Array, options: ModuleOptions = {}): Module {
+    return Module.load(bytes, options);
+  }
+
+  /** `deserialize`; with `known`, the artifact must be of those bytes, which are used instead of its own copy. */
+  private static load(bytes: Uint8Array, options: ModuleOptions, known?: KnownWasm): Module {
+    const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures }, known);
+    let ir: ModuleIR;
+    let compiled: CompiledModule;
+    try {
+      ir = decodeModule(contents.wasm, { bodies: false });
+      checkAgainstModule(contents, ir);
+      compiled = restoreModule(ir, contents.code, { features: contents.features, runtimeState: runtimeStateAddress });
+    } catch (err) {
+      if (err instanceof WebAssembly.CompileError) throw new ArtifactError('malformed', `its wasm bytes do not compile: ${err.message}`);
+      throw err;
+    }
+    const nativeOnly = Array.from(contents.nativeOnly, (flag) => flag === 1);
+    return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, wasmHash: contents.wasmHash, nativeOnly });
   }
 
   /** Whether wasmjit decodes, validates and compiles the bytes (nothing is mapped). */
@@ -107,17 +203,32 @@ export class Module {
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
     const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
     const annotations = new Map<number, string>();
-    const defined = this.ir.funcs.find((f) => f.index === func.index);
-    const body = defined && instructionsOf(defined.body, this.ir.types);
+    const ir = this.bodies();
+    const defined = ir.funcs.find((f) => f.index === func.index);
+    const body = defined && instructionsOf(defined.body, ir.types);
     if (!body) annotations.set(0, 'import thunk');
-    for (let i = 0; i < func.marks.length; i += 2) {
-      const instr = func.marks[i + 1]!;
+    const marks = this.marksOf(func);
+    for (let i = 0; i < marks.length; i += 2) {
+      const instr = marks[i + 1]!;
       const text = instr === PROLOGUE_MARK ? 'prologue' : formatInstr(body![instr]!);
-      const at = func.marks[i]!;
+      const at = marks[i]!;
       // Instructions that emitted no code share an offset with the next one: list them together.
       annotations.set(at, annotations.has(at) ? `${annotations.get(at)}; ${text}` : text);
     }
     return `${header}\n${formatListing(disassemble(code, this.code.address + BigInt(func.offset)), annotations)}`;
+  }
+
+  /** The IR with the function bodies: a deserialized module's has none, so its bytes are decoded again. */
+  private bodies(): ModuleIR {
+    this.withBodies ??= this.ir.funcs.every((f) => f.body.code.length > 0) ? this.ir : decodeModule(this.source.wasm);
+    return this.withBodies;
+  }
+
+  /** Where each wasm instruction's code starts: an artifact has no marks, compiling again gives the same code's. */
+  private marksOf(func: CompiledFunction): SourceMarks {
+    if (this.bodies() === this.ir) return func.marks;
+    this.recompiled ??= compileModule(this.bodies(), { features: this.source.features, runtimeState: runtimeStateAddress });
+    return this.recompiled.functions[func.index]!.marks;
   }
 
   /** The module's imports, as `WebAssembly.Module.imports` lists them. */

@@ -27,8 +27,15 @@ export interface Engine {
 /** The engine could not be loaded at all; the CLI reports it in one line and exits 2. */
 export class EngineLoadError extends Error {}
 
+/** A compiled module of the package, as far as the artifact engine uses it. */
+interface PackageModule {
+  serialize(): Uint8Array;
+  dispose(): void;
+}
+
 interface PackageApi {
-  instantiate: (bytes: WasmBytes, imports: Imports) => Promise<unknown>;
+  instantiate: (bytes: WasmBytes | PackageModule, imports: Imports) => Promise<unknown>;
+  Module?: { deserialize?: (bytes: Uint8Array) => PackageModule };
   compile?: unknown;
   Memory?: unknown;
   Table?: unknown;
@@ -80,9 +87,33 @@ async function wasmjitEngine(): Promise<Engine> {
   };
 }
 
+/** wasmjit, every module compiled, serialized and deserialized: what a run from an artifact does. */
+async function wasmjitArtifactEngine(): Promise<Engine> {
+  const api = await importPackage();
+  const { compile, Module } = api;
+  if (typeof compile !== 'function' || typeof Module?.deserialize !== 'function') {
+    throw new EngineLoadError(`${ENGINE_ENTRY} does not export compile and Module.deserialize`);
+  }
+  const roundTrip = async (bytes: WasmBytes): Promise<PackageModule> => {
+    const compiled = (await (compile as (bytes: WasmBytes) => Promise<PackageModule>)(bytes));
+    try {
+      return Module.deserialize!(compiled.serialize());
+    } finally {
+      compiled.dispose();
+    }
+  };
+  const engine = await wasmjitEngine();
+  return {
+    ...engine,
+    instantiate: async (bytes, imports) => instanceFrom(await api.instantiate(await roundTrip(bytes), imports)),
+    compile: roundTrip,
+  };
+}
+
 const LOADERS: Record<EngineName, () => Promise<Engine>> = {
   v8: async () => v8Engine(),
   wasmjit: wasmjitEngine,
+  'wasmjit-artifact': wasmjitArtifactEngine,
 };
 
 export function loadEngine(name: EngineName): Promise<Engine> {

@@ -1,11 +1,13 @@
 // Command-line options of `wasmjit spec`.
 import os from 'node:os';
+import { ENGINE_NAMES, isEngineName } from './types.js';
 import type { EngineName } from './types.js';
 
-export const USAGE = `usage: wasmjit spec [PATH ...] [--engine wasmjit|v8] [-v] [--json] [--jobs N] [--timeout S] [--record]
+export const USAGE = `usage: wasmjit spec [PATH ...] [--engine wasmjit|v8|wasmjit-artifact] [-v] [--json] [--jobs N] [--timeout S] [--record]
 
   PATH          a spec folder (test/spec/i32), its .json file, or a folder of them (default: test/spec)
-  --engine E    wasmjit (the built package, dist/index.js; default) or v8 (Node's WebAssembly)
+  --engine E    wasmjit (the built package, dist/index.js; default), v8 (Node's WebAssembly), or
+                wasmjit-artifact (wasmjit, every module serialized and deserialized before use)
   -v, --verbose print every failure with its .wast line and reason, and the skip reasons
   --json        print the results as one JSON object instead of text
   --jobs N      spec files run in parallel (default: CPUs, at most 8)
@@ -35,7 +37,7 @@ function positiveNumber(flag: string, text: string, integer: boolean): number {
 }
 
 function engineName(text: string): EngineName {
-  if (text !== 'wasmjit' && text !== 'v8') throw new UsageError(`unknown engine "${text}" (wasmjit or v8)`);
+  if (!isEngineName(text)) throw new UsageError(`unknown engine "${text}" (${ENGINE_NAMES.join(', ')})`);
   return text;
 }
 

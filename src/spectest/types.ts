@@ -76,4 +76,8 @@ export interface SuiteResult {
   totals: Totals;
 }
 
-export type EngineName = 'wasmjit' | 'v8';
+/** `wasmjit-artifact`: wasmjit, every module going through `serialize` and `Module.deserialize` before it is used. */
+export const ENGINE_NAMES = ['wasmjit', 'v8', 'wasmjit-artifact'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+export const isEngineName = (text: string | undefined): text is EngineName => (ENGINE_NAMES as readonly (string | undefined)[]).includes(text);

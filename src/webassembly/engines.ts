@@ -42,7 +42,8 @@ export function compileWithEngines(bytes: Uint8Array<ArrayBuffer>, api: string, 
   const start = performance.now();
   let module: Module;
   try {
-    module = Module.fromBytes(bytes);
+    // WASMJIT_CACHE_DIR: a second process loads the module from the code cache instead of compiling it.
+    module = Module.fromBytes(bytes, { cache: process.env.WASMJIT_CACHE_DIR || undefined });
   } catch (err) {
     if (!(err instanceof V8WebAssembly.CompileError)) throw err;
     if (!V8WebAssembly.validate(bytes)) throw compileError(api, err.message);

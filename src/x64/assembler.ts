@@ -177,6 +177,15 @@ export class Assembler {
     this.modrm(0, 0x89, width === 64, src, dst);
   }
 
+  /** `mov dst, imm64` always in the 10-byte form, so that the value can be patched later; returns the immediate's offset. */
+  movabs(dst: Reg, value: bigint): number {
+    this.byte(0x48 | ((dst & 8) >> 3));
+    this.byte(0xb8 | (dst & 7));
+    const at = this.length;
+    this.int64(value);
+    return at;
+  }
+
   /** `mov dst, imm`, choosing the shortest form: `mov r32, imm32` zero-extends, `0xC7` sign-extends. */
   movRI(width: Width, dst: Reg, value: bigint | number): void {
     // BigInt only for values that may need more than 32 bits (and non-integers, which BigInt() rejects).
@@ -299,7 +308,7 @@ export class Assembler {
    * `op dst, imm32` always in the 4-byte immediate form, so that the value can be patched later.
    * Returns the offset of the immediate.
    */
-  aluRI32(op: Alu, width: Width, dst: Reg, value: number): number {
+  aluRI32(op: Alu, width: Width, dst: Reg | Mem, value: number): number {
     this.modrm(0, 0x81, width === 64, op, dst);
     const at = this.length;
     this.int32(value);
