@@ -17,6 +17,7 @@ export { startCompileWorkers } from './compiler/index.js';
 export type { WatOptions } from './wat/index.js';
 export { Module, Instance };
 export type { ModuleExportDescriptor, ModuleOptions } from './runtime/module.js';
+export { LAZY_THRESHOLD_BYTES } from './runtime/module.js';
 export type { ExportValue } from './runtime/instance.js';
 /** V8's WebAssembly namespace, backed by wasmjit (`wasmjit/register` installs it as the global). */
 export { WebAssemblyOnWasmjit as WebAssembly, createWebAssembly } from './webassembly/namespace.js';

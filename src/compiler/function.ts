@@ -223,11 +223,23 @@ export class FunctionCompiler {
   }
 
   compile(): void {
+    this.run(true);
+  }
+
+  /**
+   * Validates the body without emitting any code (lazy compilation validates every function up
+   * front): the function's own frame is dead, so every instruction only checks its types.
+   */
+  validate(): void {
+    this.run(false);
+  }
+
+  private run(emit: boolean): void {
     const { asm } = this;
     const { marks } = this.env;
     const start = asm.offset;
-    marks.add(0, PROLOGUE_MARK);
-    const frameSizeAt = this.emitPrologue();
+    if (emit) marks.add(0, PROLOGUE_MARK);
+    const frameSizeAt = emit ? this.emitPrologue() : -1;
     this.controls.push({
       kind: 'function',
       type: this.func.type,
@@ -236,7 +248,7 @@ export class FunctionCompiler {
       label: new Label(),
       elseLabel: undefined,
       unreachable: false,
-      dead: false,
+      dead: !emit,
     });
     this.frameChanged();
     const { code } = this.func.body;
@@ -248,7 +260,7 @@ export class FunctionCompiler {
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
-    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
+    if (emit) asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
   }
 
   /** Whether code is being emitted: the innermost frame is neither unreachable nor dead. */

@@ -17,6 +17,9 @@ import { compileChunks } from './parallel.js';
 import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
+export { compileLazyFunction, compileLazyModule, validateFunctions } from './lazy.js';
+export { ChunkFunction, EXIT_TARGET } from './chunk.js';
+export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
@@ -56,7 +59,17 @@ export interface CompileOptions {
 
 const NO_MARKS: SourceMarks = new Int32Array(0);
 
-export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
+/** A module after its module-level checks: what compiling any of its functions needs. */
+export interface PreparedModule {
+  shape: ModuleShape;
+  layout: ContextLayout;
+  funcTypes: FuncType[];
+  globals: GlobalType[];
+  tables: TableType[];
+}
+
+/** The index spaces, the module-level validation, the context layout and the shape for the function compiler. */
+export function prepareModule(ir: ModuleIR, options: CompileOptions): PreparedModule {
   const funcTypes: FuncType[] = [];
   const globals: GlobalType[] = [];
   const tables: TableType[] = [];
@@ -98,21 +111,34 @@ export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledMo
     dataCount: ir.dataCount,
     declaredFuncRefs: [...declaredFuncRefs(ir)],
   };
-  const chunks = compileChunks(shape, ir.funcs);
+  return { shape, layout, funcTypes, globals, tables };
+}
 
-  // The module's own code: a thunk per import, then the entry trampoline; the chunks follow.
+export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
+  const prepared = prepareModule(ir, options);
+  const chunks = compileChunks(prepared.shape, ir.funcs);
   const asm = new Assembler();
   const exit = new Label();
+  const own = emitModuleCode(asm, prepared, options, exit);
+  const code = link(asm.finish(), chunks, exit.offset, ir, own.functions);
+  return { code, entryOffset: own.entryOffset, functions: own.functions, layout: prepared.layout, funcTypes: prepared.funcTypes, globals: prepared.globals, tables: prepared.tables };
+}
+
+/**
+ * The module's own code, the same for an eager and a lazy module: a thunk per import, then the
+ * entry trampoline, whose exit `exit` is; the functions follow.
+ */
+export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options: CompileOptions, exit: Label): { functions: CompiledFunction[]; entryOffset: number } {
+  const { layout, funcTypes, shape } = prepared;
   const functions: CompiledFunction[] = [];
-  for (let index = 0; index < importedFuncs; index++) {
+  for (let index = 0; index < shape.importedFuncs; index++) {
     const offset = asm.offset;
     emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;
   emitEntryTrampoline(asm, layout, options.runtimeState, exit);
-  const code = link(asm.finish(), chunks, exit.offset, ir, functions);
-  return { code, entryOffset, functions, layout, funcTypes, globals, tables };
+  return { functions, entryOffset };
 }
 
 /**
@@ -137,16 +163,22 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
   const view = new DataView(code.buffer);
   base = own.length;
   for (const chunk of chunks) {
-    const { relocations } = chunk;
-    for (let i = 0; i < relocations.length; i += 2) {
-      const at = base + relocations[i]!;
-      const target = relocations[i + 1]!;
-      const targetOffset = target === EXIT_TARGET ? exitOffset : functions[target]!.offset;
-      view.setInt32(at, targetOffset - (at + 4), true);
-    }
+    patchRelocations(view, base, chunk, (target) => (target === EXIT_TARGET ? exitOffset : functions[target]!.offset));
     base += chunk.code.length;
   }
   return code;
+}
+
+/**
+ * Points a chunk's calls and exit veneer at their targets: the chunk's code is at `base` in `code`,
+ * and `targetOffset` gives the offset in `code` of a function index or EXIT_TARGET.
+ */
+export function patchRelocations(code: DataView, base: number, chunk: CompiledChunk, targetOffset: (target: number) => number): void {
+  const { relocations } = chunk;
+  for (let i = 0; i < relocations.length; i += 2) {
+    const at = base + relocations[i]!;
+    code.setInt32(at, targetOffset(relocations[i + 1]!) - (at + 4), true);
+  }
 }
 
 /** Functions referenced outside function bodies (exports, element segments, global initialisers). */

@@ -1,12 +1,13 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
-import { compileModule, formatInstr, nativeOnlyFunctions, PROLOGUE_MARK } from '../compiler/index.js';
-import type { CompiledFunction, CompiledModule, CpuFeatures } from '../compiler/index.js';
+import { compileLazyModule, compileModule, formatInstr, nativeOnlyFunctions, prepareModule, PROLOGUE_MARK, validateFunctions } from '../compiler/index.js';
+import type { CompiledFunction, CompiledModule, CompileOptions, CpuFeatures, LazyCompiledModule } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
+import { LazyCode, lazyByDefault } from './lazy-code.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
@@ -15,7 +16,14 @@ export interface ModuleOptions {
   maxMemoryPages?: number;
   /** CPU features to use instead of the detected ones (e.g. `{popcnt: false}` to test the fallbacks). */
   cpuFeatures?: Partial<CpuFeatures>;
+  /**
+   * Compile each function on its first call (the module is still decoded and validated whole).
+   * Default: lazy for modules of LAZY_THRESHOLD_BYTES or more; WASMJIT_LAZY=0|1 overrides the default.
+   */
+  lazy?: boolean;
 }
+
+export { LAZY_THRESHOLD_BYTES } from './lazy-code.js';
 
 export interface ModuleExportDescriptor {
   name: string;
@@ -38,12 +46,17 @@ export class Module {
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
 
+  /** A lazy module's code and compiles (undefined for a module compiled eagerly). */
+  readonly lazy: LazyCode | undefined;
+
   constructor(
     readonly ir: ModuleIR,
     readonly compiled: CompiledModule,
     readonly options: ModuleOptions = {},
+    lazy?: LazyCompiledModule,
   ) {
-    const code = CodePage.map(compiled.code);
+    this.lazy = lazy && new LazyCode(ir, lazy);
+    const code = this.lazy?.page ?? CodePage.map(compiled.code);
     this.code = code;
     // The free function must not capture the Module: the registry would keep it alive for ever.
     this.lifetime = new RefCount(() => code.unmap());
@@ -54,14 +67,19 @@ export class Module {
 
   static fromBytes(bytes: Uint8Array, options: ModuleOptions = {}): Module {
     const ir = decodeModule(bytes);
-    const features = { ...detectCpuFeatures(), ...options.cpuFeatures };
-    return new Module(ir, compileModule(ir, { features, runtimeState: runtimeStateAddress }), options);
+    const compileOptions = compileOptionsOf(options);
+    if (options.lazy ?? lazyByDefault(bytes.length)) {
+      const lazy = compileLazyModule(ir, compileOptions);
+      return new Module(ir, lazy.compiled, options, lazy);
+    }
+    return new Module(ir, compileModule(ir, compileOptions), options);
   }
 
-  /** Whether wasmjit decodes, validates and compiles the bytes (nothing is mapped). */
+  /** Whether wasmjit decodes and validates the bytes (no code is generated, nothing is mapped). */
   static validates(bytes: Uint8Array): boolean {
     try {
-      compileModule(decodeModule(bytes), { features: detectCpuFeatures(), runtimeState: runtimeStateAddress });
+      const ir = decodeModule(bytes);
+      validateFunctions(prepareModule(ir, compileOptionsOf({})).shape, ir.funcs);
       return true;
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) return false;
@@ -69,14 +87,29 @@ export class Module {
     }
   }
 
+  /** Function `index`'s code; in a lazy module, its stub while it is not compiled. */
   function(index: number): CompiledFunction {
-    const func = this.functionsByIndex.get(index);
+    const func = this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index);
     if (!func) throw new Error(`wasmjit: function ${index} is not defined in this module`);
     return func;
   }
 
   functionAddress(index: number): bigint {
     return this.code.address + BigInt(this.function(index).offset);
+  }
+
+  /** Compiles every function a lazy module has not compiled yet (an eager module has them all). */
+  compileAll(): void {
+    this.lazy?.compileAll();
+  }
+
+  /**
+   * The whole module's code as an eager compile lays it out (what an artifact stores): `compiled`
+   * itself for an eager module; a lazy module's functions are compiled for it, into a buffer that is
+   * not mapped (its running code stays as it is).
+   */
+  eagerCompiled(): CompiledModule {
+    return this.lazy ? compileModule(this.ir, compileOptionsOf(this.options)) : this.compiled;
   }
 
   /** Whether function `index` can only return or trap, never reach JS (see compiler/native-only.ts). */
@@ -95,16 +128,21 @@ export class Module {
    * machine code came from. `name` picks one exported function; without it every function is listed.
    */
   disassemble(name?: string): string {
-    if (name === undefined) return this.compiled.functions.map((f) => this.listing(f)).join('\n\n');
+    // A lazy module's listing shows compiled code: what is not compiled yet is compiled first.
+    if (name === undefined) {
+      this.compileAll();
+      return this.compiled.functions.map((f) => this.listing(this.function(f.index))).join('\n\n');
+    }
     const exp = this.ir.exports.find((e) => e.name === name && e.kind === 'func');
     if (!exp) throw new Error(`wasmjit: no exported function named "${name}"`);
+    this.lazy?.compile(exp.index);
     return this.listing(this.function(exp.index));
   }
 
   private listing(func: CompiledFunction): string {
     const names = this.ir.exports.filter((e) => e.kind === 'func' && e.index === func.index).map((e) => `"${e.name}"`);
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
-    const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
+    const code = this.lazy ? this.code.read(func.offset, func.size) : this.compiled.code.subarray(func.offset, func.offset + func.size);
     const annotations = new Map<number, string>();
     const defined = this.ir.funcs.find((f) => f.index === func.index);
     const body = defined && instructionsOf(defined.body, this.ir.types);
@@ -134,6 +172,10 @@ export class Module {
     releaseWhenCollected.unregister(this);
     this.lifetime.release();
   }
+}
+
+function compileOptionsOf(options: ModuleOptions): CompileOptions {
+  return { features: { ...detectCpuFeatures(), ...options.cpuFeatures }, runtimeState: runtimeStateAddress };
 }
 
 function formatSignature(func: CompiledFunction): string {
