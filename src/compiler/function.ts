@@ -194,9 +194,14 @@ export class FunctionCompiler {
   private pc = 0;
   private readonly localHomes: LocalHome[];
 
+  /**
+   * `emit` false validates the body without emitting any code (lazy compilation validates every
+   * function up front): the function's own frame is dead, so every instruction only checks its types.
+   */
   constructor(
     private readonly env: ModuleEnv,
     private readonly func: Func,
+    private readonly emit = true,
   ) {
     this.asm = env.asm;
     this.paramCount = func.type.params.length;
@@ -206,7 +211,7 @@ export class FunctionCompiler {
       throw this.error(`too many locals: ${this.localTypes.count} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
-    const { weights, switchesInstance } = prescan(func, this.localTypes.count, env.importedFuncs);
+    const { weights, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
@@ -222,20 +227,9 @@ export class FunctionCompiler {
     this.stack.reset((index) => this.localHome(index));
   }
 
+  /** Compiles the function, or with `emit` false only validates it (see the constructor). */
   compile(): void {
-    this.run(true);
-  }
-
-  /**
-   * Validates the body without emitting any code (lazy compilation validates every function up
-   * front): the function's own frame is dead, so every instruction only checks its types.
-   */
-  validate(): void {
-    this.run(false);
-  }
-
-  private run(emit: boolean): void {
-    const { asm } = this;
+    const { asm, emit } = this;
     const { marks } = this.env;
     const start = asm.offset;
     if (emit) marks.add(0, PROLOGUE_MARK);
@@ -1172,6 +1166,9 @@ const PRESCAN_ROLES: Uint8Array = (() => {
   roles[Opcode.call] = PrescanRole.Call;
   return roles;
 })();
+
+/** The pre-scan's answer for a function that is only validated: no local needs a register. */
+const NOTHING_TO_EMIT = { weights: new Float64Array(0), switchesInstance: false };
 
 /** A use counts eight times more for each loop around it, up to four loops. */
 const LOOP_WEIGHTS = [1, 8, 64, 512, 4096];

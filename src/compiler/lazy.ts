@@ -73,7 +73,7 @@ export function validateFunctions(shape: ModuleShape, funcs: readonly Func[]): v
     marks: new SourceMarkRecorder(),
     scratch: new FunctionScratch(asm, shape.features, shape.memory, trap),
   };
-  for (const func of funcs) new FunctionCompiler(env, func).validate();
+  for (const func of funcs) new FunctionCompiler(env, func, false).compile();
 }
 
 /**
