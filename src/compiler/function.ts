@@ -65,7 +65,8 @@ export const PROLOGUE_MARK = -1;
 
 /** Records source marks for every function of a module in one growable buffer. */
 export class SourceMarkRecorder {
-  private buffer = new Int32Array(4096);
+  // Small until `reserve` says how many: a lazy compile records one function's marks.
+  private buffer = new Int32Array(64);
   private length = 0;
 
   /** Where the next function's marks start. */

@@ -50,14 +50,22 @@ export class CodePage {
     const length = roundToPages(offset + code.length - start);
     const address = this.address + BigInt(start);
     mprotect(address, length, PROT_READ | PROT_WRITE);
-    new Uint8Array(view(address, length)).set(code, offset - start);
+    this.bytes.set(code, offset);
     mprotect(address, length, PROT_READ | PROT_EXEC);
   }
 
   /** A copy of `length` bytes of code at `offset`. */
   read(offset: number, length: number): Uint8Array {
-    return new Uint8Array(view(this.address + BigInt(offset), length)).slice();
+    return this.bytes.slice(offset, offset + length);
   }
+
+  /** The whole mapping, made once (only the pages being written or read are ever touched through it). */
+  private get bytes(): Uint8Array {
+    this.view ??= new Uint8Array(view(this.address, this.size));
+    return this.view;
+  }
+
+  private view: Uint8Array | undefined;
 
   unmap(): void {
     munmap(this.address, this.size);
