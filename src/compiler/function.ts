@@ -138,6 +138,9 @@ interface Control {
   dead: boolean;
 }
 
+/** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
+const DEAD_LABEL = new Label();
+
 const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map([...integerOps(), ...floatOps()]);
 
 export function formatInstr(instr: Instr): string {
@@ -240,7 +243,7 @@ export class FunctionCompiler {
       type: this.func.type,
       height: 0,
       base: 0,
-      label: new Label(),
+      label: emit ? new Label() : DEAD_LABEL,
       elseLabel: undefined,
       unreachable: false,
       dead: !emit,
@@ -765,14 +768,14 @@ export class FunctionCompiler {
       type,
       height: 0,
       base: 0,
-      label: new Label(),
+      label: emitting ? new Label() : DEAD_LABEL,
       elseLabel: undefined,
       unreachable: false,
       dead: !emitting,
     };
     if (kind === 'if') {
       this.pop('i32');
-      frame.elseLabel = new Label();
+      frame.elseLabel = emitting ? new Label() : DEAD_LABEL;
       if (emitting) {
         // The flush between the test and the jump changes no flags.
         const cond = this.popCondition();
@@ -954,11 +957,22 @@ export class FunctionCompiler {
     this.markUnreachable();
   }
 
-  /** Checks that the top of the stack matches `types` without popping (br_table's other targets). */
+  /**
+   * Checks that the top of the stack matches `types` without popping (br_table's other targets):
+   * what `popAll` would check, on the same errors, without copying the stack per target.
+   */
   private checkLabelTypes(types: ValType[]): void {
-    const saved = [...this.types];
-    this.popAll(types);
-    this.types.splice(0, this.types.length, ...saved);
+    const frame = this.controls[this.controls.length - 1]!;
+    let at = this.types.length;
+    for (let i = types.length - 1; i >= 0; i--) {
+      const expected = types[i]!;
+      if (at === frame.height) {
+        if (frame.unreachable) return;
+        throw this.error(`type mismatch: expected ${expected} but the stack is empty`);
+      }
+      const actual = this.types[--at]!;
+      if (actual !== expected && actual !== 'unknown') throw this.error(`type mismatch: expected ${expected}, got ${actual}`);
+    }
   }
 
   /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
