@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile, Instance, LAZY_THRESHOLD_BYTES, Module, Table, watToWasm } from '../src/index.js';
 import { generateModule } from '../src/bench/generate.js';
+import { fastCalls, usesFastCalls } from '../src/runtime/fast-calls.js';
+import { fastEntryCounts } from '../src/runtime/state.js';
 
 type Step = () => unknown;
 
@@ -259,6 +261,29 @@ describe('lazy compilation', () => {
         return [() => x.mix!(2.5, 4n), () => x.mix!(-1, -2n)];
       },
     );
+  });
+
+  it('a native-only export takes the fast entry from its first call on, its callees compiled before', async () => {
+    const module = await compile(
+      await watToWasm(`(module
+        (func $leaf (param i32) (result i32) local.get 0 i32.const 3 i32.mul)
+        (func $mid (param i32) (result i32) local.get 0 call $leaf i32.const 1 i32.add)
+        (func $unused (param i32) (result i32) local.get 0 call $leaf)
+        (func (export "f") (param i32) (result i32) local.get 0 call $mid))`),
+      { lazy: true },
+    );
+    const f = new Instance(module, undefined, false).exports.f as (x: number) => number;
+    expect(usesFastCalls(f)).toBe(fastCalls.available);
+    const before = fastEntryCounts().entries;
+    let sum = 0;
+    // Enough calls for TurboFan to optimize the loop and call the fast entry directly.
+    for (let i = 0; i < 20_000; i++) sum = (sum + f(i)) | 0;
+    let expected = 0;
+    for (let i = 0; i < 20_000; i++) expected = (expected + (i * 3 + 1)) | 0;
+    expect(sum).toBe(expected);
+    expect(fastEntryCounts().entries - before).toBe(fastCalls.available ? 20_000 : 0);
+    expect(compiledCount(module)).toBe(3);
+    expect(module.lazy!.isCompiled(2)).toBe(false);
   });
 
   it('refuses an invalid function at compile, although no function is compiled', async () => {
