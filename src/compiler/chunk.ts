@@ -57,6 +57,18 @@ export const instructionCount = (funcs: readonly Func[]): number => funcs.reduce
 /** About 10 bytes of code per instruction (generated and hash-wasm modules): the buffer grows rarely. */
 const codeSizeEstimate = (instructions: number, functions: number): number => 12 * instructions + 64 * functions + 1024;
 
+/** `shape.declaredFuncRefs` as a set, made once per shape: a lazy module compiles a chunk per function. */
+const declaredFuncRefSets = new WeakMap<ModuleShape, ReadonlySet<number>>();
+
+export function declaredFuncRefsOf(shape: ModuleShape): ReadonlySet<number> {
+  let refs = declaredFuncRefSets.get(shape);
+  if (!refs) {
+    refs = new Set(shape.declaredFuncRefs);
+    declaredFuncRefSets.set(shape, refs);
+  }
+  return refs;
+}
+
 /**
  * Compiles `funcs`; a function that does not validate throws its CompileError. `throughRecord(i)`
  * says which calls go through the callee's function record in the context instead of `call rel32`
@@ -85,7 +97,7 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[], through
 
   const trap = (code: number): Label => trapLabels.get(code)!;
   const globalCells: Mem[] = [];
-  const declaredFuncRefs = new Set(shape.declaredFuncRefs);
+  const declaredFuncRefs = declaredFuncRefsOf(shape);
   const env: ModuleEnv = {
     ...shape,
     declaredFuncRefs,

@@ -17,7 +17,7 @@
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem, memIndexed } from '../x64/index.js';
 import type { Func, ModuleIR } from '../decode/index.js';
 import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_XMMS, RuntimeCall } from './abi.js';
-import { compileChunk } from './chunk.js';
+import { compileChunk, declaredFuncRefsOf } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { FunctionCompiler, FunctionScratch, SourceMarkRecorder } from './function.js';
 import type { ModuleEnv } from './function.js';
@@ -62,7 +62,7 @@ export function validateFunctions(shape: ModuleShape, funcs: readonly Func[]): v
   const trap = (): Label => noLabel;
   const env: ModuleEnv = {
     ...shape,
-    declaredFuncRefs: new Set(shape.declaredFuncRefs),
+    declaredFuncRefs: declaredFuncRefsOf(shape),
     asm,
     trap,
     trapExit: noLabel,
