@@ -113,6 +113,41 @@ describe('lazy compilation', () => {
     );
   });
 
+  it('a first call with the stack nearly exhausted ends in the stub\'s stack check, before any compile', async () => {
+    // $rec's frames are smaller than what the stub needs: at the depth where the next $rec would
+    // overflow, a first call of $late overflows in the stub. The first run finds that depth.
+    const module = await compile(
+      await watToWasm(`(module
+        (global $depth (mut i32) (i32.const 0))
+        (global $limit (mut i32) (i32.const -1))
+        (func $late (result i32) i32.const 42)
+        (func $rec (result i32)
+          global.get $depth i32.const 1 i32.add global.set $depth
+          global.get $depth global.get $limit i32.eq
+          if (result i32) call $late else call $rec end)
+        ;; memory.grow keeps the exports off the fast path, where a first call could not reach JS
+        (memory 0)
+        (func (export "grow") (result i32) i32.const 0 memory.grow)
+        (func (export "depth") (result i32) global.get $depth)
+        (func (export "run") (param i32) (result i32)
+          i32.const 0 global.set $depth local.get 0 global.set $limit
+          local.get 0 i32.const -2 i32.eq if i32.const 0 memory.grow drop end
+          call $rec)
+        (func (export "late") (result i32) call $late))`),
+      { lazy: true },
+    );
+    const x = new Instance(module, undefined, false).exports as Record<string, (...a: number[]) => number>;
+    expect(() => x.run!(-1)).toThrow(new RangeError('Maximum call stack size exceeded'));
+    const deepest = x.depth!();
+    expect(deepest).toBeGreaterThan(1000);
+    expect(module.lazy!.isCompiled(0)).toBe(false);
+    expect(() => x.run!(deepest)).toThrow(new RangeError('Maximum call stack size exceeded'));
+    expect(module.lazy!.isCompiled(0)).toBe(false);
+    expect(x.run!(deepest - 100)).toBe(42);
+    expect(module.lazy!.isCompiled(0)).toBe(true);
+    expect(x.late!()).toBe(42);
+  });
+
   it('traps in lazily compiled code, and the instance keeps working', async () => {
     await differential(
       `(module
