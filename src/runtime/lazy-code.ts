@@ -130,6 +130,9 @@ export class LazyCode {
     const view = new DataView(chunk.code.buffer, chunk.code.byteOffset, chunk.code.byteLength);
     // The chunk's displacements are from its own start: link it as if it were at offset 0.
     patchRelocations(view, 0, chunk, (target) => (target === EXIT_TARGET ? exitOffset : target === index ? offset : this.functions[target]!.offset) - base);
+    if (base + chunk.code.length > this.page.size) {
+      throw new RangeError(`wasmjit: function ${index}'s code does not fit the ${this.page.size} bytes reserved for this lazy module's code; compile it with { lazy: false }`);
+    }
     this.page.write(base, chunk.code);
     this.end = base + chunk.code.length;
     this.functions[index] = { index, type: func.type, offset, size: chunk.functions[ChunkFunction.size]!, marks };
