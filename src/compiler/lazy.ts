@@ -49,7 +49,7 @@ export function compileLazyModule(ir: ModuleIR, options: CompileOptions): LazyCo
   const asm = new Assembler(1024 + 16 * ir.funcs.length);
   const exit = new Label();
   const { functions, entryOffset } = emitModuleCode(asm, prepared, options, exit);
-  functions.push(...emitStubs(asm, prepared.shape, ir.funcs, exit));
+  for (const stub of emitStubs(asm, prepared.shape, ir.funcs, exit)) functions.push(stub);
   const { layout, funcTypes, globals, tables } = prepared;
   const compiled = { code: asm.finish(), entryOffset, functions, layout, funcTypes, globals, tables };
   return { compiled, shape: prepared.shape, exitOffset: exit.offset };
@@ -77,8 +77,8 @@ export function validateFunctions(shape: ModuleShape, funcs: readonly Func[]): v
 }
 
 /**
- * Compiles one function of a lazy module. `compiledOffset(i)` is where function i's code is in the
- * module's code, undefined while it is not compiled: calls to those go through their records.
+ * Compiles one function of a lazy module as a chunk of its own: calls to defined functions that
+ * `isCompiled` denies (other than itself) go through their records, the others are linked directly.
  */
 export function compileLazyFunction(shape: ModuleShape, func: Func, isCompiled: (index: number) => boolean): CompiledChunk {
   return compileChunk(shape, [func], (index) => index >= shape.importedFuncs && index !== func.index && !isCompiled(index));
