@@ -18,7 +18,7 @@ import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
 export { compileLazyFunction, compileLazyModule, validateFunctions } from './lazy.js';
-export { ChunkFunction, EXIT_TARGET } from './chunk.js';
+export { ChunkFunction, EXIT_TARGET, instructionCount } from './chunk.js';
 export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';

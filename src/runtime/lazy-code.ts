@@ -3,7 +3,7 @@
 // function's code appended when it is first called, the pages written only while not executable
 // (CodePage.write). Once a function is compiled, its record in every live instance of the module
 // points at the code: calls through records, tables and call_indirect then reach it directly.
-import { ChunkFunction, compileLazyFunction, EXIT_TARGET, FuncRecord, patchRelocations } from '../compiler/index.js';
+import { ChunkFunction, compileLazyFunction, EXIT_TARGET, FuncRecord, instructionCount, patchRelocations } from '../compiler/index.js';
 import type { CompiledFunction, LazyCompiledModule } from '../compiler/index.js';
 import { INSTR_WORDS, Opcode } from '../decode/index.js';
 import type { ModuleIR } from '../decode/index.js';
@@ -34,7 +34,7 @@ const RESERVE_BYTES_PER_INSTRUCTION = 128;
 const RESERVE_BYTES_PER_FUNCTION = 1024;
 const MAX_RESERVE = 2 ** 31 - 2 ** 24;
 
-/** Compiled code starts at this alignment (as the eager linker's chunks are laid out, no less). */
+/** Each function's chunk starts at this alignment (fetch and the decoders like aligned starts). */
 const CODE_ALIGN = 16;
 
 export class LazyCode {
@@ -52,7 +52,7 @@ export class LazyCode {
     private readonly lazy: LazyCompiledModule,
   ) {
     const { code, functions } = lazy.compiled;
-    const instructions = ir.funcs.reduce((sum, f) => sum + f.body.code.length / INSTR_WORDS, 0);
+    const instructions = instructionCount(ir.funcs);
     const reserve = Math.min(MAX_RESERVE, roundToPages(code.length) + RESERVE_BYTES_PER_INSTRUCTION * instructions + RESERVE_BYTES_PER_FUNCTION * ir.funcs.length);
     this.page = CodePage.reserve(code, reserve);
     this.functions = functions.slice();
