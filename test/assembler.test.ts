@@ -482,6 +482,7 @@ const CASES: Case[] = [
     call('callReg', [target], insn(`call ${r(target, 64)}`)),
     call('jmpReg', [target], insn(`jmp ${r(target, 64)}`)),
   ]),
+  ...MEMS.map((m) => call('callMem', [m], insn(`call ${memory(m, 64)}`))),
   call('ret', [], insn('ret')),
   ...[0, 1, 8, 0x7f, 0x80, 0xff, 0x100, 0x1234, 0xffff].map((n) => call('ret', [n], insn(n === 0 ? 'ret' : `ret ${hex(n, 16)}`))),
   ...[0, 1, 300].flatMap((backGap) => [0, 1, 300].map((forwardGap) => tableCase(backGap, forwardGap))),

@@ -94,6 +94,8 @@ export enum RuntimeCall {
   TableCopy = -8,
   TableInit = -9,
   ElemDrop = -10,
+  /** Lazy compilation (compiler/lazy.ts): compile function args[0] now; results[0] gets its code's address. */
+  CompileFunction = -11,
 }
 
 /** The most arguments a runtime call takes (table.init: table, segment, destination, source, count). */

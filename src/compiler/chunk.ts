@@ -10,7 +10,7 @@ import { Assembler, Label, Reg, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
 import { INSTR_WORDS } from '../decode/index.js';
 import type { Func, FuncType, GlobalType, Limits, RefType, TableType } from '../decode/index.js';
-import { CTX_REG } from './abi.js';
+import { CTX_REG, FuncRecord } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { FunctionCompiler, FunctionScratch, SourceMarkRecorder } from './function.js';
 import type { ModuleEnv } from './function.js';
@@ -40,6 +40,9 @@ export interface ModuleShape {
  */
 export const Relocation = { call: 0, exit: 1, typeId: 2, runtimeState: 3, fields: 3 } as const;
 
+/** What a call or exit relocation's target is given as when it names no function: the module's trap exit. */
+export const EXIT_TARGET = -1;
+
 export interface CompiledChunk {
   code: Uint8Array;
   /** Per function, four numbers: offset in the chunk, size, start and end of its marks in `marks`. */
@@ -60,8 +63,24 @@ export const instructionCount = (funcs: readonly Func[]): number => funcs.reduce
 /** About 10 bytes of code per instruction (generated and hash-wasm modules): the buffer grows rarely. */
 const codeSizeEstimate = (instructions: number, functions: number): number => 12 * instructions + 64 * functions + 1024;
 
-/** Compiles `funcs`; a function that does not validate throws its CompileError. */
-export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): CompiledChunk {
+/** `shape.declaredFuncRefs` as a set, made once per shape: a lazy module compiles a chunk per function. */
+const declaredFuncRefSets = new WeakMap<ModuleShape, ReadonlySet<number>>();
+
+export function declaredFuncRefsOf(shape: ModuleShape): ReadonlySet<number> {
+  let refs = declaredFuncRefSets.get(shape);
+  if (!refs) {
+    refs = new Set(shape.declaredFuncRefs);
+    declaredFuncRefSets.set(shape, refs);
+  }
+  return refs;
+}
+
+/**
+ * Compiles `funcs`; a function that does not validate throws its CompileError. `throughRecord(i)`
+ * says which calls go through the callee's function record in the context instead of `call rel32`
+ * (lazy compilation: a callee that is not compiled yet, see lazy.ts).
+ */
+export function compileChunk(shape: ModuleShape, funcs: readonly Func[], throughRecord?: (index: number) => boolean): CompiledChunk {
   const instructions = instructionCount(funcs);
   const asm = new Assembler(codeSizeEstimate(instructions, funcs.length));
   const marks = new SourceMarkRecorder();
@@ -84,7 +103,7 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): Compil
 
   const trap = (code: number): Label => trapLabels.get(code)!;
   const globalCells: Mem[] = [];
-  const declaredFuncRefs = new Set(shape.declaredFuncRefs);
+  const declaredFuncRefs = declaredFuncRefsOf(shape);
   const env: ModuleEnv = {
     ...shape,
     declaredFuncRefs,
@@ -92,6 +111,10 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[]): Compil
     trap,
     trapExit: veneer,
     callFunction: (index) => {
+      if (throughRecord?.(index)) {
+        asm.callMem(mem(CTX_REG, shape.layout.funcRecordsOffset + FuncRecord.size * index + FuncRecord.code));
+        return;
+      }
       // Any bound label will do: the linker overwrites the displacement.
       asm.call(chunkStart);
       relocations.push(asm.offset - 4, Relocation.call, index);

@@ -68,7 +68,8 @@ export const PROLOGUE_MARK = -1;
 
 /** Records source marks for every function of a module in one growable buffer. */
 export class SourceMarkRecorder {
-  private buffer = new Int32Array(4096);
+  // Small until `reserve` says how many: a lazy compile records one function's marks.
+  private buffer = new Int32Array(64);
   private length = 0;
 
   /** Where the next function's marks start. */
@@ -140,6 +141,9 @@ interface Control {
   dead: boolean;
 }
 
+/** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
+const DEAD_LABEL = new Label();
+
 const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map([...integerOps(), ...floatOps()]);
 
 export function formatInstr(instr: Instr): string {
@@ -197,9 +201,14 @@ export class FunctionCompiler {
   private pc = 0;
   private readonly localHomes: LocalHome[];
 
+  /**
+   * `emit` false validates the body without emitting any code (lazy compilation validates every
+   * function up front): the function's own frame is dead, so every instruction only checks its types.
+   */
   constructor(
     private readonly env: ModuleEnv,
     private readonly func: Func,
+    private readonly emit = true,
   ) {
     this.asm = env.asm;
     this.paramCount = func.type.params.length;
@@ -209,7 +218,7 @@ export class FunctionCompiler {
       throw this.error(`too many locals: ${this.localTypes.count} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
-    const { weights, switchesInstance } = prescan(func, this.localTypes.count, env.importedFuncs);
+    const { weights, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
@@ -225,21 +234,22 @@ export class FunctionCompiler {
     this.stack.reset((index) => this.localHome(index));
   }
 
+  /** Compiles the function, or with `emit` false only validates it (see the constructor). */
   compile(): void {
-    const { asm } = this;
+    const { asm, emit } = this;
     const { marks } = this.env;
     const start = asm.offset;
-    marks.add(0, PROLOGUE_MARK);
-    const frameSizeAt = this.emitPrologue();
+    if (emit) marks.add(0, PROLOGUE_MARK);
+    const frameSizeAt = emit ? this.emitPrologue() : -1;
     this.controls.push({
       kind: 'function',
       type: this.func.type,
       height: 0,
       base: 0,
-      label: new Label(),
+      label: emit ? new Label() : DEAD_LABEL,
       elseLabel: undefined,
       unreachable: false,
-      dead: false,
+      dead: !emit,
     });
     this.frameChanged();
     const { code } = this.func.body;
@@ -251,7 +261,7 @@ export class FunctionCompiler {
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
-    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
+    if (emit) asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
   }
 
   /** Whether code is being emitted: the innermost frame is neither unreachable nor dead. */
@@ -761,14 +771,14 @@ export class FunctionCompiler {
       type,
       height: 0,
       base: 0,
-      label: new Label(),
+      label: emitting ? new Label() : DEAD_LABEL,
       elseLabel: undefined,
       unreachable: false,
       dead: !emitting,
     };
     if (kind === 'if') {
       this.pop('i32');
-      frame.elseLabel = new Label();
+      frame.elseLabel = emitting ? new Label() : DEAD_LABEL;
       if (emitting) {
         // The flush between the test and the jump changes no flags.
         const cond = this.popCondition();
@@ -950,11 +960,22 @@ export class FunctionCompiler {
     this.markUnreachable();
   }
 
-  /** Checks that the top of the stack matches `types` without popping (br_table's other targets). */
+  /**
+   * Checks that the top of the stack matches `types` without popping (br_table's other targets):
+   * what `popAll` would check, on the same errors, without copying the stack per target.
+   */
   private checkLabelTypes(types: ValType[]): void {
-    const saved = [...this.types];
-    this.popAll(types);
-    this.types.splice(0, this.types.length, ...saved);
+    const frame = this.controls[this.controls.length - 1]!;
+    let at = this.types.length;
+    for (let i = types.length - 1; i >= 0; i--) {
+      const expected = types[i]!;
+      if (at === frame.height) {
+        if (frame.unreachable) return;
+        throw this.error(`type mismatch: expected ${expected} but the stack is empty`);
+      }
+      const actual = this.types[--at]!;
+      if (actual !== expected && actual !== 'unknown') throw this.error(`type mismatch: expected ${expected}, got ${actual}`);
+    }
   }
 
   /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
@@ -1163,6 +1184,9 @@ const PRESCAN_ROLES: Uint8Array = (() => {
   roles[Opcode.call] = PrescanRole.Call;
   return roles;
 })();
+
+/** The pre-scan's answer for a function that is only validated: no local needs a register. */
+const NOTHING_TO_EMIT = { weights: new Float64Array(0), switchesInstance: false };
 
 /** A use counts eight times more for each loop around it, up to four loops. */
 const LOOP_WEIGHTS = [1, 8, 64, 512, 4096];

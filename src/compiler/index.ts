@@ -6,7 +6,7 @@ import { Assembler, Label } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
 import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
-import { ChunkFunction, Relocation } from './chunk.js';
+import { ChunkFunction, EXIT_TARGET, Relocation } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { emitEntryTrampoline } from './entry.js';
 import type { SourceMarks } from './function.js';
@@ -17,6 +17,9 @@ import { compileChunks } from './parallel.js';
 import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
+export { compileLazyFunction, compileLazyModule, validateFunctions } from './lazy.js';
+export { ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
+export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
@@ -25,7 +28,6 @@ export { nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
-export { Relocation } from './chunk.js';
 
 export interface CompiledFunction {
   index: number;
@@ -72,9 +74,24 @@ export interface CompileOptions {
 
 const NO_MARKS: SourceMarks = new Int32Array(0);
 
+/** A module after its module-level checks: what compiling any of its functions needs. */
+export interface PreparedModule {
+  shape: ModuleShape;
+  layout: ContextLayout;
+  funcTypes: FuncType[];
+  globals: GlobalType[];
+  tables: TableType[];
+}
+
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
-  const shape = moduleShape(ir, options.features, true);
-  return linkModule(ir, shape, compileChunks(shape, ir.funcs), options.runtimeState);
+  const prepared = prepareModule(ir, options.features, true);
+  const chunks = compileChunks(prepared.shape, ir.funcs);
+  const asm = new Assembler();
+  const exit = new Label();
+  const own = emitModuleCode(asm, prepared, options, exit);
+  const code = link(asm.finish(), chunks, exit.offset, ir, own.functions, own.relocations);
+  const { layout, funcTypes, globals, tables } = prepared;
+  return { code, entryOffset: own.entryOffset, functions: own.functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(own.relocations) };
 }
 
 export function portableCode(compiled: CompiledModule): PortableCode {
@@ -92,7 +109,7 @@ export function portableCode(compiled: CompiledModule): PortableCode {
  * the code was compiled from it. Listings need source marks, which this leaves out.
  */
 export function restoreModule(ir: ModuleIR, portable: PortableCode, options: CompileOptions): CompiledModule {
-  const { layout, funcTypes, globals, tables } = moduleShape(ir, options.features, false);
+  const { layout, funcTypes, globals, tables } = prepareModule(ir, options.features, false);
   const code = new Uint8Array(portable.code);
   writeProcessValues(code, portable.relocations, ir.types, options.runtimeState);
   const functions = funcTypes.map((type, index) => ({
@@ -107,7 +124,7 @@ export function restoreModule(ir: ModuleIR, portable: PortableCode, options: Com
 
 function writeProcessValues(code: Uint8Array, relocations: Int32Array, types: readonly FuncType[], runtimeState: bigint): void {
   const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
-  const typeIds = Int32Array.from(types, canonicalTypeId);
+  const typeIds = typeIdsOf(types);
   for (let i = 0; i < relocations.length; i += Relocation.fields) {
     const at = relocations[i]!;
     if (relocations[i + 1] === Relocation.typeId) view.setInt32(at, typeIds[relocations[i + 2]!]!, true);
@@ -115,8 +132,14 @@ function writeProcessValues(code: Uint8Array, relocations: Int32Array, types: re
   }
 }
 
-/** What compiling and linking need of the module (validated here, all but the function bodies, if `validate`). */
-function moduleShape(ir: ModuleIR, features: CpuFeatures, validate: boolean): ModuleShape {
+/** This process's canonical id of each type, by type index. */
+export const typeIdsOf = (types: readonly FuncType[]): Int32Array => Int32Array.from(types, canonicalTypeId);
+
+/**
+ * The index spaces, the module-level validation (all but the function bodies, if `validate`), the
+ * context layout and the shape for the function compiler.
+ */
+export function prepareModule(ir: ModuleIR, features: CpuFeatures, validate: boolean): PreparedModule {
   const funcTypes: FuncType[] = [];
   const globals: GlobalType[] = [];
   const tables: TableType[] = [];
@@ -144,7 +167,7 @@ function moduleShape(ir: ModuleIR, features: CpuFeatures, validate: boolean): Mo
     definedGlobals: ir.globals.length,
     funcs: funcTypes.length,
   });
-  return {
+  const shape: ModuleShape = {
     features,
     layout,
     types: ir.types,
@@ -157,24 +180,25 @@ function moduleShape(ir: ModuleIR, features: CpuFeatures, validate: boolean): Mo
     dataCount: ir.dataCount,
     declaredFuncRefs: [...declaredFuncRefs(ir)],
   };
+  return { shape, layout, funcTypes, globals, tables };
 }
 
-function linkModule(ir: ModuleIR, shape: ModuleShape, chunks: readonly CompiledChunk[], runtimeState: bigint): CompiledModule {
-  const { layout, funcTypes, importedFuncs, globals, tables } = shape;
-  // The module's own code: a thunk per import, then the entry trampoline; the chunks follow.
-  const asm = new Assembler();
-  const exit = new Label();
+/**
+ * The module's own code, the same for an eager and a lazy module: a thunk per import, then the
+ * entry trampoline, whose exit `exit` is; the functions follow. `relocations` are the trampoline's
+ * runtime-state addresses (Relocation triples).
+ */
+export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options: CompileOptions, exit: Label): { functions: CompiledFunction[]; entryOffset: number; relocations: number[] } {
+  const { layout, funcTypes, shape } = prepared;
   const functions: CompiledFunction[] = [];
-  for (let index = 0; index < importedFuncs; index++) {
+  for (let index = 0; index < shape.importedFuncs; index++) {
     const offset = asm.offset;
     emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;
-  const stateAt = emitEntryTrampoline(asm, layout, runtimeState, exit);
-  const relocations = stateAt.flatMap((at) => [at, Relocation.runtimeState, 0]);
-  const code = link(asm.finish(), chunks, exit.offset, ir, functions, relocations);
-  return { code, entryOffset, functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(relocations) };
+  const stateAt = emitEntryTrampoline(asm, layout, options.runtimeState, exit);
+  return { functions, entryOffset, relocations: stateAt.flatMap((at) => [at, Relocation.runtimeState, 0]) };
 }
 
 /**
@@ -201,25 +225,41 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
     base += chunk.code.length;
   }
   const view = new DataView(code.buffer);
-  const typeIds = Int32Array.from(ir.types, canonicalTypeId);
+  const typeIds = typeIdsOf(ir.types);
   const offsets = Int32Array.from(functions, (f) => f.offset);
   base = own.length;
   for (const chunk of chunks) {
-    const { relocations } = chunk;
-    for (let i = 0; i < relocations.length; i += Relocation.fields) {
-      const at = base + relocations[i]!;
-      const kind = relocations[i + 1]!;
-      const index = relocations[i + 2]!;
-      if (kind === Relocation.typeId) {
-        view.setInt32(at, typeIds[index]!, true);
-        processRelocations.push(at, kind, index);
-      } else {
-        view.setInt32(at, (kind === Relocation.exit ? exitOffset : offsets[index]!) - (at + 4), true);
-      }
-    }
+    patchRelocations(view, base, chunk, typeIds, (target) => (target === EXIT_TARGET ? exitOffset : offsets[target]!), processRelocations);
     base += chunk.code.length;
   }
   return code;
+}
+
+/**
+ * Writes a chunk's relocations, its code being at `base` in `code`: calls and the exit veneer point
+ * at `targetOffset` of a function index or EXIT_TARGET (an offset in `code`), type ids are this
+ * process's. Where the type ids went is appended to `processRelocations`, when given.
+ */
+export function patchRelocations(
+  code: DataView,
+  base: number,
+  chunk: CompiledChunk,
+  typeIds: Int32Array,
+  targetOffset: (target: number) => number,
+  processRelocations?: number[],
+): void {
+  const { relocations } = chunk;
+  for (let i = 0; i < relocations.length; i += Relocation.fields) {
+    const at = base + relocations[i]!;
+    const kind = relocations[i + 1]!;
+    const index = relocations[i + 2]!;
+    if (kind === Relocation.typeId) {
+      code.setInt32(at, typeIds[index]!, true);
+      processRelocations?.push(at, kind, index);
+    } else {
+      code.setInt32(at, targetOffset(kind === Relocation.exit ? EXIT_TARGET : index) - (at + 4), true);
+    }
+  }
 }
 
 /** Functions referenced outside function bodies (exports, element segments, global initialisers). */

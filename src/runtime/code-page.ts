@@ -1,5 +1,5 @@
 // Executable code pages under W^X: written while read-write, then read-execute, never both.
-import { mmap, mprotect, munmap, PROT_EXEC, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { mmap, mprotect, munmap, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
 
 export class CodePage {
 
@@ -21,6 +21,51 @@ export class CodePage {
     }
     return new CodePage(address, size);
   }
+
+  /**
+   * Reserves `reserve` bytes of address space (inaccessible until written) with `code` executable at
+   * its start: lazy compilation appends each function's code to it (`write`), within `call rel32`
+   * reach of the module's own code.
+   */
+  static reserve(code: Uint8Array, reserve: number): CodePage {
+    const size = roundToPages(Math.max(reserve, code.length));
+    const page = new CodePage(mmap(size, PROT_NONE), size);
+    try {
+      page.write(0, code);
+    } catch (err) {
+      page.unmap();
+      throw err;
+    }
+    return page;
+  }
+
+  /**
+   * Copies `code` to `offset`: the pages it touches become read-write (not executable) for the copy,
+   * then read-execute again. Code already on those pages may be suspended below the caller (a lazy
+   * compile runs inside a host call) but cannot run meanwhile: only this thread runs this module's code.
+   */
+  write(offset: number, code: Uint8Array): void {
+    if (offset + code.length > this.size) throw new RangeError(`wasmjit: code of ${offset + code.length} bytes does not fit a reservation of ${this.size}`);
+    const start = Math.floor(offset / PAGE_SIZE) * PAGE_SIZE;
+    const length = roundToPages(offset + code.length - start);
+    const address = this.address + BigInt(start);
+    mprotect(address, length, PROT_READ | PROT_WRITE);
+    this.bytes.set(code, offset);
+    mprotect(address, length, PROT_READ | PROT_EXEC);
+  }
+
+  /** A copy of `length` bytes of code at `offset`. */
+  read(offset: number, length: number): Uint8Array {
+    return this.bytes.slice(offset, offset + length);
+  }
+
+  /** The whole mapping, made once (only the pages being written or read are ever touched through it). */
+  private get bytes(): Uint8Array {
+    this.view ??= new Uint8Array(view(this.address, this.size));
+    return this.view;
+  }
+
+  private view: Uint8Array | undefined;
 
   unmap(): void {
     munmap(this.address, this.size);

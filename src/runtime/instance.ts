@@ -10,6 +10,7 @@ import { enterThroughKoffi } from './koffi-entry.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
+import type { LazyCode } from './lazy-code.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import type { RefCount } from './lifetime.js';
 import { Memory } from './memory.js';
@@ -18,7 +19,7 @@ import { registerFuncRecords, unregisterFuncRecords } from './references.js';
 import type { FunctionResolver } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
-import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, takeParkedException, unregisterHostCalls } from './state.js';
+import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, takeParkedException, unregisterHostCalls } from './state.js';
 import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
@@ -63,8 +64,8 @@ export class Instance {
     if (ownsModule) releaseWhenCollected.unregister(module);
     else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
-    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.entrySlots, module.lifetime), true);
-    this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [] };
+    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.entrySlots, module.lifetime, module.lazy), true);
+    this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [], lazy: module.lazy };
     registerHostCalls(this.context.address, this.hostCallHandler);
     try {
       this.link(imports);
@@ -172,6 +173,7 @@ export class Instance {
       this.context.setField(layout.funcRefsOffset + 8 * index, record);
     });
     registerFuncRecords(this.context.address + BigInt(layout.funcRecordsOffset), FuncRecord.size, compiled.funcTypes.length, resolver);
+    this.module.lazy?.attach(this.context);
     const ownMemory = ir.memories[0];
     if (ownMemory) {
       const memory = new Memory({ initial: ownMemory.min, maximum: ownMemory.max }, this.module.options.maxMemoryPages, true);
@@ -298,7 +300,14 @@ export class Instance {
     this.entrySlots.push(slot);
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
     const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
-    const enter = fast ? fastEntryCall(this, type, fast, slot) : koffiEntry(this, type, slot);
+    const lazy = fast ? module.lazy : undefined;
+    let enter = fast ? fastEntryCall(this, type, fast, slot) : koffiEntry(this, type, slot);
+    if (lazy) {
+      enter = compilingFirst(() => {
+        lazy.compileReachable(index);
+        setEntrySlotFunction(slot, lazy.address(index));
+      }, enter);
+    }
     const exported = exportCall(this, type, argsSlot, enter);
     if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });
@@ -345,14 +354,15 @@ export class Instance {
 /**
  * What frees an instance's native side once its link group is freed. It captures no JS object of the
  * group (the group's registry entries would keep them alive): the context, the entry slots and
- * function records to give back, and the hold on the module's code.
+ * function records to give back, the hold on the module's code, and a lazy module's list of contexts.
  */
-function freeNative(status: { disposed: boolean }, context: InstanceContext, entrySlots: number[], code: RefCount): () => void {
+function freeNative(status: { disposed: boolean }, context: InstanceContext, entrySlots: number[], code: RefCount, lazy: LazyCode | undefined): () => void {
   return () => {
     status.disposed = true;
     for (const slot of entrySlots) releaseEntrySlot(slot);
     unregisterHostCalls(context.address);
     unregisterFuncRecords(context.address + BigInt(context.layout.funcRecordsOffset));
+    lazy?.detach(context);
     context.unmap();
     code.release();
   };
@@ -475,6 +485,22 @@ function resultsOf(instance: Instance, type: FuncType): (status: number) => unkn
     if (single) return single(views, resultsSlot);
     if (readers.length === 0) return undefined;
     return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));
+  };
+}
+
+/**
+ * A fast call must not reach JS, which a lazy function's first call does (to compile it): a lazy
+ * module's native-only export compiles everything it reaches through direct calls (all native-only)
+ * before its first call.
+ */
+function compilingFirst(compile: () => void, enter: () => unknown): () => unknown {
+  let compiled = false;
+  return () => {
+    if (!compiled) {
+      compile();
+      compiled = true;
+    }
+    return enter();
   };
 }
 

@@ -1,8 +1,8 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
 import { debuglog } from 'node:util';
-import { compileModule, formatInstr, nativeOnlyFunctions, portableCode, PROLOGUE_MARK, restoreModule } from '../compiler/index.js';
-import type { CompiledFunction, CompiledModule, CpuFeatures, SourceMarks } from '../compiler/index.js';
+import { compileLazyModule, compileModule, formatInstr, nativeOnlyFunctions, portableCode, prepareModule, PROLOGUE_MARK, restoreModule, validateFunctions } from '../compiler/index.js';
+import type { CompiledFunction, CompiledModule, CompileOptions, CpuFeatures, LazyCompiledModule, SourceMarks } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
@@ -11,6 +11,7 @@ import type { KnownWasm } from './artifact.js';
 import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
+import { LazyCode, lazyByDefault } from './lazy-code.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
@@ -24,10 +25,16 @@ export interface ModuleOptions {
   /**
    * A code cache directory (runtime/code-cache.ts): the module is loaded from there when it was
    * compiled before (by any process of this wasmjit on this CPU), else compiled and stored there.
+   * A module compiled for the cache is compiled eagerly: the entry holds every function's code.
    */
   cache?: string;
   /** The size the cache directory is kept under (default WASMJIT_CACHE_MAX_MB, or 256 MiB). */
   cacheMaxBytes?: number;
+  /**
+   * Compile each function on its first call (the module is still decoded and validated whole).
+   * Default: lazy for modules of LAZY_THRESHOLD_BYTES or more; WASMJIT_LAZY=0|1 overrides the default.
+   */
+  lazy?: boolean;
 }
 
 /** Where a module's code came from: what `serialize` stores besides the code. */
@@ -41,6 +48,8 @@ export interface ModuleSource {
   /** Known native-only functions (from an artifact, whose IR has no bodies to find them in). */
   nativeOnly?: boolean[];
 }
+
+export { LAZY_THRESHOLD_BYTES } from './lazy-code.js';
 
 export interface ModuleExportDescriptor {
   name: string;
@@ -59,21 +68,27 @@ export class Module {
   /** The entry trampoline's address, `int entry(int slot)` (which koffi-entry.ts and the fast entry call). */
   readonly entryAddress: bigint;
   /** By function index: computed with the code (or stored with it), so that instantiating does not analyse the module. */
-  private readonly nativeOnly: boolean[];
+  private nativeOnly: boolean[] | undefined;
   private withBodies: ModuleIR | undefined;
   private recompiled: CompiledModule | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
 
+  /** A lazy module's code and compiles (undefined for a module compiled eagerly). */
+  readonly lazy: LazyCode | undefined;
+
   constructor(
     readonly ir: ModuleIR,
     readonly compiled: CompiledModule,
     readonly options: ModuleOptions,
     readonly source: ModuleSource,
+    lazy?: LazyCompiledModule,
   ) {
-    this.nativeOnly = source.nativeOnly ?? nativeOnlyFunctions(ir);
-    const code = CodePage.map(compiled.code);
+    this.lazy = lazy && new LazyCode(ir, lazy);
+    // A lazy module finds them when first asked: module-ready time is what laziness is for.
+    this.nativeOnly = source.nativeOnly ?? (lazy ? undefined : nativeOnlyFunctions(ir));
+    const code = this.lazy?.page ?? CodePage.map(compiled.code);
     this.code = code;
     // The free function must not capture the Module: the registry would keep it alive for ever.
     this.lifetime = new RefCount(() => code.unmap());
@@ -89,9 +104,13 @@ export class Module {
 
   private static compiling(bytes: Uint8Array, options: ModuleOptions, wasmHash?: Uint8Array): Module {
     const ir = decodeModule(bytes);
-    const features = { ...detectCpuFeatures(), ...options.cpuFeatures };
-    const compiled = compileModule(ir, { features, runtimeState: runtimeStateAddress });
-    return new Module(ir, compiled, options, { wasm: new Uint8Array(bytes), features, wasmHash });
+    const compileOptions = compileOptionsOf(options);
+    const source = { wasm: new Uint8Array(bytes), features: compileOptions.features, wasmHash };
+    if (options.cache === undefined && (options.lazy ?? lazyByDefault(bytes.length))) {
+      const lazy = compileLazyModule(ir, compileOptions);
+      return new Module(ir, lazy.compiled, options, source, lazy);
+    }
+    return new Module(ir, compileModule(ir, compileOptions), options, source);
   }
 
   /** Loads the module from the cache, or compiles it and stores it there; a bad entry is compiled again and replaced. */
@@ -122,11 +141,13 @@ export class Module {
   /**
    * The module as an artifact (runtime/artifact.ts): its code for every function, the wasm bytes it
    * came from and what loading it checks. `Module.deserialize` makes the module again, in any process.
+   * A lazy module's functions are all compiled for it (into a buffer; its running code stays as it is).
    */
   serialize(): Uint8Array {
-    const nativeOnly = Uint8Array.from(this.compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
+    const compiled = this.eagerCompiled();
+    const nativeOnly = Uint8Array.from(compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
     const { features, wasm, wasmHash } = this.source;
-    return writeArtifact({ features, wasm, code: portableCode(this.compiled), nativeOnly }, wasmHash);
+    return writeArtifact({ features, wasm, code: portableCode(compiled), nativeOnly }, wasmHash);
   }
 
   /**
@@ -156,10 +177,11 @@ export class Module {
     return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, wasmHash: contents.wasmHash, nativeOnly });
   }
 
-  /** Whether wasmjit decodes, validates and compiles the bytes (nothing is mapped). */
+  /** Whether wasmjit decodes and validates the bytes (no code is generated, nothing is mapped). */
   static validates(bytes: Uint8Array): boolean {
     try {
-      compileModule(decodeModule(bytes), { features: detectCpuFeatures(), runtimeState: runtimeStateAddress });
+      const ir = decodeModule(bytes);
+      validateFunctions(prepareModule(ir, compileOptionsOf({}).features, true).shape, ir.funcs);
       return true;
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) return false;
@@ -167,8 +189,9 @@ export class Module {
     }
   }
 
+  /** Function `index`'s code; in a lazy module, its stub while it is not compiled. */
   function(index: number): CompiledFunction {
-    const func = this.functionsByIndex.get(index);
+    const func = this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index);
     if (!func) throw new Error(`wasmjit: function ${index} is not defined in this module`);
     return func;
   }
@@ -177,8 +200,23 @@ export class Module {
     return this.code.address + BigInt(this.function(index).offset);
   }
 
+  /** Compiles every function a lazy module has not compiled yet (an eager module has them all). */
+  compileAll(): void {
+    this.lazy?.compileAll();
+  }
+
+  /**
+   * The whole module's code as an eager compile lays it out (what an artifact stores): `compiled`
+   * itself for an eager module; a lazy module's functions are compiled for it, into a buffer that is
+   * not mapped (its running code stays as it is).
+   */
+  eagerCompiled(): CompiledModule {
+    return this.lazy ? compileModule(this.ir, compileOptionsOf(this.options)) : this.compiled;
+  }
+
   /** Whether function `index` can only return or trap, never reach JS (see compiler/native-only.ts). */
   isNativeOnly(index: number): boolean {
+    this.nativeOnly ??= nativeOnlyFunctions(this.ir);
     return this.nativeOnly[index]!;
   }
 
@@ -192,16 +230,21 @@ export class Module {
    * machine code came from. `name` picks one exported function; without it every function is listed.
    */
   disassemble(name?: string): string {
-    if (name === undefined) return this.compiled.functions.map((f) => this.listing(f)).join('\n\n');
+    // A lazy module's listing shows compiled code: what is not compiled yet is compiled first.
+    if (name === undefined) {
+      this.compileAll();
+      return this.compiled.functions.map((f) => this.listing(this.function(f.index))).join('\n\n');
+    }
     const exp = this.ir.exports.find((e) => e.name === name && e.kind === 'func');
     if (!exp) throw new Error(`wasmjit: no exported function named "${name}"`);
+    this.lazy?.compile(exp.index);
     return this.listing(this.function(exp.index));
   }
 
   private listing(func: CompiledFunction): string {
     const names = this.ir.exports.filter((e) => e.kind === 'func' && e.index === func.index).map((e) => `"${e.name}"`);
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
-    const code = this.compiled.code.subarray(func.offset, func.offset + func.size);
+    const code = this.lazy ? this.code.read(func.offset, func.size) : this.compiled.code.subarray(func.offset, func.offset + func.size);
     const annotations = new Map<number, string>();
     const ir = this.bodies();
     const defined = ir.funcs.find((f) => f.index === func.index);
@@ -246,6 +289,10 @@ export class Module {
     releaseWhenCollected.unregister(this);
     this.lifetime.release();
   }
+}
+
+function compileOptionsOf(options: ModuleOptions): CompileOptions {
+  return { features: { ...detectCpuFeatures(), ...options.cpuFeatures }, runtimeState: runtimeStateAddress };
 }
 
 function formatSignature(func: CompiledFunction): string {

@@ -5,6 +5,7 @@ import { Ctx, RuntimeCall, TrapCode } from '../compiler/index.js';
 import type { ContextLayout } from '../compiler/index.js';
 import { InstanceContext } from './context.js';
 import type { Global } from './global.js';
+import type { LazyCode } from './lazy-code.js';
 import type { Memory } from './memory.js';
 import type { Table } from './table.js';
 
@@ -18,6 +19,8 @@ export interface InstanceState {
   /** Passive element segments' values; null once dropped (active and declarative ones start dropped). */
   elems: (bigint[] | null)[];
   datas: (Uint8Array | null)[];
+  /** A lazy module's code, which compiles a function on its first call (RuntimeCall.CompileFunction). */
+  lazy: LazyCode | undefined;
 }
 
 const outOfBounds = (start: number, count: number, length: number): boolean => start + count > length;
@@ -80,6 +83,11 @@ const SERVICES: Record<RuntimeCall, Service> = {
   },
   [RuntimeCall.ElemDrop]: (state, arg) => {
     state.elems[arg(0)] = null;
+    return 0;
+  },
+  [RuntimeCall.CompileFunction]: (state, arg) => {
+    if (!state.lazy) throw new Error('wasmjit: a lazy compile from a module compiled eagerly');
+    state.context.views.int64[InstanceContext.slot(Ctx.results)] = state.lazy.compile(arg(0));
     return 0;
   },
 };

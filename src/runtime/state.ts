@@ -31,6 +31,11 @@ export function allocateEntrySlot(ctx: bigint, fn: bigint, argCount: number, ent
   return slot;
 }
 
+/** Points an entry slot at other code for the same function (a lazy function, once compiled). */
+export function setEntrySlotFunction(slot: number, fn: bigint): void {
+  stateSlots[(RuntimeState.entries + EntrySlot.size * slot + EntrySlot.fn) / 8] = fn;
+}
+
 /** Where fast calls may put wasm frames on the JS thread's stack: `[limit, limit + span)`. */
 export function setFastStack(limit: bigint, span: bigint): void {
   stateSlots[RuntimeState.fastStackLimit / 8] = limit;

@@ -469,6 +469,11 @@ export class Assembler {
     this.modrm(0, 0xff, false, 2, target);
   }
 
+  /** `call qword [mem]`: a call through a pointer in memory (lazy compilation's function records). */
+  callMem(target: Mem): void {
+    this.modrm(0, 0xff, false, 2, target);
+  }
+
   jmpReg(target: Reg): void {
     this.modrm(0, 0xff, false, 4, target);
   }

@@ -1,0 +1,147 @@
+// Lazy compilation, the runtime's side (compiler/lazy.ts has the stubs): the module's code lives in a
+// reservation of address space, its own code (thunks, trampoline, stubs) at the start and each
+// function's code appended when it is first called, the pages written only while not executable
+// (CodePage.write). Once a function is compiled, its record in every live instance of the module
+// points at the code: calls through records, tables and call_indirect then reach it directly.
+import { ChunkFunction, compileLazyFunction, EXIT_TARGET, FuncRecord, instructionCount, patchRelocations } from '../compiler/index.js';
+import type { CompiledFunction, LazyCompiledModule } from '../compiler/index.js';
+import { INSTR_WORDS, Opcode } from '../decode/index.js';
+import type { ModuleIR } from '../decode/index.js';
+import { CodePage } from './code-page.js';
+import type { InstanceContext } from './context.js';
+import { roundToPages } from './libc.js';
+
+/**
+ * Modules of this many bytes or more are compiled lazily unless `lazy` says otherwise (see README,
+ * "Lazy compilation", for the measurements behind it).
+ */
+export const LAZY_THRESHOLD_BYTES = 256 * 1024;
+
+/** Whether a module of `size` bytes is compiled lazily when its options do not say: WASMJIT_LAZY=0|1, else by size. */
+export function lazyByDefault(size: number): boolean {
+  const setting = process.env.WASMJIT_LAZY;
+  if (setting === '1') return true;
+  if (setting === '0') return false;
+  if (setting !== undefined && setting !== '') throw new RangeError(`WASMJIT_LAZY must be 0 or 1, got "${setting}"`);
+  return size >= LAZY_THRESHOLD_BYTES;
+}
+
+/**
+ * Address space reserved per module for its code: far more than any function needs (about 10 bytes
+ * per instruction here), address space costs nothing until written, and `call rel32` reaches 2 GiB.
+ */
+const RESERVE_BYTES_PER_INSTRUCTION = 128;
+const RESERVE_BYTES_PER_FUNCTION = 1024;
+const MAX_RESERVE = 2 ** 31 - 2 ** 24;
+
+/** Each function's chunk starts at this alignment (fetch and the decoders like aligned starts). */
+const CODE_ALIGN = 16;
+
+export class LazyCode {
+  readonly page: CodePage;
+  /** By function index: the compiled function, or its stub (imports: their thunks). */
+  private readonly functions: CompiledFunction[];
+  private readonly compiled: boolean[];
+  private compiledCount = 0;
+  private end: number;
+  /** The contexts of the module's live instances, whose records follow the compiles. */
+  private readonly contexts = new Set<InstanceContext>();
+
+  constructor(
+    private readonly ir: ModuleIR,
+    private readonly lazy: LazyCompiledModule,
+  ) {
+    const { code, functions } = lazy.compiled;
+    const instructions = instructionCount(ir.funcs);
+    const reserve = Math.min(MAX_RESERVE, roundToPages(code.length) + RESERVE_BYTES_PER_INSTRUCTION * instructions + RESERVE_BYTES_PER_FUNCTION * ir.funcs.length);
+    this.page = CodePage.reserve(code, reserve);
+    this.functions = functions.slice();
+    this.compiled = functions.map(() => false);
+    // Compiled code starts on a page of its own: the own code's pages are never written again.
+    this.end = roundToPages(code.length);
+  }
+
+  /** How many of the module's defined functions have been compiled. */
+  get compiledFunctions(): number {
+    return this.compiledCount;
+  }
+
+  isCompiled(index: number): boolean {
+    return this.compiled[index] === true;
+  }
+
+  /** The compiled function, or while not compiled its stub (an import: its thunk). */
+  function(index: number): CompiledFunction | undefined {
+    return this.functions[index];
+  }
+
+  address(index: number): bigint {
+    return this.page.address + BigInt(this.functions[index]!.offset);
+  }
+
+  /** Records of this instance's context follow the compiles from now on (until `detach`). */
+  attach(context: InstanceContext): void {
+    this.contexts.add(context);
+  }
+
+  detach(context: InstanceContext): void {
+    this.contexts.delete(context);
+  }
+
+  /** Compiles function `index` unless it is compiled already; gives its code's address. */
+  compile(index: number): bigint {
+    if (!this.compiled[index] && index >= this.lazy.shape.importedFuncs) this.compileNow(index);
+    return this.address(index);
+  }
+
+  /** Compiles every function not compiled yet. */
+  compileAll(): void {
+    for (const func of this.ir.funcs) this.compile(func.index);
+  }
+
+  /** Compiles `index` and every function it reaches through direct calls. */
+  compileReachable(index: number): void {
+    const pending = [index];
+    const seen = new Set(pending);
+    const importedFuncs = this.lazy.shape.importedFuncs;
+    while (pending.length > 0) {
+      const next = pending.pop()!;
+      if (next < importedFuncs) continue;
+      this.compile(next);
+      const { code } = this.ir.funcs[next - importedFuncs]!.body;
+      for (let at = 0; at < code.length; at += INSTR_WORDS) {
+        if (code[at] !== Opcode.call) continue;
+        const callee = code[at + 1]! >>> 0;
+        if (!seen.has(callee)) {
+          seen.add(callee);
+          pending.push(callee);
+        }
+      }
+    }
+  }
+
+  private compileNow(index: number): void {
+    const { shape, exitOffset, typeIds } = this.lazy;
+    const func = this.ir.funcs[index - shape.importedFuncs]!;
+    const chunk = compileLazyFunction(shape, func, (i) => this.compiled[i] === true);
+    const base = alignUp(this.end, CODE_ALIGN);
+    const offset = base + chunk.functions[ChunkFunction.offset]!;
+    const marks = chunk.marks.subarray(chunk.functions[ChunkFunction.marksStart], chunk.functions[ChunkFunction.marksEnd]);
+    const view = new DataView(chunk.code.buffer, chunk.code.byteOffset, chunk.code.byteLength);
+    // The chunk's displacements are from its own start: link it as if it were at offset 0.
+    patchRelocations(view, 0, chunk, typeIds, (target) => (target === EXIT_TARGET ? exitOffset : target === index ? offset : this.functions[target]!.offset) - base);
+    if (base + chunk.code.length > this.page.size) {
+      throw new RangeError(`wasmjit: function ${index}'s code does not fit the ${this.page.size} bytes reserved for this lazy module's code; compile it with { lazy: false }`);
+    }
+    this.page.write(base, chunk.code);
+    this.end = base + chunk.code.length;
+    this.functions[index] = { index, type: func.type, offset, size: chunk.functions[ChunkFunction.size]!, marks };
+    this.compiled[index] = true;
+    this.compiledCount++;
+    const address = this.address(index);
+    const field = this.lazy.compiled.layout.funcRecordsOffset + FuncRecord.size * index + FuncRecord.code;
+    for (const context of this.contexts) context.setField(field, address);
+  }
+}
+
+const alignUp = (value: number, alignment: number): number => Math.ceil(value / alignment) * alignment;
