@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FileResult, SuiteResult } from '../src/spectest/index.js';
+import type { EngineName } from '../src/spectest/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SPEC_DIR = path.join(ROOT, 'test', 'spec');
@@ -35,7 +36,7 @@ function suiteOnDisk(): Map<string, OnDisk> {
 }
 
 /** Runs the whole suite; exit status 1 (some commands failed) is a normal outcome here. */
-function runSuite(engine: 'wasmjit' | 'v8' | 'wasmjit-artifact'): Promise<SuiteResult> {
+function runSuite(engine: EngineName): Promise<SuiteResult> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [RUNNER, '--engine', engine, '--json', SPEC_DIR],
       { maxBuffer: 512 * 1024 * 1024, timeout: SUITE_TIMEOUT_MS },
@@ -79,8 +80,9 @@ describe('spec testsuite on V8 (checks the runner itself)', () => {
   }, SUITE_TIMEOUT_MS);
 });
 
-// wasmjit-artifact: every module serialized and deserialized before use (AOT artifacts must run as the code they came from).
-describe.each(['wasmjit', 'wasmjit-artifact'] as const)('spec testsuite on %s', (engine) => {
+// wasmjit-artifact: every module serialized and deserialized before use (AOT artifacts must run as the
+// code they came from); wasmjit-lazy: every module compiled lazily (functions compiled on first call).
+describe.each(['wasmjit', 'wasmjit-artifact', 'wasmjit-lazy'] as const)('spec testsuite on %s', (engine) => {
   let result: SuiteResult;
   let expected: Record<string, number>;
   const fileResult = (name: string): FileResult => result.files.find((f) => f.name === name) as FileResult;

@@ -110,10 +110,24 @@ async function wasmjitArtifactEngine(): Promise<Engine> {
   };
 }
 
+/** wasmjit, every module compiled lazily: validated whole by `compile`, each function compiled on its first call. */
+async function wasmjitLazyEngine(): Promise<Engine> {
+  const api = await importPackage();
+  if (typeof api.compile !== 'function') throw new EngineLoadError(`${ENGINE_ENTRY} does not export compile`);
+  const compile = api.compile as (bytes: WasmBytes, options: { lazy: boolean }) => Promise<PackageModule>;
+  const engine = await wasmjitEngine();
+  return {
+    ...engine,
+    instantiate: async (bytes, imports) => instanceFrom(await api.instantiate(await compile(bytes, { lazy: true }), imports)),
+    compile: (bytes) => compile(bytes, { lazy: true }),
+  };
+}
+
 const LOADERS: Record<EngineName, () => Promise<Engine>> = {
   v8: async () => v8Engine(),
   wasmjit: wasmjitEngine,
   'wasmjit-artifact': wasmjitArtifactEngine,
+  'wasmjit-lazy': wasmjitLazyEngine,
 };
 
 export function loadEngine(name: EngineName): Promise<Engine> {

@@ -3,11 +3,12 @@ import os from 'node:os';
 import { ENGINE_NAMES, isEngineName } from './types.js';
 import type { EngineName } from './types.js';
 
-export const USAGE = `usage: wasmjit spec [PATH ...] [--engine wasmjit|v8|wasmjit-artifact] [-v] [--json] [--jobs N] [--timeout S] [--record]
+export const USAGE = `usage: wasmjit spec [PATH ...] [--engine wasmjit|v8|wasmjit-artifact|wasmjit-lazy] [-v] [--json] [--jobs N] [--timeout S] [--record]
 
   PATH          a spec folder (test/spec/i32), its .json file, or a folder of them (default: test/spec)
-  --engine E    wasmjit (the built package, dist/index.js; default), v8 (Node's WebAssembly), or
-                wasmjit-artifact (wasmjit, every module serialized and deserialized before use)
+  --engine E    wasmjit (the built package, dist/index.js; default), v8 (Node's WebAssembly),
+                wasmjit-artifact (wasmjit, every module serialized and deserialized before use), or
+                wasmjit-lazy (wasmjit, every module compiled lazily: each function on its first call)
   -v, --verbose print every failure with its .wast line and reason, and the skip reasons
   --json        print the results as one JSON object instead of text
   --jobs N      spec files run in parallel (default: CPUs, at most 8)

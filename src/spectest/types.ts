@@ -77,7 +77,8 @@ export interface SuiteResult {
 }
 
 /** `wasmjit-artifact`: wasmjit, every module going through `serialize` and `Module.deserialize` before it is used. */
-export const ENGINE_NAMES = ['wasmjit', 'v8', 'wasmjit-artifact'] as const;
+/** `wasmjit-lazy`: wasmjit, every module compiled with `{ lazy: true }`. */
+export const ENGINE_NAMES = ['wasmjit', 'v8', 'wasmjit-artifact', 'wasmjit-lazy'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export const isEngineName = (text: string | undefined): text is EngineName => (ENGINE_NAMES as readonly (string | undefined)[]).includes(text);
