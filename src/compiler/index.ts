@@ -54,6 +54,11 @@ export interface CompiledModule {
    * Relocation.runtimeState, type index), in code order. `restoreModule` writes them again.
    */
   relocations: Int32Array;
+  /**
+   * Set by `restoreModule`: `code` still holds the values of the process that compiled it, and this
+   * writes this process's into the mapped copy (the code is copied once, straight into its pages).
+   */
+  relocate?: (mapped: Uint8Array) => void;
 }
 
 /** A compiled module's code as an artifact keeps it (`portableCode`), to be placed again by `restoreModule`. */
@@ -104,14 +109,14 @@ export function portableCode(compiled: CompiledModule): PortableCode {
 }
 
 /**
- * A module from code compiled before, maybe in another process: a copy of the code with what
- * depends on the process written for this one. `ir` needs no function bodies, and no validation:
- * the code was compiled from it. Listings need source marks, which this leaves out.
+ * A module from code compiled before, maybe in another process: the code as it is (not copied),
+ * with `relocate` to write what depends on the process into its mapping. `ir` needs no function
+ * bodies, and no validation: the code was compiled from it. Listings need source marks, which this
+ * leaves out.
  */
 export function restoreModule(ir: ModuleIR, portable: PortableCode, options: CompileOptions): CompiledModule {
   const { layout, funcTypes, globals, tables } = prepareModule(ir, options.features, false);
-  const code = new Uint8Array(portable.code);
-  writeProcessValues(code, portable.relocations, ir.types, options.runtimeState);
+  const relocate = (mapped: Uint8Array): void => writeProcessValues(mapped, portable.relocations, ir.types, options.runtimeState);
   const functions = funcTypes.map((type, index) => ({
     index,
     type,
@@ -119,7 +124,7 @@ export function restoreModule(ir: ModuleIR, portable: PortableCode, options: Com
     size: portable.functions[2 * index + 1]!,
     marks: NO_MARKS,
   }));
-  return { code, entryOffset: portable.entryOffset, functions, layout, funcTypes, globals, tables, relocations: portable.relocations };
+  return { code: portable.code, entryOffset: portable.entryOffset, functions, layout, funcTypes, globals, tables, relocations: portable.relocations, relocate };
 }
 
 function writeProcessValues(code: Uint8Array, relocations: Int32Array, types: readonly FuncType[], runtimeState: bigint): void {

@@ -2,7 +2,8 @@
 // in any process on a CPU that has the features its code uses (`Module.deserialize`).
 //
 // An artifact holds the wasm bytes it came from (the loader decodes everything but the function
-// bodies from them) and the module's linked code (compiler/index.ts `portableCode`): where each
+// bodies from them) — except a code cache entry, whose reader has those bytes already (their hash is
+// the entry's key): its wasm section is empty — and the module's linked code (compiler/index.ts `portableCode`): where each
 // function and the entry trampoline start, and the relocations of what depends on the process —
 // every canonical type id call_indirect checks (ids are numbered per process) and the runtime
 // state's address in the entry trampoline — which the loader writes for its own process. Everything
@@ -17,7 +18,7 @@
 //   48  32 SHA-256 of the wasm bytes
 //   80  32 checksum: SHA-256 of every byte but these 32 and the wasm bytes (which their own hash covers)
 //   112 4  offset of the entry trampoline in the code
-//   116 4×5 byte lengths of the sections: wasm, code, functions (offset and size, int32 each, per
+//   116 4×5 byte lengths of the sections: wasm (0: left out, a code cache entry), code, functions (offset and size, int32 each, per
 //          function index), relocations (position, kind, type index: int32 each), native-only flags
 //          (a byte per function index)
 //   136 the sections, in that order
@@ -57,7 +58,7 @@ export class ArtifactError extends Error {
 
 const MAGIC = Uint8Array.of(0x00, 0x77, 0x6a, 0x69, 0x74, 0x0d, 0x0a, 0x1a);
 const WASM_MAGIC = Uint8Array.of(0x00, 0x61, 0x73, 0x6d);
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** Offsets of the header's fields (`sections`: the lengths of the sections, 4 bytes each). */
 export const Header = { formatVersion: 8, features: 12, wasmjitVersion: 16, wasmHash: 48, checksum: 80, entryOffset: 112, sections: 116, size: 136 } as const;
@@ -88,6 +89,11 @@ export interface ArtifactContents {
   nativeOnly: Uint8Array;
 }
 
+export interface WriteOptions {
+  /** Leave the wasm bytes out (a code cache entry: its reader has them, see `KnownWasm`). */
+  withoutWasm?: boolean;
+}
+
 // node:crypto is loaded on first use: importing wasmjit must stay cheap for programs that never hash.
 const require = createRequire(import.meta.url);
 const createHash = (algorithm: string): Hash => (require('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
@@ -107,9 +113,9 @@ export function looksLikeArtifact(bytes: Uint8Array): boolean {
 
 const padded = (length: number): number => (length + 3) & ~3;
 
-export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array = sha256(contents.wasm)): Uint8Array {
+export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array = sha256(contents.wasm), { withoutWasm = false }: WriteOptions = {}): Uint8Array {
   const { code } = contents;
-  const sections = [contents.wasm, code.code, code.functions, code.relocations, contents.nativeOnly].map(
+  const sections = [withoutWasm ? new Uint8Array(0) : contents.wasm, code.code, code.functions, code.relocations, contents.nativeOnly].map(
     (s) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength),
   );
   const out = new Uint8Array(sections.reduce((size, s) => size + padded(s.length), Header.size as number));
@@ -128,7 +134,7 @@ export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array =
     out.set(section, at);
     at += padded(section.length);
   });
-  out.set(checksum(out, contents.wasm.length), Header.checksum);
+  out.set(checksum(out, sections[0]!.length), Header.checksum);
   return out;
 }
 
@@ -169,7 +175,7 @@ export function artifactKey(wasmHash: Uint8Array, features: CpuFeatures): string
   return createHash('sha256').update(`${FORMAT_VERSION}\0${wasmjitVersion()}\0${featureBits(features)}\0`).update(wasmHash).digest('hex');
 }
 
-/** Wasm bytes the caller has and has hashed already (the code cache's), used instead of the artifact's copy. */
+/** Wasm bytes the caller has and has hashed already (the code cache's), used instead of the artifact's copy if it has one. */
 export interface KnownWasm {
   wasm: Uint8Array;
   wasmHash: Uint8Array;
@@ -177,8 +183,8 @@ export interface KnownWasm {
 
 /**
  * The contents of an artifact, after every check that needs no decoding (see `checkAgainstModule`
- * for the rest); `available` is what this CPU has. The arrays but the code (which `restoreModule`
- * copies) are copies: the module keeps nothing of `bytes`.
+ * for the rest); `available` is what this CPU has. The arrays are copies, but the code (a view of
+ * `bytes`: the caller copies it if it does not own `bytes`).
  * With `known`, the artifact must be of those bytes, and they are not hashed again.
  */
 export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: KnownWasm): ArtifactContents & { wasmHash: Uint8Array } {
@@ -220,7 +226,10 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
   const [inside, codeBytes, functions, relocations, nativeOnly] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const wasmHash = bytes.slice(Header.wasmHash, Header.wasmHash + HASH_BYTES);
   if (known) {
-    if (!sameBytes(known.wasmHash, wasmHash) || known.wasm.length !== inside.length) fail('wasm-hash', 'it was compiled from other wasm bytes');
+    const lengthFits = inside.length === 0 || known.wasm.length === inside.length;
+    if (!sameBytes(known.wasmHash, wasmHash) || !lengthFits) fail('wasm-hash', 'it was compiled from other wasm bytes');
+  } else if (inside.length === 0) {
+    fail('malformed', 'it holds no wasm bytes: it is a code cache entry, which only the code cache loads (with the wasm bytes it was made from)');
   } else if (!sameBytes(sha256(inside), wasmHash)) {
     fail('wasm-hash', 'the wasm bytes inside do not match their hash');
   }

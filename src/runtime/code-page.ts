@@ -8,12 +8,14 @@ export class CodePage {
     readonly size: number,
   ) {}
 
-  /** Copies `code` into fresh pages and makes them executable. */
-  static map(code: Uint8Array): CodePage {
+  /** Copies `code` into fresh pages, lets `patch` change the copy, then makes the pages executable. */
+  static map(code: Uint8Array, patch?: (mapped: Uint8Array) => void): CodePage {
     const size = roundToPages(code.length);
     const address = mmap(size, PROT_READ | PROT_WRITE);
     try {
-      new Uint8Array(view(address, size)).set(code);
+      const mapped = new Uint8Array(view(address, size));
+      mapped.set(code);
+      patch?.(mapped);
       mprotect(address, size, PROT_READ | PROT_EXEC);
     } catch (err) {
       munmap(address, size);

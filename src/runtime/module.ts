@@ -7,7 +7,7 @@ import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
 import { ArtifactError, artifactKey, checkAgainstModule, readArtifact, sha256, writeArtifact } from './artifact.js';
-import type { KnownWasm } from './artifact.js';
+import type { KnownWasm, WriteOptions } from './artifact.js';
 import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
@@ -88,7 +88,7 @@ export class Module {
     this.lazy = lazy && new LazyCode(ir, lazy);
     // A lazy module finds them when first asked: module-ready time is what laziness is for.
     this.nativeOnly = source.nativeOnly ?? (lazy ? undefined : nativeOnlyFunctions(ir));
-    const code = this.lazy?.page ?? CodePage.map(compiled.code);
+    const code = this.lazy?.page ?? CodePage.map(compiled.code, compiled.relocate);
     this.code = code;
     // The free function must not capture the Module: the registry would keep it alive for ever.
     this.lifetime = new RefCount(() => code.unmap());
@@ -132,7 +132,7 @@ export class Module {
       }
     }
     const module = Module.compiling(bytes, options, wasmHash);
-    cache.write(key, module.serialize());
+    cache.write(key, module.artifact({ withoutWasm: true }));
     codeCacheStats.misses++;
     debug('code cache: miss %s, stored', key);
     return module;
@@ -144,10 +144,15 @@ export class Module {
    * A lazy module's functions are all compiled for it (into a buffer; its running code stays as it is).
    */
   serialize(): Uint8Array {
+    return this.artifact();
+  }
+
+  /** `serialize`; a code cache entry leaves the wasm bytes out (its reader has them). */
+  private artifact(options?: WriteOptions): Uint8Array {
     const compiled = this.eagerCompiled();
     const nativeOnly = Uint8Array.from(compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
     const { features, wasm, wasmHash } = this.source;
-    return writeArtifact({ features, wasm, code: portableCode(compiled), nativeOnly }, wasmHash);
+    return writeArtifact({ features, wasm, code: portableCode(compiled), nativeOnly }, wasmHash, options);
   }
 
   /**
@@ -160,9 +165,14 @@ export class Module {
     return Module.load(bytes, options);
   }
 
-  /** `deserialize`; with `known`, the artifact must be of those bytes, which are used instead of its own copy. */
+  /**
+   * `deserialize`; with `known` (the code cache's), the artifact must be of those bytes, which are
+   * used instead of its own copy, and `bytes` are the loader's own: the module keeps a view of their
+   * code (which `deserialize` copies, the caller's bytes being the caller's).
+   */
   private static load(bytes: Uint8Array, options: ModuleOptions, known?: KnownWasm): Module {
     const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures }, known);
+    if (!known) contents.code.code = contents.code.code.slice();
     let ir: ModuleIR;
     let compiled: CompiledModule;
     try {
@@ -244,7 +254,8 @@ export class Module {
   private listing(func: CompiledFunction): string {
     const names = this.ir.exports.filter((e) => e.kind === 'func' && e.index === func.index).map((e) => `"${e.name}"`);
     const header = `func[${func.index}]${names.length ? ` ${names.join(' ')}` : ''}: ${formatSignature(func)}`;
-    const code = this.lazy ? this.code.read(func.offset, func.size) : this.compiled.code.subarray(func.offset, func.offset + func.size);
+    // From the mapping: a deserialized module's `compiled.code` holds another process's relocated values.
+    const code = this.code.read(func.offset, func.size);
     const annotations = new Map<number, string>();
     const ir = this.bodies();
     const defined = ir.funcs.find((f) => f.index === func.index);
