@@ -51,12 +51,14 @@ export function validateModule(ir: ModuleIR, spaces: ModuleIndexSpaces): void {
     const where = () => `element segment ${i}`;
     segment.items.forEach((item) => checkConstExpr(item, segment.type, spaces, where));
   });
-  ir.datas.forEach((segment, i) => {
-    if (segment.mode.kind === 'active') {
-      if (segment.mode.index >= spaces.memoryCount) fail(`data segment ${i}: unknown memory ${segment.mode.index}`);
-      checkConstExpr(segment.mode.offset, 'i32', spaces, () => `data segment ${i} offset`);
-    }
-  });
+  const { datas } = ir;
+  for (let i = 0; i < datas.count; i++) {
+    if (datas.passive[i] === 1) continue;
+    if (datas.memories[i]! >= spaces.memoryCount) fail(`data segment ${i}: unknown memory ${datas.memories[i]}`);
+    // An i32.const offset (those not in offsetExprs) is an i32.
+    const offset = datas.offsetExprs.get(i);
+    if (offset) checkConstExpr(offset, 'i32', spaces, () => `data segment ${i} offset`);
+  }
 }
 
 function checkLimits(limits: Limits, what: string, bound: number): void {

@@ -8,5 +8,5 @@ export { decodeBinary as decodeModule } from './module.js';
 export type { DecodeOptions } from './module.js';
 export type * from './ir.js';
 export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './body.js';
-export { INSTR_WORDS } from './ir.js';
+export { dataSegmentBytes, INSTR_WORDS } from './ir.js';
 export { Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo } from './opcodes.js';

@@ -1,6 +1,6 @@
 // The binary module format: header, sections in their required order, and each section's contents.
 import { BodyWriter, readBody, readConstExpr, readRefType, readValType } from './body.js';
-import type { Body, ConstExpr, ElemSegment, Export, FuncType, GlobalType, Import, Limits, ModuleIR, SegmentMode, TableType } from './ir.js';
+import type { Body, ConstExpr, DataSegments, ElemSegment, Export, FuncType, GlobalType, Import, Limits, ModuleIR, SegmentMode, TableType } from './ir.js';
 import { Reader } from './reader.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -26,6 +26,10 @@ export interface DecodeOptions {
 }
 
 const NO_BODY: Body = { code: new Int32Array(0), extra: new Int32Array(0) };
+const NO_DATAS: DataSegments = {
+  count: 0, bytes: new Uint8Array(0), starts: new Uint32Array(0), lengths: new Uint32Array(0),
+  passive: new Uint8Array(0), memories: new Uint32Array(0), offsets: new Int32Array(0), offsetExprs: new Map(),
+};
 
 export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): ModuleIR {
   const reader = new Reader(bytes);
@@ -33,7 +37,7 @@ export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): Mo
   expectBytes(reader, VERSION, 'unknown binary version');
   const module: ModuleIR = {
     types: [], imports: [], funcs: [], tables: [], memories: [], globals: [], exports: [],
-    start: undefined, elems: [], datas: [], dataCount: undefined, customSections: [],
+    start: undefined, elems: [], datas: NO_DATAS, dataCount: undefined, customSections: [],
   };
   let funcTypeIndices: number[] = [];
   let codeSeen = false;
@@ -93,13 +97,9 @@ export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): Mo
         readCode(section, module, funcTypeIndices, options.bodies ?? true);
         break;
       case Section.Data: {
-        // Segments are views of one copy of the section: a copy each costs an allocation each (Go's modules have ~100,000).
-        // (A plain Uint8Array: a Node Buffer's slice is a view, and its subarrays are slower.)
-        const copy = new Uint8Array(bytes.subarray(section.pos, section.end));
-        const copyStart = section.pos;
-        module.datas = section.vec(() => readData(section, module.types, copy, copyStart), 'data segments');
-        if (module.dataCount !== undefined && module.dataCount !== module.datas.length) {
-          throw reader.error(`data count and data section have inconsistent lengths (${module.dataCount} and ${module.datas.length})`, idAt);
+        module.datas = readDatas(section, bytes, module.types);
+        if (module.dataCount !== undefined && module.dataCount !== module.datas.count) {
+          throw reader.error(`data count and data section have inconsistent lengths (${module.dataCount} and ${module.datas.count})`, idAt);
         }
         break;
       }
@@ -109,7 +109,7 @@ export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): Mo
   if (!codeSeen && funcTypeIndices.length > 0) {
     throw reader.error(`function and code section have inconsistent lengths (${funcTypeIndices.length} and 0)`);
   }
-  if (module.dataCount !== undefined && module.dataCount > 0 && module.datas.length === 0) {
+  if (module.dataCount !== undefined && module.dataCount > 0 && module.datas.count === 0) {
     throw reader.error(`data count and data section have inconsistent lengths (${module.dataCount} and 0)`);
   }
   return module;
@@ -256,14 +256,34 @@ function readElem(reader: Reader, types: readonly FuncType[]): ElemSegment {
   return { type, mode, items };
 }
 
-function readData(reader: Reader, types: readonly FuncType[], copy: Uint8Array, copyStart: number) {
-  const at = reader.pos;
-  const flags = reader.u32('data segment flags');
-  if (flags > 2) throw reader.error(`malformed data segment flags ${flags}`, at);
-  const mode = readMode(reader, flags === 1 ? 1 : 0, types, flags === 2);
-  const length = reader.u32('data length');
-  // In the copy: the caller may change its bytes after compiling, and instances made later must not see it.
-  const start = reader.skip(length) - copyStart;
-  // (Not `subarray`, whose species lookup costs more than the view: ~100,000 segments in Go's modules.)
-  return { mode, bytes: new Uint8Array(copy.buffer, copy.byteOffset + start, length) };
+/** The data section's segments in arrays by index (see DataSegments), no object per segment. */
+function readDatas(reader: Reader, bytes: Uint8Array, types: readonly FuncType[]): DataSegments {
+  const count = reader.u32('data segments length');
+  // Each segment takes at least one byte: a larger count can only be a malformation.
+  if (count > reader.end - reader.pos) throw reader.error(`data segments length ${count} is larger than the rest of the section`);
+  // The segments' bytes are in a copy: the caller may change its bytes after compiling, and instances
+  // made later must not see it. (A plain Uint8Array: a Node Buffer's slice is a view.)
+  const copyStart = reader.pos;
+  const copy = new Uint8Array(bytes.subarray(copyStart, reader.end));
+  const datas = {
+    count, bytes: copy, starts: new Uint32Array(count), lengths: new Uint32Array(count),
+    passive: new Uint8Array(count), memories: new Uint32Array(count), offsets: new Int32Array(count), offsetExprs: new Map<number, ConstExpr>(),
+  };
+  for (let i = 0; i < count; i++) {
+    const at = reader.pos;
+    const flags = reader.u32('data segment flags');
+    if (flags > 2) throw reader.error(`malformed data segment flags ${flags}`, at);
+    if (flags === 1) {
+      datas.passive[i] = 1;
+    } else {
+      datas.memories[i] = flags === 2 ? reader.u32('segment target') : 0;
+      const offset = readConstExpr(reader, types);
+      if (offset.op === 'i32.const') datas.offsets[i] = offset.value;
+      else datas.offsetExprs.set(i, offset);
+    }
+    const length = reader.u32('data length');
+    datas.starts[i] = reader.skip(length) - copyStart;
+    datas.lengths[i] = length;
+  }
+  return datas;
 }

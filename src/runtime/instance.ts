@@ -2,6 +2,7 @@
 // function records, globals, tables and memory set up; segments applied; exports that convert
 // arguments and results exactly as the WebAssembly JS API does and turn trap codes into errors.
 import { canonicalTypeId, Ctx, FAST_ENTRY_NOT_ON_STACK, FuncRecord, ImportSlot, TRAP_MESSAGES, TrapCode } from '../compiler/index.js';
+import { dataSegmentBytes } from '../decode/index.js';
 import type { ConstExpr, FuncType, Import, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
 import { fastCalls, markFastWrapper } from './fast-calls.js';
@@ -239,20 +240,21 @@ export class Instance {
     // Compilers emit up to a hundred thousand data segments (Go: 98,450 in esbuild's 14 MB): nothing
     // here may cost more per segment than the copy.
     const { datas } = ir;
-    this.state.datas = new Array<Uint8Array | null>(datas.length).fill(null);
+    this.state.datas = new Array<Uint8Array | null>(datas.count).fill(null);
     let memoryBytes: Uint8Array | undefined;
-    for (let index = 0; index < datas.length; index++) {
-      const segment = datas[index]!;
-      if (segment.mode.kind === 'passive') this.state.datas[index] = segment.bytes;
-      if (segment.mode.kind !== 'active') continue;
+    for (let index = 0; index < datas.count; index++) {
+      if (datas.passive[index] === 1) {
+        this.state.datas[index] = dataSegmentBytes(datas, index);
+        continue;
+      }
       const memory = this.state.memory!;
-      const { offset: expr } = segment.mode;
-      const offset = expr.op === 'i32.const' ? expr.value >>> 0 : Number(BigInt.asUintN(32, this.evaluate(expr)));
-      const length = segment.bytes.length;
+      const expr = datas.offsetExprs.get(index);
+      const offset = expr === undefined ? datas.offsets[index]! >>> 0 : Number(BigInt.asUintN(32, this.evaluate(expr)));
+      const length = datas.lengths[index]!;
       if (offset + length > memory.byteLength) {
         throw new WebAssembly.RuntimeError(dataSegmentOutOfBounds(this.api, index, offset, length, memory.byteLength));
       }
-      if (length > 0) (memoryBytes ??= memory.bytes()).set(segment.bytes, offset);
+      if (length > 0) (memoryBytes ??= memory.bytes()).set(dataSegmentBytes(datas, index), offset);
     }
     if (ir.start !== undefined) (this.functionObject(ir.start) as () => unknown)();
   }
