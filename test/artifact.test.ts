@@ -4,7 +4,7 @@
 // ArtifactError naming the check that failed; and an artifact loads in a fresh process, whose
 // canonical type ids differ, with call_indirect still telling signatures apart.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import { FORMAT_VERSION, Header, resealArtifact, sha256, wasmjitVersion } from '
 import type { ArtifactErrorReason } from '../src/runtime/artifact.js';
 import { canonicalTypeId } from '../src/compiler/type-ids.js';
 import { artifactCase } from '../src/fuzz/artifact.js';
+import { decodeModule, NO_BODY } from '../src/decode/index.js';
+import { readShell, writeShell } from '../src/runtime/artifact-shell.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'wasmjit-artifact-test-'));
@@ -96,13 +98,41 @@ function sections(bytes: Uint8Array): Array<{ start: number; length: number }> {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const out = [];
   let at = Header.size as number;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     const length = view.getUint32(Header.sections + 4 * i, true);
     out.push({ start: at, length });
     at += (length + 3) & ~3;
   }
   return out;
 }
+
+/** `value` with its typed arrays as their type and hash (a deep comparison of megabytes takes seconds), BigInts and Maps spelled out. */
+function comparable(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_, v: unknown) => {
+      if (ArrayBuffer.isView(v)) return `${v.constructor.name} ${Buffer.from(sha256(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))).toString('hex')}`;
+      if (typeof v === 'bigint') return `${v}n`;
+      if (v instanceof Map) return { map: [...v] };
+      return v === undefined ? '(undefined)' : v;
+    }),
+  );
+}
+
+describe('the module shell', () => {
+  // Real modules too: Go's ~100,000 data segments, Rust's and emscripten's custom sections and globals.
+  const packages = ['sql.js/dist/sql-wasm.wasm', '@resvg/resvg-wasm/index_bg.wasm', 'tiktoken/tiktoken_bg.wasm', 'esbuild-wasm/esbuild.wasm'];
+  const modules: Array<[string, Uint8Array]> = [['the test module', wasm], ...packages.map((file): [string, Uint8Array] => [file, new Uint8Array(readFileSync(join(ROOT, 'node_modules', file)))])];
+
+  it.each(modules)('%s: read back, it is the IR decoding gives without bodies, its types shared as decoding shares them', (_, bytes) => {
+    const withBodies = decodeModule(bytes);
+    const read = readShell(writeShell(withBodies, bytes), bytes);
+    // A body's offset is where its instructions start, as decoding with bodies finds (after the locals).
+    const funcs = withBodies.funcs.map((f) => ({ ...f, locals: [], body: NO_BODY }));
+    expect(comparable(read)).toEqual(comparable({ ...decodeModule(bytes, { bodies: false }), funcs }));
+    for (const f of read.funcs) expect(f.type).toBe(read.types[f.typeIndex]);
+    for (const imp of read.imports) if (imp.kind === 'func') expect(imp.type).toBe(read.types[imp.typeIndex]);
+  });
+});
 
 describe('round trip', () => {
   it('a deserialized module answers as the original and as V8', async () => {
@@ -150,7 +180,7 @@ describe('round trip', () => {
 
 describe('bad artifacts are ArtifactErrors', () => {
   it('truncated at every header field and inside every section', () => {
-    const cuts = [0, 1, 7, 8, 11, 12, 15, 16, 47, 48, 79, 80, 111, 112, 115, 116, 135, ...sections(artifact).map((s) => s.start + (s.length >> 1)), artifact.length - 1];
+    const cuts = [0, 1, 7, 8, 11, 12, 15, 16, 47, 48, 79, 80, 111, 112, 115, 116, 139, ...sections(artifact).map((s) => s.start + (s.length >> 1)), artifact.length - 1];
     for (const cut of cuts) expectArtifactError(artifact.subarray(0, cut), 'truncated');
   });
 
@@ -163,8 +193,8 @@ describe('bad artifacts are ArtifactErrors', () => {
 
   it('a byte flipped anywhere the checksum covers', () => {
     const covered = [Header.features, Header.wasmjitVersion + 2, Header.wasmHash + 5, Header.checksum + 9];
-    const [, code, functions, relocations, nativeOnly] = sections(artifact);
-    for (const s of [code, functions, relocations, nativeOnly]) covered.push(s!.start, s!.start + s!.length - 1);
+    const [, code, functions, relocations, nativeOnly, shell] = sections(artifact);
+    for (const s of [code, functions, relocations, nativeOnly, shell]) covered.push(s!.start, s!.start + s!.length - 1);
     for (const at of covered) {
       const copy = new Uint8Array(artifact);
       copy[at] ^= 0x10;
@@ -198,7 +228,7 @@ describe('bad artifacts are ArtifactErrors', () => {
   });
 
   it('offsets and indices outside what they name, behind a right checksum', () => {
-    const [wasmSection, code, functions, relocations, nativeOnly] = sections(artifact);
+    const [, code, functions, relocations, nativeOnly, shell] = sections(artifact);
     const setInt = (at: number, value: number) => edited((_, view) => view.setInt32(at, value, true));
     expectArtifactError(setInt(functions!.start, code!.length), 'malformed');
     expectArtifactError(setInt(functions!.start + 4, -1), 'malformed');
@@ -213,8 +243,21 @@ describe('bad artifacts are ArtifactErrors', () => {
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 8, functions!.length - 16, true)), 'malformed');
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 16, nativeOnly!.length - 1, true)), 'malformed');
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 12, relocations!.length - 4, true)), 'malformed');
-    // Wasm bytes that do not decode, behind a right hash.
-    expectArtifactError(edited((bytes) => (bytes[wasmSection!.start + 8] = 0x7f), { rehashWasm: true }), 'malformed');
+    // A shell that is not JSON, or not a module's, behind a right checksum.
+    expectArtifactError(edited((bytes) => (bytes[shell!.start] = 0x7f)), 'malformed');
+    const shellText = new TextDecoder().decode(artifact.subarray(shell!.start, shell!.start + shell!.length));
+    const withShell = (text: string): Uint8Array => {
+      const bytes = new TextEncoder().encode(text);
+      const header = new Uint8Array(artifact.subarray(0, Header.size));
+      new DataView(header.buffer).setUint32(Header.sections + 20, bytes.length, true);
+      const padded = new Uint8Array((bytes.length + 3) & ~3);
+      padded.set(bytes);
+      return resealArtifact(Uint8Array.from([...header, ...artifact.subarray(Header.size, shell!.start), ...padded]));
+    };
+    expect(() => Module.deserialize(withShell(shellText)).dispose()).not.toThrow();
+    expect(() => Module.deserialize(withShell('{}'))).toThrow(/\(malformed\): its module shell is not one/);
+    expect(() => Module.deserialize(withShell(shellText.replace('"funcs":[', '"funcs":[99,0,')))).toThrow(/\(malformed\): its module shell is not one: unknown type 99/);
+    expect(() => Module.deserialize(withShell(shellText.replace(/"data":\[\d+,/, '"data":[1000000,')))).toThrow(/\(malformed\): its module shell is not one: the data section at 1000000/);
     // Bytes after the end.
     expectArtifactError(Uint8Array.from([...artifact, 0, 0, 0, 0]), 'malformed');
   });

@@ -4,7 +4,7 @@
 // (@webassemblyjs/wasm-parser decoded modules up to the integer core; it could read none of those
 // forms, lost NaN payloads and ran at about 2 MB/s. It remains the independent oracle in
 // test/decode.test.ts.)
-export { decodeBinary as decodeModule } from './module.js';
+export { decodeBinary as decodeModule, NO_BODY } from './module.js';
 export type { DecodeOptions } from './module.js';
 export type * from './ir.js';
 export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './body.js';

@@ -25,7 +25,8 @@ export interface DecodeOptions {
   bodies?: boolean;
 }
 
-const NO_BODY: Body = { code: new Int32Array(0), extra: new Int32Array(0) };
+/** The body of a function decoded without its body (`bodies: false`). */
+export const NO_BODY: Body = { code: new Int32Array(0), extra: new Int32Array(0) };
 const NO_DATAS: DataSegments = {
   count: 0, bytes: new Uint8Array(0), starts: new Uint32Array(0), lengths: new Uint32Array(0),
   passive: new Uint8Array(0), memories: new Uint32Array(0), offsets: new Int32Array(0), offsetExprs: new Map(),

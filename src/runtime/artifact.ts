@@ -1,9 +1,9 @@
 // AOT artifacts: a compiled module as bytes (`Module.serialize`), loaded again by the same wasmjit
 // in any process on a CPU that has the features its code uses (`Module.deserialize`).
 //
-// An artifact holds the wasm bytes it came from (the loader decodes everything but the function
-// bodies from them) — except a code cache entry, whose reader has those bytes already (their hash is
-// the entry's key): its wasm section is empty — and the module's linked code (compiler/index.ts `portableCode`): where each
+// An artifact holds the wasm bytes it came from — except a code cache entry, whose reader has those
+// bytes already (their hash is the entry's key): its wasm section is empty —, the module's shell
+// (its IR but the function bodies, runtime/artifact-shell.ts: loading decodes nothing) and its linked code (compiler/index.ts `portableCode`): where each
 // function and the entry trampoline start, and the relocations of what depends on the process —
 // every canonical type id call_indirect checks (ids are numbered per process) and the runtime
 // state's address in the entry trampoline — which the loader writes for its own process. Everything
@@ -18,10 +18,10 @@
 //   48  32 SHA-256 of the wasm bytes
 //   80  32 checksum: SHA-256 of every byte but these 32 and the wasm bytes (which their own hash covers)
 //   112 4  offset of the entry trampoline in the code
-//   116 4×5 byte lengths of the sections: wasm (0: left out, a code cache entry), code, functions (offset and size, int32 each, per
+//   116 4×6 byte lengths of the sections: wasm (0: left out, a code cache entry), code, functions (offset and size, int32 each, per
 //          function index), relocations (position, kind, type index: int32 each), native-only flags
-//          (a byte per function index)
-//   136 the sections, in that order
+//          (a byte per function index), shell (UTF-8 JSON)
+//   140 the sections, in that order
 //
 // The loader checks, in this order: magic, format version, length, checksum, wasmjit version, CPU
 // features, the wasm bytes' hash, then that every offset and index stays inside what it names. Any
@@ -58,13 +58,13 @@ export class ArtifactError extends Error {
 
 const MAGIC = Uint8Array.of(0x00, 0x77, 0x6a, 0x69, 0x74, 0x0d, 0x0a, 0x1a);
 const WASM_MAGIC = Uint8Array.of(0x00, 0x61, 0x73, 0x6d);
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** Offsets of the header's fields (`sections`: the lengths of the sections, 4 bytes each). */
-export const Header = { formatVersion: 8, features: 12, wasmjitVersion: 16, wasmHash: 48, checksum: 80, entryOffset: 112, sections: 116, size: 136 } as const;
+export const Header = { formatVersion: 8, features: 12, wasmjitVersion: 16, wasmHash: 48, checksum: 80, entryOffset: 112, sections: 116, size: 140 } as const;
 const VERSION_BYTES = 32;
 const HASH_BYTES = 32;
-const SECTION_NAMES = ['wasm', 'code', 'functions', 'relocations', 'native-only flags'] as const;
+const SECTION_NAMES = ['wasm', 'code', 'functions', 'relocations', 'native-only flags', 'shell'] as const;
 
 /** One bit per feature; a new feature needs a new bit (and artifacts without it keep loading). */
 const FEATURE_BITS: Record<keyof CpuFeatures, number> = { lzcnt: 1, tzcnt: 2, popcnt: 4, sse41: 8 };
@@ -87,6 +87,8 @@ export interface ArtifactContents {
   code: PortableCode;
   /** Per function index, imports first: 1 when the function is native-only (compiler/native-only.ts). */
   nativeOnly: Uint8Array;
+  /** The module's shell (runtime/artifact-shell.ts). */
+  shell: Uint8Array;
 }
 
 export interface WriteOptions {
@@ -115,7 +117,7 @@ const padded = (length: number): number => (length + 3) & ~3;
 
 export function writeArtifact(contents: ArtifactContents, wasmHash: Uint8Array = sha256(contents.wasm), { withoutWasm = false }: WriteOptions = {}): Uint8Array {
   const { code } = contents;
-  const sections = [withoutWasm ? new Uint8Array(0) : contents.wasm, code.code, code.functions, code.relocations, contents.nativeOnly].map(
+  const sections = [withoutWasm ? new Uint8Array(0) : contents.wasm, code.code, code.functions, code.relocations, contents.nativeOnly, contents.shell].map(
     (s) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength),
   );
   const out = new Uint8Array(sections.reduce((size, s) => size + padded(s.length), Header.size as number));
@@ -184,7 +186,7 @@ export interface KnownWasm {
 /**
  * The contents of an artifact, after every check that needs no decoding (see `checkAgainstModule`
  * for the rest); `available` is what this CPU has. The arrays are copies, but the code (a view of
- * `bytes`: the caller copies it if it does not own `bytes`).
+ * `bytes`: the caller copies it if it does not own `bytes`; and the shell, read at once).
  * With `known`, the artifact must be of those bytes, and they are not hashed again.
  */
 export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: KnownWasm): ArtifactContents & { wasmHash: Uint8Array } {
@@ -220,10 +222,10 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
   const sections: Uint8Array[] = [];
   let at = Header.size;
   for (const [i, length] of lengths.entries()) {
-    sections.push(i <= 1 ? bytes.subarray(at, at + length) : bytes.slice(at, at + length));
+    sections.push(i <= 1 || i === 5 ? bytes.subarray(at, at + length) : bytes.slice(at, at + length));
     at += padded(length);
   }
-  const [inside, codeBytes, functions, relocations, nativeOnly] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const [inside, codeBytes, functions, relocations, nativeOnly, shell] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const wasmHash = bytes.slice(Header.wasmHash, Header.wasmHash + HASH_BYTES);
   if (known) {
     const lengthFits = inside.length === 0 || known.wasm.length === inside.length;
@@ -244,7 +246,7 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
     functions: int32s(functions, 2, 2),
     relocations: int32s(relocations, 3, Relocation.fields),
   };
-  return { features, wasm, code, nativeOnly, wasmHash };
+  return { features, wasm, code, nativeOnly, shell, wasmHash };
 }
 
 /** Checks that every offset and index in the contents stays inside the decoded module and the code. */

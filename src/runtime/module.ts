@@ -8,6 +8,7 @@ import type { Export, ModuleIR } from '../decode/index.js';
 import { disassemble, formatListing } from '../x64/disassembler.js';
 import { ArtifactError, artifactKey, checkAgainstModule, readArtifact, sha256, writeArtifact } from './artifact.js';
 import type { KnownWasm, WriteOptions } from './artifact.js';
+import { readShell, writeShell } from './artifact-shell.js';
 import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
@@ -152,7 +153,8 @@ export class Module {
     const compiled = this.eagerCompiled();
     const nativeOnly = Uint8Array.from(compiled.functions, (f) => (this.isNativeOnly(f.index) ? 1 : 0));
     const { features, wasm, wasmHash } = this.source;
-    return writeArtifact({ features, wasm, code: portableCode(compiled), nativeOnly }, wasmHash, options);
+    const shell = writeShell(this.ir, wasm);
+    return writeArtifact({ features, wasm, code: portableCode(compiled), nativeOnly, shell }, wasmHash, options);
   }
 
   /**
@@ -174,17 +176,20 @@ export class Module {
     const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures }, known);
     if (!known) contents.code.code = contents.code.code.slice();
     let ir: ModuleIR;
-    let compiled: CompiledModule;
     try {
-      ir = decodeModule(contents.wasm, { bodies: false });
-      checkAgainstModule(contents, ir);
-      compiled = restoreModule(ir, contents.code, { features: contents.features, runtimeState: runtimeStateAddress });
+      ir = readShell(contents.shell, contents.wasm);
     } catch (err) {
-      if (err instanceof WebAssembly.CompileError) throw new ArtifactError('malformed', `its wasm bytes do not compile: ${err.message}`);
-      throw err;
+      throw new ArtifactError('malformed', `its module shell is not one: ${(err as Error).message}`);
     }
+    checkAgainstModule(contents, ir);
     const nativeOnly = Array.from(contents.nativeOnly, (flag) => flag === 1);
-    return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, wasmHash: contents.wasmHash, nativeOnly });
+    try {
+      const compiled = restoreModule(ir, contents.code, { features: contents.features, runtimeState: runtimeStateAddress });
+      return new Module(ir, compiled, options, { wasm: contents.wasm, features: contents.features, wasmHash: contents.wasmHash, nativeOnly });
+    } catch (err) {
+      // The shell is checked by the checksum, not field by field: one made wrong behind it may fail here.
+      throw new ArtifactError('malformed', `its module shell does not fit its code: ${(err as Error).message}`);
+    }
   }
 
   /** Whether wasmjit decodes and validates the bytes (no code is generated, nothing is mapped). */

@@ -1,0 +1,171 @@
+// A module's shell: its IR but the function bodies (what instances and the module's own methods
+// need), stored in an artifact so that loading one does not decode the wasm bytes again. In a fresh
+// process wasmjit's JS runs cold, and decoding cost a small module's load more than anything else:
+// the shell is JSON, which JSON.parse reads at native speed, with a loop only where the IR shares
+// objects (every function's type is its module's type object) or holds what JSON has not (BigInts,
+// typed arrays). Bytes — the data segments', the custom sections' — are not repeated: the shell
+// says where they are in the wasm bytes.
+import { NO_BODY } from '../decode/index.js';
+import type { ConstExpr, CustomSection, DataSegments, ModuleIR } from '../decode/index.js';
+
+/** The wasm bytes' data section (from where `DataSegments.bytes` copies) and custom sections. */
+interface ByteRanges {
+  /** Offset and length of the copy of the data section in the wasm bytes (`DataSegments.bytes`). */
+  data: [start: number, length: number];
+  /** Custom sections: name, offset and length of their contents. */
+  customs: Array<[name: string, start: number, length: number]>;
+}
+
+/** The shell as stored: the IR with indices instead of shared objects, and BigInts as strings. */
+interface StoredShell extends Omit<ModuleIR, 'funcs' | 'datas' | 'customSections' | 'dataCount' | 'start'> {
+  /** Per defined function: type index, then its body's offset (for error messages). */
+  funcs: number[];
+  datas: Omit<DataSegments, 'bytes' | 'starts' | 'lengths' | 'passive' | 'memories' | 'offsets' | 'offsetExprs'> & {
+    starts: number[];
+    lengths: number[];
+    passive: number[];
+    memories: number[];
+    offsets: number[];
+    offsetExprs: Array<[number, ConstExpr]>;
+  };
+  dataCount: number | null;
+  start: number | null;
+  ranges: ByteRanges;
+}
+
+/** Where the custom sections' contents and the copy of the data section are in `wasm`. */
+function byteRanges(wasm: Uint8Array, ir: ModuleIR): ByteRanges {
+  const ranges: ByteRanges = { data: [0, 0], customs: [] };
+  let at = 8;
+  const u32 = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = wasm[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+  };
+  while (at < wasm.length) {
+    const id = wasm[at++]!;
+    const size = u32();
+    const end = at + size;
+    if (id === 0) {
+      const nameLength = u32();
+      const name = new TextDecoder().decode(wasm.subarray(at, at + nameLength));
+      ranges.customs.push([name, at + nameLength, end - at - nameLength]);
+    } else if (id === 11) {
+      // The decoder copies the data section from after the segment count to its end.
+      ranges.data = [end - ir.datas.bytes.length, ir.datas.bytes.length];
+    }
+    at = end;
+  }
+  return ranges;
+}
+
+/** The shell of `ir` (decoded from `wasm`), as UTF-8 JSON. */
+export function writeShell(ir: ModuleIR, wasm: Uint8Array): Uint8Array {
+  const { datas } = ir;
+  const shell: StoredShell = {
+    types: ir.types,
+    imports: ir.imports.map((imp) => (imp.kind === 'func' ? { ...imp, type: undefined as never } : imp)),
+    funcs: ir.funcs.flatMap((f) => [f.typeIndex, f.bodyOffset]),
+    tables: ir.tables,
+    memories: ir.memories,
+    globals: ir.globals,
+    exports: ir.exports,
+    start: ir.start ?? null,
+    elems: ir.elems,
+    datas: {
+      count: datas.count,
+      starts: Array.from(datas.starts),
+      lengths: Array.from(datas.lengths),
+      passive: Array.from(datas.passive),
+      memories: Array.from(datas.memories),
+      offsets: Array.from(datas.offsets),
+      offsetExprs: [...datas.offsetExprs],
+    },
+    dataCount: ir.dataCount ?? null,
+    ranges: byteRanges(wasm, ir),
+  };
+  return new TextEncoder().encode(JSON.stringify(shell, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+}
+
+const VAL_TYPES = new Set<unknown>(['i32', 'i64', 'f32', 'f64', 'funcref', 'externref']);
+
+/** The constant expressions' BigInts, stored as strings. */
+function reviveBigInts(expr: ConstExpr): void {
+  if (expr.op === 'i64.const') expr.value = BigInt(expr.value);
+  else if (expr.op === 'f64.const') expr.bits = BigInt(expr.bits);
+}
+
+function range(wasm: Uint8Array, start: number, length: number, what: string): Uint8Array {
+  if (!(Number.isInteger(start) && Number.isInteger(length) && start >= 0 && length >= 0 && start + length <= wasm.length)) {
+    throw new RangeError(`${what} at ${start} (${length} bytes) is outside the ${wasm.length} wasm bytes`);
+  }
+  return wasm.subarray(start, start + length);
+}
+
+/**
+ * The IR (without function bodies, as `decodeModule(wasm, { bodies: false })` gives it) from a
+ * shell and the wasm bytes it was made from, which the IR keeps views of: the caller's own copy.
+ * A shell that is not one throws (any error: the caller reports it as a malformed artifact).
+ */
+export function readShell(text: Uint8Array, wasm: Uint8Array): ModuleIR {
+  const shell = JSON.parse(new TextDecoder().decode(text)) as StoredShell;
+  const { types, datas, ranges } = shell;
+  // Checked before anything keeps them: canonicalTypeId numbers types process-wide.
+  for (const type of types) {
+    if (![type.params, type.results].every((list) => Array.isArray(list) && list.every((t) => VAL_TYPES.has(t)))) throw new TypeError('a type that is not a function type');
+  }
+  const typeOf = (index: number) => {
+    const type = types[index];
+    if (!type) throw new RangeError(`unknown type ${index}`);
+    return type;
+  };
+  const imports = shell.imports.map((imp) => (imp.kind === 'func' ? { ...imp, type: typeOf(imp.typeIndex) } : imp));
+  const importedFuncs = imports.filter((imp) => imp.kind === 'func').length;
+  const funcs: ModuleIR['funcs'] = [];
+  for (let i = 0; i < shell.funcs.length; i += 2) {
+    const typeIndex = shell.funcs[i]!;
+    funcs.push({ index: importedFuncs + i / 2, typeIndex, type: typeOf(typeIndex), locals: [], body: NO_BODY, bodyOffset: shell.funcs[i + 1]! });
+  }
+  for (const global of shell.globals) reviveBigInts(global.init);
+  for (const elem of shell.elems) {
+    if (elem.mode.kind === 'active') reviveBigInts(elem.mode.offset);
+    for (const item of elem.items) reviveBigInts(item);
+  }
+  for (const [, expr] of datas.offsetExprs) reviveBigInts(expr);
+  const perSegment = [datas.starts, datas.lengths, datas.passive, datas.memories, datas.offsets];
+  if (perSegment.some((values) => values.length !== datas.count)) throw new RangeError(`the data segments' arrays are not all ${datas.count} long`);
+  const starts = Uint32Array.from(datas.starts);
+  const lengths = Uint32Array.from(datas.lengths);
+  // Views, not copies: `wasm` is the module's own copy.
+  const dataBytes = range(wasm, ranges.data[0], ranges.data[1], 'the data section');
+  for (let i = 0; i < datas.count; i++) {
+    if (!(starts[i]! + lengths[i]! <= dataBytes.length)) throw new RangeError(`data segment ${i} is outside the data section`);
+  }
+  const customSections: CustomSection[] = ranges.customs.map(([name, start, length]) => ({ name: String(name), bytes: range(wasm, start, length, `custom section "${name}"`) }));
+  return {
+    types,
+    imports,
+    funcs,
+    tables: shell.tables,
+    memories: shell.memories,
+    globals: shell.globals,
+    exports: shell.exports,
+    start: shell.start ?? undefined,
+    elems: shell.elems,
+    datas: {
+      count: datas.count,
+      bytes: dataBytes,
+      starts,
+      lengths,
+      passive: Uint8Array.from(datas.passive),
+      memories: Uint32Array.from(datas.memories),
+      offsets: Int32Array.from(datas.offsets),
+      offsetExprs: new Map(datas.offsetExprs),
+    },
+    dataCount: shell.dataCount ?? undefined,
+    customSections,
+  };
+}
