@@ -2,8 +2,9 @@
 // need), stored in an artifact so that loading one does not decode the wasm bytes again. In a fresh
 // process wasmjit's JS runs cold, and decoding cost a small module's load more than anything else:
 // the shell is JSON, which JSON.parse reads at native speed, with a loop only where the IR shares
-// objects (every function's type is its module's type object) or holds what JSON has not (BigInts,
-// typed arrays). Bytes — the data segments', the custom sections' — are not repeated: the shell
+// objects (every function's type is its module's type object) or holds what JSON has not (BigInts;
+// typed arrays, as base64: Go's ~100,000 data segments as JSON numbers took longer to parse than
+// decoding them). Bytes — the data segments', the custom sections' — are not repeated: the shell
 // says where they are in the wasm bytes.
 import { NO_BODY } from '../decode/index.js';
 import type { ConstExpr, CustomSection, DataSegments, ModuleIR } from '../decode/index.js';
@@ -20,12 +21,13 @@ interface ByteRanges {
 interface StoredShell extends Omit<ModuleIR, 'funcs' | 'datas' | 'customSections' | 'dataCount' | 'start'> {
   /** Per defined function: type index, then its body's offset (for error messages). */
   funcs: number[];
+  /** The per-segment arrays in base64. */
   datas: Omit<DataSegments, 'bytes' | 'starts' | 'lengths' | 'passive' | 'memories' | 'offsets' | 'offsetExprs'> & {
-    starts: number[];
-    lengths: number[];
-    passive: number[];
-    memories: number[];
-    offsets: number[];
+    starts: string;
+    lengths: string;
+    passive: string;
+    memories: string;
+    offsets: string;
     offsetExprs: Array<[number, ConstExpr]>;
   };
   dataCount: number | null;
@@ -77,11 +79,11 @@ export function writeShell(ir: ModuleIR, wasm: Uint8Array): Uint8Array {
     elems: ir.elems,
     datas: {
       count: datas.count,
-      starts: Array.from(datas.starts),
-      lengths: Array.from(datas.lengths),
-      passive: Array.from(datas.passive),
-      memories: Array.from(datas.memories),
-      offsets: Array.from(datas.offsets),
+      starts: base64(datas.starts),
+      lengths: base64(datas.lengths),
+      passive: base64(datas.passive),
+      memories: base64(datas.memories),
+      offsets: base64(datas.offsets),
       offsetExprs: [...datas.offsetExprs],
     },
     dataCount: ir.dataCount ?? null,
@@ -91,6 +93,16 @@ export function writeShell(ir: ModuleIR, wasm: Uint8Array): Uint8Array {
 }
 
 const VAL_TYPES = new Set<unknown>(['i32', 'i64', 'f32', 'f64', 'funcref', 'externref']);
+
+const base64 = (array: ArrayBufferView): string => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+
+/** A typed array of `count` elements from base64. */
+function fromBase64<T>(text: string, Type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, count: number, what: string): T {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== count * Type.BYTES_PER_ELEMENT) throw new RangeError(`${bytes.length} bytes of ${what} for ${count} data segments`);
+  // Copied into a buffer of its own: Node's may be a pool's, at an offset the type's alignment does not allow.
+  return new Type(new Uint8Array(bytes).buffer);
+}
 
 /** The constant expressions' BigInts, stored as strings. */
 function reviveBigInts(expr: ConstExpr): void {
@@ -135,10 +147,8 @@ export function readShell(text: Uint8Array, wasm: Uint8Array): ModuleIR {
     for (const item of elem.items) reviveBigInts(item);
   }
   for (const [, expr] of datas.offsetExprs) reviveBigInts(expr);
-  const perSegment = [datas.starts, datas.lengths, datas.passive, datas.memories, datas.offsets];
-  if (perSegment.some((values) => values.length !== datas.count)) throw new RangeError(`the data segments' arrays are not all ${datas.count} long`);
-  const starts = Uint32Array.from(datas.starts);
-  const lengths = Uint32Array.from(datas.lengths);
+  const starts = fromBase64(datas.starts, Uint32Array, datas.count, 'starts');
+  const lengths = fromBase64(datas.lengths, Uint32Array, datas.count, 'lengths');
   // Views, not copies: `wasm` is the module's own copy.
   const dataBytes = range(wasm, ranges.data[0], ranges.data[1], 'the data section');
   for (let i = 0; i < datas.count; i++) {
@@ -160,9 +170,9 @@ export function readShell(text: Uint8Array, wasm: Uint8Array): ModuleIR {
       bytes: dataBytes,
       starts,
       lengths,
-      passive: Uint8Array.from(datas.passive),
-      memories: Uint32Array.from(datas.memories),
-      offsets: Int32Array.from(datas.offsets),
+      passive: fromBase64(datas.passive, Uint8Array, datas.count, 'passive flags'),
+      memories: fromBase64(datas.memories, Uint32Array, datas.count, 'memory indices'),
+      offsets: fromBase64(datas.offsets, Int32Array, datas.count, 'offsets'),
       offsetExprs: new Map(datas.offsetExprs),
     },
     dataCount: shell.dataCount ?? undefined,
