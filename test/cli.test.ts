@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { watToWasm } from '../src/index.js';
+import { Header } from '../src/runtime/artifact.js';
 import { disassemble, formatListing, loadDisassembler } from '../src/x64/disassembler.js';
 
 await loadDisassembler();
@@ -189,7 +190,7 @@ describe('wasmjit command line', () => {
     expect(wasmjit('run', truncated, 'tak', '1', '2', '3')).toEqual({
       status: 1,
       stdout: '',
-      stderr: 'ArtifactError: cannot load the wasmjit artifact (truncated): 100 bytes, shorter than the 136-byte header\n',
+      stderr: `ArtifactError: cannot load the wasmjit artifact (truncated): 100 bytes, shorter than the ${Header.size}-byte header\n`,
     });
     expect(wasmjit('compile', artifact, '-o', join(scratch, 'again.wjit')).stderr).toMatch(/is an artifact already; compile takes a \.wat or \.wasm module/);
     expect(wasmjit('compile', 'wat/tak.wat').stderr).toMatch(/^wasmjit: compile needs one input file and -o <output>/);
