@@ -9,7 +9,7 @@
 import { NO_BODY } from '../decode/index.js';
 import type { ConstExpr, CustomSection, DataSegments, ModuleIR } from '../decode/index.js';
 
-/** The wasm bytes' data section (from where `DataSegments.bytes` copies) and custom sections. */
+/** Where the IR's bytes are in the wasm bytes: the data section's (`DataSegments.bytes`) and the custom sections'. */
 interface ByteRanges {
   /** Offset and length of the copy of the data section in the wasm bytes (`DataSegments.bytes`). */
   data: [start: number, length: number];
@@ -69,6 +69,7 @@ export function writeShell(ir: ModuleIR, wasm: Uint8Array): Uint8Array {
   const { datas } = ir;
   const shell: StoredShell = {
     types: ir.types,
+    // A function import's type as its index only (JSON leaves the undefined out); read back as the module's type object.
     imports: ir.imports.map((imp) => (imp.kind === 'func' ? { ...imp, type: undefined as never } : imp)),
     funcs: ir.funcs.flatMap((f) => [f.typeIndex, f.bodyOffset]),
     tables: ir.tables,
