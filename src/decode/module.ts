@@ -44,8 +44,7 @@ export function decodeBinary(bytes: Uint8Array): ModuleIR {
     switch (id) {
       case Section.Custom: {
         const name = section.name();
-        module.customSections.push({ name, bytes: bytes.slice(section.pos, section.end) });
-        section.pos = section.end;
+        module.customSections.push({ name, bytes: section.copy(section.end - section.pos) });
         break;
       }
       case Section.Type:
@@ -244,5 +243,5 @@ function readData(reader: Reader, types: readonly FuncType[]) {
   const mode = readMode(reader, flags === 1 ? 1 : 0, types, flags === 2);
   const length = reader.u32('data length');
   // A copy: the caller may change its bytes after compiling, and instances made later must not see it.
-  return { mode, bytes: reader.take(length).slice() };
+  return { mode, bytes: reader.copy(length) };
 }
