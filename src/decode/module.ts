@@ -81,12 +81,17 @@ export function decodeBinary(bytes: Uint8Array): ModuleIR {
         codeSeen = true;
         readCode(section, module, funcTypeIndices);
         break;
-      case Section.Data:
-        module.datas = section.vec(() => readData(section, module.types), 'data segments');
+      case Section.Data: {
+        // One copy of the section, of which every segment's bytes are a view: a module may have a
+        // hundred thousand small segments (Go's), and a typed array with a buffer of its own each.
+        const copy = new Reader(bytes, section.pos, section.end).copy(size);
+        const sectionStart = section.pos;
+        module.datas = section.vec(() => readData(section, module.types, copy, sectionStart), 'data segments');
         if (module.dataCount !== undefined && module.dataCount !== module.datas.length) {
           throw reader.error(`data count and data section have inconsistent lengths (${module.dataCount} and ${module.datas.length})`, idAt);
         }
         break;
+      }
     }
     if (!section.atEnd) throw section.error(`section size mismatch: ${section.end - section.pos} bytes left in section ${Section[id]}`);
   }
@@ -236,12 +241,15 @@ function readElem(reader: Reader, types: readonly FuncType[]): ElemSegment {
   return { type, mode, items };
 }
 
-function readData(reader: Reader, types: readonly FuncType[]) {
+/** `copy`: the data section's bytes, copied, from the module's byte `copyStart` on. */
+function readData(reader: Reader, types: readonly FuncType[], copy: Uint8Array, copyStart: number) {
   const at = reader.pos;
   const flags = reader.u32('data segment flags');
   if (flags > 2) throw reader.error(`malformed data segment flags ${flags}`, at);
   const mode = readMode(reader, flags === 1 ? 1 : 0, types, flags === 2);
   const length = reader.u32('data length');
-  // A copy: the caller may change its bytes after compiling, and instances made later must not see it.
-  return { mode, bytes: reader.copy(length) };
+  // From the copy: the caller may change its bytes after compiling, and instances made later must not see it.
+  const start = reader.pos - copyStart;
+  reader.take(length);
+  return { mode, bytes: copy.subarray(start, start + length) };
 }

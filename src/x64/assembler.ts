@@ -507,7 +507,11 @@ export class Assembler {
 
   // ---- output -----------------------------------------------------------------------------------
 
-  /** Fills in the jump tables and returns the code. Throws if a referenced label was never bound. */
+  /**
+   * Fills in the jump tables and returns the code: a view of the buffer, not a copy (a module's
+   * code is copied once more anyway, into its pages or next to other chunks), so the assembler is
+   * done. Throws if a referenced label was never bound.
+   */
   finish(): Uint8Array {
     if (this.unresolved > 0) throw new Error('jump to a label that was never bound');
     for (const { label, at, origin } of this.tableEntries) {
@@ -515,6 +519,6 @@ export class Assembler {
       putInt32(this.buffer, at, label.offset - origin);
     }
     this.tableEntries.length = 0;
-    return this.buffer.slice(0, this.length);
+    return this.buffer.subarray(0, this.length);
   }
 }
