@@ -317,6 +317,17 @@ const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', '
 
 /** A constant expression: one constant instruction followed by `end`. */
 export function readConstExpr(reader: Reader, types: readonly FuncType[]): ConstExpr {
+  const start = reader.pos;
+  // `i32.const n end` (segment offsets, most globals) without the general path's records and objects.
+  if (reader.bytes[start] === Opcode.i32Const && start < reader.end) {
+    reader.pos++;
+    const value = reader.s32();
+    if (reader.pos < reader.end && reader.bytes[reader.pos] === Opcode.end) {
+      reader.pos++;
+      return { op: 'i32.const', value };
+    }
+    reader.pos = start;
+  }
   const out = constExprWriter;
   out.clear();
   const at = reader.pos;

@@ -250,6 +250,6 @@ function readData(reader: Reader, types: readonly FuncType[], copy: Uint8Array, 
   const length = reader.u32('data length');
   // From the copy: the caller may change its bytes after compiling, and instances made later must not see it.
   const start = reader.pos - copyStart;
-  reader.take(length);
+  reader.skip(length);
   return { mode, bytes: copy.subarray(start, start + length) };
 }

@@ -182,10 +182,14 @@ export class Reader {
   }
 
   take(length: number): Uint8Array {
+    const at = this.pos;
+    this.skip(length);
+    return this.bytes.subarray(at, at + length);
+  }
+
+  skip(length: number): void {
     if (length > this.end - this.pos) throw this.error('unexpected end of section or function');
-    const slice = this.bytes.subarray(this.pos, this.pos + length);
     this.pos += length;
-    return slice;
   }
 
   /** The next `length` bytes, copied (a Buffer's `slice` would share them). */
