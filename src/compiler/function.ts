@@ -251,6 +251,8 @@ export class FunctionCompiler {
     }
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
     asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
+    // Every label a br_table of this function jumps to is bound now.
+    asm.fillTableEntries();
   }
 
   /** Whether code is being emitted: the innermost frame is neither unreachable nor dead. */
