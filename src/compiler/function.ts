@@ -241,6 +241,22 @@ export class FunctionCompiler {
       dead: false,
     });
     this.frameChanged();
+    this.compileBody(start);
+    if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
+    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
+    // Every label a br_table of this function jumps to is bound now.
+    asm.fillTableEntries();
+  }
+
+  /**
+   * The instructions, in a method of their own that ends with the loop: V8 enters a long loop's
+   * optimized (on-stack replacement) code mid-call, and that code, compiled before anything after
+   * the loop had run, deoptimized at the first statement after it. Every function compiled paid a
+   * deoptimization, in every compile of the process, not only the first.
+   */
+  private compileBody(start: number): void {
+    const { asm } = this;
+    const { marks } = this.env;
     const { code } = this.func.body;
     const count = code.length / INSTR_WORDS;
     for (this.pc = 0; this.pc < count; this.pc++) {
@@ -249,10 +265,6 @@ export class FunctionCompiler {
       if (this.emitting) marks.add(asm.offset - start, this.pc);
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
-    if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
-    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
-    // Every label a br_table of this function jumps to is bound now.
-    asm.fillTableEntries();
   }
 
   /** Whether code is being emitted: the innermost frame is neither unreachable nor dead. */

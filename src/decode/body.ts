@@ -252,8 +252,16 @@ function readZero(reader: Reader): void {
 
 /** Decodes instructions up to the end of the reader's range (a function body after its locals). */
 export function readBody(reader: Reader, types: readonly FuncType[], out: BodyWriter): Body {
-  while (!reader.atEnd) readInstr(reader, types, out);
+  readInstructions(reader, types, out);
   return out.take();
+}
+
+/**
+ * The loop alone, so that nothing follows it: V8's on-stack-replaced code for a loop deoptimizes at
+ * the first statement after it that had not run before it was compiled (see compileBody).
+ */
+function readInstructions(reader: Reader, types: readonly FuncType[], out: BodyWriter): void {
+  while (!reader.atEnd) readInstr(reader, types, out);
 }
 
 /** The unsigned value of a word that holds a u32 immediate. */
