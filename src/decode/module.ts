@@ -54,8 +54,7 @@ export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): Mo
     switch (id) {
       case Section.Custom: {
         const name = section.name();
-        module.customSections.push({ name, bytes: bytes.slice(section.pos, section.end) });
-        section.pos = section.end;
+        module.customSections.push({ name, bytes: section.copy(section.end - section.pos) });
         break;
       }
       case Section.Type:
@@ -93,11 +92,11 @@ export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): Mo
         readCode(section, module, funcTypeIndices, options.bodies ?? true);
         break;
       case Section.Data: {
-        // Segments are views of one copy of the section: a copy each costs an allocation each (Go's modules have ~100,000).
-        // (A plain Uint8Array: a Node Buffer's slice is a view, and its subarrays are slower.)
-        const copy = new Uint8Array(bytes.subarray(section.pos, section.end));
-        const copyStart = section.pos;
-        module.datas = section.vec(() => readData(section, module.types, copy, copyStart), 'data segments');
+        // One copy of the section, of which every segment's bytes are a view: a module may have a
+        // hundred thousand small segments (Go's), and a typed array with a buffer of its own each.
+        const copy = new Reader(bytes, section.pos, section.end).copy(size);
+        const sectionStart = section.pos;
+        module.datas = section.vec(() => readData(section, module.types, copy, sectionStart), 'data segments');
         if (module.dataCount !== undefined && module.dataCount !== module.datas.length) {
           throw reader.error(`data count and data section have inconsistent lengths (${module.dataCount} and ${module.datas.length})`, idAt);
         }
@@ -256,6 +255,7 @@ function readElem(reader: Reader, types: readonly FuncType[]): ElemSegment {
   return { type, mode, items };
 }
 
+/** `copy`: the data section's bytes, copied, from the module's byte `copyStart` on. */
 function readData(reader: Reader, types: readonly FuncType[], copy: Uint8Array, copyStart: number) {
   const at = reader.pos;
   const flags = reader.u32('data segment flags');
