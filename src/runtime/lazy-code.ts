@@ -26,6 +26,23 @@ export function lazyByDefault(size: number): boolean {
   return size >= LAZY_THRESHOLD_BYTES;
 }
 
+/** What lazy compiles have cost this process so far, all lazy modules together. */
+export interface LazyCompileStats {
+  /** Functions compiled lazily. */
+  functions: number;
+  /** Times code was written: each makes the pages it touches writable, then executable again. */
+  writes: number;
+  /** Milliseconds spent compiling them and writing their code (the host calls' own cost aside). */
+  ms: number;
+}
+
+const processStats: LazyCompileStats = { functions: 0, writes: 0, ms: 0 };
+
+/** A copy of this process's lazy compile figures (the bench's first-run part reads them). */
+export function lazyCompileStats(): LazyCompileStats {
+  return { ...processStats };
+}
+
 /**
  * Address space reserved per module for its code: far more than any function needs (about 10 bytes
  * per instruction here), address space costs nothing until written, and `call rel32` reaches 2 GiB.
@@ -121,6 +138,7 @@ export class LazyCode {
   }
 
   private compileNow(index: number): void {
+    const start = performance.now();
     const { shape, exitOffset, typeIds } = this.lazy;
     const func = this.ir.funcs[index - shape.importedFuncs]!;
     const chunk = compileLazyFunction(shape, func, (i) => this.compiled[i] === true);
@@ -141,6 +159,9 @@ export class LazyCode {
     const address = this.address(index);
     const field = this.lazy.compiled.layout.funcRecordsOffset + FuncRecord.size * index + FuncRecord.code;
     for (const context of this.contexts) context.setField(field, address);
+    processStats.functions++;
+    processStats.writes++;
+    processStats.ms += performance.now() - start;
   }
 }
 

@@ -49,7 +49,8 @@ export interface ModuleSource {
   nativeOnly?: boolean[];
 }
 
-export { LAZY_THRESHOLD_BYTES } from './lazy-code.js';
+export { LAZY_THRESHOLD_BYTES, lazyCompileStats } from './lazy-code.js';
+export type { LazyCompileStats } from './lazy-code.js';
 
 export interface ModuleExportDescriptor {
   name: string;
