@@ -19,12 +19,14 @@ async function run(task: FirstRunTask): Promise<FirstRunResult> {
   const workload = FIRST_RUN_WORKLOADS[task.workload];
   if (!workload) throw new Error(`no first-run workload ${task.workload}`);
   const prepared = await workload.prepare();
+  const cpu = process.cpuUsage();
   const readyStart = now();
   const ready = await workload.ready(prepared);
   const runStart = now();
   const checksum = await workload.run(ready);
   const end = now();
-  const result: FirstRunResult = { importMs, readyMs: runStart - readyStart, runMs: end - runStart, checksum };
+  const used = process.cpuUsage(cpu);
+  const result: FirstRunResult = { importMs, readyMs: runStart - readyStart, runMs: end - runStart, cpuMs: (used.user + used.system) / 1000, checksum };
   if (task.runtime === 'wasmjit') {
     // The package's main entry shares the register entry's modules (one bundle): the same counters.
     const wasmjit = (await import('wasmjit' as string)) as typeof import('../index.js');

@@ -106,6 +106,8 @@ export interface FirstRunResult {
   readyMs: number;
   /** The workload's first run, lazy compiles included. */
   runMs: number;
+  /** CPU time of ready and run, all threads (V8's background compiles and collections included). */
+  cpuMs: number;
   /** A digest of what the workload computed: every engine must agree. */
   checksum: string;
   /** wasmjit: what lazy compiles cost during ready and run (wasmjit's lazyCompileStats). */

@@ -17,8 +17,8 @@ import { compileChunks } from './parallel.js';
 import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
-export { compileLazyFunction, compileLazyModule, validateFunctions } from './lazy.js';
-export { ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
+export { compileLazyFunctions, compileLazyModule, validateFunctions } from './lazy.js';
+export { bodyLength, ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
 export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
