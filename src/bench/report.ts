@@ -204,7 +204,7 @@ function startupMemoryTable(rows: StartupRow[], style: Style): string {
 }
 
 function firstRunTable(rows: FirstRunRow[], style: Style): string {
-  const header = ['workload', ...FIRST_RUN_ENGINES.map((e) => e.label), 'lazy/V8', 'eager/V8', 'lazy compiles'];
+  const header = ['workload', ...FIRST_RUN_ENGINES.map((e) => e.label), 'lazy/V8', 'eager/V8', 'CPU lazy/V8', 'lazy compiles'];
   const body = rows.map((row) => {
     const m = row.measured;
     const { lazyFunctions, lazyWrites, lazyMs } = m.lazy;
@@ -213,6 +213,7 @@ function firstRunTable(rows: FirstRunRow[], style: Style): string {
       ...FIRST_RUN_ENGINES.map((e) => `${ms(m[e.id].totalMs)} (${ms(m[e.id].readyMs)} + ${ms(m[e.id].runMs)})`),
       ratio(m.lazy.totalMs / m.v8.totalMs),
       ratio(m.eager.totalMs / m.v8.totalMs),
+      ratio(m.lazy.cpuMs / m.v8.cpuMs),
       lazyFunctions === undefined ? '-' : `${lazyFunctions} functions, ${lazyWrites} writes, ${ms(lazyMs ?? NaN)} ms`,
     ];
   });
@@ -304,6 +305,7 @@ function startupSections(startup: StartupResults, reps: number, style: Style): s
           lines(
             'First run of a real workload through its package\'s glue, fresh processes: ms from the bytes to the end of the run (ready + run), wasmjit',
             'through `wasmjit/register` with WASMJIT_LAZY=1 / 0; lazy compiles are those of the lazy run (functions, code writes, time).',
+            'CPU: all threads\' CPU time for ready and run (V8\'s background tier-up included), which other load on the machine inflates less.',
             ...startup.firstRuns.map((r) => `${r.label}: ${r.description}.`),
           ),
           firstRunTable(startup.firstRuns, style),

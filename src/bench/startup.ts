@@ -103,6 +103,8 @@ export interface FirstRunMeasurement {
   lazyFunctions?: number;
   lazyWrites?: number;
   lazyMs?: number;
+  /** CPU time of ready and run, all threads. */
+  cpuMs: number;
 }
 
 export interface FirstRunRow {
@@ -179,6 +181,7 @@ function summarizeFirstRuns(results: FirstRunResult[]): FirstRunMeasurement {
     totalMs: of((r) => r.readyMs + r.runMs),
     lazyFunctions: lazy ? of((r) => r.lazyFunctions ?? NaN) : undefined,
     lazyWrites: lazy ? of((r) => r.lazyWrites ?? NaN) : undefined,
+    cpuMs: of((r) => r.cpuMs),
     lazyMs: lazy ? of((r) => r.lazyMs ?? NaN) : undefined,
   };
 }
