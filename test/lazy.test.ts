@@ -4,7 +4,7 @@
 // Fast API is available, through the fast entry (native-only exports).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compile, Instance, LAZY_THRESHOLD_BYTES, Module, Table, watToWasm } from '../src/index.js';
+import { compile, Instance, LAZY_THRESHOLD_BYTES, lazyCompileStats, Module, Table, watToWasm } from '../src/index.js';
 import { generateModule } from '../src/bench/generate.js';
 import { fastCalls, usesFastCalls } from '../src/runtime/fast-calls.js';
 import { LAZY_BATCH_INSTRUCTIONS } from '../src/runtime/lazy-code.js';
@@ -353,6 +353,7 @@ describe('lazy compilation', () => {
     const big = `(func $big (param i32) (result i32) ${'i32.const 1 drop '.repeat(LAZY_BATCH_INSTRUCTIONS / 2 + 1)} local.get 0)`;
     const writes: number[] = [];
     const compiled: number[] = [];
+    const before = lazyCompileStats();
     const module = await differential(
       `(module
         (func $inc (param i32) (result i32) local.get 0 i32.const 1 i32.add)
@@ -377,6 +378,9 @@ describe('lazy compilation', () => {
     );
     expect(compiled).toEqual([0, 3, 4, 4]);
     expect(writes).toEqual([0, 1, 2, 2]);
+    // The process's figures count the same (this file's tests run one after another).
+    const after = lazyCompileStats();
+    expect([after.functions - before.functions, after.writes - before.writes]).toEqual([4, 2]);
     expect(module.lazy!.isCompiled(3)).toBe(false);
   });
 
