@@ -24,7 +24,7 @@ export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
 export { emitFastEntryTrampoline } from './entry.js';
-export { nativeOnlyFunctions } from './native-only.js';
+export { isNativeOnlyFunction, nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
