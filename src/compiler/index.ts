@@ -17,14 +17,14 @@ import { compileChunks } from './parallel.js';
 import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
-export { compileLazyFunction, compileLazyModule, validateFunctions } from './lazy.js';
-export { ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
+export { compileLazyFunctions, compileLazyModule, validateFunctions } from './lazy.js';
+export { bodyLength, ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
 export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
 export { emitFastEntryTrampoline } from './entry.js';
-export { nativeOnlyFunctions } from './native-only.js';
+export { isNativeOnlyFunction, nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
