@@ -21,7 +21,8 @@ export type { ModuleExportDescriptor, ModuleOptions } from './runtime/module.js'
 /** What `Module.deserialize` throws for an artifact it cannot load; `reason` names the failed check. */
 export { ArtifactError } from './runtime/artifact.js';
 export type { ArtifactErrorReason } from './runtime/artifact.js';
-export { LAZY_THRESHOLD_BYTES } from './runtime/module.js';
+export { LAZY_THRESHOLD_BYTES, lazyCompileStats } from './runtime/module.js';
+export type { LazyCompileStats } from './runtime/module.js';
 export type { ExportValue } from './runtime/instance.js';
 /** V8's WebAssembly namespace, backed by wasmjit (`wasmjit/register` installs it as the global). */
 export { WebAssemblyOnWasmjit as WebAssembly, createWebAssembly } from './webassembly/namespace.js';

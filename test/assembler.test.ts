@@ -493,7 +493,7 @@ const CASES: Case[] = [
 ];
 
 /** Assembler members that emit nothing (or are private encoding helpers reached through the others). */
-const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'bytes', 'int32', 'int64', 'modrm', 'relative']);
+const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'bytes', 'int32', 'int64', 'modrm', 'relative']);
 
 // ---- checking -----------------------------------------------------------------------------------
 

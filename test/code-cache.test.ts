@@ -3,12 +3,13 @@
 // replaced; the directory stays under its size bound, the least recently used entries going first;
 // a directory other users may write to is refused. Hits and misses are read from codeCacheStats or
 // from NODE_DEBUG=wasmjit lines, never from timings.
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runNode } from './helpers/child.js';
+import type { ChildRun } from './helpers/child.js';
 import { compile, instantiate, Module, watToWasm } from '../src/index.js';
 import { codeCacheStats } from '../src/runtime/code-cache.js';
 
@@ -44,25 +45,10 @@ async function statsDuring(run: () => Promise<unknown>): Promise<typeof codeCach
   };
 }
 
-interface ChildRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
-  });
+  return runNode(args, { cwd: ROOT, env: { ...process.env, ...env } });
 }
 
-/** A child process compiling the module in `file` through the cache in `dir`; prints its stats. */
 function compileInChild(file: string, dir: string): Promise<ChildRun> {
   const script = `
     import { readFileSync } from 'node:fs';

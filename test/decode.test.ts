@@ -4,8 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { decodeModule, instructionsOf } from '../src/decode/index.js';
+import { dataSegmentBytes, decodeModule, instructionsOf } from '../src/decode/index.js';
 import type { Instr, ModuleIR } from '../src/decode/index.js';
+import { toBytes } from './helpers/differential.js';
 import { type ComparableInstr, type ComparableModule, parseWithWasmParser } from './helpers/wasm-parser-ir.js';
 
 const SPEC = join(import.meta.dirname, 'spec');
@@ -54,4 +55,15 @@ test('decodes every spec module as @webassemblyjs/wasm-parser does', () => {
   // Most of the suite's modules are in reach of the parser; a collapse of this count means the
   // comparison silently stopped comparing.
   expect(compared).toBeGreaterThan(600);
+});
+
+test("keeps its own copy of data segments and custom sections, also of a Buffer's bytes (Buffer#slice shares them)", async () => {
+  const bytes = await toBytes('(module (memory 1) (data (i32.const 8) "abc") (data "xyz"))');
+  // A custom section "c" holding "def", appended by hand (the text format has none).
+  const custom = [0x00, 0x05, 0x01, 0x63, 0x64, 0x65, 0x66];
+  const buffer = Buffer.from([...bytes, ...custom]);
+  const ir = decodeModule(buffer);
+  buffer.fill(0x7a, 8);
+  expect([0, 1].map((i) => new TextDecoder().decode(dataSegmentBytes(ir.datas, i)))).toEqual(['abc', 'xyz']);
+  expect(ir.customSections.map((s) => [s.name, new TextDecoder().decode(s.bytes)])).toEqual([['c', 'def']]);
 });

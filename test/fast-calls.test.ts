@@ -6,7 +6,7 @@
 // WASMJIT_FAST_CALLS=0 (child processes, from dist/).
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { nativeOnlyFunctions } from '../src/compiler/index.js';
+import { isNativeOnlyFunction, nativeOnlyFunctions } from '../src/compiler/index.js';
 import { decodeModule } from '../src/decode/index.js';
 import { instantiate, watToWasm } from '../src/index.js';
 import { fastCallApi, fastCalls, resolveV8Functions, usesFastCalls } from '../src/runtime/fast-calls.js';
@@ -215,7 +215,10 @@ describe('which exports take the fast path', () => {
         (func $native (drop (table.size)) (drop (memory.size)) (drop (ref.func $leaf)) (drop (i32.load (i32.const 0))))
         (elem declare func $leaf))`),
     );
-    expect(nativeOnlyFunctions(ir)).toEqual([false, true, true, true, false, false, false, false, false, false, false, true]);
+    const expected = [false, true, true, true, false, false, false, false, false, false, false, true];
+    expect(nativeOnlyFunctions(ir)).toEqual(expected);
+    // A lazy module's walk from one function gives the same answers.
+    expect(expected.map((_, index) => isNativeOnlyFunction(ir, index))).toEqual(expected);
   });
 
   test('every call to a fast-path export goes through the fast entry', () => {

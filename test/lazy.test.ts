@@ -4,9 +4,10 @@
 // Fast API is available, through the fast entry (native-only exports).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compile, Instance, LAZY_THRESHOLD_BYTES, Module, Table, watToWasm } from '../src/index.js';
+import { compile, Instance, LAZY_THRESHOLD_BYTES, lazyCompileStats, Module, Table, watToWasm } from '../src/index.js';
 import { generateModule } from '../src/bench/generate.js';
 import { fastCalls, usesFastCalls } from '../src/runtime/fast-calls.js';
+import { LAZY_BATCH_INSTRUCTIONS } from '../src/runtime/lazy-code.js';
 import { fastEntryCounts } from '../src/runtime/state.js';
 
 type Step = () => unknown;
@@ -120,11 +121,15 @@ describe('lazy compilation', () => {
       await watToWasm(`(module
         (global $depth (mut i32) (i32.const 0))
         (global $limit (mut i32) (i32.const -1))
+        (type $t (func (result i32)))
+        ;; through a table: a direct callee would be compiled in $rec's batch, before the deep call
+        (table 1 funcref)
+        (elem (i32.const 0) $late)
         (func $late (result i32) i32.const 42)
         (func $rec (result i32)
           global.get $depth i32.const 1 i32.add global.set $depth
           global.get $depth global.get $limit i32.eq
-          if (result i32) call $late else call $rec end)
+          if (result i32) i32.const 0 call_indirect (type $t) else call $rec end)
         ;; memory.grow keeps "run" off the fast path, where a first call could not reach JS
         (memory 0)
         (func (export "depth") (result i32) global.get $depth)
@@ -317,6 +322,7 @@ describe('lazy compilation', () => {
     expect(sum).toBe(expected);
     expect(fastEntryCounts().entries - before).toBe(fastCalls.available ? 20_000 : 0);
     expect(compiledCount(module)).toBe(3);
+    expect(module.lazy!.writes).toBe(1);
     expect(module.lazy!.isCompiled(2)).toBe(false);
   });
 
@@ -328,14 +334,54 @@ describe('lazy compilation', () => {
   });
 
   it('disassembles after compiling what is missing; eagerCompiled gives every function', async () => {
-    const module = await compile(await watToWasm(`(module (func $f (result i32) i32.const 5) (func (export "g") (result i32) call $f))`), { lazy: true });
+    const module = await compile(
+      await watToWasm(`(module (func $f (result i32) i32.const 5) (func $h (result i32) i32.const 6) (func (export "g") (result i32) call $f))`),
+      { lazy: true },
+    );
     expect(compiledCount(module)).toBe(0);
-    expect(module.disassemble('g')).toMatch(/func\[1\] "g"[\s\S]*call/);
-    expect(compiledCount(module)).toBe(1);
-    expect(module.disassemble()).toMatch(/func\[0\][\s\S]*func\[1\]/);
+    expect(module.disassemble('g')).toMatch(/func\[2\] "g"[\s\S]*call/);
+    // g's batch: g and its direct callee f
     expect(compiledCount(module)).toBe(2);
+    expect(module.disassemble()).toMatch(/func\[0\][\s\S]*func\[1\][\s\S]*func\[2\]/);
+    expect(compiledCount(module)).toBe(3);
     const eager = module.eagerCompiled();
-    expect(eager.functions.map((f) => f.size > 10)).toEqual([true, true]);
+    expect(eager.functions.map((f) => f.size > 10)).toEqual([true, true, true]);
+  });
+
+  it('a first call compiles the function with its direct callees in one write, within the batch budget', async () => {
+    // $big alone is over the budget: its first call compiles it in a batch of its own.
+    const big = `(func $big (param i32) (result i32) ${'i32.const 1 drop '.repeat(LAZY_BATCH_INSTRUCTIONS / 2 + 1)} local.get 0)`;
+    const writes: number[] = [];
+    const compiled: number[] = [];
+    const before = lazyCompileStats();
+    const module = await differential(
+      `(module
+        (func $inc (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+        (func $twice (param i32) (result i32) local.get 0 call $inc call $inc)
+        ${big}
+        (func $unused (result i32) i32.const 0)
+        ;; memory.grow keeps "f" off the fast path, which compiles everything f reaches up front
+        (memory 0)
+        (func (export "f") (param i32) (result i32)
+          local.get 0 i32.const -1000 i32.eq if i32.const 0 memory.grow drop end
+          local.get 0 call $twice local.get 0 call $inc i32.add
+          local.get 0 i32.const 10 i32.gt_s if (result i32) local.get 0 call $big else i32.const 0 end i32.add))`,
+      (engine, module) => {
+        const f = engine.instantiate(module).f as (x: number) => number;
+        const count = (): void => {
+          if (engine.name !== 'wasmjit') return;
+          writes.push((module as Module).lazy!.writes);
+          compiled.push(compiledCount(module as Module));
+        };
+        return [count, () => f(5), count, () => f(50), count, () => f(-7), count];
+      },
+    );
+    expect(compiled).toEqual([0, 3, 4, 4]);
+    expect(writes).toEqual([0, 1, 2, 2]);
+    // The process's figures count the same (this file's tests run one after another).
+    const after = lazyCompileStats();
+    expect([after.functions - before.functions, after.writes - before.writes]).toEqual([4, 2]);
+    expect(module.lazy!.isCompiled(3)).toBe(false);
   });
 
   it('compileAll compiles every function, and calls keep working', async () => {
@@ -343,6 +389,7 @@ describe('lazy compilation', () => {
     const instance = new Instance(module, undefined, false);
     module.compileAll();
     expect(compiledCount(module)).toBe(2);
+    expect(module.lazy!.writes).toBe(1);
     expect((instance.exports.g as () => number)()).toBe(5);
   });
 

@@ -3,11 +3,12 @@
 // `--import wasmjit/register` (the package's own `exports` entry, resolved from the project by
 // self-reference), and prints the same bytes both times. NODE_DEBUG=wasmjit names the engine of every
 // module, so the test also sees that wasmjit, not V8, compiled each of the package's modules.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from './helpers/child.js';
+import type { ChildRun } from './helpers/child.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = join(ROOT, 'node_modules');
@@ -51,30 +52,16 @@ function moduleSize(source: ModuleSource): number {
   return Buffer.from(data[1]!, 'base64').length;
 }
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs a driver on this Node. NODE_OPTIONS carries the register entry, so that child processes the
  * package starts itself (esbuild's service) run on wasmjit too; `node` on the PATH is this Node.
  */
-function runDriver(driver: string, engine: 'v8' | 'wasmjit'): Promise<Run> {
+function runDriver(driver: string, engine: 'v8' | 'wasmjit'): Promise<ChildRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_DEBUG: 'wasmjit', PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
   delete env.NODE_OPTIONS;
   delete env.WASMJIT_FALLBACK;
   if (engine === 'wasmjit') env.NODE_OPTIONS = '--import wasmjit/register';
-  const child = spawn(process.execPath, [join(ROOT, 'test/packages', `${driver}.mjs`)], { cwd: ROOT, env });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
-  });
+  return runNode([join(ROOT, 'test/packages', `${driver}.mjs`)], { cwd: ROOT, env });
 }
 
 /** The sizes of the modules NODE_DEBUG=wasmjit says wasmjit compiled, and its lines about any other engine. */

@@ -20,7 +20,7 @@ const RESULTS_FILE = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta
 export async function runBenchCli(args: string[]): Promise<number> {
   try {
     const options = parseBenchArgs(args);
-    if (selectKernels(options.filters).length === 0 && !(['compile', 'call', 'buffer', 'startup'] as const).some((section) => wantsSection(section, options.filters))) {
+    if (selectKernels(options.filters).length === 0 && !(['compile', 'call', 'buffer', 'startup', 'startup-first-run'] as const).some((section) => wantsSection(section, options.filters))) {
       throw new BenchUsageError(`--filter ${options.filters.join(',')} matches nothing (see wasmjit bench --help for the kernels)`);
     }
     if (options.record !== undefined && !existsSync(RESULTS_FILE)) {

@@ -84,3 +84,34 @@ export interface StartupResult {
   /** Whether the package's main entry exports LAZY_THRESHOLD_BYTES (builds with lazy compilation do); wasmjit only. */
   lazyThresholdExported?: boolean;
 }
+
+/**
+ * A real workload's first run in a fresh process (first-run-child.ts), through its package's own glue:
+ * on wasmjit, `wasmjit/register` is imported first (with WASMJIT_LAZY from `lazy`), as
+ * `node --import wasmjit/register` would.
+ */
+export interface FirstRunTask {
+  kind: 'first-run';
+  runtime: Runtime;
+  /** A key of FIRST_RUN_WORKLOADS. */
+  workload: string;
+  /** wasmjit: compile lazily (WASMJIT_LAZY=1) or eagerly (=0). */
+  lazy?: boolean;
+}
+
+export interface FirstRunResult {
+  /** `wasmjit/register`'s import (0 on V8). */
+  importMs: number;
+  /** Bytes → module → instance through the glue. */
+  readyMs: number;
+  /** The workload's first run, lazy compiles included. */
+  runMs: number;
+  /** CPU time of ready and run, all threads (V8's background compiles and collections included). */
+  cpuMs: number;
+  /** A digest of what the workload computed: every engine must agree. */
+  checksum: string;
+  /** wasmjit: what lazy compiles cost during ready and run (wasmjit's lazyCompileStats). */
+  lazyFunctions?: number;
+  lazyWrites?: number;
+  lazyMs?: number;
+}

@@ -11,6 +11,8 @@ export interface BuildSnapshot {
   childEntry: string;
   /** dist/bench/startup-child.js inside the copy. */
   startupEntry: string;
+  /** dist/bench/first-run-child.js inside the copy. */
+  firstRunEntry: string;
   remove(): void;
 }
 
@@ -33,6 +35,7 @@ export function snapshotBuild(): BuildSnapshot {
   return {
     childEntry: path.join(root, 'dist', 'bench', 'child.js'),
     startupEntry: path.join(root, 'dist', 'bench', 'startup-child.js'),
+    firstRunEntry: path.join(root, 'dist', 'bench', 'first-run-child.js'),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

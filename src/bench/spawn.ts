@@ -1,17 +1,20 @@
 // Runs one benchmark Task in a fresh Node child process (child.js of a build snapshot) with an engine's flags.
 import { spawnSync } from 'node:child_process';
-import type { StartupResult, StartupTask, Task, TaskFailure, TaskResult } from './protocol.js';
+import type { FirstRunResult, FirstRunTask, StartupResult, StartupTask, Task, TaskFailure, TaskResult } from './protocol.js';
 
 const TIMEOUT_MS = 120_000;
 
 /** A child that failed: a trap, a compile error, a crash or a timeout; the message says which. */
 export class ChildFailure extends Error {}
 
+/** Engines that computed different results for the same work: no time of theirs is comparable. */
+export class ChecksumMismatch extends Error {}
+
 /** Runs `task` in `executable` (another Node than this one, for the call overhead on each Node). */
-export function runChild<R extends TaskResult | StartupResult>(
+export function runChild<R extends TaskResult | StartupResult | FirstRunResult>(
   childEntry: string,
   nodeFlags: string[],
-  task: Task | StartupTask,
+  task: Task | StartupTask | FirstRunTask,
   bytes: Uint8Array,
   executable = process.execPath,
 ): R {

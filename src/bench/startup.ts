@@ -11,8 +11,9 @@ import { EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
 import type { Runtime } from './engines.js';
 import { hashWasmModule } from './hash-wasm.js';
 import type { Progress } from './progress.js';
-import type { StartupResult, StartupTask } from './protocol.js';
-import { ChildFailure, runChild } from './spawn.js';
+import { FIRST_RUN_WORKLOADS } from './first-run.js';
+import type { FirstRunResult, FirstRunTask, StartupResult, StartupTask } from './protocol.js';
+import { ChecksumMismatch, ChildFailure, runChild } from './spawn.js';
 import { median } from './stats.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -76,8 +77,46 @@ export interface StartupRow {
   measured: Record<StartupEngineId, StartupMeasurement>;
 }
 
+export type FirstRunEngineId = 'v8' | 'lazy' | 'eager';
+
+interface FirstRunEngine {
+  id: FirstRunEngineId;
+  label: string;
+  runtime: Runtime;
+  lazy?: boolean;
+}
+
+/** V8 default compiles each function lazily on its first call (Liftoff), then tiers up in the background. */
+export const FIRST_RUN_ENGINES: FirstRunEngine[] = [
+  { id: 'v8', label: 'V8 default', runtime: 'v8' },
+  { id: 'lazy', label: 'wasmjit lazy', runtime: 'wasmjit', lazy: true },
+  { id: 'eager', label: 'wasmjit eager', runtime: 'wasmjit', lazy: false },
+];
+
+/** Medians over the repetitions of one engine on one workload. */
+export interface FirstRunMeasurement {
+  readyMs: number;
+  runMs: number;
+  /** Ready + run: the workload's first run from its bytes. */
+  totalMs: number;
+  /** wasmjit: functions compiled lazily, code writes, and the time they took (ready and run). */
+  lazyFunctions?: number;
+  lazyWrites?: number;
+  lazyMs?: number;
+  /** CPU time of ready and run, all threads. */
+  cpuMs: number;
+}
+
+export interface FirstRunRow {
+  label: string;
+  description: string;
+  measured: Record<FirstRunEngineId, FirstRunMeasurement>;
+}
+
 export interface StartupResults {
   rows: StartupRow[];
+  /** Real workloads' first runs (first-run.ts), each engine in fresh processes. */
+  firstRuns: FirstRunRow[];
   /** The modules measured, the small one first. */
   notes: string[];
   /** Whether the build honoured `lazy` and `cache` (older builds ignore them: their columns then repeat eager). */
@@ -99,9 +138,18 @@ export function startupInputs(notes: string[]): StartupInput[] {
   return inputs;
 }
 
-/** Children the start-up part starts: one per engine, module and repetition, and one cache filler per module. */
-export function plannedStartupChildren(inputs: number, reps: number): number {
-  return inputs * (STARTUP_ENGINES.length * reps + 1);
+/** The first-run workloads whose packages are installed; missing ones are named in `notes`. */
+export function firstRunWorkloads(notes: string[]): string[] {
+  return Object.entries(FIRST_RUN_WORKLOADS).flatMap(([key, workload]) => {
+    if (existsSync(path.join(PACKAGE_ROOT, 'node_modules', workload.packageName, 'package.json'))) return [key];
+    notes.push(`first run: ${workload.packageName} is not installed`);
+    return [];
+  });
+}
+
+/** Children the start-up part starts: one per engine, module and repetition, one cache filler per module, and the first runs. */
+export function plannedStartupChildren(inputs: number, workloads: number, reps: number): number {
+  return inputs * (STARTUP_ENGINES.length * reps + 1) + workloads * FIRST_RUN_ENGINES.length * reps;
 }
 
 function summarize(results: StartupResult[]): StartupMeasurement {
@@ -124,7 +172,49 @@ function fileCount(directory: string): number {
   return readdirSync(directory, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
 }
 
-export async function measureStartup(inputs: StartupInput[], reps: number, childEntry: string, progress: Progress): Promise<StartupResults> {
+function summarizeFirstRuns(results: FirstRunResult[]): FirstRunMeasurement {
+  const of = (pick: (r: FirstRunResult) => number): number => median(results.map(pick));
+  const lazy = results[0]?.lazyFunctions !== undefined;
+  return {
+    readyMs: of((r) => r.readyMs),
+    runMs: of((r) => r.runMs),
+    totalMs: of((r) => r.readyMs + r.runMs),
+    lazyFunctions: lazy ? of((r) => r.lazyFunctions ?? NaN) : undefined,
+    lazyWrites: lazy ? of((r) => r.lazyWrites ?? NaN) : undefined,
+    cpuMs: of((r) => r.cpuMs),
+    lazyMs: lazy ? of((r) => r.lazyMs ?? NaN) : undefined,
+  };
+}
+
+/** Each workload's first run on each engine, `reps` fresh processes each, the engines taking turns. */
+export function measureFirstRuns(workloads: string[], reps: number, childEntry: string, progress: Progress): FirstRunRow[] {
+  return workloads.map((key, w) => {
+    const workload = FIRST_RUN_WORKLOADS[key]!;
+    const results = Object.fromEntries(FIRST_RUN_ENGINES.map((e) => [e.id, [] as FirstRunResult[]])) as Record<FirstRunEngineId, FirstRunResult[]>;
+    for (let rep = 0; rep < reps; rep++) {
+      for (const engine of rotated(FIRST_RUN_ENGINES, rep + w)) {
+        progress.step(`rep ${rep + 1}/${reps} first run of ${workload.label}`, engine.label);
+        const task: FirstRunTask = { kind: 'first-run', runtime: engine.runtime, workload: key, lazy: engine.lazy };
+        try {
+          results[engine.id].push(runChild<FirstRunResult>(childEntry, [], task, new Uint8Array(0)));
+        } catch (err) {
+          if (err instanceof ChildFailure) throw new ChildFailure(`first run of ${workload.label} on ${engine.label}: ${err.message}`);
+          throw err;
+        }
+      }
+    }
+    const checksums = new Set(Object.values(results).flatMap((runs) => runs.map((r) => r.checksum)));
+    if (checksums.size > 1) throw new ChecksumMismatch(`the first run of ${workload.label} computed different results: ${[...checksums].join(', ')}`);
+    return {
+      label: workload.label,
+      description: workload.description,
+      measured: Object.fromEntries(FIRST_RUN_ENGINES.map((e) => [e.id, summarizeFirstRuns(results[e.id])])) as Record<FirstRunEngineId, FirstRunMeasurement>,
+    };
+  });
+}
+
+export async function measureStartup(inputs: StartupInput[], workloads: string[], reps: number, entries: { startup: string; firstRun: string }, progress: Progress): Promise<StartupResults> {
+  const childEntry = entries.startup;
   const notes: string[] = [];
   const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'wasmjit-bench-cache-'));
   const run = (rep: string, input: StartupInput, engine: StartupEngine, cacheDir: string): StartupResult => {
@@ -156,7 +246,8 @@ export async function measureStartup(inputs: StartupInput[], reps: number, child
     }));
     const lazySupported = results.every((byEngine) => byEngine.lazy.every((r) => r.lazyThresholdExported === true));
     if (!lazySupported) notes.push("start-up: 'wasmjit' exports no LAZY_THRESHOLD_BYTES: a build without lazy compilation ignores `lazy`, and the lazy column is then an eager compile.");
-    return { rows, notes, lazySupported, cacheSupported };
+    const firstRuns = measureFirstRuns(workloads, reps, entries.firstRun, progress);
+    return { rows, firstRuns, notes, lazySupported, cacheSupported };
   } finally {
     rmSync(cacheRoot, { recursive: true, force: true });
   }

@@ -16,11 +16,13 @@ import type { Kernel, KernelKind } from './kernels.js';
 import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
 import { availableNodes, nodeBinary } from './nodes.js';
 import type { NodeBinary } from './nodes.js';
-import { ChildFailure, runChild } from './spawn.js';
+import { ChecksumMismatch, ChildFailure, runChild } from './spawn.js';
+
+export { ChecksumMismatch } from './spawn.js';
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
 import { snapshotBuild } from './snapshot.js';
-import { measureStartup, plannedStartupChildren, startupInputs } from './startup.js';
+import { firstRunWorkloads, measureStartup, plannedStartupChildren, startupInputs } from './startup.js';
 import type { StartupInput, StartupResults } from './startup.js';
 import { watToWasm } from '../wat/index.js';
 
@@ -82,7 +84,6 @@ export interface SuiteResults {
 }
 
 /** Engines gave different results for the same kernel: no time is worth printing. */
-export class ChecksumMismatch extends Error {}
 
 const GENERATED_FUNCTIONS = 4000;
 export const COMPILE_WARMUP_MS = 1000;
@@ -102,20 +103,21 @@ export function selectKernels(filters: string[]): Kernel[] {
   return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => k.name.includes(f)));
 }
 
-export type Section = 'compile' | 'call' | 'buffer' | 'startup';
+/** `--filter startup` selects both start-up sections, `--filter first-run` the workloads' first runs alone. */
+export type Section = 'compile' | 'call' | 'buffer' | 'startup' | 'startup-first-run';
 
 export function wantsSection(section: Section, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => section.includes(f));
 }
 
 /** How many child processes the suite starts, for the progress counter. */
-function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number, startupModules: number): number {
+function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number, startupModules: number, workloads: number): number {
   const perRep =
     selectKernels(options.filters).length * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
     (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length * nodes : 0) +
     (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
-  return perRep * options.reps + plannedStartupChildren(startupModules, options.startupReps);
+  return perRep * options.reps + plannedStartupChildren(startupModules, workloads, options.startupReps);
 }
 
 async function kernelBytes(kernel: Kernel): Promise<Uint8Array> {
@@ -265,7 +267,8 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
   const inputs = wantsSection('compile', options.filters) ? compileInputs(notes) : [];
   const callNodes = !wantsSection('call', options.filters) ? [] : options.currentNodeOnly ? [nodeBinary(process.versions.node)] : availableNodes(notes);
   const startupModules: StartupInput[] = wantsSection('startup', options.filters) ? startupInputs(notes) : [];
-  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length, startupModules.length));
+  const workloads = wantsSection('startup-first-run', options.filters) ? firstRunWorkloads(notes) : [];
+  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length, startupModules.length, workloads.length));
   const snapshot = snapshotBuild();
   try {
     const measurer = new Measurer(progress, snapshot.childEntry, options.reps);
@@ -274,7 +277,7 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
     const calls: NodeCalls[] = [];
     for (const node of wantsSection('call', options.filters) ? callNodes : []) calls.push(await measureCalls(options, measurer, node));
     const buffers = wantsSection('buffer', options.filters) ? await measureBuffers(options, measurer) : [];
-    const startup = startupModules.length > 0 ? await measureStartup(startupModules, options.startupReps, snapshot.startupEntry, progress) : undefined;
+    const startup = startupModules.length + workloads.length > 0 ? await measureStartup(startupModules, workloads, options.startupReps, { startup: snapshot.startupEntry, firstRun: snapshot.firstRunEntry }, progress) : undefined;
     notes.push(...(startup?.notes ?? []));
     return { kernels, compile, notes, calls, buffers, startup };
   } finally {

@@ -60,8 +60,12 @@ export const bodyLength = (func: Func): number => func.body.code.length / INSTR_
 
 export const instructionCount = (funcs: readonly Func[]): number => funcs.reduce((count, f) => count + bodyLength(f), 0);
 
-/** About 10 bytes of code per instruction (generated and hash-wasm modules): the buffer grows rarely. */
-const codeSizeEstimate = (instructions: number, functions: number): number => 12 * instructions + 64 * functions + 1024;
+/**
+ * Real modules (emscripten, Rust, Go) give 6–6.5 bytes of code per instruction, generated and
+ * hash-wasm ones about 10: a buffer that rarely grows, and not much larger than the code (the
+ * chunk's code is a view of it).
+ */
+const codeSizeEstimate = (instructions: number, functions: number): number => 8 * instructions + 64 * functions + 1024;
 
 /** `shape.declaredFuncRefs` as a set, made once per shape: a lazy module compiles a chunk per function. */
 const declaredFuncRefSets = new WeakMap<ModuleShape, ReadonlySet<number>>();

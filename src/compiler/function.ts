@@ -103,6 +103,8 @@ export class SourceMarkRecorder {
 type StackType = ValType | 'unknown';
 
 const AT_RAX = mem(Reg.rax);
+/** A br_table's jump table entry: `[rcx + rax*4]`. */
+const TABLE_OFFSET = memIndexed(Reg.rcx, Reg.rax, 4);
 
 // Frame slots and local homes depend only on a displacement or a register, so every function
 // shares them: compiling a function allocates none per local or per operand slot.
@@ -252,6 +254,23 @@ export class FunctionCompiler {
       dead: !emit,
     });
     this.frameChanged();
+    this.compileBody(start);
+    if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
+    if (!emit) return;
+    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
+    // Every label a br_table of this function jumps to is bound now.
+    asm.fillTableEntries();
+  }
+
+  /**
+   * The instructions, in a method of their own that ends with the loop: V8 enters a long loop's
+   * optimized (on-stack replacement) code mid-call, and that code, compiled before anything after
+   * the loop had run, deoptimized at the first statement after it. Every function compiled paid a
+   * deoptimization, in every compile of the process, not only the first.
+   */
+  private compileBody(start: number): void {
+    const { asm } = this;
+    const { marks } = this.env;
     const { code } = this.func.body;
     const count = code.length / INSTR_WORDS;
     for (this.pc = 0; this.pc < count; this.pc++) {
@@ -260,8 +279,6 @@ export class FunctionCompiler {
       if (this.emitting) marks.add(asm.offset - start, this.pc);
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
-    if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
-    if (emit) asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
   }
 
   /** Whether code is being emitted: the innermost frame is neither unreachable nor dead. */
@@ -332,13 +349,16 @@ export class FunctionCompiler {
   }
 
   private localHome(index: number): LocalHome {
-    let home = this.localHomes[index];
-    if (home) return home;
-    const reg = this.localRegs.find((local) => local.index === index)?.reg;
-    const xmm = this.localXmms.find((local) => local.index === index)?.reg;
-    if (reg !== undefined) home = (GPR_HOMES[reg] ??= operand('gpr', reg));
-    else if (xmm !== undefined) home = (XMM_HOMES[xmm] ??= operand('xmm', xmm));
-    else home = frameHome(this.localSlotDisp(index));
+    return this.localHomes[index] ?? this.findLocalHome(index);
+  }
+
+  // Loops, not closures: a closure over `index` would make every call allocate a context, and the
+  // value stack asks for a local's home at almost every use of it.
+  private findLocalHome(index: number): LocalHome {
+    let home: LocalHome | undefined;
+    for (const { index: local, reg } of this.localRegs) if (local === index) home = (GPR_HOMES[reg] ??= operand('gpr', reg));
+    for (const { index: local, reg } of this.localXmms) if (local === index) home = (XMM_HOMES[reg] ??= operand('xmm', reg));
+    home ??= frameHome(this.localSlotDisp(index));
     this.localHomes[index] = home;
     return home;
   }
@@ -796,7 +816,7 @@ export class FunctionCompiler {
       // The then-branch works on copies of the params: the else-branch needs the originals.
       frame.height = this.types.length;
       if (emitting) {
-        type.params.forEach((_, i) => this.asm.pushMem(this.operandSlot(frame.base + i)));
+        for (let i = 0; i < type.params.length; i++) this.asm.pushMem(this.operandSlot(frame.base + i));
         this.stack.pushMaterialized(type.params.length);
       }
       this.pushAll(type.params);
@@ -945,8 +965,8 @@ export class FunctionCompiler {
     this.pop('i32');
     const defaultFrame = this.target(defaultTarget);
     const arity = this.labelTypes(defaultFrame).length;
-    for (const depth of targets) {
-      const frame = this.target(depth >>> 0);
+    for (let i = 0; i < targets.length; i++) {
+      const frame = this.target(targets[i]! >>> 0);
       if (this.labelTypes(frame).length !== arity) throw this.error('br_table targets have different arities');
       this.checkLabelTypes(this.labelTypes(frame));
     }
@@ -960,20 +980,17 @@ export class FunctionCompiler {
     this.markUnreachable();
   }
 
-  /**
-   * Checks that the top of the stack matches `types` without popping (br_table's other targets):
-   * what `popAll` would check, on the same errors, without copying the stack per target.
-   */
+  /** Checks that the top of the stack matches `types` as `popAll` would, without popping (br_table's other targets). */
   private checkLabelTypes(types: ValType[]): void {
     const frame = this.controls[this.controls.length - 1]!;
-    let at = this.types.length;
+    let height = this.types.length;
     for (let i = types.length - 1; i >= 0; i--) {
       const expected = types[i]!;
-      if (at === frame.height) {
-        if (frame.unreachable) return;
+      if (height === frame.height) {
+        if (frame.unreachable) continue;
         throw this.error(`type mismatch: expected ${expected} but the stack is empty`);
       }
-      const actual = this.types[--at]!;
+      const actual = this.types[--height]!;
       if (actual !== expected && actual !== 'unknown') throw this.error(`type mismatch: expected ${expected}, got ${actual}`);
     }
   }
@@ -981,38 +998,40 @@ export class FunctionCompiler {
   /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
   private emitBrTable(targets: Int32Array, defaultTarget: number, depth: number): void {
     const { asm } = this;
-    const destinations = new Map<number, Label>();
-    const stubs: Array<[Label, Control]> = [];
-    const destination = (targetDepth: number): Label => {
-      let label = destinations.get(targetDepth);
-      if (!label) {
-        const frame = this.target(targetDepth);
-        if (this.isPlainJump(frame, depth)) {
-          label = frame.label;
-        } else {
-          label = new Label();
-          stubs.push([label, frame]);
-        }
-        destinations.set(targetDepth, label);
-      }
-      return label;
-    };
+    /** By label depth: where the table sends it (its label, or a stub that moves the values first). */
+    const destinations: (Label | undefined)[] = [];
+    /** Depths that need a stub, in the order of their first use. */
+    const stubs: number[] = [];
     asm.movRR(32, Reg.rax, Reg.rax);
     asm.aluRI(Alu.Cmp, 32, Reg.rax, targets.length);
-    asm.jcc(Cond.AE, destination(defaultTarget));
+    asm.jcc(Cond.AE, this.brTableDestination(defaultTarget, depth, destinations, stubs));
     if (targets.length > 0) {
       const table = new Label();
       asm.leaLabel(Reg.rcx, table);
-      asm.movsx(64, 32, Reg.rax, memIndexed(Reg.rcx, Reg.rax, 4));
+      asm.movsx(64, 32, Reg.rax, TABLE_OFFSET);
       asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rcx);
       asm.jmpReg(Reg.rax);
       asm.bind(table);
-      for (const targetDepth of targets) asm.tableEntry(table, destination(targetDepth >>> 0));
+      for (let i = 0; i < targets.length; i++) asm.tableEntry(table, this.brTableDestination(targets[i]! >>> 0, depth, destinations, stubs));
     }
-    for (const [label, frame] of stubs) {
-      asm.bind(label);
-      this.emitBranch(frame, depth);
+    for (const targetDepth of stubs) {
+      asm.bind(destinations[targetDepth]!);
+      this.emitBranch(this.target(targetDepth), depth);
     }
+  }
+
+  private brTableDestination(targetDepth: number, depth: number, destinations: (Label | undefined)[], stubs: number[]): Label {
+    let label = destinations[targetDepth];
+    if (label) return label;
+    const frame = this.target(targetDepth);
+    if (this.isPlainJump(frame, depth)) {
+      label = frame.label;
+    } else {
+      label = new Label();
+      stubs.push(targetDepth);
+    }
+    destinations[targetDepth] = label;
+    return label;
   }
 
   /**
@@ -1219,5 +1238,7 @@ function assignLocalRegisters<R>(
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

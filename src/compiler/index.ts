@@ -17,14 +17,14 @@ import { compileChunks } from './parallel.js';
 import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
-export { compileLazyFunction, compileLazyModule, validateFunctions } from './lazy.js';
-export { ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
+export { compileLazyFunctions, compileLazyModule, validateFunctions } from './lazy.js';
+export { bodyLength, ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
 export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
 export { emitFastEntryTrampoline } from './entry.js';
-export { nativeOnlyFunctions } from './native-only.js';
+export { isNativeOnlyFunction, nativeOnlyFunctions } from './native-only.js';
 export { formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
@@ -51,7 +51,7 @@ export interface CompiledModule {
   tables: TableType[];
   /**
    * What in `code` depends on the process: triples (position, Relocation.typeId or
-   * Relocation.runtimeState, type index), in code order. `restoreModule` writes them again.
+   * Relocation.runtimeState, type index): the trampoline's first, then the type ids in code order. `restoreModule` writes them again.
    */
   relocations: Int32Array;
   /**
@@ -91,12 +91,17 @@ export interface PreparedModule {
 export function compileModule(ir: ModuleIR, options: CompileOptions): CompiledModule {
   const prepared = prepareModule(ir, options.features, true);
   const chunks = compileChunks(prepared.shape, ir.funcs);
+  // The module's own code goes after the chunks, into the room a lone chunk's buffer has left (see `layOut`).
   const asm = new Assembler();
   const exit = new Label();
   const own = emitModuleCode(asm, prepared, options, exit);
-  const code = link(asm.finish(), chunks, exit.offset, ir, own.functions, own.relocations);
+  const { code, ownBase } = layOut(chunks, asm.finish());
+  const functions = own.functions.map((thunk) => ({ ...thunk, offset: ownBase + thunk.offset }));
+  // The trampoline's runtime-state addresses first, then the type ids link finds.
+  const relocations = own.relocations.map((value, i) => (i % Relocation.fields === 0 ? ownBase + value : value));
+  link(code, chunks, ownBase + exit.offset, ir, functions, relocations);
   const { layout, funcTypes, globals, tables } = prepared;
-  return { code, entryOffset: own.entryOffset, functions: own.functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(own.relocations) };
+  return { code, entryOffset: ownBase + own.entryOffset, functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(relocations) };
 }
 
 export function portableCode(compiled: CompiledModule): PortableCode {
@@ -190,8 +195,8 @@ export function prepareModule(ir: ModuleIR, features: CpuFeatures, validate: boo
 
 /**
  * The module's own code, the same for an eager and a lazy module: a thunk per import, then the
- * entry trampoline, whose exit `exit` is; the functions follow. `relocations` are the trampoline's
- * runtime-state addresses (Relocation triples).
+ * entry trampoline, whose exit `exit` is. `relocations` are the trampoline's runtime-state
+ * addresses (Relocation triples). Offsets are in `asm`.
  */
 export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options: CompileOptions, exit: Label): { functions: CompiledFunction[]; entryOffset: number; relocations: number[] } {
   const { layout, funcTypes, shape } = prepared;
@@ -207,17 +212,39 @@ export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options
 }
 
 /**
- * Places the chunks after the module's own code, points their calls and exit veneers at their
- * targets, writes the type ids, and records where each defined function ended up (`functions` has
- * the imports already) and where the type ids are (appended to `processRelocations`).
+ * The module's code: the chunks in order, then its own code (at `ownBase`). A lone chunk's code is
+ * a view of a buffer sized for more than it holds: its own code goes into that room and the chunk
+ * is not copied (a copy of Go's esbuild.wasm's 29 MB of code next to the 38 MB buffer raised the
+ * peak memory of the compile by as much).
  */
-function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[], processRelocations: number[]): Uint8Array {
-  const code = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.code.length, own.length));
-  code.set(own);
-  let base = own.length;
-  let next = 0;
+function layOut(chunks: readonly CompiledChunk[], own: Uint8Array): { code: Uint8Array; ownBase: number } {
+  const ownBase = chunks.reduce((size, chunk) => size + chunk.code.length, 0);
+  const size = ownBase + own.length;
+  const first = chunks[0]?.code;
+  if (chunks.length === 1 && first!.buffer.byteLength - first!.byteOffset >= size) {
+    const code = new Uint8Array(first!.buffer, first!.byteOffset, size);
+    code.set(own, ownBase);
+    return { code, ownBase };
+  }
+  const code = new Uint8Array(size);
+  let base = 0;
   for (const chunk of chunks) {
     code.set(chunk.code, base);
+    base += chunk.code.length;
+  }
+  code.set(own, ownBase);
+  return { code, ownBase };
+}
+
+/**
+ * Points the chunks' calls and exit veneers at their targets in the laid-out code, writes the type
+ * ids, and records where each defined function ended up (`functions` has the imports already) and
+ * where the type ids are (appended to `processRelocations`).
+ */
+function link(code: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: number, ir: ModuleIR, functions: CompiledFunction[], processRelocations: number[]): void {
+  let base = 0;
+  let next = 0;
+  for (const chunk of chunks) {
     const records = chunk.functions;
     for (let at = 0; at < records.length; at += ChunkFunction.fields, next++) {
       const func = ir.funcs[next]!;
@@ -229,15 +256,14 @@ function link(own: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: num
     }
     base += chunk.code.length;
   }
-  const view = new DataView(code.buffer);
+  const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
   const typeIds = typeIdsOf(ir.types);
   const offsets = Int32Array.from(functions, (f) => f.offset);
-  base = own.length;
+  base = 0;
   for (const chunk of chunks) {
     patchRelocations(view, base, chunk, typeIds, (target) => (target === EXIT_TARGET ? exitOffset : offsets[target]!), processRelocations);
     base += chunk.code.length;
   }
-  return code;
 }
 
 /**

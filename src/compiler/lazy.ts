@@ -10,10 +10,12 @@
 // host call RuntimeCall.CompileFunction (keeping, as every host call does, the local registers
 // System V does not preserve), which returns the code's address, and jumps to it.
 //
-// A lazily compiled function is a chunk of its own (chunk.ts): calls to functions compiled already,
-// to itself and to import thunks are `call rel32` (the runtime places the code after the module's own
-// code, within reach); calls to functions not compiled yet go through the callee's record in the
-// caller's context, `call [r15 + record.code]`, which the runtime points at the code once compiled.
+// A first call compiles a batch as one chunk (chunk.ts): the function and those of its direct callees
+// not compiled yet, within a budget (runtime/lazy-code.ts). Calls to functions compiled already, to
+// the batch's own and to import thunks are `call rel32` (the runtime places the code after the
+// module's own code, within reach); calls to functions not compiled yet go through the callee's
+// record in the caller's context, `call [r15 + record.code]`, which the runtime points at the code
+// once compiled.
 import { Alu, Assembler, Cond, Label, Reg, Shift, mem, memIndexed } from '../x64/index.js';
 import type { Func, ModuleIR } from '../decode/index.js';
 import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_XMMS, RuntimeCall } from './abi.js';
@@ -82,11 +84,12 @@ export function validateFunctions(shape: ModuleShape, funcs: readonly Func[]): v
 }
 
 /**
- * Compiles one function of a lazy module as a chunk of its own: calls to defined functions that
- * `isCompiled` denies (other than itself) go through their records, the others are linked directly.
+ * Compiles functions of a lazy module as one chunk: calls to defined functions outside the chunk
+ * that `isCompiled` denies go through their records, the others are linked directly.
  */
-export function compileLazyFunction(shape: ModuleShape, func: Func, isCompiled: (index: number) => boolean): CompiledChunk {
-  return compileChunk(shape, [func], (index) => index >= shape.importedFuncs && index !== func.index && !isCompiled(index));
+export function compileLazyFunctions(shape: ModuleShape, funcs: readonly Func[], isCompiled: (index: number) => boolean): CompiledChunk {
+  const inChunk = new Set(funcs.map((func) => func.index));
+  return compileChunk(shape, funcs, (index) => index >= shape.importedFuncs && !inChunk.has(index) && !isCompiled(index));
 }
 
 function emitStubs(asm: Assembler, shape: ModuleShape, funcs: readonly Func[], exit: Label): CompiledFunction[] {

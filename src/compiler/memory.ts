@@ -48,6 +48,27 @@ export const MEMORY_ACCESSES: ReadonlyMap<string, MemoryAccess> = new Map([
 ]);
 
 /**
+ * Displacements below this share their operands (immutable, like every Mem the compiler passes the
+ * assembler): a memory access then allocates none, which is most of them.
+ */
+const SHARED_DISPLACEMENTS = 4096;
+const ACCESS_OPERANDS: Mem[] = [];
+const END_OPERANDS: Mem[] = [];
+const MEMORY_SIZE = mem(CTX_REG, Ctx.memorySize);
+
+/** `[memory base + rax + offset]`. */
+function accessOperand(offset: number): Mem {
+  if (offset >= SHARED_DISPLACEMENTS) return memIndexed(MEMORY_BASE_REG, Reg.rax, 1, offset);
+  return (ACCESS_OPERANDS[offset] ??= memIndexed(MEMORY_BASE_REG, Reg.rax, 1, offset));
+}
+
+/** `[rax + end]`, whose address is the end of the access. */
+function endOperand(end: number): Mem {
+  if (end >= SHARED_DISPLACEMENTS) return mem(Reg.rax, end);
+  return (END_OPERANDS[end] ??= mem(Reg.rax, end));
+}
+
+/**
  * Checks `[address + offset, address + offset + bytes)` against the memory size (in 64 bits, so
  * that the sum cannot wrap) and returns the operand of the access, with the effective address in
  * rax. A constant address inside the memory's minimum size needs no check at all.
@@ -67,11 +88,11 @@ function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
     asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
     asm.lea(Reg.rdx, mem(Reg.rax, bytes));
   } else {
-    asm.lea(Reg.rdx, mem(Reg.rax, end));
+    asm.lea(Reg.rdx, endOperand(end));
   }
-  asm.aluRM(Alu.Cmp, 64, Reg.rdx, mem(CTX_REG, Ctx.memorySize));
+  asm.aluRM(Alu.Cmp, 64, Reg.rdx, MEMORY_SIZE);
   asm.jcc(Cond.A, env.trap(TrapCode.MemoryOutOfBounds));
-  return memIndexed(MEMORY_BASE_REG, Reg.rax, 1, end > 0x7fff_ffff ? 0 : offset);
+  return accessOperand(end > 0x7fff_ffff ? 0 : offset);
 }
 
 const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';

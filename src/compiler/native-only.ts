@@ -9,9 +9,11 @@ import { RUNTIME_OPS } from './runtime-ops.js';
 
 const LEAVES_NATIVE_CODE: ReadonlySet<number> = new Set([Opcode.callIndirect, ...[...RUNTIME_OPS.keys()].map(opcodeId)]);
 
+const importedFuncsOf = (ir: ModuleIR): number => ir.imports.filter((imp) => imp.kind === 'func').length;
+
 /** Whether each function, by index (imports first), is native-only. */
 export function nativeOnlyFunctions(ir: ModuleIR): boolean[] {
-  const importedFuncs = ir.imports.filter((imp) => imp.kind === 'func').length;
+  const importedFuncs = importedFuncsOf(ir);
   const count = importedFuncs + ir.funcs.length;
   const nativeOnly = new Array<boolean>(count).fill(true);
   const callers: number[][] = Array.from({ length: count }, () => []);
@@ -37,4 +39,33 @@ export function nativeOnlyFunctions(ir: ModuleIR): boolean[] {
     }
   }
   return nativeOnly;
+}
+
+/**
+ * Whether function `index` is native-only, by a walk over what it reaches through direct calls that
+ * stops at the first function leaving native code: for a few functions (a lazy module's exports),
+ * cheaper than `nativeOnlyFunctions`, which reads every body.
+ */
+export function isNativeOnlyFunction(ir: ModuleIR, index: number): boolean {
+  const importedFuncs = importedFuncsOf(ir);
+  const pending = [index];
+  const seen = new Set(pending);
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (next < importedFuncs) return false;
+    const { code } = ir.funcs[next - importedFuncs]!.body;
+    for (let at = 0; at < code.length; at += INSTR_WORDS) {
+      const op = code[at]!;
+      if (op === Opcode.call) {
+        const callee = code[at + 1]! >>> 0;
+        if (!seen.has(callee)) {
+          seen.add(callee);
+          pending.push(callee);
+        }
+      } else if (LEAVES_NATIVE_CODE.has(op)) {
+        return false;
+      }
+    }
+  }
+  return true;
 }

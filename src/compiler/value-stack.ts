@@ -55,6 +55,11 @@ const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => locatio
 const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => location('flags', 0, cond));
 /** Shared by every function, by local index, made on first use. */
 const LOCAL_LOCATIONS: Location[] = [];
+/** Small constants (most are) and their immediate operands are shared too, made on first use. */
+const SMALL_MIN = -256;
+const SMALL_END = 4096;
+const SMALL_CONSTANTS: Location[] = [];
+const SMALL_IMMEDIATES: Operand[] = [];
 
 /** A right-hand operand: a register, a memory operand or an immediate (a local's home is one too). */
 export type Operand = { kind: 'gpr'; reg: Reg } | { kind: 'mem'; mem: Mem } | { kind: 'imm'; value: number };
@@ -122,7 +127,10 @@ export class ValueStack {
 
   /** A constant from its halves (see `Constant`; for a 32-bit value, `high` is `low >> 31`). */
   pushConst(low: number, high: number): void {
-    this.locs.push(location('const', 0, 0, 0, low | 0, high | 0));
+    low |= 0;
+    high |= 0;
+    const shared = high === low >> 31 && low >= SMALL_MIN && low < SMALL_END;
+    this.locs.push(shared ? (SMALL_CONSTANTS[low - SMALL_MIN] ??= location('const', 0, 0, 0, low, high)) : location('const', 0, 0, 0, low, high));
   }
 
   /** Puts back a constant taken with `popConst`. */
@@ -198,7 +206,9 @@ export class ValueStack {
     const loc = this.top()!;
     if (loc.kind === 'const' && allowImmediate && (width === 32 || isImm32(loc))) {
       this.locs.pop();
-      return operand('imm', 0, undefined, loc.low);
+      const value = loc.low;
+      if (value < SMALL_MIN || value >= SMALL_END) return operand('imm', 0, undefined, value);
+      return (SMALL_IMMEDIATES[value - SMALL_MIN] ??= operand('imm', 0, undefined, value));
     }
     const home = this.popLocalHomeOutside('xmm');
     if (home) return home;

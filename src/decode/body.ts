@@ -3,7 +3,8 @@
 // single pass. `instructionsOf` turns a body back into Instr objects for listings and tests.
 import type { Body, ConstExpr, FuncType, Instr, RefType, ValType } from './ir.js';
 import { INSTR_WORDS } from './ir.js';
-import { MISC_PREFIX, Opcode, opcodeInfo, PREFIXED_BASE, SIMD_PREFIX } from './opcodes.js';
+import { MISC_PREFIX, Opcode, OPCODE_LIMIT, opcodeInfo, PREFIXED_BASE, SIMD_PREFIX } from './opcodes.js';
+import type { Immediate } from './opcodes.js';
 import type { Reader } from './reader.js';
 
 const VALTYPE_CODES: Record<number, ValType> = {
@@ -59,8 +60,6 @@ export function blockTypeOf(word: number, types: readonly FuncType[]): FuncType 
   return word >= 0 ? types[word]! : SHORT_BLOCK_TYPES[-word]!;
 }
 
-const NO_EXTRA = new Int32Array(0);
-
 /** Appends decoded instructions: one growable buffer reused for every body of a module. */
 export class BodyWriter {
   private code: Int32Array;
@@ -72,17 +71,20 @@ export class BodyWriter {
   }
 
   /** Appends one instruction's record. */
-  record(id: number, a = 0, b = 0): void {
-    if (this.length + INSTR_WORDS > this.code.length) {
-      const grown = new Int32Array(this.code.length * 2);
-      grown.set(this.code);
-      this.code = grown;
-    }
+  record(id: number, a: number, b: number): void {
+    const at = this.length;
+    if (at + INSTR_WORDS > this.code.length) this.grow();
     const { code } = this;
-    code[this.length] = id;
-    code[this.length + 1] = a;
-    code[this.length + 2] = b;
-    this.length += INSTR_WORDS;
+    code[at] = id;
+    code[at + 1] = a;
+    code[at + 2] = b;
+    this.length = at + INSTR_WORDS;
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.code.length * 2);
+    grown.set(this.code);
+    this.code = grown;
   }
 
   /** Stores variable-length immediates and gives their position in `extra`. */
@@ -92,24 +94,47 @@ export class BodyWriter {
     return at;
   }
 
-  /** The instructions written since the last take or clear, as views that the next writes change. */
-  peek(): Body {
-    return { code: this.code.subarray(0, this.length), extra: NO_EXTRA };
-  }
-
+  /** Forgets what was written since the last take (after a malformation). */
   clear(): void {
     this.length = 0;
-    this.extra.length = 0;
+    if (this.extra.length > 0) this.extra = [];
   }
 
   /** The body written since the last take, in arrays of its own. */
   take(): Body {
-    const body: Body = { code: this.code.slice(0, this.length), extra: Int32Array.from(this.extra) };
+    const { extra } = this;
+    const body: Body = { code: this.code.slice(0, this.length), extra: extra.length === 0 ? NO_EXTRA : Int32Array.from(extra) };
     this.length = 0;
-    this.extra = [];
+    if (extra.length > 0) this.extra = [];
     return body;
   }
 }
+
+/** The `extra` of every body without variable-length immediates (it has no element to change). */
+const NO_EXTRA = new Int32Array(0);
+
+/** Immediate shapes as numbers, for the decoder's switch (Illegal: no instruction has that id). */
+const enum Imm {
+  Illegal, None, Block, Index, BrTable, CallIndirect, Memarg, I32, I64, F32, F64, SelectTypes, RefType, Zero,
+  ZeroZero, IndexZero, TableCopy, TableInit,
+}
+
+const IMMEDIATE_CODES: Record<Immediate, Imm> = {
+  none: Imm.None, block: Imm.Block, index: Imm.Index, br_table: Imm.BrTable, call_indirect: Imm.CallIndirect,
+  memarg: Imm.Memarg, i32: Imm.I32, i64: Imm.I64, f32: Imm.F32, f64: Imm.F64, select_types: Imm.SelectTypes,
+  ref_type: Imm.RefType, zero: Imm.Zero, zero_zero: Imm.ZeroZero, index_zero: Imm.IndexZero,
+  table_copy: Imm.TableCopy, table_init: Imm.TableInit,
+};
+
+/** Every instruction id's immediate shape, one byte each: the decoder looks at no object per instruction. */
+const IMMEDIATE_BY_ID: Uint8Array = (() => {
+  const table = new Uint8Array(OPCODE_LIMIT);
+  for (let id = 0; id < OPCODE_LIMIT; id++) {
+    const info = opcodeInfo(id);
+    if (info) table[id] = IMMEDIATE_CODES[info.immediate];
+  }
+  return table;
+})();
 
 /** Decodes one instruction into `out` and returns its id. */
 function readInstr(reader: Reader, types: readonly FuncType[], out: BodyWriter): number {
@@ -123,92 +148,101 @@ function readInstr(reader: Reader, types: readonly FuncType[], out: BodyWriter):
   if (opcode === MISC_PREFIX) {
     const sub = reader.u32('opcode');
     id = PREFIXED_BASE + sub;
-    if (!opcodeInfo(id)) throw reader.error(`illegal opcode 0xfc ${sub}`, at);
-  } else if (!opcodeInfo(id)) {
-    throw reader.error(`illegal opcode 0x${opcode.toString(16)}`, at);
+    if (id >= OPCODE_LIMIT || IMMEDIATE_BY_ID[id] === Imm.Illegal) throw reader.error(`illegal opcode 0xfc ${sub}`, at);
   }
-  switch (opcodeInfo(id)!.immediate) {
-    case 'none':
-      out.record(id);
+  switch (IMMEDIATE_BY_ID[id] as Imm) {
+    case Imm.Illegal:
+      throw reader.error(`illegal opcode 0x${opcode.toString(16)}`, at);
+    case Imm.None:
+      out.record(id, 0, 0);
       break;
-    case 'block':
-      out.record(id, readBlockType(reader, types));
+    case Imm.Block:
+      out.record(id, readBlockType(reader, types), 0);
       break;
-    case 'index':
-      out.record(id, reader.u32('index'));
+    case Imm.Index:
+      out.record(id, reader.u32('index'), 0);
       break;
-    case 'br_table': {
-      const targets = reader.vec(() => reader.u32('label'), 'br_table');
-      targets.push(reader.u32('label'));
-      out.record(id, out.addExtra(targets), targets.length - 1);
+    case Imm.BrTable:
+      readBrTable(reader, id, out);
       break;
-    }
-    case 'call_indirect': {
+    case Imm.CallIndirect: {
       const index = reader.u32('type index');
       out.record(id, index, reader.u32('table index'));
       break;
     }
-    case 'memarg': {
+    case Imm.Memarg: {
       const align = reader.u32('alignment');
       out.record(id, align, reader.u32('offset'));
       break;
     }
-    case 'i32':
-      out.record(id, reader.s32());
+    case Imm.I32:
+      out.record(id, reader.s32(), 0);
       break;
-    case 'i64': {
-      const value = reader.s64();
-      out.record(id, Number(BigInt.asIntN(32, value)), Number(BigInt.asIntN(32, value >> 32n)));
+    case Imm.I64: {
+      const low = reader.s64Halves();
+      out.record(id, low, reader.high);
       break;
     }
-    case 'f32':
-      out.record(id, reader.f32Bits());
+    case Imm.F32:
+      out.record(id, reader.f32Bits(), 0);
       break;
-    case 'f64': {
+    case Imm.F64: {
       const low = reader.f32Bits();
       out.record(id, low, reader.f32Bits());
       break;
     }
-    case 'select_types': {
-      const codes = reader.vec(() => {
-        readValType(reader);
-        return reader.bytes[reader.pos - 1]!;
-      }, 'select types');
-      out.record(id, out.addExtra(codes), codes.length);
+    case Imm.SelectTypes:
+      readSelectTypes(reader, id, out);
       break;
-    }
-    case 'ref_type': {
+    case Imm.RefType: {
       readRefType(reader);
-      out.record(id, reader.bytes[reader.pos - 1]!);
+      out.record(id, reader.bytes[reader.pos - 1]!, 0);
       break;
     }
-    case 'zero':
+    case Imm.Zero:
       readZero(reader);
-      out.record(id);
+      out.record(id, 0, 0);
       break;
-    case 'zero_zero':
+    case Imm.ZeroZero:
       readZero(reader);
       readZero(reader);
-      out.record(id);
+      out.record(id, 0, 0);
       break;
-    case 'index_zero': {
+    case Imm.IndexZero: {
       const index = reader.u32('data index');
       readZero(reader);
-      out.record(id, index);
+      out.record(id, index, 0);
       break;
     }
-    case 'table_copy': {
+    case Imm.TableCopy: {
       const table = reader.u32('table index');
       out.record(id, table, reader.u32('table index'));
       break;
     }
-    case 'table_init': {
+    case Imm.TableInit: {
       const index = reader.u32('element index');
       out.record(id, index, reader.u32('table index'));
       break;
     }
   }
   return id;
+}
+
+// The instructions with a vector of immediates are read outside readInstr: a closure there would
+// make every call of it allocate a context for the variables the closure captures.
+
+function readBrTable(reader: Reader, id: number, out: BodyWriter): void {
+  const targets = reader.vec(() => reader.u32('label'), 'br_table');
+  targets.push(reader.u32('label'));
+  out.record(id, out.addExtra(targets), targets.length - 1);
+}
+
+function readSelectTypes(reader: Reader, id: number, out: BodyWriter): void {
+  const codes = reader.vec(() => {
+    readValType(reader);
+    return reader.bytes[reader.pos - 1]!;
+  }, 'select types');
+  out.record(id, out.addExtra(codes), codes.length);
 }
 
 function readZero(reader: Reader): void {
@@ -218,8 +252,16 @@ function readZero(reader: Reader): void {
 
 /** Decodes instructions up to the end of the reader's range (a function body after its locals). */
 export function readBody(reader: Reader, types: readonly FuncType[], out: BodyWriter): Body {
-  while (!reader.atEnd) readInstr(reader, types, out);
+  readInstructions(reader, types, out);
   return out.take();
+}
+
+/**
+ * The loop alone, so that nothing follows it: V8's on-stack-replaced code for a loop deoptimizes at
+ * the first statement after it that had not run before it was compiled (see compileBody).
+ */
+function readInstructions(reader: Reader, types: readonly FuncType[], out: BodyWriter): void {
+  while (!reader.atEnd) readInstr(reader, types, out);
 }
 
 /** The unsigned value of a word that holds a u32 immediate. */
@@ -276,21 +318,19 @@ export function instructionsOf(body: Body, types: readonly FuncType[]): Instr[] 
   return Array.from({ length: count }, (_, pc) => instructionAt(body, pc, types));
 }
 
+/** Constant expressions are read one at a time (modules may have a hundred thousand data segments). */
+const constExprWriter = new BodyWriter(2);
+
 const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', 'global.get', 'ref.null', 'ref.func']);
 
 /** A constant expression: one constant instruction followed by `end`. */
-/** Shared by every constant expression: a writer each costs allocations each (Go modules have ~100,000 data segments). */
-const constExprWriter = new BodyWriter(2);
-
-const I32_CONST = 0x41;
-const END = 0x0b;
-
 export function readConstExpr(reader: Reader, types: readonly FuncType[]): ConstExpr {
-  // `i32.const n end`, every offset of a segment in a 32-bit memory or table, straight away.
-  if (reader.pos < reader.end && reader.bytes[reader.pos] === I32_CONST) {
-    const start = reader.pos++;
+  const start = reader.pos;
+  // `i32.const n end` (segment offsets, most globals) without the general path's records and objects.
+  if (reader.bytes[start] === Opcode.i32Const && start < reader.end) {
+    reader.pos++;
     const value = reader.s32();
-    if (reader.pos < reader.end && reader.bytes[reader.pos] === END) {
+    if (reader.pos < reader.end && reader.bytes[reader.pos] === Opcode.end) {
       reader.pos++;
       return { op: 'i32.const', value };
     }
@@ -304,7 +344,7 @@ export function readConstExpr(reader: Reader, types: readonly FuncType[]): Const
   if (!CONST_OPS.has(name)) throw reader.error(`constant expression required, got ${name}`, at);
   const endAt = reader.pos;
   if (readInstr(reader, types, out) !== Opcode.end) throw reader.error('constant expression required: expected a single instruction and end', endAt);
-  return constExprOf(instructionAt(out.peek(), 0, types));
+  return constExprOf(instructionAt(out.take(), 0, types));
 }
 
 function constExprOf(instr: Instr): ConstExpr {

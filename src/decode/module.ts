@@ -59,8 +59,7 @@ export function decodeBinary(bytes: Uint8Array, options: DecodeOptions = {}): Mo
     switch (id) {
       case Section.Custom: {
         const name = section.name();
-        module.customSections.push({ name, bytes: bytes.slice(section.pos, section.end) });
-        section.pos = section.end;
+        module.customSections.push({ name, bytes: section.copy(section.end - section.pos) });
         break;
       }
       case Section.Type:
@@ -262,10 +261,10 @@ function readDatas(reader: Reader, bytes: Uint8Array, types: readonly FuncType[]
   const count = reader.u32('data segments length');
   // Each segment takes at least one byte: a larger count can only be a malformation.
   if (count > reader.end - reader.pos) throw reader.error(`data segments length ${count} is larger than the rest of the section`);
-  // The segments' bytes are in a copy: the caller may change its bytes after compiling, and instances
-  // made later must not see it. (A plain Uint8Array: a Node Buffer's slice is a view.)
+  // The segments' bytes are views of one copy of the rest of the section: the caller may change its
+  // bytes after compiling, and instances made later must not see it.
   const copyStart = reader.pos;
-  const copy = new Uint8Array(bytes.subarray(copyStart, reader.end));
+  const copy = new Reader(bytes, copyStart, reader.end).copy(reader.end - copyStart);
   const datas = {
     count, bytes: copy, starts: new Uint32Array(count), lengths: new Uint32Array(count),
     passive: new Uint8Array(count), memories: new Uint32Array(count), offsets: new Int32Array(count), offsetExprs: new Map<number, ConstExpr>(),

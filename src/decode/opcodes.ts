@@ -140,6 +140,7 @@ export const Opcode = {
   if: opcodeId('if'),
   else: opcodeId('else'),
   end: opcodeId('end'),
+  i32Const: opcodeId('i32.const'),
   call: opcodeId('call'),
   callIndirect: opcodeId('call_indirect'),
   localGet: opcodeId('local.get'),

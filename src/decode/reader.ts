@@ -28,8 +28,48 @@ export class Reader {
     return this.bytes[this.pos++]!;
   }
 
-  /** Unsigned LEB128 of at most `bits` bits (32 by default). */
+  /** Unsigned LEB128 u32; the one-byte form (most indices and immediates) without a loop. */
   u32(what = 'u32'): number {
+    const pos = this.pos;
+    if (pos < this.end) {
+      const byte = this.bytes[pos]!;
+      if (byte < 0x80) {
+        this.pos = pos + 1;
+        return byte;
+      }
+    }
+    return this.u32Long(what);
+  }
+
+  /** Multi-byte forms: unrolled when all five bytes a u32 may take are in range, else a loop. */
+  private u32Long(what: string): number {
+    const start = this.pos;
+    if (start + 5 <= this.end) {
+      const { bytes } = this;
+      let byte = bytes[start]!;
+      let result = byte & 0x7f;
+      byte = bytes[start + 1]!;
+      result |= (byte & 0x7f) << 7;
+      if (byte < 0x80) return this.advance(start + 2, result);
+      byte = bytes[start + 2]!;
+      result |= (byte & 0x7f) << 14;
+      if (byte < 0x80) return this.advance(start + 3, result);
+      byte = bytes[start + 3]!;
+      result |= (byte & 0x7f) << 21;
+      if (byte < 0x80) return this.advance(start + 4, result);
+      byte = bytes[start + 4]!;
+      if (byte > 0x0f) throw this.error(`integer too large or representation too long in ${what}`, start);
+      return this.advance(start + 5, (result | (byte << 28)) >>> 0);
+    }
+    return this.u32Loop(what);
+  }
+
+  private advance(pos: number, value: number): number {
+    this.pos = pos;
+    return value;
+  }
+
+  private u32Loop(what: string): number {
     const start = this.pos;
     let result = 0;
     for (let shift = 0; ; shift += 7) {
@@ -40,7 +80,7 @@ export class Reader {
     }
   }
 
-  /** Signed LEB128 of `bits` bits (32, 33 or 64) as a bigint. */
+  /** Signed LEB128 of 33 bits (block types) as a bigint. */
   private signed(bits: number, what: string): bigint {
     const start = this.pos;
     const maxBytes = Math.ceil(bits / 7);
@@ -92,20 +132,53 @@ export class Reader {
     return Number(this.signed(33, 'block type'));
   }
 
-  s64(): bigint {
-    return this.signed(64, 'i64');
+  /**
+   * Signed LEB128 i64 as two 32-bit halves, on numbers (i64.const is common, and bigints are slow):
+   * returns the low half; the high half is then in `high`.
+   */
+  s64Halves(): number {
+    const start = this.pos;
+    let low = 0;
+    let high = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = this.u8();
+      const bits = byte & 0x7f;
+      if (shift === 63 && (byte & 0x80 || (bits !== 0 && bits !== 0x7f))) {
+        // The tenth byte holds bit 63; its other bits must repeat it.
+        throw this.error('integer too large or representation too long in i64', start);
+      }
+      if (shift < 32) {
+        low |= bits << shift;
+        if (shift > 25) high |= bits >>> (32 - shift);
+      } else {
+        high |= bits << (shift - 32);
+      }
+      if ((byte & 0x80) === 0) {
+        const end = shift + 7;
+        if (byte & 0x40 && end < 64) {
+          if (end < 32) {
+            low |= -1 << end;
+            high = -1;
+          } else {
+            high |= -1 << (end - 32);
+          }
+        }
+        this.high = high;
+        return low;
+      }
+    }
   }
 
+  /** The high half of the last `s64Halves`. */
+  high = 0;
+
+  /** Four bytes little-endian, as an unsigned number (an f32's bit pattern, half of an f64's). */
   f32Bits(): number {
-    const bytes = this.take(4);
-    return (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
-  }
-
-  f64Bits(): bigint {
-    const bytes = this.take(8);
-    let bits = 0n;
-    for (let i = 7; i >= 0; i--) bits = (bits << 8n) | BigInt(bytes[i]!);
-    return bits;
+    const at = this.pos;
+    if (4 > this.end - at) throw this.error('unexpected end of section or function');
+    const { bytes } = this;
+    this.pos = at + 4;
+    return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
   }
 
   take(length: number): Uint8Array {
@@ -119,6 +192,13 @@ export class Reader {
     const at = this.pos;
     this.pos += length;
     return at;
+  }
+
+  /** The next `length` bytes, copied (a Buffer's `slice` would share them). */
+  copy(length: number): Uint8Array {
+    const copy = new Uint8Array(length);
+    copy.set(this.take(length));
+    return copy;
   }
 
   /** A name: UTF-8, every byte kept (a leading U+FEFF is a character of the name, not a byte order mark). */

@@ -69,6 +69,10 @@ function putInt32(buffer: Uint8Array, at: number, value: number): number {
   return at + 4;
 }
 
+function truncateTo(array: unknown[], length: number): void {
+  while (array.length > length) array.pop();
+}
+
 /** Splits 64-bit immediates into 32-bit halves without the intermediate BigInts of shifts and masks. */
 const int64Halves = new DataView(new ArrayBuffer(8));
 
@@ -77,8 +81,13 @@ export class Assembler {
   private length = 0;
   /** Forward references not yet patched by bind(). */
   private unresolved = 0;
-  /** Jump-table entries, filled in by finish(): `label.offset - origin` goes at `at`. */
-  private readonly tableEntries: { label: Label; at: number; origin: number }[] = [];
+  /**
+   * Jump-table entries to labels not yet bound, filled in by finish(): `label.offset - origin` goes
+   * at `at` (pairs in `tableSlots`). Numbers and the labels, no object per entry: a large module's
+   * tables have hundreds of thousands of entries, which would live until the end of the chunk.
+   */
+  private readonly tableLabels: Label[] = [];
+  private readonly tableSlots: number[] = [];
 
   /** `capacity`: the expected code size; a good guess saves growing the buffer again and again. */
   constructor(capacity = 4096) {
@@ -497,9 +506,39 @@ export class Assembler {
   /** A jump-table entry: the 32-bit offset of `label` from `tableStart`. */
   tableEntry(tableStart: Label, label: Label): void {
     if (!tableStart.bound) throw new Error('jump table start must be bound first');
-    this.tableEntries.push({ label, at: this.length, origin: tableStart.offset });
+    const at = this.length;
     // Not int32(): that relies on the room made by an instruction's first byte.
     for (let i = 0; i < 4; i++) this.byte(0);
+    if (label.bound) {
+      putInt32(this.buffer, at, label.offset - tableStart.offset);
+    } else {
+      this.tableLabels.push(label);
+      this.tableSlots.push(at, tableStart.offset);
+    }
+  }
+
+  /**
+   * Fills in the jump-table entries whose labels are bound by now, and forgets them (finish() does
+   * it too; a caller that binds all its labels early can let them go sooner).
+   */
+  fillTableEntries(): void {
+    const { tableLabels, tableSlots } = this;
+    let kept = 0;
+    for (let i = 0; i < tableLabels.length; i++) {
+      const label = tableLabels[i]!;
+      const at = tableSlots[2 * i]!;
+      const origin = tableSlots[2 * i + 1]!;
+      if (label.bound) {
+        putInt32(this.buffer, at, label.offset - origin);
+      } else {
+        tableLabels[kept] = label;
+        tableSlots[2 * kept] = at;
+        tableSlots[2 * kept + 1] = origin;
+        kept++;
+      }
+    }
+    truncateTo(tableLabels, kept);
+    truncateTo(tableSlots, 2 * kept);
   }
 
   /** `rep stosq`: stores rax to [rdi], rcx times. */
@@ -521,14 +560,15 @@ export class Assembler {
 
   // ---- output -----------------------------------------------------------------------------------
 
-  /** Fills in the jump tables and returns the code. Throws if a referenced label was never bound. */
+  /**
+   * Fills in the jump tables and returns the code: a view of the buffer, not a copy (a module's
+   * code is copied once more anyway, into its pages or next to other chunks), so the assembler is
+   * done. Throws if a referenced label was never bound.
+   */
   finish(): Uint8Array {
     if (this.unresolved > 0) throw new Error('jump to a label that was never bound');
-    for (const { label, at, origin } of this.tableEntries) {
-      if (!label.bound) throw new Error('jump to a label that was never bound');
-      putInt32(this.buffer, at, label.offset - origin);
-    }
-    this.tableEntries.length = 0;
-    return this.buffer.slice(0, this.length);
+    this.fillTableEntries();
+    if (this.tableLabels.length > 0) throw new Error('jump to a label that was never bound');
+    return this.buffer.subarray(0, this.length);
   }
 }
