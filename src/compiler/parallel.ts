@@ -10,8 +10,8 @@
 // WASMJIT_COMPILE_THREADS sets how many worker threads may help (0: none); modules below
 // WASMJIT_PARALLEL_MIN_INSTRUCTIONS instructions are compiled on this thread alone.
 import { availableParallelism } from 'node:os';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Func } from '../decode/index.js';
 import { bodyLength, compileChunk, instructionCount } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
@@ -57,6 +57,11 @@ export const ChunkFlag = { reply: 0, ready: 1 } as const;
 
 const workers: ChunkWorker[] = [];
 
+type WorkerThreads = typeof import('node:worker_threads');
+let workerThreadsModule: WorkerThreads | undefined;
+/** Loaded on first need: node:worker_threads brings Node's whole stream stack, ~3 ms of every import('wasmjit'). */
+const workerThreads = (): WorkerThreads => (workerThreadsModule ??= createRequire(import.meta.url)('node:worker_threads') as WorkerThreads);
+
 /** Chunks compiled by worker threads so far in this process (for tests and diagnostics). */
 export const parallelStats = { workerChunks: 0 };
 
@@ -69,6 +74,7 @@ function envNumber(name: string, fallback: number): number {
 }
 
 function startWorker(): ChunkWorker {
+  const { MessageChannel, Worker } = workerThreads();
   const { port1, port2 } = new MessageChannel();
   const flags = new Int32Array(new SharedArrayBuffer(8));
   const worker = new Worker(WORKER_URL, { workerData: { port: port2, flags }, transferList: [port2], execArgv: [] });
@@ -138,7 +144,7 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
 function awaitReply(helper: ChunkWorker, shape: ModuleShape, part: Func[]): ChunkReply {
   const { worker, port, flags } = helper;
   if (Atomics.wait(flags, ChunkFlag.reply, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
-    const message = receiveMessageOnPort(port);
+    const message = workerThreads().receiveMessageOnPort(port);
     if (message) {
       helper.chunks++;
       parallelStats.workerChunks++;

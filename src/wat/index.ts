@@ -1,6 +1,7 @@
 // watToWasm: WebAssembly text → binary through wabt, run in a worker thread with a time limit (wabt
 // is third-party code that may, on odd input, never finish). Errors carry file:line:col.
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { WatReply, WatRequest } from './worker.js';
 
 export interface WatOptions {
@@ -30,7 +31,9 @@ const pending = new Map<number, Pending>();
 function ensureWorker(): Worker {
   if (worker) return worker;
   // Not the process's own flags: some (--input-type, --eval) make no sense for a worker's script.
-  const started = new Worker(WORKER_URL, { execArgv: [] });
+  // node:worker_threads is loaded here, not by import('wasmjit'): it brings Node's whole stream stack.
+  const { Worker: WorkerThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  const started = new WorkerThread(WORKER_URL, { execArgv: [] });
   started.on('message', (reply: WatReply) => {
     const waiting = pending.get(reply.id);
     if (!waiting) return;

@@ -2,7 +2,6 @@
 // validator decides whether the module is invalid (the CompileError stands) or uses something wasmjit
 // lacks — then the module goes to V8 if the namespace falls back, or fails with an error that says so.
 import { debuglog } from 'node:util';
-import { performance } from 'node:perf_hooks';
 import { Module } from '../runtime/module.js';
 import { V8WebAssembly } from '../runtime/v8-webassembly.js';
 
