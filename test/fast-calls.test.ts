@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { isNativeOnlyFunction, nativeOnlyFunctions } from '../src/compiler/index.js';
 import { decodeModule } from '../src/decode/index.js';
 import { instantiate, watToWasm } from '../src/index.js';
-import { fastCallApi, fastCallSupport, resolveV8Functions, usesFastCalls } from '../src/runtime/fast-calls.js';
+import { fastCallApi, fastCalls, resolveV8Functions, usesFastCalls } from '../src/runtime/fast-calls.js';
 import type { FastCallHost } from '../src/runtime/fast-calls.js';
 import { mmap, munmap, PAGE_SIZE, PROT_READ, PROT_WRITE } from '../src/runtime/libc.js';
 import { buildCFunction } from '../src/runtime/v8-fast-api.js';
@@ -126,7 +126,6 @@ function mismatches(calls: readonly Call[]): string[] {
 }
 
 test('fast calls are available exactly where this Node supports them', () => {
-  const fastCalls = fastCallSupport();
   const reason = fastCalls.available ? 'available' : fastCalls.reason;
   expect({ available: fastCalls.available, reason }).toMatchObject({ available: SUPPORTED });
 });
@@ -302,7 +301,7 @@ const CHILD = `
     worker.on('error', (error) => { console.error(error); process.exit(3); });
   } else {
     const { instantiate } = await import(dist + '/index.js');
-    const { fastCallSupport, usesFastCalls } = await import(dist + '/runtime/fast-calls.js');
+    const { fastCalls, usesFastCalls } = await import(dist + '/runtime/fast-calls.js');
     const wasm = Buffer.from(wasmBase64, 'base64');
     const format = (v) => Array.isArray(v) ? '[' + v.map(format) + ']' : typeof v === 'bigint' ? v + 'n' : Object.is(v, -0) ? '-0' : String(v);
     const outcome = (run) => {
@@ -337,7 +336,6 @@ const CHILD = `
     };
     deep();
     const deepJs = { viaKoffi: returned > fastEntryCounts().entries - entriesBefore, other };
-    const fastCalls = fastCallSupport();
     const report = JSON.stringify({ available: fastCalls.available, reason: fastCalls.reason, fast, mismatches, deepJs });
     if (isMainThread) process.stdout.write(report); else parentPort.postMessage(report);
   }`;
@@ -369,27 +367,4 @@ describe.runIf(process.platform === 'linux')('fresh processes (dist/)', () => {
     const fast = SUPPORTED ? [...FAST].sort() : [];
     expect({ ...report, fast: report.fast.sort() }).toMatchObject({ available: SUPPORTED, fast, mismatches: [], deepJs: { viaKoffi: true, other: 0 } });
   });
-});
-
-// The set-up runs at the first use (a Module's creation, fast-calls.ts), wherever the program gets
-// there: asked at every depth of a JS recursion on its way back up, first where no stack is left, it
-// answers "not yet" and does not switch fast calls off for the process.
-test.runIf(process.platform === 'linux')('a set-up attempted with the JS stack exhausted leaves fast calls as this Node supports them', () => {
-  const script = `
-    const dist = process.argv[1];
-    const { Module, Instance } = await import(dist + '/index.js');
-    const { fastCallSupport, usesFastCalls } = await import(dist + '/runtime/fast-calls.js');
-    let notYet = 0;
-    const deep = () => {
-      try { deep(); } catch {}
-      try { if (fastCallSupport().reason?.startsWith('not set up yet')) notYet++; } catch {}
-    };
-    deep();
-    const fastCalls = fastCallSupport();
-    const instance = new Instance(Module.fromBytes(Buffer.from(process.argv[2], 'base64')), { host: { double: (x) => 2 * x, reenter: () => 0 } });
-    process.stdout.write(JSON.stringify({ notYet: notYet > 0, available: fastCalls.available, reason: fastCalls.reason, i32Fast: usesFastCalls(instance.exports.i32), i32: instance.exports.i32(7, 1) }));`;
-  const dist = new URL('../dist', import.meta.url).href;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, dist, Buffer.from(bytes).toString('base64')], { encoding: 'utf8', env: { ...process.env, WASMJIT_FAST_CALLS: '' } });
-  if (child.signal || child.status !== 0) throw new Error(`child ${child.signal ?? `exit ${child.status}`}: ${child.stderr}`);
-  expect(JSON.parse(child.stdout)).toMatchObject({ notYet: SUPPORTED, available: SUPPORTED, i32Fast: SUPPORTED, i32: 20 });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile, Instance, LAZY_THRESHOLD_BYTES, lazyCompileStats, Module, Table, watToWasm } from '../src/index.js';
 import { generateModule } from '../src/bench/generate.js';
-import { fastCallSupport, usesFastCalls } from '../src/runtime/fast-calls.js';
+import { fastCalls, usesFastCalls } from '../src/runtime/fast-calls.js';
 import { LAZY_BATCH_INSTRUCTIONS } from '../src/runtime/lazy-code.js';
 import { fastEntryCounts } from '../src/runtime/state.js';
 
@@ -312,7 +312,7 @@ describe('lazy compilation', () => {
       { lazy: true },
     );
     const f = new Instance(module, undefined, false).exports.f as (x: number) => number;
-    expect(usesFastCalls(f)).toBe(fastCallSupport().available);
+    expect(usesFastCalls(f)).toBe(fastCalls.available);
     const before = fastEntryCounts().entries;
     let sum = 0;
     // Enough calls for TurboFan to optimize the loop and call the fast entry directly.
@@ -320,7 +320,7 @@ describe('lazy compilation', () => {
     let expected = 0;
     for (let i = 0; i < 20_000; i++) expected = (expected + (i * 3 + 1)) | 0;
     expect(sum).toBe(expected);
-    expect(fastEntryCounts().entries - before).toBe(fastCallSupport().available ? 20_000 : 0);
+    expect(fastEntryCounts().entries - before).toBe(fastCalls.available ? 20_000 : 0);
     expect(compiledCount(module)).toBe(3);
     expect(module.lazy!.writes).toBe(1);
     expect(module.lazy!.isCompiled(2)).toBe(false);

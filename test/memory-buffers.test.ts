@@ -174,7 +174,7 @@ const hasTransfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).tra
 
 describe.skipIf(engineUnderTest === 'v8')('how buffers are made (wasmjit only)', () => {
   test.runIf(process.platform === 'linux' && process.arch === 'x64')('through V8 API on Linux x64, detaching', () => {
-    expect({ name: memoryBuffers().name, detaches: memoryBuffers().detaches }).toEqual({ name: 'v8-api', detaches: true });
+    expect({ name: memoryBuffers.name, detaches: memoryBuffers.detaches }).toEqual({ name: 'v8-api', detaches: true });
   });
 
   // A koffi view is counted by V8 as external memory at its whole length: each new one after a grow
@@ -218,7 +218,7 @@ describe.skipIf(engineUnderTest === 'v8')('how buffers are made (wasmjit only)',
       new Uint8Array(old)[5] = 9;
       memory.grow(1);
       const seen = new Uint8Array(memory.buffer)[5];
-      console.log(memoryBuffers().name, old.byteLength === 0 && seen === 9 ? 'detached' : old.byteLength === 65536 ? 'kept' : 'broken');`;
+      console.log(memoryBuffers.name, old.byteLength === 0 && seen === 9 ? 'detached' : old.byteLength === 65536 ? 'kept' : 'broken');`;
     expect(runChild(script, { WASMJIT_MEMORY_BUFFERS: route })).toEqual({ status: 0, signal: null, stdout: expected, stderr: '' });
   });
 

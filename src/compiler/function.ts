@@ -146,6 +146,7 @@ interface Control {
 /** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
 const DEAD_LABEL = new Label();
 
+const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map([...integerOps(), ...floatOps()]);
 
 export function formatInstr(instr: Instr): string {
   const imm = Object.entries(instr)
@@ -183,7 +184,6 @@ export class FunctionScratch {
 }
 
 export class FunctionCompiler {
-  private readonly dispatch = dispatchTable();
   private readonly asm: Assembler;
   private readonly types: StackType[];
   private readonly controls: Control[];
@@ -418,7 +418,7 @@ export class FunctionCompiler {
     // its consumers (and a consumer takes it from the top).
     const { stack } = this;
     if (this.emitting && stack.mayHoldFlags && (!FLAG_CONSUMERS[id] || stack.top()?.kind !== 'flags')) stack.materializeFlags();
-    this.dispatch[id]!(this, a, b);
+    DISPATCH[id]!(this, a, b);
   }
 
   numeric(op: NumericOp): void {
@@ -1066,24 +1066,15 @@ export class FunctionCompiler {
 /** An instruction's handler gets its two immediate words (see `Body` in decode/ir.ts). */
 type Handler = (compiler: FunctionCompiler, a: number, b: number) => void;
 
-let dispatch: readonly Handler[] | undefined;
-
-/**
- * Every instruction's handler by id, built by the first compile (not at import: a program that
- * never compiles does not pay the millisecond), then kept: the families' tables, then the rest.
- */
-function dispatchTable(): readonly Handler[] {
-  return (dispatch ??= buildDispatch());
-}
-
-function buildDispatch(): Handler[] {
+/** Every instruction's handler by id, built once: the families' tables, then the rest. */
+const DISPATCH: readonly Handler[] = (() => {
   const table: Handler[] = Array.from({ length: OPCODE_LIMIT }, (_, id) => (c) => {
     throw c.unsupported(id);
   });
   const set = (name: string, handler: Handler): void => {
     table[opcodeId(name)] = handler;
   };
-  for (const [name, op] of [...integerOps(), ...floatOps()]) set(name, (c) => c.numeric(op));
+  for (const [name, op] of NUMERIC_OPS) set(name, (c) => c.numeric(op));
   for (const [name, op] of RUNTIME_OPS) set(name, (c, a, b) => c.runtimeCall(op, [a >>> 0, b >>> 0]));
   for (const [name, access] of MEMORY_ACCESSES) set(name, (c, align, offset) => c.memoryAccess(access, align >>> 0, offset >>> 0));
   for (const type of ['i32', 'f32'] as const) set(`${type}.const`, (c, value) => c.constant(type, value, value >> 31));
@@ -1120,7 +1111,7 @@ function buildDispatch(): Handler[] {
   for (const [name, handler] of Object.entries(handlers)) set(name, handler);
   table[Opcode.selectTyped] = (c, at, count) => c.select(c.extra(at, count));
   return table;
-}
+})();
 
 /** Flag consumers: they take a condition from the top of the stack as a jump or a cmov. */
 const FLAG_CONSUMERS: Uint8Array = (() => {

@@ -7,7 +7,7 @@
 // else, or WASMJIT_FAST_CALLS=0, leaves every call on koffi. `NODE_DEBUG=wasmjit` prints
 // which way calls go and why.
 import { debuglog } from 'node:util';
-import { emitFastEntryTrampoline, FAST_ENTRY_NOT_ON_STACK } from '../compiler/index.js';
+import { emitFastEntryTrampoline } from '../compiler/index.js';
 import { Assembler, Label, Reg, mem } from '../x64/index.js';
 import { CodePage } from './code-page.js';
 import { mmap, PAGE_SIZE, PROT_READ, PROT_WRITE, threadStack } from './libc.js';
@@ -40,8 +40,6 @@ const MIN_FAST_STACK = 1024n * 1024n;
 
 /** The self-test's entry returns its slot plus this. */
 const SELF_TEST_OFFSET = 0x5a5a;
-/** The self-test's answer when it ran on a stack other than the one measured: no verdict. */
-const NOT_ON_STACK = 'not on the measured stack';
 
 const debug = debuglog('wasmjit');
 
@@ -120,7 +118,6 @@ function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint):
     const call = entry as (slot: unknown) => unknown;
     for (const argument of [slot, String(slot)]) {
       const result = call(argument);
-      if (result === FAST_ENTRY_NOT_ON_STACK) return NOT_ON_STACK;
       if (result !== slot + SELF_TEST_OFFSET) return `the self-test call with ${typeof argument} ${slot} returned ${String(result)}, not ${slot + SELF_TEST_OFFSET}`;
     }
     return undefined;
@@ -129,16 +126,14 @@ function selfTest(entry: FastEntry, scratchContext: bigint, trampoline: bigint):
   }
 }
 
-/** The fast entry, registered once per isolate (a registration is permanent), or why it cannot be. */
-type Registration = { entry: FastEntry; selfTestContext: bigint } | string;
-
-function register(): Registration {
+function setUp(): FastCallSupport {
+  const unavailable = (reason: string): FastCallSupport => ({ available: false, reason });
   const api = fastCallApi();
-  if (typeof api === 'string') return api;
+  if (typeof api === 'string') return unavailable(api);
   const v8 = resolveV8Functions(api);
-  if (typeof v8 === 'string') return v8;
+  if (typeof v8 === 'string') return unavailable(v8);
   const stackProblem = measureFastStack();
-  if (stackProblem) return stackProblem;
+  if (stackProblem) return unavailable(stackProblem);
 
   // Permanent: V8 calls this code and reads the CFunctionInfo for as long as the isolate lives.
   const targets = emitCallTargets(api, v8);
@@ -147,45 +142,27 @@ function register(): Registration {
   const registered = registerFunctions(v8, [
     { callback: targets.page.address + BigInt(targets.slowCallbackOffset), cFunction, length: FAST_FUNCTION_LENGTH },
   ]);
-  if (typeof registered === 'string') return registered;
-  return { entry: registered[0] as FastEntry, selfTestContext: data + BigInt(C_FUNCTION_DATA_SIZE) };
-}
-
-/** The self-test's verdict, or undefined when it ran off the JS thread's stack (inside a koffi callback) and proves nothing yet. */
-function testRegistration({ entry, selfTestContext }: Exclude<Registration, string>): FastCallSupport | undefined {
+  if (typeof registered === 'string') return unavailable(registered);
+  const entry = registered[0] as FastEntry;
   const selfTestTrampoline = emitSelfTestTrampoline();
   try {
-    const failed = selfTest(entry, selfTestContext, selfTestTrampoline.address);
-    if (failed === NOT_ON_STACK) return undefined;
-    return failed ? { available: false, reason: failed } : { available: true, entry };
+    const failed = selfTest(entry, data + BigInt(C_FUNCTION_DATA_SIZE), selfTestTrampoline.address);
+    return failed ? unavailable(failed) : { available: true, entry };
   } finally {
     selfTestTrampoline.unmap();
   }
 }
 
-let registration: Registration | undefined;
-let support: FastCallSupport | undefined;
-
-/**
- * Whether calls can go through the fast entry, set up on first use rather than at import (it costs
- * milliseconds a program that never compiles should not pay). The first use is a Module's creation,
- * so instantiating stays cheap. A set-up that happens to run where it cannot decide — on a koffi
- * callback's stack, or out of JS stack — answers "not now" and is tried again at the next use; only
- * a real verdict is kept for the process.
- */
-export function fastCallSupport(): FastCallSupport {
-  if (support) return support;
+function setUpOrExplain(): FastCallSupport {
   try {
-    registration ??= register();
-    support = typeof registration === 'string' ? { available: false, reason: registration } : testRegistration(registration);
+    return setUp();
   } catch (error) {
-    if (error instanceof RangeError) return { available: false, reason: `not set up yet: ${error.message}` };
-    support = { available: false, reason: error instanceof Error ? error.message : String(error) };
+    return { available: false, reason: error instanceof Error ? error.message : String(error) };
   }
-  if (!support) return { available: false, reason: 'not set up yet: first used off the JS thread\'s stack' };
-  debug(support.available ? 'calls into eligible exports use V8 Fast API calls' : `calls go through koffi: no fast calls (${support.reason})`);
-  return support;
 }
+
+export const fastCalls: FastCallSupport = setUpOrExplain();
+debug(fastCalls.available ? 'calls into eligible exports use V8 Fast API calls' : `calls go through koffi: no fast calls (${fastCalls.reason})`);
 
 const fastWrappers = new WeakSet<object>();
 

@@ -5,7 +5,7 @@ import { canonicalTypeId, Ctx, FAST_ENTRY_NOT_ON_STACK, FuncRecord, ImportSlot, 
 import { dataSegmentBytes } from '../decode/index.js';
 import type { ConstExpr, FuncType, Import, ValType } from '../decode/index.js';
 import { InstanceContext } from './context.js';
-import { fastCallSupport, markFastWrapper } from './fast-calls.js';
+import { fastCalls, markFastWrapper } from './fast-calls.js';
 import type { FastEntry } from './fast-calls.js';
 import { enterThroughKoffi } from './koffi-entry.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
@@ -301,7 +301,6 @@ export class Instance {
     const slot = allocateEntrySlot(context.address, address, type.params.length, module.entryAddress);
     this.entrySlots.push(slot);
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
-    const fastCalls = fastCallSupport();
     const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
     const lazy = fast ? module.lazy : undefined;
     let enter = fast ? fastEntryCall(this, type, fast, slot) : koffiEntry(this, type, slot);

@@ -1,5 +1,5 @@
 // How a memory makes ArrayBuffers over its pages and detaches them after a grow, as V8 does. Chosen
-// once per thread at first use, the first route that exists and passes a self-test on a scratch page:
+// once per thread at load, the first route that exists and passes a self-test on a scratch page:
 //   v8-api          buffers made with V8's C++ API (v8-array-buffer.ts): not counted as external
 //                   memory (the memory reports its committed bytes instead, as V8 counts a wasm
 //                   memory's), detached by the memory only;
@@ -115,14 +115,6 @@ function viewOrEmpty(address: bigint, length: number): ArrayBuffer {
 
 const koffiRoute: BufferRoute = { name: 'koffi', detaches: false, create: viewOrEmpty, detach: () => {}, reportExternalMemory: () => {} };
 
-/**
- * Out of JS stack, a candidate or its self-test proves nothing: the caller's operation fails instead
- * (and the choice is made again at the next), rather than the thread keeping a worse route for good.
- */
-function rethrowIfOutOfStack(error: unknown): void {
-  if (error instanceof RangeError) throw error;
-}
-
 /** The route makes a buffer that sees the page's bytes both ways, and (if it claims to) detaches it. */
 function selfTest(route: BufferRoute): string | undefined {
   const page = mmap(PAGE_SIZE, PROT_READ | PROT_WRITE);
@@ -144,7 +136,6 @@ function selfTest(route: BufferRoute): string | undefined {
     detached = buffer.byteLength === 0 && bytes.length === 0;
     return detached ? undefined : 'detaching left the buffer its length';
   } catch (error) {
-    rethrowIfOutOfStack(error);
     return error instanceof Error ? error.message : String(error);
   } finally {
     // A buffer that may still view the page keeps it mapped.
@@ -167,7 +158,6 @@ function chooseRoute(): BufferRoute {
     try {
       route = make();
     } catch (error) {
-      rethrowIfOutOfStack(error);
       route = error instanceof Error ? error.message : String(error);
     }
     const failure = typeof route === 'string' ? route : selfTest(route);
@@ -177,16 +167,6 @@ function chooseRoute(): BufferRoute {
   return koffiRoute;
 }
 
-let chosen: BufferRoute | undefined;
-
-/**
- * The way this thread's memories make and detach their ArrayBuffers, chosen at the first use (a
- * Module's creation or a Memory's) rather than at import, and kept: a memory detaches its buffers
- * through the route that made them.
- */
-export function memoryBuffers(): BufferRoute {
-  if (chosen) return chosen;
-  chosen = chooseRoute();
-  debug(`memory buffers: through ${chosen.name}${chosen.detaches ? '' : ' (old buffers are not detached after a grow)'}`);
-  return chosen;
-}
+/** The way this thread's memories make and detach their ArrayBuffers. */
+export const memoryBuffers: BufferRoute = chooseRoute();
+debug(`memory buffers: through ${memoryBuffers.name}${memoryBuffers.detaches ? '' : ' (old buffers are not detached after a grow)'}`);

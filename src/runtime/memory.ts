@@ -37,7 +37,7 @@ export class Memory {
    */
   private readonly reported = { bytes: 0 };
   private static readonly reportedCollected = new FinalizationRegistry<{ bytes: number }>((reported) =>
-    memoryBuffers().reportExternalMemory(-reported.bytes),
+    memoryBuffers.reportExternalMemory(-reported.bytes),
   );
   /** A JS-made memory holds its group until collected; an instance's own memory is joined to the instance. */
   readonly lifetime: Lifetime;
@@ -80,7 +80,7 @@ export class Memory {
 
   /** The memory's bytes for the runtime's own use (segments, bulk operations); never handed out. */
   bytes(): Uint8Array {
-    this.internalBytes ??= new Uint8Array(memoryBuffers().create(this.address, this.byteLength));
+    this.internalBytes ??= new Uint8Array(memoryBuffers.create(this.address, this.byteLength));
     return this.internalBytes;
   }
 
@@ -116,7 +116,7 @@ export class Memory {
     const newBytes = pages * WASM_PAGE_SIZE;
     if (newBytes > oldBytes) {
       mprotect(this.address + BigInt(oldBytes), newBytes - oldBytes, PROT_READ | PROT_WRITE);
-      memoryBuffers().reportExternalMemory(newBytes - oldBytes);
+      memoryBuffers.reportExternalMemory(newBytes - oldBytes);
       this.reported.bytes += newBytes - oldBytes;
     }
     this.pages = pages;
@@ -153,7 +153,7 @@ class Reservation {
   buffer(): ArrayBuffer {
     this.noticeTransfer();
     if (!this.current) {
-      this.current = memoryBuffers().create(this.address, this.committedBytes);
+      this.current = memoryBuffers.create(this.address, this.committedBytes);
       if (this.committedBytes > 0) {
         this.viewing++;
         Reservation.buffersCollected.register(this.current, this, this.current);
@@ -167,8 +167,8 @@ class Reservation {
     this.noticeTransfer();
     const buffer = this.current;
     this.current = undefined;
-    if (!buffer || !memoryBuffers().detaches) return;
-    memoryBuffers().detach(buffer);
+    if (!buffer || !memoryBuffers.detaches) return;
+    memoryBuffers.detach(buffer);
     if (Reservation.buffersCollected.unregister(buffer)) this.viewing--;
   }
 

@@ -12,10 +12,8 @@ import { readShell, writeShell } from './artifact-shell.js';
 import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
-import { fastCallSupport } from './fast-calls.js';
 import { LazyCode, lazyByDefault } from './lazy-code.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
-import { memoryBuffers } from './memory-buffers.js';
 import { runtimeStateAddress } from './state.js';
 
 const debug = debuglog('wasmjit');
@@ -101,10 +99,6 @@ export class Module {
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
     releaseWhenCollected.register(this, this.lifetime, this);
-    // Set up on the first module, not at import (a program that never compiles does not pay for
-    // them) and not at the first instantiation (which stays cheap).
-    fastCallSupport();
-    if (ir.memories.length > 0) memoryBuffers();
   }
 
   static fromBytes(bytes: Uint8Array, options: ModuleOptions = {}): Module {
