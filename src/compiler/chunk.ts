@@ -40,9 +40,6 @@ export interface ModuleShape {
  */
 export const Relocation = { call: 0, exit: 1, typeId: 2, runtimeState: 3, fields: 3 } as const;
 
-/** What a call or exit relocation's target is given as when it names no function: the module's trap exit. */
-export const EXIT_TARGET = -1;
-
 export interface CompiledChunk {
   code: Uint8Array;
   /** Per function, four numbers: offset in the chunk, size, start and end of its marks in `marks`. */

@@ -396,8 +396,11 @@ export class FunctionCompiler {
     return actual;
   }
 
+  /** Pops `types` (the last on top), checked as `pop` checks each. */
   private popAll(types: readonly ValType[]): void {
-    for (let i = types.length - 1; i >= 0; i--) this.pop(types[i]);
+    this.checkTop(types);
+    const frame = this.controls[this.controls.length - 1]!;
+    this.types.length = Math.max(frame.height, this.types.length - types.length);
   }
 
   private pushAll(types: readonly ValType[]): void {
@@ -968,9 +971,9 @@ export class FunctionCompiler {
     for (let i = 0; i < targets.length; i++) {
       const frame = this.target(targets[i]! >>> 0);
       if (this.labelTypes(frame).length !== arity) throw this.error('br_table targets have different arities');
-      this.checkLabelTypes(this.labelTypes(frame));
+      this.checkTop(this.labelTypes(frame));
     }
-    this.checkLabelTypes(this.labelTypes(defaultFrame));
+    this.checkTop(this.labelTypes(defaultFrame));
     this.popAll(this.labelTypes(defaultFrame));
     if (this.emitting) {
       this.stack.popInto(Reg.rax, 32);
@@ -980,8 +983,8 @@ export class FunctionCompiler {
     this.markUnreachable();
   }
 
-  /** Checks that the top of the stack matches `types` as `popAll` would, without popping (br_table's other targets). */
-  private checkLabelTypes(types: ValType[]): void {
+  /** Checks that the top of the stack matches `types` (the last on top) without popping: `pop`'s rules and errors. */
+  private checkTop(types: readonly ValType[]): void {
     const frame = this.controls[this.controls.length - 1]!;
     let height = this.types.length;
     for (let i = types.length - 1; i >= 0; i--) {

@@ -6,7 +6,7 @@ import { Assembler, Label } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
 import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
 import type { ContextLayout } from './abi.js';
-import { ChunkFunction, EXIT_TARGET, Relocation } from './chunk.js';
+import { ChunkFunction, Relocation } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { emitEntryTrampoline } from './entry.js';
 import type { SourceMarks } from './function.js';
@@ -18,7 +18,7 @@ import { canonicalTypeId } from './type-ids.js';
 
 export * from './abi.js';
 export { compileLazyFunctions, compileLazyModule, validateFunctions } from './lazy.js';
-export { bodyLength, ChunkFunction, EXIT_TARGET, instructionCount, Relocation } from './chunk.js';
+export { bodyLength, ChunkFunction, instructionCount, Relocation } from './chunk.js';
 export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
@@ -77,7 +77,8 @@ export interface CompileOptions {
   runtimeState: bigint;
 }
 
-const NO_MARKS: SourceMarks = new Int32Array(0);
+/** The marks of code that has none (import thunks, lazy stubs, loaded code). */
+export const NO_MARKS: SourceMarks = new Int32Array(0);
 
 /** A module after its module-level checks: what compiling any of its functions needs. */
 export interface PreparedModule {
@@ -259,24 +260,31 @@ function link(code: Uint8Array, chunks: readonly CompiledChunk[], exitOffset: nu
   const view = new DataView(code.buffer, code.byteOffset, code.byteLength);
   const typeIds = typeIdsOf(ir.types);
   const offsets = Int32Array.from(functions, (f) => f.offset);
+  const targets: LinkTargets = { exitOffset, functionOffset: (index) => offsets[index]! };
   base = 0;
   for (const chunk of chunks) {
-    patchRelocations(view, base, chunk, typeIds, (target) => (target === EXIT_TARGET ? exitOffset : offsets[target]!), processRelocations);
+    patchRelocations(view, base, chunk, typeIds, targets, processRelocations);
     base += chunk.code.length;
   }
 }
 
+/** Where a chunk's calls and exit veneer go, as offsets in the code the chunk is linked into. */
+export interface LinkTargets {
+  exitOffset: number;
+  functionOffset(index: number): number;
+}
+
 /**
  * Writes a chunk's relocations, its code being at `base` in `code`: calls and the exit veneer point
- * at `targetOffset` of a function index or EXIT_TARGET (an offset in `code`), type ids are this
- * process's. Where the type ids went is appended to `processRelocations`, when given.
+ * at their `targets`, type ids are this process's. Where the type ids went is appended to
+ * `processRelocations`, when given.
  */
 export function patchRelocations(
   code: DataView,
   base: number,
   chunk: CompiledChunk,
   typeIds: Int32Array,
-  targetOffset: (target: number) => number,
+  targets: LinkTargets,
   processRelocations?: number[],
 ): void {
   const { relocations } = chunk;
@@ -288,7 +296,8 @@ export function patchRelocations(
       code.setInt32(at, typeIds[index]!, true);
       processRelocations?.push(at, kind, index);
     } else {
-      code.setInt32(at, targetOffset(kind === Relocation.exit ? EXIT_TARGET : index) - (at + 4), true);
+      const target = kind === Relocation.exit ? targets.exitOffset : targets.functionOffset(index);
+      code.setInt32(at, target - (at + 4), true);
     }
   }
 }

@@ -24,7 +24,7 @@ import type { CompiledChunk, ModuleShape } from './chunk.js';
 import { FunctionCompiler, FunctionScratch, SourceMarkRecorder } from './function.js';
 import type { ModuleEnv } from './function.js';
 import { emitHostCallKeeping } from './host-call.js';
-import { emitModuleCode, prepareModule, typeIdsOf } from './index.js';
+import { emitModuleCode, NO_MARKS, prepareModule, typeIdsOf } from './index.js';
 import type { CompiledFunction, CompiledModule, CompileOptions } from './index.js';
 import { TrapCode } from './traps.js';
 
@@ -38,8 +38,6 @@ export interface LazyCompiledModule {
   /** This process's canonical type ids, by type index, which call_indirect compares. */
   typeIds: Int32Array;
 }
-
-const NO_MARKS = new Int32Array(0);
 
 /**
  * Stack the common stub needs below the caller's frame before its host call (its saved registers

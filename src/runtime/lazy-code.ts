@@ -4,7 +4,7 @@
 // it), the pages written only while not executable (CodePage.write). Once a function is compiled,
 // its record in every live instance of the module points at the code: calls through records,
 // tables and call_indirect then reach it directly.
-import { bodyLength, ChunkFunction, compileLazyFunctions, EXIT_TARGET, FuncRecord, instructionCount, patchRelocations } from '../compiler/index.js';
+import { bodyLength, ChunkFunction, compileLazyFunctions, FuncRecord, instructionCount, patchRelocations } from '../compiler/index.js';
 import type { CompiledFunction, LazyCompiledModule } from '../compiler/index.js';
 import { INSTR_WORDS, Opcode } from '../decode/index.js';
 import type { ModuleIR } from '../decode/index.js';
@@ -197,7 +197,10 @@ export class LazyCode {
     const inChunk = new Map(indices.map((index, i) => [index, base + chunk.functions[ChunkFunction.fields * i + ChunkFunction.offset]!]));
     const view = new DataView(chunk.code.buffer, chunk.code.byteOffset, chunk.code.byteLength);
     // The chunk's displacements are from its own start: link it as if it were at offset 0.
-    patchRelocations(view, 0, chunk, typeIds, (target) => (target === EXIT_TARGET ? exitOffset : (inChunk.get(target) ?? this.functions[target]!.offset)) - base);
+    patchRelocations(view, 0, chunk, typeIds, {
+      exitOffset: exitOffset - base,
+      functionOffset: (target) => (inChunk.get(target) ?? this.functions[target]!.offset) - base,
+    });
     this.page.write(base, chunk.code);
     this.end = base + chunk.code.length;
     this.writeCount++;

@@ -121,7 +121,7 @@ export class Module {
   private static throughCache(bytes: Uint8Array, options: ModuleOptions, dir: string): Module {
     const cache = CodeCache.open(dir, options.cacheMaxBytes);
     const wasmHash = sha256(bytes);
-    const key = artifactKey(wasmHash, { ...detectCpuFeatures(), ...options.cpuFeatures });
+    const key = artifactKey(wasmHash, featuresOf(options));
     const entry = cache.read(key);
     if (entry !== undefined) {
       try {
@@ -177,7 +177,7 @@ export class Module {
    * code (which `deserialize` copies, the caller's bytes being the caller's).
    */
   private static load(bytes: Uint8Array, options: ModuleOptions, known?: KnownWasm): Module {
-    const contents = readArtifact(bytes, { ...detectCpuFeatures(), ...options.cpuFeatures }, known);
+    const contents = readArtifact(bytes, featuresOf(options), known);
     if (!known) contents.code.code = contents.code.code.slice();
     let ir: ModuleIR;
     try {
@@ -200,7 +200,7 @@ export class Module {
   static validates(bytes: Uint8Array): boolean {
     try {
       const ir = decodeModule(bytes);
-      validateFunctions(prepareModule(ir, compileOptionsOf({}).features, true).shape, ir.funcs);
+      validateFunctions(prepareModule(ir, detectCpuFeatures(), true).shape, ir.funcs);
       return true;
     } catch (err) {
       if (err instanceof WebAssembly.CompileError) return false;
@@ -230,7 +230,12 @@ export class Module {
    * not mapped (its running code stays as it is).
    */
   eagerCompiled(): CompiledModule {
-    return this.lazy ? compileModule(this.ir, compileOptionsOf(this.options)) : this.compiled;
+    return this.lazy ? compileModule(this.ir, this.compileOptions()) : this.compiled;
+  }
+
+  /** How this module's code was compiled (its CPU features), for compiling it again. */
+  private compileOptions(): CompileOptions {
+    return { features: this.source.features, runtimeState: runtimeStateAddress };
   }
 
   /**
@@ -299,7 +304,7 @@ export class Module {
   /** Where each wasm instruction's code starts: an artifact has no marks, compiling again gives the same code's. */
   private marksOf(func: CompiledFunction): SourceMarks {
     if (this.bodies() === this.ir) return func.marks;
-    this.recompiled ??= compileModule(this.bodies(), { features: this.source.features, runtimeState: runtimeStateAddress });
+    this.recompiled ??= compileModule(this.bodies(), this.compileOptions());
     return this.recompiled.functions[func.index]!.marks;
   }
 
@@ -320,8 +325,13 @@ export class Module {
   }
 }
 
+/** The CPU features a module is compiled for: the detected ones, with the options' overrides. */
+function featuresOf(options: ModuleOptions): CpuFeatures {
+  return { ...detectCpuFeatures(), ...options.cpuFeatures };
+}
+
 function compileOptionsOf(options: ModuleOptions): CompileOptions {
-  return { features: { ...detectCpuFeatures(), ...options.cpuFeatures }, runtimeState: runtimeStateAddress };
+  return { features: featuresOf(options), runtimeState: runtimeStateAddress };
 }
 
 function formatSignature(func: CompiledFunction): string {
