@@ -367,4 +367,29 @@ describe.runIf(process.platform === 'linux')('fresh processes (dist/)', () => {
     const fast = SUPPORTED ? [...FAST].sort() : [];
     expect({ ...report, fast: report.fast.sort() }).toMatchObject({ available: SUPPORTED, fast, mismatches: [], deepJs: { viaKoffi: true, other: 0 } });
   });
+
+  test('a garbage collection inside the registration (young generation full before each V8 call) runs on the thread’s stack, in the main thread and a worker', () => {
+    // V8 13 (Node 24) aborts the process when it collects garbage off the thread's stack, as on koffi's.
+    const script = `
+      import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+      import { PerformanceObserver } from 'node:perf_hooks';
+      const dist = isMainThread ? process.argv[1] : workerData;
+      if (isMainThread) new Worker(new URL('data:text/javascript,' + encodeURIComponent(process.argv[2])), { workerData: dist }).on('message', (m) => console.log(m));
+      const { registerFunctions, resolveSymbols, REGISTRATION_SYMBOLS } = await import(dist + '/runtime/v8-registration.js');
+      let collections = 0;
+      const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
+      observer.observe({ entryTypes: ['gc'] });
+      const made = registerFunctions(resolveSymbols(REGISTRATION_SYMBOLS), Array.from({ length: 20 }, () => ({ callback: 1n, cFunction: 0n, length: 2 })),
+        () => %SimulateNewspaceFull());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      observer.disconnect();
+      const report = (isMainThread ? 'main' : 'worker') + ' ' + (typeof made === 'string' ? made : made.map((f) => typeof f + f.length).join()) + ' ' + (collections >= 10);
+      if (isMainThread) console.log(report); else parentPort.postMessage(report);`;
+    const dist = new URL('../dist', import.meta.url).href;
+    const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script, dist, script], { encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect({ status: child.status, signal: child.signal }).toEqual({ status: 0, signal: null });
+    const made = Array(20).fill('function2').join();
+    expect(child.stdout.trim().split('\n').sort()).toEqual([`main ${made} true`, `worker ${made} true`]);
+  });
 });

@@ -3,13 +3,15 @@
 // whose callback is our code (and, for a Fast API function, whose CFunction is): code from our
 // Assembler calls FunctionTemplate::New and GetFunction and stores the function as a global property,
 // from which JS takes it at once. The registration runs once per function, through koffi, inside the
-// handle scope of koffi's call. System V facts relied on are those of v8-fast-api.ts's header: a
+// handle scope of koffi's call, but not on koffi's stack: V8 13 (Node 24) checks, whenever it collects
+// garbage, that it runs on the thread's own stack ("central stack") and aborts the process otherwise,
+// so the registration first moves back to the thread's stack, below the frame of koffi's call. System V facts relied on are those of v8-fast-api.ts's header: a
 // Local is one pointer passed and returned in a register; Maybe<bool> comes back in ax
 // ({has_value, value}).
 import koffi from 'koffi';
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
 import { CodePage } from './code-page.js';
-import { dlsym } from './libc.js';
+import { dlsym, threadStack } from './libc.js';
 
 /** The addresses of `symbols` in this process, or which of them it does not export. */
 export function resolveSymbols<Name extends string>(symbols: Record<Name, string>): Record<Name, bigint> | string {
@@ -90,20 +92,100 @@ const JUST_TRUE = 0x0101;
 /** The global property the registration stores a function in, taken off again at once. */
 const REGISTRATION_KEY = '__wasmjit_registered_function__';
 
-const REGISTRATION_PROTO = koffi.proto('int wasmjit_register_function(void *callback, const char *key, void *cfunction, int length)');
+const REGISTRATION_PROTO = koffi.proto(
+  'int wasmjit_register_function(void *callback, const char *key, void *cfunction, int length, uint64_t *stackRange)',
+);
+
+/** The registration's status when koffi's frame is not where V8 would take it for the thread's stack. */
+const NOT_ON_THREAD_STACK = -100;
+
+/** V8's default `--stack-size`, in KiB: how much of the thread's stack it takes for its own. */
+const V8_DEFAULT_STACK_KIB = 984;
+
+/** Stack the registration's V8 calls may use below koffi's frame (a collection included). */
+const REGISTRATION_STACK_BYTES = 256n * 1024n;
+
+/** The `--stack-size` this process's V8 was given, in KiB. */
+function v8StackKib(): number {
+  const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  let kib = V8_DEFAULT_STACK_KIB;
+  for (const flag of flags) {
+    const match = /^--stack[-_]size=(\d+)$/.exec(flag);
+    if (match) kib = Number(match[1]);
+  }
+  return kib;
+}
+
+/**
+ * V8 takes for its own stack ("central stack") the `--stack-size` below the top of the thread's
+ * stack; the registration's frames must be there, with room to spare.
+ */
+function registrationStackRange(): BigUint64Array {
+  const { low, high } = threadStack();
+  const v8Low = high - BigInt(v8StackKib()) * 1024n;
+  const range = new BigUint64Array(3);
+  range[StackRange.threadLow / 8] = low;
+  range[StackRange.lowestFrame / 8] = (v8Low > low ? v8Low : low) + REGISTRATION_STACK_BYTES;
+  range[StackRange.stackTop / 8] = high;
+  return range;
+}
 
 export function callAbsolute(asm: Assembler, address: bigint): void {
   asm.movRI(64, Reg.rax, address);
   asm.callReg(Reg.rax);
 }
 
+/** Where the registration's frames may go: `{threadLow, lowestFrame, stackTop}`, three u64s. */
+const StackRange = { threadLow: 0, lowestFrame: 8, stackTop: 16 } as const;
+
 /**
- * `int registerFunction(void* callback, const char* key, const CFunction* cFunction, int length)`:
- * creates a function from a FunctionTemplate with `callback` (and `cFunction`, or none when 0) and
- * stores it as `globalThis[key]`. Returns 1, or -(1 + step) for the step of REGISTRATION_STEPS that
- * failed.
+ * Runs `body` (which takes the four integer arguments) on the thread's own stack, r8 pointing at a
+ * StackRange. koffi's call (x64sysv_asm.S, `prologue`) pushes rbp on the thread's stack, points rbp
+ * there and moves rsp to a stack of koffi's: at entry here rbp is koffi's frame on the thread's stack,
+ * and everything below it is free. That is checked, not assumed: when rsp is off the thread's stack
+ * and rbp in `[lowestFrame, stackTop)`, `body` runs below rbp; when rsp is in that range already,
+ * `body` runs where it is; otherwise the status is NOT_ON_THREAD_STACK and nothing runs.
+ */
+function emitOnThreadStack(asm: Assembler, body: Label): void {
+  const offThreadStack = new Label();
+  const notOnThreadStack = new Label();
+  const range = Reg.r8;
+  asm.aluRM(Alu.Cmp, 64, Reg.rsp, mem(range, StackRange.stackTop));
+  asm.jcc(Cond.AE, offThreadStack);
+  asm.aluRM(Alu.Cmp, 64, Reg.rsp, mem(range, StackRange.threadLow));
+  asm.jcc(Cond.B, offThreadStack);
+  asm.aluRM(Alu.Cmp, 64, Reg.rsp, mem(range, StackRange.lowestFrame));
+  asm.jcc(Cond.B, notOnThreadStack);
+  asm.jmp(body);
+  asm.bind(offThreadStack);
+  asm.aluRM(Alu.Cmp, 64, Reg.rbp, mem(range, StackRange.lowestFrame));
+  asm.jcc(Cond.B, notOnThreadStack);
+  asm.aluRM(Alu.Cmp, 64, Reg.rbp, mem(range, StackRange.stackTop));
+  asm.jcc(Cond.AE, notOnThreadStack);
+  asm.push(Reg.rbx);
+  asm.movRR(64, Reg.rbx, Reg.rsp);
+  asm.lea(Reg.rsp, mem(Reg.rbp, -64));
+  asm.aluRI(Alu.And, 64, Reg.rsp, -16);
+  asm.call(body);
+  asm.movRR(64, Reg.rsp, Reg.rbx);
+  asm.pop(Reg.rbx);
+  asm.ret();
+  asm.bind(notOnThreadStack);
+  asm.movRI(32, Reg.rax, NOT_ON_THREAD_STACK);
+  asm.ret();
+}
+
+/**
+ * `int registerFunction(void* callback, const char* key, const CFunction* cFunction, int length,
+ * const StackRange*)`: creates a function from a FunctionTemplate with `callback` (and
+ * `cFunction`, or none when 0) and stores it as `globalThis[key]`, on the thread's stack
+ * (emitOnThreadStack). Returns 1, -(1 + step) for the step of REGISTRATION_STEPS that failed, or
+ * NOT_ON_THREAD_STACK.
  */
 function emitRegistration(asm: Assembler, v8: RegistrationSymbols): void {
+  const body = new Label();
+  emitOnThreadStack(asm, body);
+  asm.bind(body);
   const [isolate, context, fn, key, callback] = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15];
   const cFunctionLocal = mem(Reg.rbp, -48);
   const lengthLocal = mem(Reg.rbp, -56);
@@ -192,20 +274,33 @@ export interface FunctionToRegister {
   length: number;
 }
 
-/** The JS functions for `functions`, in order, or why they could not be made. */
-export function registerFunctions(v8: RegistrationSymbols, functions: FunctionToRegister[]): Function[] | string {
+/**
+ * The JS functions for `functions`, in order, or why they could not be made. `beforeEachCall` runs
+ * right before each native call: tests fill V8's young generation there, so that V8 collects garbage
+ * inside the registration.
+ */
+export function registerFunctions(v8: RegistrationSymbols, functions: FunctionToRegister[], beforeEachCall?: () => void): Function[] | string {
   const asm = new Assembler();
   emitRegistration(asm, v8);
   const setup = CodePage.map(asm.finish());
   const global = globalThis as Record<string, unknown>;
   try {
     if (REGISTRATION_KEY in global) return `globalThis.${REGISTRATION_KEY} is taken`;
-    const register = koffi.decode(setup.address, REGISTRATION_PROTO) as (callback: bigint, key: string, cFunction: bigint | null, length: number) => number;
+    const register = koffi.decode(setup.address, REGISTRATION_PROTO) as (
+      callback: bigint,
+      key: string,
+      cFunction: bigint | null,
+      length: number,
+      stackRange: BigUint64Array,
+    ) => number;
+    const stackRange = registrationStackRange();
     const made: Function[] = [];
     for (const { callback, cFunction, length } of functions) {
-      const status = register(callback, REGISTRATION_KEY, cFunction === 0n ? null : cFunction, length);
+      beforeEachCall?.();
+      const status = register(callback, REGISTRATION_KEY, cFunction === 0n ? null : cFunction, length, stackRange);
       const fn = global[REGISTRATION_KEY];
       delete global[REGISTRATION_KEY];
+      if (status === NOT_ON_THREAD_STACK) return "koffi's call is not on the thread's stack, or too deep in it, for V8's API";
       if (status !== 1) return `V8's ${REGISTRATION_STEPS[-status - 1] ?? `step ${-status}`} failed`;
       if (typeof fn !== 'function') return 'the registered function did not appear on globalThis';
       made.push(fn);
