@@ -24,7 +24,7 @@ interface Expected {
 
 const insn = (text: string, length?: number): Expected => ({ objdump: text, gas: text, length });
 
-const SIZE = { 8: 'BYTE', 16: 'WORD', 32: 'DWORD', 64: 'QWORD' } as const;
+const SIZE = { 8: 'BYTE', 16: 'WORD', 32: 'DWORD', 64: 'QWORD', 128: 'XMMWORD' } as const;
 
 /** An immediate as objdump prints it: hex of the two's-complement value at the operand size. */
 const hex = (value: number | bigint, bits: number): string => `0x${BigInt.asUintN(bits, BigInt(value)).toString(16)}`;
@@ -39,7 +39,7 @@ function address(m: Mem): string {
   return `[${regName(m.base, 64)}${index}${shownDisp}]`;
 }
 
-const memory = (m: Mem, bits: 8 | 16 | 32 | 64): string => `${SIZE[bits]} PTR ${address(m)}`;
+const memory = (m: Mem, bits: 8 | 16 | 32 | 64 | 128): string => `${SIZE[bits]} PTR ${address(m)}`;
 const r = regName;
 const x = (reg: Xmm): string => Xmm[reg];
 
@@ -429,6 +429,7 @@ const CASES: Case[] = [
       const mov = `mov${scalar(bits)}`;
       return [
         call('loadFloat', [bits, reg, m], insn(`${mov} ${x(reg)},${memory(m, bits)}`)),
+        ...(bits === 64 ? [call('loadV128', [reg, m], insn(`movdqu ${x(reg)},${memory(m, 128)}`)), call('storeV128', [m, reg], insn(`movdqu ${memory(m, 128)},${x(reg)}`))] : []),
         call('storeFloat', [bits, m, reg], insn(`${mov} ${memory(m, bits)},${x(reg)}`)),
         call('sseArith', [op, bits, reg, m], insn(`${SseArith[op].toLowerCase()}${scalar(bits)} ${x(reg)},${memory(m, bits)}`)),
         call('ucomis', [bits, reg, m], insn(`ucomi${scalar(bits)} ${x(reg)},${memory(m, bits)}`)),

@@ -380,6 +380,16 @@ export class Assembler {
     this.modrm(scalarPrefix(bits), 0x0f11, false, src, dst);
   }
 
+  /** `movdqu xmm, [mem]`: a whole v128 from memory at any alignment (our frames keep none). */
+  loadV128(dst: Xmm, src: Mem): void {
+    this.modrm(0xf3, 0x0f6f, false, dst, src);
+  }
+
+  /** `movdqu [mem], xmm`. */
+  storeV128(dst: Mem, src: Xmm): void {
+    this.modrm(0xf3, 0x0f7f, false, src, dst);
+  }
+
   /** `movaps dst, src`: copies a whole register. */
   movXmm(dst: Xmm, src: Xmm): void {
     this.modrm(0, 0x0f28, false, dst, src);
