@@ -7,8 +7,9 @@
 //   host calls save r10/r11 and the xmm ones, which System V does not preserve). rsi, rdi, r8, r9
 //   and xmm4–9 cache operand values within straight-line code (see value-stack.ts); rax, rcx, rdx
 //   and xmm0–3 are scratch within one instruction.
-// Frame of a wasm function with P params, L declared locals and S saved registers, materialized
-// operand stack depth D:
+// Frame of a wasm function with P param slots, L declared local slots and S saved registers,
+// materialized operand stack depth D slots (a v128 value takes two slots, its low half in the
+// lower one):
 //   [rbp + 16 + 8*(P-1-i)]  param i        (pushed by the caller, popped by the callee's `ret 8*P`)
 //   [rbp + 8]               return address
 //   [rbp]                   caller's rbp
@@ -17,13 +18,15 @@
 //   [rbp - 8*(2+s)]         saved register s (general-purpose ones pushed first, then xmm ones)
 //   [rbp - 8*(S+j+2)]       declared local j (zeroed in the prologue; unused if j lives in a register)
 //   [rbp - 8*(S+L+k+2)]     operand stack slot k; rsp points at slot D-1
-// Every value occupies one 8-byte slot, always written with 64-bit stores. An i32 (or f32) lives in
+// Every other value occupies one 8-byte slot, always written with 64-bit stores. An i32 (or f32) lives in
 // the low half; the high half is undefined, so every consumer of an i32 uses 32-bit operations (or
 // zero-extends explicitly).
-// Results: result 0 in rax, results 1.. in the result area of the callee's context (r15 on return).
+// Results: result 0 in rax (unless a v128), the others in the result area of the callee's context
+// (r15 on return), at the offsets `resultOffsets` gives.
 // Calls that may enter another instance (imports, call_indirect) switch r15/r14 to the callee's
 // context; the caller pushes the results and then restores r15 from [rbp - 8] and r14 from it.
 import { Reg, Xmm } from '../x64/index.js';
+import type { ValType } from '../decode/index.js';
 
 export const CTX_REG = Reg.r15;
 export const MEMORY_BASE_REG = Reg.r14;
@@ -46,6 +49,27 @@ export const Ctx = {
   /** Result area: result i of an entry or a call at `results + 8*i`. */
   results: 64,
 } as const;
+
+/** The 8-byte slots values of `types` take (a v128 takes two). */
+export function slotCount(types: readonly ValType[]): number {
+  let slots = types.length;
+  for (const type of types) if (type === 'v128') slots++;
+  return slots;
+}
+
+/**
+ * Where each result of a function with `results` is in the result area: at `results + 8*k`, k the
+ * slots of the results before it. Result 0 comes in rax instead, unless it is a v128 (no JS caller
+ * sees a v128 result: V8 refuses such a call before it is made).
+ */
+export function resultOffsets(results: readonly ValType[]): number[] {
+  let slots = 0;
+  return results.map((type) => {
+    const at = Ctx.results + 8 * slots;
+    slots += type === 'v128' ? 2 : 1;
+    return at;
+  });
+}
 
 /** Process-wide runtime state (one native block), addressed absolutely by generated code. */
 export const RuntimeState = {
@@ -146,7 +170,8 @@ export interface ContextCounts {
   importedFuncs: number;
   tables: number;
   globals: number;
-  definedGlobals: number;
+  /** The 8-byte slots of the module's own globals' cells (a v128 global's takes two). */
+  definedGlobalSlots: number;
   funcs: number;
 }
 
@@ -156,7 +181,7 @@ export function contextLayout(counts: ContextCounts): ContextLayout {
   const tablesOffset = importsOffset + ImportSlot.size * counts.importedFuncs;
   const globalsOffset = tablesOffset + 8 * counts.tables;
   const globalCellsOffset = globalsOffset + 8 * counts.globals;
-  const funcRefsOffset = globalCellsOffset + 8 * counts.definedGlobals;
+  const funcRefsOffset = globalCellsOffset + 8 * counts.definedGlobalSlots;
   const funcRecordsOffset = funcRefsOffset + 8 * counts.funcs;
   const size = funcRecordsOffset + FuncRecord.size * counts.funcs;
   return { argsOffset, importsOffset, tablesOffset, globalsOffset, globalCellsOffset, funcRefsOffset, funcRecordsOffset, size };

@@ -8,7 +8,7 @@ import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem, me
 import type { Mem } from '../x64/index.js';
 import { blockTypeOf, INSTR_WORDS, Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo, valTypeOfCode } from '../decode/index.js';
 import type { Func, FuncType, GlobalType, Instr, Limits, MemArg, NumType, RefType, TableType, ValType } from '../decode/index.js';
-import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, LOCAL_XMMS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, TableDescriptor, WASM_PAGE_SIZE } from './abi.js';
+import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, LOCAL_XMMS, MAX_FUNCTION_LOCALS, MEMORY_BASE_REG, resultOffsets, TableDescriptor, WASM_PAGE_SIZE } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { emitHostCallKeeping } from './host-call.js';
 import { floatOps } from './float.js';
@@ -200,6 +200,10 @@ export class FunctionCompiler {
   private readonly savesContext: boolean;
   private readonly stack: ValueStack;
   private maxDepth = 0;
+  /** Whether a v128 was on the operand stack: its slots then count twice in the frame size. */
+  private pushedV128 = false;
+  /** Where each local is in the frame, in 8-byte slots. */
+  private readonly localSlots: LocalSlots;
   private pc = 0;
   private readonly localHomes: LocalHome[];
 
@@ -220,9 +224,10 @@ export class FunctionCompiler {
       throw this.error(`too many locals: ${this.localTypes.count} (the limit is ${MAX_FUNCTION_LOCALS})`);
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
+    const fitsGpr = (type: ValType): boolean => !isFloat(type) && type !== 'v128';
     const { weights, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
     this.savesContext = switchesInstance;
-    this.localRegs = assignLocalRegisters(weights, this.localTypes, (type) => !isFloat(type), LOCAL_GPRS);
+    this.localRegs = assignLocalRegisters(weights, this.localTypes, fitsGpr, LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
     this.savedRegs = this.localRegs.map((local) => local.reg);
     this.savedXmms = this.localXmms.map((local) => local.reg);
@@ -233,7 +238,11 @@ export class FunctionCompiler {
     this.localHomes = scratch.localHomes;
     this.types.length = this.controls.length = this.localHomes.length = 0;
     this.stack = scratch.stack;
-    this.stack.reset((index) => this.localHome(index));
+    this.stack.reset(
+      (index) => this.localHome(index),
+      (index) => this.localTypes.at(index) === 'v128',
+    );
+    this.localSlots = new LocalSlots(func.type.params, func.locals);
   }
 
   /** Compiles the function, or with `emit` false only validates it (see the constructor). */
@@ -257,7 +266,8 @@ export class FunctionCompiler {
     this.compileBody(start);
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
     if (!emit) return;
-    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.declaredLocals + this.maxDepth + 1));
+    const operandSlots = this.pushedV128 ? 2 * this.maxDepth : this.maxDepth;
+    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
     // Every label a br_table of this function jumps to is bound now.
     asm.fillTableEntries();
   }
@@ -322,14 +332,15 @@ export class FunctionCompiler {
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
     asm.jcc(Cond.B, this.env.trap(TrapCode.StackOverflow));
-    if (this.declaredLocals > 0) {
+    const declaredSlots = this.localSlots.declared;
+    if (declaredSlots > 0) {
       asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
-      if (this.declaredLocals <= 8) {
-        for (let i = 0; i < this.declaredLocals; i++) asm.push(Reg.rax);
+      if (declaredSlots <= 8) {
+        for (let i = 0; i < declaredSlots; i++) asm.push(Reg.rax);
       } else {
-        asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * this.declaredLocals);
+        asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * declaredSlots);
         asm.movRR(64, Reg.rdi, Reg.rsp);
-        asm.movRI(32, Reg.rcx, this.declaredLocals);
+        asm.movRI(32, Reg.rcx, declaredSlots);
         asm.repStosq();
       }
     }
@@ -367,13 +378,19 @@ export class FunctionCompiler {
     return frameSlot(this.localSlotDisp(index));
   }
 
-  /** A local's offset from rbp: parameters above the return address, declared locals below rbp. */
+  /**
+   * A local's offset from rbp (of its low half, for a v128): parameters above the return address,
+   * declared locals below rbp.
+   */
   private localSlotDisp(index: number): number {
-    return index < this.paramCount ? 16 + 8 * (this.paramCount - 1 - index) : -8 * (this.headerSlots + index - this.paramCount + 1);
+    const { localSlots } = this;
+    const end = localSlots.end(index);
+    return index < this.paramCount ? 16 + 8 * (localSlots.params - end) : -8 * (this.headerSlots + end - localSlots.params);
   }
 
+  /** Operand stack slot `k` (the low half of a v128 that starts at slot k - 1). */
   private operandSlot(k: number): Mem {
-    return frameSlot(-8 * (this.headerSlots + this.declaredLocals + k + 1));
+    return frameSlot(-8 * (this.headerSlots + this.localSlots.declared + k + 1));
   }
 
   // ---- the type stack ---------------------------------------------------------------------------
@@ -381,6 +398,7 @@ export class FunctionCompiler {
   private push(type: StackType): void {
     this.types.push(type);
     if (this.types.length > this.maxDepth) this.maxDepth = this.types.length;
+    if (type === 'v128') this.pushedV128 = true;
   }
 
   private pop(expected?: ValType): StackType {
@@ -486,7 +504,7 @@ export class FunctionCompiler {
       return;
     }
     stack.captureLocal(index);
-    stack.popToLocal(this.localHome(index));
+    stack.popToLocal(this.localHome(index), type === 'v128');
     if (op === 'local.tee') stack.pushLocal(index);
   }
 
@@ -507,16 +525,18 @@ export class FunctionCompiler {
     const type = this.types[this.types.length - 1]!;
     const flags = stack.popFlags();
     const condition = flags === undefined ? stack.popToGpr(32) : undefined;
-    if (type === 'f32' || type === 'f64') {
-      const second = stack.popToXmm();
-      const first = stack.popToXmm();
+    if (type === 'f32' || type === 'f64' || type === 'v128') {
+      const wide = type === 'v128';
+      const second = wide ? stack.popV128() : stack.popToXmm();
+      const first = wide ? stack.popV128() : stack.popToXmm();
       const keep = new Label();
       if (condition !== undefined) asm.test(32, condition, condition);
       asm.jcc(flags ?? Cond.NE, keep);
       asm.movXmm(first, second);
       asm.bind(keep);
       stack.freeXmm(second);
-      stack.pushXmm(first);
+      if (wide) stack.pushV128(first);
+      else stack.pushXmm(first);
     } else {
       const second = stack.popToGpr();
       const first = stack.popToGpr();
@@ -532,8 +552,8 @@ export class FunctionCompiler {
     this.pop('i32');
     const second = this.pop();
     const first = this.pop();
-    const isNumeric = (t: StackType): boolean => t === 'i32' || t === 'i64' || t === 'f32' || t === 'f64' || t === 'unknown';
-    if (!isNumeric(first) || !isNumeric(second)) throw this.error('select without a type needs numeric operands');
+    const isNumeric = (t: StackType): boolean => t === 'i32' || t === 'i64' || t === 'f32' || t === 'f64' || t === 'v128' || t === 'unknown';
+    if (!isNumeric(first) || !isNumeric(second)) throw this.error('select without a type needs numeric or vector operands');
     if (first !== second && first !== 'unknown' && second !== 'unknown') {
       throw this.error(`type mismatch in select: ${first} and ${second}`);
     }
@@ -558,15 +578,24 @@ export class FunctionCompiler {
   private afterCall(type: FuncType, argumentCount: number, switchesContext: boolean): void {
     const { asm, stack } = this;
     stack.resetMaterialized(stack.depth - argumentCount);
-    const count = type.results.length;
-    if (count === 1) {
+    const { results } = type;
+    if (results.length === 1 && results[0] !== 'v128') {
       const reg = stack.allocGpr();
       asm.movRR(64, reg, Reg.rax);
       stack.pushGpr(reg);
-    } else if (count > 1) {
-      asm.push(Reg.rax);
-      for (let i = 1; i < count; i++) asm.pushMem(mem(CTX_REG, Ctx.results + 8 * i));
-      stack.pushMaterialized(count);
+    } else if (results.length > 0) {
+      const offsets = resultOffsets(results);
+      results.forEach((result, i) => {
+        if (result === 'v128') {
+          asm.pushMem(mem(CTX_REG, offsets[i]! + 8));
+          asm.pushMem(mem(CTX_REG, offsets[i]!));
+        } else if (i === 0) {
+          asm.push(Reg.rax);
+        } else {
+          asm.pushMem(mem(CTX_REG, offsets[i]!));
+        }
+      });
+      stack.pushMaterialized(results);
     }
     if (switchesContext) {
       asm.load(64, CTX_REG, mem(Reg.rbp, -8));
@@ -613,6 +642,19 @@ export class FunctionCompiler {
     if (!this.emitting) return;
     const { asm, stack } = this;
     const cell = this.env.globalCell(index);
+    if (global.type === 'v128') {
+      asm.load(64, Reg.rax, cell);
+      if (op === 'global.get') {
+        const reg = stack.allocXmm();
+        asm.loadV128(reg, AT_RAX);
+        stack.pushV128(reg);
+      } else {
+        const reg = stack.popV128();
+        asm.storeV128(AT_RAX, reg);
+        stack.freeXmm(reg);
+      }
+      return;
+    }
     if (op === 'global.get') {
       const reg = stack.allocGpr();
       asm.load(64, Reg.rax, cell);
@@ -819,8 +861,10 @@ export class FunctionCompiler {
       // The then-branch works on copies of the params: the else-branch needs the originals.
       frame.height = this.types.length;
       if (emitting) {
-        for (let i = 0; i < type.params.length; i++) this.asm.pushMem(this.operandSlot(frame.base + i));
-        this.stack.pushMaterialized(type.params.length);
+        const { stack } = this;
+        const end = stack.slotHeight(frame.base + type.params.length);
+        for (let k = stack.slotHeight(frame.base); k < end; k++) this.asm.pushMem(this.operandSlot(k));
+        stack.pushMaterialized(type.params);
       }
       this.pushAll(type.params);
     }
@@ -855,7 +899,7 @@ export class FunctionCompiler {
     truncate(this.types, frame.base);
     this.pushAll(frame.type.params);
     frame.height = frame.base;
-    if (!frame.dead) this.stack.resetMaterialized(frame.base + frame.type.params.length);
+    if (!frame.dead) this.stack.resetMaterialized(frame.base, frame.type.params);
   }
 
   end(): void {
@@ -888,7 +932,7 @@ export class FunctionCompiler {
     this.frameChanged();
     truncate(this.types, frame.base);
     this.pushAll(frame.type.results);
-    if (!frame.dead) this.stack.resetMaterialized(frame.base + resultCount);
+    if (!frame.dead) this.stack.resetMaterialized(frame.base, frame.type.results);
   }
 
   private target(depth: number): Control {
@@ -902,18 +946,21 @@ export class FunctionCompiler {
   }
 
   /**
-   * Moves the top `count` values of a materialized operand stack of height `depth` to slots
-   * `base…` and sets rsp to just above them (with `lea`: the flags may still be needed).
+   * Moves the top `count` values of a materialized operand stack of height `depth` to where
+   * entries `base…` go and sets rsp to just above them (with `lea`: the flags may still be needed).
    */
   private moveValues(depth: number, count: number, base: number): void {
-    const from = depth - count;
-    if (from !== base) {
-      for (let i = 0; i < count; i++) {
-        this.asm.load(64, Reg.rax, this.operandSlot(from + i));
-        this.asm.store(64, this.operandSlot(base + i), Reg.rax);
+    const { stack } = this;
+    const top = stack.slotHeight(depth);
+    const from = stack.slotHeight(depth - count);
+    const to = stack.slotHeight(base);
+    if (from !== to) {
+      for (let k = 0; k < top - from; k++) {
+        this.asm.load(64, Reg.rax, this.operandSlot(from + k));
+        this.asm.store(64, this.operandSlot(to + k), Reg.rax);
       }
     }
-    const drop = depth - (base + count);
+    const drop = from - to;
     if (drop > 0) this.asm.lea(Reg.rsp, mem(Reg.rsp, 8 * drop));
   }
 
@@ -1043,17 +1090,28 @@ export class FunctionCompiler {
    */
   private emitReturn(): void {
     const { asm, stack } = this;
-    const count = this.func.type.results.length;
-    if (count === 1 && !stack.isFlushed) {
+    const { results } = this.func.type;
+    const count = results.length;
+    if (count === 1 && results[0] !== 'v128' && !stack.isFlushed) {
       stack.loadTopInto(Reg.rax);
     } else {
       stack.flush();
       const depth = stack.depth;
-      for (let i = 1; i < count; i++) {
-        asm.load(64, Reg.rax, this.operandSlot(depth - count + i));
-        asm.store(64, mem(CTX_REG, Ctx.results + 8 * i), Reg.rax);
+      const offsets = resultOffsets(results);
+      for (let i = 0; i < count; i++) {
+        // Slot k holds the high half of a v128 whose low half is in slot k + 1.
+        const k = stack.slotHeight(depth - count + i);
+        if (results[i] === 'v128') {
+          asm.load(64, Reg.rax, this.operandSlot(k + 1));
+          asm.store(64, mem(CTX_REG, offsets[i]!), Reg.rax);
+          asm.load(64, Reg.rax, this.operandSlot(k));
+          asm.store(64, mem(CTX_REG, offsets[i]! + 8), Reg.rax);
+        } else if (i > 0) {
+          asm.load(64, Reg.rax, this.operandSlot(k));
+          asm.store(64, mem(CTX_REG, offsets[i]!), Reg.rax);
+        }
       }
-      if (count > 0) asm.load(64, Reg.rax, this.operandSlot(depth - count));
+      if (count > 0 && results[0] !== 'v128') asm.load(64, Reg.rax, this.operandSlot(stack.slotHeight(depth - count)));
     }
     if (this.savedRegs.length + this.savedXmms.length > 0) {
       asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
@@ -1062,7 +1120,7 @@ export class FunctionCompiler {
       for (let i = this.savedRegs.length - 1; i >= 0; i--) asm.pop(this.savedRegs[i]!);
     }
     asm.leave();
-    asm.ret(8 * this.paramCount);
+    asm.ret(8 * this.localSlots.params);
   }
 }
 
@@ -1190,6 +1248,48 @@ class LocalTypes {
 
   at(index: number): ValType | undefined {
     return index < this.params.length ? this.params[index] : this.declared[index - this.params.length];
+  }
+}
+
+/**
+ * Where a function's locals are, in 8-byte slots (a v128 takes two): parameters from the first
+ * pushed, declared locals from rbp down. Without v128 locals, local i of either kind ends at slot i + 1
+ * of its group, with no table.
+ */
+class LocalSlots {
+  /** Slots of all parameters, and of all declared locals. */
+  readonly params: number;
+  readonly declared: number;
+  /** The end slot (exclusive) of each local within its group, when any local is a v128. */
+  private readonly ends: Int32Array | undefined;
+  private readonly paramCount: number;
+
+  constructor(params: readonly ValType[], declared: readonly ValType[]) {
+    this.paramCount = params.length;
+    const wide = params.includes('v128') || declared.includes('v128');
+    if (!wide) {
+      this.params = params.length;
+      this.declared = declared.length;
+      this.ends = undefined;
+      return;
+    }
+    const ends = new Int32Array(params.length + declared.length);
+    let slots = 0;
+    params.forEach((type, i) => (ends[i] = slots += type === 'v128' ? 2 : 1));
+    this.params = slots;
+    slots = 0;
+    declared.forEach((type, i) => (ends[params.length + i] = slots += type === 'v128' ? 2 : 1));
+    this.declared = slots;
+    this.ends = ends;
+  }
+
+  /**
+   * For a parameter, how many slots from the first pushed one to its end; for a declared local, the
+   * same from the first declared one, plus `params` (so both count in one index space).
+   */
+  end(index: number): number {
+    if (this.ends) return index < this.paramCount ? this.ends[index]! : this.params + this.ends[index]!;
+    return index < this.paramCount ? index + 1 : index + 1 - this.paramCount + this.params;
   }
 }
 

@@ -45,7 +45,7 @@ export function emitImportThunk(
   asm: Assembler,
   layout: ContextLayout,
   index: number,
-  paramCount: number,
+  paramSlots: number,
   trapExit: Label,
 ): void {
   const slot = layout.importsOffset + ImportSlot.size * index;
@@ -61,12 +61,13 @@ export function emitImportThunk(
   asm.bind(host);
   asm.push(Reg.rbp);
   asm.movRR(64, Reg.rbp, Reg.rsp);
-  for (let i = 0; i < paramCount; i++) {
-    asm.load(64, Reg.rax, mem(Reg.rbp, 16 + 8 * (paramCount - 1 - i)));
+  // Slot by slot (a v128 takes two; a host function with one is refused before it runs).
+  for (let i = 0; i < paramSlots; i++) {
+    asm.load(64, Reg.rax, mem(Reg.rbp, 16 + 8 * (paramSlots - 1 - i)));
     asm.store(64, mem(CTX_REG, layout.argsOffset + 8 * i), Reg.rax);
   }
   emitHostCallKeeping(asm, index, trapExit, CALLER_SAVED_LOCAL_GPRS, LOCAL_XMMS);
   asm.load(64, Reg.rax, mem(CTX_REG, Ctx.results));
   asm.leave();
-  asm.ret(8 * paramCount);
+  asm.ret(8 * paramSlots);
 }

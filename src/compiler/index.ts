@@ -4,7 +4,7 @@
 // linked here.
 import { Assembler, Label } from '../x64/index.js';
 import type { FuncType, GlobalType, ModuleIR, TableType } from '../decode/index.js';
-import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS } from './abi.js';
+import { contextLayout, MAX_FUNCTION_PARAMS, MAX_FUNCTION_RESULTS, MAX_RUNTIME_CALL_ARGS, slotCount } from './abi.js';
 import type { ContextLayout } from './abi.js';
 import { ChunkFunction, Relocation } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
@@ -170,12 +170,12 @@ export function prepareModule(ir: ModuleIR, features: CpuFeatures, validate: boo
   if (validate) validateModule(ir, { funcTypes, globals, tables, memoryCount, importedGlobals });
 
   const layout = contextLayout({
-    maxParams: Math.max(MAX_RUNTIME_CALL_ARGS, ...funcTypes.map((t) => t.params.length)),
-    maxResults: Math.max(0, ...funcTypes.map((t) => t.results.length)),
+    maxParams: Math.max(MAX_RUNTIME_CALL_ARGS, ...funcTypes.map((t) => slotCount(t.params))),
+    maxResults: Math.max(0, ...funcTypes.map((t) => slotCount(t.results))),
     importedFuncs,
     tables: tables.length,
     globals: globals.length,
-    definedGlobals: ir.globals.length,
+    definedGlobalSlots: slotCount(ir.globals.map((g) => g.global.type)),
     funcs: funcTypes.length,
   });
   const shape: ModuleShape = {
@@ -204,7 +204,7 @@ export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options
   const functions: CompiledFunction[] = [];
   for (let index = 0; index < shape.importedFuncs; index++) {
     const offset = asm.offset;
-    emitImportThunk(asm, layout, index, funcTypes[index]!.params.length, exit);
+    emitImportThunk(asm, layout, index, slotCount(funcTypes[index]!.params), exit);
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;

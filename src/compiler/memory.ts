@@ -73,7 +73,7 @@ function endOperand(end: number): Mem {
  * that the sum cannot wrap) and returns the operand of the access, with the effective address in
  * rax. A constant address inside the memory's minimum size needs no check at all.
  */
-function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
+export function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
   const { asm, stack } = env;
   const constant = stack.popConst();
   if (constant !== undefined) {

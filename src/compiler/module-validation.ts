@@ -78,6 +78,7 @@ const CONST_TYPES: Record<Exclude<ConstExpr['op'], 'global.get' | 'ref.null'>, V
   'i64.const': 'i64',
   'f32.const': 'f32',
   'f64.const': 'f64',
+  'v128.const': 'v128',
   'ref.func': 'funcref',
 };
 

@@ -4,14 +4,17 @@
 // reference to a local, or as a condition still in the flags — until an instruction consumes them
 // or a control-flow point, a call or register pressure forces them onto the machine stack
 // (`flush`). Instructions take their operands in whatever form suits them: a constant as an
-// immediate, a local as a memory operand, a compare as a conditional jump.
+// immediate, a local as a memory operand, a compare as a conditional jump. A v128 value is a wide
+// entry: two slots (16 bytes, the low half at the lower address) on the machine stack, a whole xmm
+// register, or a v128 local (which always lives in its frame slots).
 import { Alu, Assembler, Cond, Reg, Xmm, mem } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
+import type { ValType } from '../decode/index.js';
 
 export type Location =
-  | { kind: 'stack' }
+  | { kind: 'stack'; wide: boolean }
   | { kind: 'gpr'; reg: Reg }
-  | { kind: 'xmm'; reg: Xmm }
+  | { kind: 'xmm'; reg: Xmm; wide: boolean }
   | Constant
   | { kind: 'local'; index: number }
   | { kind: 'flags'; cond: Cond };
@@ -44,14 +47,16 @@ export type LocalHome = { kind: 'gpr'; reg: Reg } | { kind: 'xmm'; reg: Xmm } | 
  * Every location is built here with all fields, in one order: one hidden class for all kinds keeps
  * V8's property accesses on them monomorphic (six shapes made them megamorphic, and slow).
  */
-function location(kind: Location['kind'], reg = 0, cond = 0, index = 0, low = 0, high = 0): Location {
-  return { kind, reg, cond, index, low, high } as unknown as Location;
+function location(kind: Location['kind'], reg = 0, cond = 0, index = 0, low = 0, high = 0, wide = false): Location {
+  return { kind, reg, cond, index, low, high, wide } as unknown as Location;
 }
 
 // Locations are immutable, so all but constants are shared: compiling allocates no object per value.
 const STACK: Location = location('stack');
+const WIDE_STACK: Location = location('stack', 0, 0, 0, 0, 0, true);
 const GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('gpr', reg));
 const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('xmm', reg));
+const WIDE_XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('xmm', reg, 0, 0, 0, 0, true));
 const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => location('flags', 0, cond));
 /** Shared by every function, by local index, made on first use. */
 const LOCAL_LOCATIONS: Location[] = [];
@@ -89,22 +94,42 @@ export class ValueStack {
   private freeXmms = CACHE_XMM_MASK;
   /** False when no entry is a condition in the flags (true may be stale: it only saves a scan). */
   mayHoldFlags = false;
+  /** False while no wide (v128) entry was pushed since `reset`: every entry is then one slot. */
+  private mayHoldWide = false;
 
   /** Where local `index` lives: its register, or its slot in the frame (set by `reset`). */
   localHome: (index: number) => LocalHome = () => {
     throw new Error('internal error: value stack used before reset');
   };
 
+  /** Whether local `index` is a v128 (two slots, in memory). */
+  private isWideLocal: (index: number) => boolean = () => false;
+
   constructor(private readonly asm: Assembler) {}
 
   /** Empties the stack for the next function, whose locals live where `localHome` says. */
-  reset(localHome: (index: number) => LocalHome): void {
+  reset(localHome: (index: number) => LocalHome, isWideLocal: (index: number) => boolean): void {
     this.locs.length = 0;
     this.materialized = 0;
     this.freeGprs = CACHE_GPR_MASK;
     this.freeXmms = CACHE_XMM_MASK;
     this.mayHoldFlags = false;
+    this.mayHoldWide = false;
     this.localHome = localHome;
+    this.isWideLocal = isWideLocal;
+  }
+
+  /** Whether an entry is a v128 value. */
+  private isWide(loc: Location): boolean {
+    return loc.kind === 'local' ? this.isWideLocal(loc.index) : (loc as { wide?: boolean }).wide === true;
+  }
+
+  /** The 8-byte slots the entries below `height` take on the machine stack once materialized. */
+  slotHeight(height: number): number {
+    if (!this.mayHoldWide) return height;
+    let slots = height;
+    for (let i = 0; i < height; i++) if (this.isWide(this.locs[i]!)) slots++;
+    return slots;
   }
 
   get depth(): number {
@@ -125,6 +150,12 @@ export class ValueStack {
     this.locs.push(XMM_LOCATIONS[reg]!);
   }
 
+  /** A v128 value in a cache xmm register. */
+  pushV128(reg: Xmm): void {
+    this.mayHoldWide = true;
+    this.locs.push(WIDE_XMM_LOCATIONS[reg]!);
+  }
+
   /** A constant from its halves (see `Constant`; for a 32-bit value, `high` is `low >> 31`). */
   pushConst(low: number, high: number): void {
     low |= 0;
@@ -139,6 +170,7 @@ export class ValueStack {
   }
 
   pushLocal(index: number): void {
+    if (this.isWideLocal(index)) this.mayHoldWide = true;
     this.locs.push((LOCAL_LOCATIONS[index] ??= location('local', 0, 0, index)));
   }
 
@@ -149,11 +181,14 @@ export class ValueStack {
     this.mayHoldFlags = true;
   }
 
-  /** Values a call or `end` left on the machine stack. */
-  pushMaterialized(count: number): void {
+  /** Values of `types` a call or `end` left on the machine stack. */
+  pushMaterialized(types: readonly ValType[]): void {
     if (this.materialized !== this.locs.length) throw new Error('internal error: materialized values above cached ones');
-    for (let i = 0; i < count; i++) this.locs.push(STACK);
-    this.materialized += count;
+    for (const type of types) {
+      if (type === 'v128') this.mayHoldWide = true;
+      this.locs.push(type === 'v128' ? WIDE_STACK : STACK);
+    }
+    this.materialized += types.length;
   }
 
   // ---- popping ----------------------------------------------------------------------------------
@@ -169,7 +204,7 @@ export class ValueStack {
   /** Drops the top value. */
   drop(): void {
     const loc = this.take();
-    if (loc.kind === 'stack') this.asm.lea(Reg.rsp, mem(Reg.rsp, 8));
+    if (loc.kind === 'stack') this.asm.lea(Reg.rsp, mem(Reg.rsp, loc.wide ? 16 : 8));
     else this.release(loc);
   }
 
@@ -255,6 +290,15 @@ export class ValueStack {
     return this.popToXmm();
   }
 
+  /** The top (v128) value in a cache xmm register the caller owns. */
+  popV128(): Xmm {
+    const loc = this.take();
+    if (loc.kind === 'xmm') return loc.reg;
+    const reg = this.allocXmm();
+    this.loadV128(loc, reg);
+    return reg;
+  }
+
   /** The top value when it is a condition in the flags (popped), or undefined. */
   popFlags(): Cond | undefined {
     const loc = this.top();
@@ -330,8 +374,9 @@ export class ValueStack {
         this.freeGpr(loc.reg);
         break;
       case 'xmm':
-        asm.lea(Reg.rsp, mem(Reg.rsp, -8));
-        asm.storeFloat(64, mem(Reg.rsp), loc.reg);
+        asm.lea(Reg.rsp, mem(Reg.rsp, loc.wide ? -16 : -8));
+        if (loc.wide) asm.storeV128(mem(Reg.rsp), loc.reg);
+        else asm.storeFloat(64, mem(Reg.rsp), loc.reg);
         this.freeXmm(loc.reg);
         break;
       case 'const':
@@ -348,6 +393,9 @@ export class ValueStack {
         const home = this.localHome(loc.index);
         if (home.kind === 'gpr') {
           asm.push(home.reg);
+        } else if (home.kind === 'mem' && this.isWideLocal(loc.index)) {
+          asm.pushMem(highHalf(home.mem));
+          asm.pushMem(home.mem);
         } else if (home.kind === 'mem') {
           asm.pushMem(home.mem);
         } else {
@@ -363,7 +411,7 @@ export class ValueStack {
       case 'stack':
         break;
     }
-    this.locs[index] = STACK;
+    this.locs[index] = this.isWide(loc) ? WIDE_STACK : STACK;
     this.materialized++;
   }
 
@@ -397,6 +445,17 @@ export class ValueStack {
     for (let i = this.materialized; i < this.locs.length; i++) {
       const loc = this.locs[i]!;
       if (loc.kind !== 'local' || loc.index !== index) continue;
+      if (this.isWideLocal(index)) {
+        const xmm = this.allocXmm();
+        if (i < this.materialized) {
+          // Making room pushed this entry itself: it holds its copy on the machine stack already.
+          this.freeXmm(xmm);
+          continue;
+        }
+        this.loadV128(loc, xmm);
+        this.locs[i] = WIDE_XMM_LOCATIONS[xmm]!;
+        continue;
+      }
       const reg = this.allocGpr();
       if (i < this.materialized) {
         // Making room pushed this entry itself: it holds its copy on the machine stack already.
@@ -453,6 +512,28 @@ export class ValueStack {
     return this.popToGpr(width);
   }
 
+  /** Loads a v128 location into an xmm register (a 'stack' one must be the top: popped). */
+  private loadV128(loc: Location, reg: Xmm): void {
+    const { asm } = this;
+    switch (loc.kind) {
+      case 'stack':
+        asm.loadV128(reg, mem(Reg.rsp));
+        asm.lea(Reg.rsp, mem(Reg.rsp, 16));
+        break;
+      case 'xmm':
+        asm.movXmm(reg, loc.reg);
+        break;
+      case 'local': {
+        const home = this.localHome(loc.index);
+        if (home.kind !== 'mem') throw new Error('internal error: a v128 local outside the frame');
+        asm.loadV128(reg, home.mem);
+        break;
+      }
+      default:
+        throw new Error(`internal error: a ${loc.kind} entry is no v128`);
+    }
+  }
+
   private loadXmm(loc: Location, reg: Xmm): void {
     const { asm } = this;
     switch (loc.kind) {
@@ -483,9 +564,22 @@ export class ValueStack {
     else this.load(loc, reg, 64);
   }
 
-  /** Writes the top value to a local's register or slot (64-bit stores). */
-  popToLocal(home: LocalHome): void {
+  /** Writes the top value to a local's register or slot (64-bit stores; two for a v128 local). */
+  popToLocal(home: LocalHome, wide: boolean): void {
     const loc = this.top()!;
+    if (wide) {
+      if (home.kind !== 'mem') throw new Error('internal error: a v128 local outside the frame');
+      if (loc.kind === 'stack') {
+        this.take();
+        this.asm.popMem(home.mem);
+        this.asm.popMem(highHalf(home.mem));
+        return;
+      }
+      const reg = this.popV128();
+      this.asm.storeV128(home.mem, reg);
+      this.freeXmm(reg);
+      return;
+    }
     if (home.kind === 'gpr') {
       this.popInto(home.reg);
       return;
@@ -512,20 +606,30 @@ export class ValueStack {
     this.freeGpr(reg);
   }
 
-  /** Sets the stack to a known materialized state (after control flow joins). */
-  resetMaterialized(depth: number): void {
+  /**
+   * Sets the stack to a known materialized state (after control flow joins): the entries below
+   * `height`, which are materialized, then values of `types` on the machine stack.
+   */
+  resetMaterialized(height: number, types: readonly ValType[] = NO_TYPES): void {
     const { locs } = this;
     // Only cached entries can hold registers; the materialized ones below them stay as they are.
     for (let i = this.materialized; i < locs.length; i++) this.release(locs[i]!);
-    const kept = Math.min(this.materialized, depth);
-    truncate(locs, kept);
-    for (let i = kept; i < depth; i++) locs.push(STACK);
-    this.materialized = depth;
+    if (this.materialized < height) throw new Error('internal error: cached values below a join');
+    truncate(locs, height);
+    this.materialized = height;
+    this.pushMaterialized(types);
   }
 
   get isFlushed(): boolean {
     return this.materialized === this.locs.length;
   }
+}
+
+const NO_TYPES: readonly ValType[] = [];
+
+/** The upper 8 bytes of a v128 in memory at `low`. */
+function highHalf(low: Mem): Mem {
+  return mem(low.base, (low.disp ?? 0) + 8);
 }
 
 /** `op dst, operand` for the ALU family, whatever the operand's form. */

@@ -2,8 +2,9 @@
 // pre-decoded into words (see `Body`), in binary order (block/loop/if … else … end).
 
 export type NumType = 'i32' | 'i64' | 'f32' | 'f64';
+export type VecType = 'v128';
 export type RefType = 'funcref' | 'externref';
-export type ValType = NumType | RefType;
+export type ValType = NumType | VecType | RefType;
 
 export interface FuncType {
   params: ValType[];
@@ -76,6 +77,7 @@ export type ConstExpr =
   | { op: 'i64.const'; value: bigint }
   | { op: 'f32.const'; bits: number }
   | { op: 'f64.const'; bits: bigint }
+  | { op: 'v128.const'; bytes: Uint8Array }
   | { op: 'global.get'; index: number }
   | { op: 'ref.null'; refType: RefType }
   | { op: 'ref.func'; index: number };

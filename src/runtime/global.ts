@@ -6,7 +6,7 @@ import type { Cell } from './cells.js';
 import { Lifetime } from './lifetime.js';
 import { isReference, referenceBits, slotReader, slotWriter } from './values.js';
 import { externrefGlobalDefault } from './v8-conversions.js';
-import { globalValueSetter } from './v8-messages.js';
+import { globalValueGetter, globalValueSetter } from './v8-messages.js';
 
 export interface GlobalDescriptor {
   value: ValType | 'anyfunc';
@@ -48,12 +48,14 @@ export class Global {
   /** As in V8, a float global reads as the canonical NaN, whatever its payload. */
   get value(): unknown {
     this.assertAlive();
+    if (this.type === 'v128') throw new TypeError(`${globalValueGetter()}: Can't get the value of s128 WebAssembly.Global`);
     const value = slotReader(this.type)(this.cell.views, this.cell.slot);
     return typeof value === 'number' && Number.isNaN(value) ? NaN : value;
   }
 
   set value(value: unknown) {
     if (!this.mutable) throw new TypeError(`${globalValueSetter()}: Can't set the value of an immutable global.`);
+    if (this.type === 'v128') throw new TypeError(`${globalValueSetter()}: Can't set the value of s128 WebAssembly.Global`);
     this.assertAlive();
     this.write(value, `${globalValueSetter()}: `);
   }
@@ -64,6 +66,7 @@ export class Global {
   }
 
   valueOf(): unknown {
+    if (this.type === 'v128') throw new TypeError("WebAssembly.Global.valueOf(): Can't get the value of s128 WebAssembly.Global");
     return this.value;
   }
 
@@ -76,9 +79,17 @@ export class Global {
     }
   }
 
-  /** The raw slot contents (a reference value's bits, for element segment initialisers). */
+  /** The raw cell contents (a reference value's bits; all 128 of a v128), for initialisers. */
   get bits(): bigint {
-    return this.cell.views.int64[this.cell.slot]!;
+    const { int64 } = this.cell.views;
+    const low = int64[this.cell.slot]!;
+    return this.type === 'v128' ? (BigInt.asUintN(64, int64[this.cell.slot + 1]!) << 64n) | BigInt.asUintN(64, low) : low;
+  }
+
+  set bits(bits: bigint) {
+    const { int64 } = this.cell.views;
+    int64[this.cell.slot] = BigInt.asIntN(64, bits);
+    if (this.type === 'v128') int64[this.cell.slot + 1] = BigInt.asIntN(64, bits >> 64n);
   }
 }
 

@@ -24,7 +24,7 @@ import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, setEntrySlotFun
 import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
-import { argumentWriter, hostResultWriter, isReference, slotReader } from './values.js';
+import { argumentWriter, hostResultWriter, isReference, JS_INCOMPATIBLE, slotReader } from './values.js';
 import type { SlotReader, SlotViews, SlotWriter } from './values.js';
 import { dataSegmentOutOfBounds, importError, memoryImportLimits, tableImportLimits } from './v8-messages.js';
 import type { ImportLimitTexts, InstantiateApi } from './v8-messages.js';
@@ -36,7 +36,7 @@ export type Imports = Record<string, unknown>;
 type LinkedFunction =
   | { kind: 'wasm'; fn: object; ref: WasmFunctionRef }
   /** A host function, with the conversions of its arguments and results, chosen once at link time. */
-  | { kind: 'host'; fn: (...args: unknown[]) => unknown; readers: SlotReader[]; writers: SlotWriter[] };
+  | { kind: 'host'; fn: (...args: unknown[]) => unknown; readers: SlotReader[]; writers: SlotWriter[]; refused: boolean };
 
 export class Instance {
   readonly exports: Record<string, ExportValue>;
@@ -131,6 +131,7 @@ export class Instance {
             fn: value as (...args: unknown[]) => unknown,
             readers: imp.type.params.map((t) => slotReader(t)),
             writers: imp.type.results.map((t) => hostResultWriter(t, this.lifetime)),
+            refused: crossesJsWithV128(imp.type),
           });
         }
         return;
@@ -188,18 +189,19 @@ export class Instance {
       this.state.tables.push(table);
     }
     this.state.tables.forEach((table, i) => this.context.setField(layout.tablesOffset + 8 * i, table.descriptor));
-    ir.globals.forEach((g, i) => {
-      const offset = layout.globalCellsOffset + 8 * i;
+    let offset = layout.globalCellsOffset;
+    for (const g of ir.globals) {
       const cell = { address: this.context.address + BigInt(offset), views: this.context.views, slot: InstanceContext.slot(offset) };
       const global = new Global({ value: g.global.type, mutable: g.global.mutable }, undefined, cell);
       this.lifetime.join(global.lifetime);
-      this.context.views.int64[cell.slot] = this.evaluate(g.init);
+      global.bits = this.evaluate(g.init);
       this.state.globals.push(global);
-    });
+      offset += g.global.type === 'v128' ? 16 : 8;
+    }
     this.state.globals.forEach((global, i) => this.context.setField(layout.globalsOffset + 8 * i, global.cell.address));
   }
 
-  /** A constant expression's value as slot bits. */
+  /** A constant expression's value as slot bits (128 of them for a v128). */
   private evaluate(expr: ConstExpr): bigint {
     switch (expr.op) {
       case 'i32.const':
@@ -210,6 +212,8 @@ export class Instance {
         return BigInt(expr.bits);
       case 'f64.const':
         return expr.bits;
+      case 'v128.const':
+        return v128Bits(expr.bytes);
       case 'global.get':
         return this.state.globals[expr.index]!.bits;
       case 'ref.null':
@@ -344,6 +348,8 @@ export class Instance {
     const linked = this.functions[index];
     if (linked?.kind !== 'host') throw new Error(`wasmjit: import ${index} is not a host function`);
     const { readers, writers } = linked;
+    // V8 refuses the call before the host function runs (the signature says so, not the values).
+    if (linked.refused) throw new TypeError(JS_INCOMPATIBLE);
     const { views } = this.context;
     const argsSlot = InstanceContext.slot(this.module.compiled.layout.argsOffset);
     const resultsSlot = InstanceContext.slot(Ctx.results);
@@ -406,6 +412,7 @@ function importedGlobal(
     if (value.type !== type) throw linkError('imported global does not match the expected type');
     return value;
   }
+  if (type === 'v128') throw linkError('global import of type v128 must be a WebAssembly.Global');
   if (value instanceof V8WebAssembly.Global) {
     if (mutable) throw linkError('imported mutable global must be a wasmjit Global object');
     return new Global({ value: type }, value.value);
@@ -424,6 +431,18 @@ function checkImportLimits(texts: ImportLimitTexts, current: number, maximum: nu
   if (maximum > limits.max) throw new WebAssembly.LinkError(texts.largerMaximum(maximum, limits.max));
 }
 
+/** JS can neither give nor take a v128: V8 refuses such calls in either direction. */
+function crossesJsWithV128(type: FuncType): boolean {
+  return type.params.includes('v128') || type.results.includes('v128');
+}
+
+/** The 128 bits of a v128 constant's bytes (little-endian), as a bigint. */
+function v128Bits(bytes: Uint8Array): bigint {
+  let bits = 0n;
+  for (let i = 15; i >= 0; i--) bits = (bits << 8n) | BigInt(bytes[i]!);
+  return bits;
+}
+
 function trapError(status: number): unknown {
   if (status === TrapCode.HostException) return takeParkedException();
   const message = TRAP_MESSAGES[status as TrapCode] ?? `unknown trap code ${status}`;
@@ -437,6 +456,12 @@ function trapError(status: number): unknown {
  * arity (no rest array, no loop) because the JS→wasm call is on the hot path of every embedder.
  */
 function exportCall(instance: Instance, type: FuncType, argsSlot: number, enter: () => unknown): (...args: unknown[]) => unknown {
+  if (crossesJsWithV128(type)) {
+    return () => {
+      instance.assertAlive();
+      throw new TypeError(JS_INCOMPATIBLE);
+    };
+  }
   const views = instance.views;
   const writers = type.params.map((t) => argumentWriter(t, instance.lifetime));
   const [w0, w1, w2] = writers;

@@ -153,6 +153,9 @@ export function tableIndexOutOfBounds(method: 'get' | 'set', index: number, elem
   return `WebAssembly.Table.${method}(): ${tableIndexForm()(index, element, size)}`;
 }
 
+/** How V8 names the Global value getter in its errors: as the setter, with `get`. */
+export const globalValueGetter = (): string => globalValueSetter().replace(/^set /, 'get ');
+
 /** How V8 names the Global value setter in its errors (13.6 adds a stray parenthesis). */
 export const globalValueSetter = lazily(() =>
   formV8Uses(

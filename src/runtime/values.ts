@@ -51,8 +51,17 @@ export function referenceValue(type: 'funcref' | 'externref', bits: bigint): unk
   return type === 'externref' ? externValue(bits) : functionForRecord(bits);
 }
 
+/** What V8 throws when JS would have to pass or take a v128. */
+export const JS_INCOMPATIBLE = 'type incompatibility when transforming from/to JS';
+
+const refuseV128 = (): never => {
+  throw new TypeError(JS_INCOMPATIBLE);
+};
+
 export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
   switch (type) {
+    case 'v128':
+      return refuseV128;
     case 'i32':
       return (v, slot, value) => {
         v.int32[2 * slot] = value as number;
@@ -97,6 +106,8 @@ export function hostResultWriter(type: ValType, holder?: Lifetime): SlotWriter {
 
 export function slotReader(type: ValType): SlotReader {
   switch (type) {
+    case 'v128':
+      return refuseV128;
     case 'i32':
       return (v, slot) => v.int32[2 * slot];
     case 'i64':

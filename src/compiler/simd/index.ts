@@ -1,0 +1,8 @@
+// Every SIMD (0xfd) instruction by name, from the families' tables.
+import { CONSTANT_OPS } from './constant.js';
+import { MEMORY_OPS } from './memory.js';
+import type { SimdOp } from './op.js';
+
+export type { SimdLoweringEnv, SimdOp } from './op.js';
+
+export const SIMD_OPS: ReadonlyMap<string, SimdOp> = new Map([...CONSTANT_OPS, ...MEMORY_OPS]);
