@@ -5,10 +5,11 @@
 // equivalent encoding.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Alu, Assembler, BitOp, Cond, Label, Reg, RoundMode, Shift, SseArith, SseLogic, Unary, Xmm, mem, regName,
+  Alu, Assembler, BitOp, Cond, FloatCompare, Label, MoveMask, Reg, RoundMode, Shift, SseArith, SseImmOp, SseLogic, SseOp,
+  SseShiftImm, Unary, Xmm, laneFeature, mem, memIndexed, regName, sseFeature,
 } from '../src/x64/index.js';
-import type { FloatBits, Mem, Width } from '../src/x64/index.js';
-import { gasAssemble, objdump, type DecodedInstruction } from './helpers/objdump.js';
+import type { FloatBits, LaneBits, Mem, SseFeature, Width } from '../src/x64/index.js';
+import { gasAssemble, gasRejects, objdump, type DecodedInstruction } from './helpers/objdump.js';
 
 // ---- expected text ------------------------------------------------------------------------------
 
@@ -81,6 +82,11 @@ const SSE_ARITHS = numericValues<SseArith>(SseArith);
 const SSE_LOGICS = numericValues<SseLogic>(SseLogic);
 const ROUND_MODES = numericValues<RoundMode>(RoundMode);
 const cc = (cond: Cond): string => Cond[cond].toLowerCase();
+const SSE_OPS = numericValues<SseOp>(SseOp);
+const SSE_IMM_OPS = numericValues<SseImmOp>(SseImmOp);
+const SSE_SHIFTS = numericValues<SseShiftImm>(SseShiftImm);
+const MOVE_MASKS = numericValues<MoveMask>(MoveMask);
+const LANE_BITS: LaneBits[] = [8, 16, 32, 64];
 
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
 
@@ -106,6 +112,54 @@ const XMM_PAIRS: [Xmm, Xmm][] = XMMS.flatMap((a) => XMMS.map((b): [Xmm, Xmm] => 
 /** Every xmm register with every general-purpose one (xmm first), so REX.R and REX.B each meet both. */
 const XMM_REG_PAIRS: [Xmm, Reg][] = XMMS.flatMap((a) => REGS.map((b): [Xmm, Reg] => [a, b]));
 const FLOAT_BITS: FloatBits[] = [32, 64];
+
+// ---- SIMD expectations --------------------------------------------------------------------------
+
+/** Memory operands for the packed instructions: the SIB bases (rsp, r12), the bases without a disp-less form (rbp, r13), disp8/disp32 at their edges, indices with REX.X. */
+const SIMD_MEMS: Mem[] = [
+  mem(Reg.rax), mem(Reg.rsp), mem(Reg.rbp), mem(Reg.r12), mem(Reg.r13), mem(Reg.r15),
+  mem(Reg.rcx, 0x7f), mem(Reg.r12, -0x80), mem(Reg.r13, 0x80), mem(Reg.rsp, -0x81), mem(Reg.rbp, 0x7fff_ffff), mem(Reg.r8, -0x8000_0000),
+  memIndexed(Reg.rax, Reg.rbx, 1), memIndexed(Reg.rsp, Reg.r9, 2, 1), memIndexed(Reg.rbp, Reg.r12, 4), memIndexed(Reg.r12, Reg.rbp, 8, 0x100),
+  memIndexed(Reg.r13, Reg.r15, 8, -1), memIndexed(Reg.r11, Reg.r10, 4, 0x7fff_ffff),
+];
+
+/** Instructions whose memory operand is narrower than 16 bytes, by its width in bits. */
+const SSE_MEMORY_BITS = new Map<SseOp, 32 | 64>([
+  ...[SseOp.Pmovsxbw, SseOp.Pmovsxwd, SseOp.Pmovsxdq, SseOp.Pmovzxbw, SseOp.Pmovzxwd, SseOp.Pmovzxdq].map((op) => [op, 64] as const),
+  ...[SseOp.Movq, SseOp.Movddup, SseOp.Cvtps2pd, SseOp.Cvtdq2pd, SseOp.Movsd].map((op) => [op, 64] as const),
+  [SseOp.Movss, 32],
+]);
+/** movhlps/movlhps: their memory encodings are movlps/movhps. */
+const REGISTER_ONLY = new Set([SseOp.Movhlps, SseOp.Movlhps]);
+/** blendv* take xmm0 as an implicit third operand, which objdump and `as` spell out. */
+const IMPLICIT_XMM0 = new Set([SseOp.Pblendvb, SseOp.Blendvps, SseOp.Blendvpd]);
+
+const sseText = (op: SseOp, dst: Xmm, src: string): string =>
+  `${SseOp[op].toLowerCase()} ${x(dst)},${src}${IMPLICIT_XMM0.has(op) ? ',xmm0' : ''}`;
+
+const SHIFT_COUNTS = [0, 1, 7, 8, 15, 16, 31, 63, 64, 0xff];
+const IMM8 = [0, 1, 0x1b, 0x4e, 0x7f, 0x80, 0xb1, 0xe4, 0xff];
+const FLOAT_COMPARES = numericValues<FloatCompare>(FloatCompare);
+const SSE_IMMEDIATES = new Map<SseImmOp, readonly number[]>([
+  [SseImmOp.Cmpps, FLOAT_COMPARES],
+  [SseImmOp.Cmppd, FLOAT_COMPARES],
+  [SseImmOp.Roundps, ROUND_MODES],
+  [SseImmOp.Roundpd, ROUND_MODES],
+]);
+
+/** cmpps/cmppd show their predicate in the mnemonic (`cmpunordps`); the rest take the immediate last. */
+function sseImmText(op: SseImmOp, dst: Xmm, src: string, imm: number): string {
+  const name = SseImmOp[op].toLowerCase();
+  if (op === SseImmOp.Cmpps || op === SseImmOp.Cmppd) return `cmp${FloatCompare[imm]!.toLowerCase()}${name.slice(3)} ${x(dst)},${src}`;
+  return `${name} ${x(dst)},${src},${hex(imm, 8)}`;
+}
+
+const LANE_SUFFIX: Record<LaneBits, string> = { 8: 'b', 16: 'w', 32: 'd', 64: 'q' };
+const MOVE_MASK_MNEMONIC: Record<MoveMask, string> = {
+  [MoveMask.Bytes]: 'pmovmskb',
+  [MoveMask.Singles]: 'movmskps',
+  [MoveMask.Doubles]: 'movmskpd',
+};
 
 // ---- cases --------------------------------------------------------------------------------------
 
@@ -463,6 +517,63 @@ const CASES: Case[] = [
     ]),
   ),
 
+  // SIMD
+  ...SSE_OPS.flatMap((op, k) => [
+    ...XMM_PAIRS.map(([dst, src]) => call('sse', [op, dst, src], insn(`${sseText(op, dst, x(src))}`))),
+    ...(REGISTER_ONLY.has(op)
+      ? []
+      : SIMD_MEMS.map((m, j) => {
+          const dst = pick(XMMS, j + k);
+          return call('sse', [op, dst, m], insn(sseText(op, dst, memory(m, SSE_MEMORY_BITS.get(op) ?? 128))));
+        })),
+  ]),
+  ...SSE_IMM_OPS.flatMap((op, k) => {
+    const imms = SSE_IMMEDIATES.get(op) ?? IMM8;
+    return [
+      ...XMM_PAIRS.map(([dst, src], j) => {
+        const imm = pick(imms, j + k);
+        return call('sseImm', [op, dst, src, imm], insn(sseImmText(op, dst, x(src), imm)));
+      }),
+      ...SIMD_MEMS.map((m, j) => {
+        const dst = pick(XMMS, j + k);
+        const imm = pick(imms, j);
+        return call('sseImm', [op, dst, m, imm], insn(sseImmText(op, dst, memory(m, op === SseImmOp.Insertps ? 32 : 128), imm)));
+      }),
+    ];
+  }),
+  ...SSE_SHIFTS.flatMap((op, k) =>
+    XMMS.flatMap((dst) =>
+      // Ten counts and sixteen registers: every op meets every count, on two registers each.
+      [pick(SHIFT_COUNTS, dst + k), pick(SHIFT_COUNTS, dst + k + 5)].map((count) =>
+        call('sseShiftImm', [op, dst, count], insn(`${SseShiftImm[op].toLowerCase()} ${x(dst)},${hex(count, 8)}`)),
+      ),
+    ),
+  ),
+  ...LANE_BITS.flatMap((bits) => {
+    const lanes = 128 / bits;
+    const gp = bits === 64 ? 64 : 32;
+    return [
+      ...XMM_REG_PAIRS.flatMap(([xmm, reg], j) => {
+        const lane = pick([0, lanes - 1, 1, lanes >> 1], j);
+        return [
+          call('pinsr', [bits, xmm, reg, lane], insn(`pinsr${LANE_SUFFIX[bits]} ${x(xmm)},${r(reg, gp)},${hex(lane, 8)}`)),
+          call('pextr', [bits, reg, xmm, lane], insn(`pextr${LANE_SUFFIX[bits]} ${r(reg, gp)},${x(xmm)},${hex(lane, 8)}`)),
+        ];
+      }),
+      ...SIMD_MEMS.flatMap((m, j) => {
+        const xmm = pick(XMMS, j + bits);
+        const lane = pick([0, lanes - 1, 1], j);
+        return [
+          call('pinsr', [bits, xmm, m, lane], insn(`pinsr${LANE_SUFFIX[bits]} ${x(xmm)},${memory(m, bits)},${hex(lane, 8)}`)),
+          call('pextr', [bits, m, xmm, lane], insn(`pextr${LANE_SUFFIX[bits]} ${memory(m, bits)},${x(xmm)},${hex(lane, 8)}`)),
+        ];
+      }),
+    ];
+  }),
+  ...MOVE_MASKS.flatMap((kind) =>
+    XMM_REG_PAIRS.map(([xmm, reg]) => call('movmsk', [kind, reg, xmm], insn(`${MOVE_MASK_MNEMONIC[kind]} ${r(reg, 32)},${x(xmm)}`))),
+  ),
+
   // control flow
   ...DIRECTIONS.map(({ direction, gap }) =>
     labelCase('jmp', 'label', direction, gap, (a, label) => a.jmp(label), (from, to) =>
@@ -494,7 +605,7 @@ const CASES: Case[] = [
 ];
 
 /** Assembler members that emit nothing (or are private encoding helpers reached through the others). */
-const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'bytes', 'int32', 'int64', 'modrm', 'relative']);
+const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'bytes', 'int32', 'int64', 'modrm', 'packed', 'relative']);
 
 // ---- checking -----------------------------------------------------------------------------------
 
@@ -595,7 +706,41 @@ describe('Assembler encodings match GNU binutils', () => {
   });
 });
 
+/** Feature levels in the order each includes the previous, with `as`'s name for them. */
+const FEATURE_LEVELS: [SseFeature, string][] = [['sse2', 'sse2'], ['sse3', 'sse3'], ['ssse3', 'ssse3'], ['sse41', 'sse4.1'], ['sse42', 'sse4.2']];
+const featureRank = (feature: SseFeature): number => FEATURE_LEVELS.findIndex(([f]) => f === feature);
+
+describe('SSE instruction features match GNU as', () => {
+  // One instruction of every kind with the feature the assembler says it needs; at each level `as`
+  // must accept exactly those at or below it.
+  const instructions: { text: string; feature: SseFeature }[] = [
+    ...SSE_OPS.map((op) => ({ text: sseText(op, Xmm.xmm1, 'xmm2'), feature: sseFeature(op) })),
+    ...SSE_IMM_OPS.map((op) => ({ text: sseImmText(op, Xmm.xmm1, 'xmm2', 1), feature: sseFeature(op) })),
+    ...LANE_BITS.flatMap((bits) => {
+      const gp = r(Reg.rax, bits === 64 ? 64 : 32);
+      const suffix = LANE_SUFFIX[bits];
+      return [
+        { text: `pinsr${suffix} xmm1,${gp},0x1`, feature: laneFeature(bits) },
+        { text: `pextr${suffix} ${gp},xmm1,0x1`, feature: laneFeature(bits) },
+        { text: `pextr${suffix} ${memory(mem(Reg.rax), bits)},xmm1,0x1`, feature: laneFeature(bits, true) },
+      ];
+    }),
+  ];
+  for (const [level, gasName] of FEATURE_LEVELS) {
+    it(`at ${gasName}`, () => {
+      const directives = ['.arch generic64', ...(level === 'sse2' ? [] : [`.arch .${gasName}`])];
+      const rejected = gasRejects(directives, instructions.map((i) => i.text));
+      const texts = (keep: (i: number) => boolean) => instructions.filter((_, i) => keep(i)).map((i) => `${i.text} (${i.feature})`);
+      expect(texts((i) => rejected.has(i))).toEqual(texts((i) => featureRank(instructions[i]!.feature) > featureRank(level)));
+    });
+  }
+});
+
 describe('Assembler misuse', () => {
+  it('rejects memory operands for movhlps and movlhps', () => {
+    for (const op of REGISTER_ONLY) expect(() => new Assembler().sse(op, Xmm.xmm1, mem(Reg.rax))).toThrow('has no memory operand form');
+  });
+
   it('rejects binding a label twice', () => {
     const a = new Assembler();
     const label = new Label();

@@ -13,8 +13,12 @@ export interface CpuFeatures {
   lzcnt: boolean;
   tzcnt: boolean;
   popcnt: boolean;
-  /** roundss/roundsd for ceil, floor, trunc and nearest. */
+  /** roundss/roundsd for ceil, floor, trunc and nearest; the baseline of SIMD (as in V8). */
   sse41: boolean;
+  /** The SIMD instructions of these extensions (x64/sse-ops.ts says which needs which). */
+  sse3: boolean;
+  ssse3: boolean;
+  sse42: boolean;
 }
 
 export interface LoweringEnv {

@@ -1,6 +1,8 @@
 // x86-64 assembler: the instruction forms the compiler emits, encoded by hand (REX, ModRM, SIB,
 // immediates), with labels and forward fixups. It knows nothing of WebAssembly.
 import { Cond, FloatBits, Mem, Reg, Width, Xmm } from './registers.js';
+import { MoveMask, SseImmOp, SseOp, SseShiftImm } from './sse-ops.js';
+import type { LaneBits } from './sse-ops.js';
 
 /** A code position that jumps, calls and tables can refer to before it is bound. */
 export class Label {
@@ -38,6 +40,11 @@ const scalarPrefix = (bits: FloatBits): number => (bits === 32 ? 0xf3 : 0xf2);
 
 /** Bit-scan family: `[mandatory prefix, second opcode byte]` after `0x0F`. */
 export enum BitOp { Bsf = 0xbc, Bsr = 0xbd, Tzcnt = 0xf3bc, Lzcnt = 0xf3bd, Popcnt = 0xf3b8 }
+
+/** pinsr's opcodes by lane width (`66` prefix; the 64-bit form is the 32-bit one with REX.W). */
+const PINSR: Readonly<Record<LaneBits, number>> = { 8: 0x0f3a20, 16: 0x0fc4, 32: 0x0f3a22, 64: 0x0f3a22 };
+/** pextr's opcodes by lane width, ModRM.reg holding the xmm source (pextrw's older `0F C5` form is below). */
+const PEXTR: Readonly<Record<LaneBits, number>> = { 8: 0x0f3a14, 16: 0x0f3a15, 32: 0x0f3a16, 64: 0x0f3a16 };
 
 const fitsInt8 = (v: number): boolean => v >= -128 && v <= 127;
 
@@ -437,6 +444,60 @@ export class Assembler {
   round(bits: FloatBits, dst: Xmm, src: Xmm, mode: RoundMode): void {
     this.modrm(0x66, 0x0f3a00 | (bits === 32 ? 0x0a : 0x0b), false, dst, src);
     this.byte(mode);
+  }
+
+  // ---- SIMD --------------------------------------------------------------------------------------
+
+  /**
+   * Emits a packed SSE instruction from its sse-ops.ts encoding: `0x66_0f3800` is prefix 66 and
+   * opcode 0F 38 00, `0x66_0ffc` prefix 66 and opcode 0F FC, `0x0f58` no prefix.
+   */
+  private packed(encoding: number, wide: boolean, reg: number, rm: Reg | Xmm | Mem): void {
+    const map = (encoding >>> 8) & 0xffff;
+    const threeByte = map === 0x0f38 || map === 0x0f3a;
+    this.modrm(threeByte ? encoding >>> 24 : encoding >>> 16, encoding & (threeByte ? 0xffffff : 0xffff), wide, reg, rm);
+  }
+
+  /** `op dst, src` (see `SseOp`: blendv* read xmm0 too; m128 operands must be 16-byte aligned). */
+  sse(op: SseOp, dst: Xmm, src: Xmm | Mem): void {
+    if (typeof src !== 'number' && (op === SseOp.Movhlps || op === SseOp.Movlhps)) {
+      throw new Error(`${SseOp[op].toLowerCase()} has no memory operand form`);
+    }
+    this.packed(op, false, dst, src);
+  }
+
+  /** `op dst, src, imm8`. */
+  sseImm(op: SseImmOp, dst: Xmm, src: Xmm | Mem, imm: number): void {
+    this.packed(op, false, dst, src);
+    this.byte(imm);
+  }
+
+  /** `op dst, count`: shifts each lane (pslldq/psrldq: the whole register, by bytes) by an immediate. */
+  sseShiftImm(op: SseShiftImm, dst: Xmm, count: number): void {
+    this.modrm(0x66, 0x0f00 | (op >> 8), false, op & 7, dst);
+    this.byte(count);
+  }
+
+  /** `pinsrb/w/d/q dst, src, lane`: replaces one lane with the low bits of a register or with memory. */
+  pinsr(bits: LaneBits, dst: Xmm, src: Reg | Mem, lane: number): void {
+    this.modrm(0x66, PINSR[bits], bits === 64, dst, src);
+    this.byte(lane);
+  }
+
+  /**
+   * `pextrb/w/d/q dst, src, lane`: one lane, zero-extended into a 32-bit register (64-bit for q), or
+   * stored to memory at its own width.
+   */
+  pextr(bits: LaneBits, dst: Reg | Mem, src: Xmm, lane: number): void {
+    // pextrw has an SSE2 register form; the SSE4.1 one is needed only for memory.
+    if (bits === 16 && typeof dst === 'number') this.modrm(0x66, 0x0fc5, false, dst, src);
+    else this.modrm(0x66, PEXTR[bits], bits === 64, src, dst);
+    this.byte(lane);
+  }
+
+  /** `pmovmskb`/`movmskps`/`movmskpd dst32, src`: the sign bit of each lane, lane 0 in bit 0. */
+  movmsk(kind: MoveMask, dst: Reg, src: Xmm): void {
+    this.packed(kind, false, dst, src);
   }
 
   // ---- control flow -----------------------------------------------------------------------------

@@ -87,3 +87,20 @@ export function gasAssemble(lines: readonly string[]): Uint8Array[] {
     return bytesByLine.map((bytes) => Uint8Array.from(bytes));
   });
 }
+
+/**
+ * The indices of `lines` that GNU `as` rejects after `directives` (e.g. `.arch generic64`, `.arch
+ * .ssse3`: then an instruction of a later extension is an error on its line).
+ */
+export function gasRejects(directives: readonly string[], lines: readonly string[]): Set<number> {
+  return withTempDir((dir) => {
+    const source = join(dir, 'code.s');
+    writeFileSync(source, [...directives, ...lines].join('\n') + '\n');
+    const result = spawnSync('as', ['--64', '-msyntax=intel', '-mnaked-reg', '-o', join(dir, 'code.o'), source], { encoding: 'utf8' });
+    if (result.error) throw result.error;
+    const rejected = new Set<number>();
+    for (const match of result.stderr.matchAll(/^[^:\n]*:(\d+): Error: /gm)) rejected.add(Number(match[1]) - directives.length - 1);
+    if (result.status !== 0 && rejected.size === 0) throw new Error(`as failed:\n${result.stderr}`);
+    return rejected;
+  });
+}
