@@ -105,7 +105,7 @@ type Target =
   | { kind: 'global'; type: string; mutable: boolean };
 
 /** The wrapper module: imports the target as "" "f" / "" "g", exports "run" taking and returning bit patterns. */
-export function wrapperModule(target: Target): WasmBytes {
+function wrapperModule(target: Target): WasmBytes {
   const params = target.kind === 'func' ? target.params : [];
   const results = target.kind === 'func' ? target.results : [target.type];
   const paramLocals: number[] = [];
