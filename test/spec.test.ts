@@ -2,12 +2,13 @@
 // process (npm test builds first). wasmjit must pass at least the counts recorded in
 // test/spec/expected.json (`node bin/wasmjit.js spec --record` rewrites them), and every command
 // of every .json file must be counted: passed, failed, or skipped only as a text module. The same
-// holds when every module goes through an AOT artifact first.
+// holds when every module goes through an AOT artifact first. After the runs, a table shows, per
+// SIMD file, how many commands each wasmjit engine passed next to V8's count.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileResult, SuiteResult } from '../src/spectest/index.js';
 import type { EngineName } from '../src/spectest/types.js';
 
@@ -53,6 +54,28 @@ function runSuite(engine: EngineName): Promise<SuiteResult> {
 
 const ON_DISK = suiteOnDisk();
 const NAMES = [...ON_DISK.keys()];
+const SIMD_NAMES = NAMES.filter((name) => name.startsWith('simd_'));
+
+/** Pass counts per engine and file, for the progress table of the SIMD files. */
+const passedBy = new Map<EngineName, Map<string, number>>();
+async function runAndKeepCounts(engine: EngineName): Promise<SuiteResult> {
+  const result = await runSuite(engine);
+  passedBy.set(engine, new Map(result.files.map((f) => [f.name, f.passed])));
+  return result;
+}
+
+afterAll(() => {
+  const engines = [...passedBy.keys()].filter((e) => e !== 'v8');
+  const v8 = passedBy.get('v8');
+  if (!v8 || engines.length === 0) return;
+  const recorded = JSON.parse(fs.readFileSync(EXPECTED_FILE, 'utf8')) as Record<string, number>;
+  const lines = SIMD_NAMES.map((name) => {
+    const counts = engines.map((e) => `${passedBy.get(e)?.get(name) ?? '-'}`).join(' / ');
+    const better = engines.some((e) => (passedBy.get(e)?.get(name) ?? 0) > (recorded[name] ?? 0));
+    return `  ${name}: ${counts} / ${v8.get(name)}${better ? ` (recorded ${recorded[name]}: run \`wasmjit spec --record\`)` : ''}`;
+  });
+  console.log([`SIMD spec files, commands passed: ${[...engines, 'v8'].join(' / ')}`, ...lines].join('\n'));
+});
 
 function expectEveryCommandCounted(result: SuiteResult): void {
   expect(result.files.map((f) => f.name)).toEqual(NAMES);
@@ -74,7 +97,7 @@ const V8_PASSES_ALL = process.versions.node.split('.')[0] === '20';
 
 describe('spec testsuite on V8 (checks the runner itself)', () => {
   it('counts every command, and on Node 20 passes all that a binary engine can run', async () => {
-    const result = await runSuite('v8');
+    const result = await runAndKeepCounts('v8');
     expectEveryCommandCounted(result);
     if (V8_PASSES_ALL) expect(result.totals.failed).toBe(0);
   }, SUITE_TIMEOUT_MS);
@@ -90,7 +113,7 @@ describe.each(['wasmjit', 'wasmjit-artifact', 'wasmjit-lazy'] as const)('spec te
   beforeAll(async () => {
     expect(fs.existsSync(EXPECTED_FILE), `${EXPECTED_FILE} is missing: run \`npm run build && node bin/wasmjit.js spec --record\``).toBe(true);
     expected = JSON.parse(fs.readFileSync(EXPECTED_FILE, 'utf8')) as Record<string, number>;
-    result = await runSuite(engine);
+    result = await runAndKeepCounts(engine);
   }, SUITE_TIMEOUT_MS);
 
   it('counts every command of every spec file (no silent skipping)', () => {

@@ -1,8 +1,8 @@
 // One handler per wast2json command type, following the semantics in test/spec/README.md.
 import { CommandFailure, describeError, isUnsupported, Skip } from './errors.js';
 import { disposeQuietly, type ScriptSession } from './session.js';
-import { checkThroughWrapper, needsWrapper } from './snan.js';
-import { checkResults, formatSpecValue, formatValue } from './values.js';
+import { needsWrapper, performWrapped, resultTypesOf } from './wrapper.js';
+import { checkResultBits, checkResults, formatSpecValue, formatValue } from './values.js';
 import type { Outcome, SpecAction, SpecCommand, SpecValue } from './types.js';
 
 type Handler = (session: ScriptSession, cmd: SpecCommand) => Promise<Outcome>;
@@ -11,9 +11,6 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 const PASSED: Outcome = { status: 'passed' };
 const skipped = (reason: string): Outcome => ({ status: 'skipped', reason });
 const failed = (reason: string, unsupported = false): Outcome => ({ status: 'failed', reason, unsupported });
-
-const V128_SKIP = 'v128 values cannot cross the JS API';
-const hasV128 = (values: SpecValue[]): boolean => values.some((v) => v.type === 'v128');
 
 /** `M."field"(i32:1, f32:2.5 (0x40200000))` or `get "field"`, to say which call failed. */
 function describeAction(a: SpecAction | undefined): string {
@@ -47,26 +44,35 @@ async function registerModule(session: ScriptSession, cmd: SpecCommand): Promise
   return PASSED;
 }
 
+/** The action's results: as JS values, or as bit patterns when the values need the wrapper (wrapper.ts). */
+type Returned = { bits: false; value: unknown } | { bits: true; value: bigint[] };
+
+async function perform(session: ScriptSession, cmd: SpecCommand): Promise<Returned> {
+  const action = actionOf(cmd);
+  return needsWrapper(cmd)
+    ? { bits: true, value: await performWrapped(session, action, resultTypesOf(cmd)) }
+    : { bits: false, value: session.perform(action) };
+}
+
 async function runAction(session: ScriptSession, cmd: SpecCommand): Promise<Outcome> {
-  session.perform(actionOf(cmd));
+  await perform(session, cmd);
   return PASSED;
 }
 
+const check = (returned: Returned, expected: SpecValue[]): string | null =>
+  returned.bits ? checkResultBits(returned.value, expected) : checkResults(returned.value, expected);
+
 /** null when the returned value matches `expected`, or one of the `either` alternatives. */
-function checkReturned(actual: unknown, cmd: SpecCommand): string | null {
-  if (!cmd.either) return checkResults(actual, cmd.expected ?? []);
-  const reasons = cmd.either.map((alternative) => checkResults(actual, [alternative]));
+function checkReturned(returned: Returned, cmd: SpecCommand): string | null {
+  if (!cmd.either) return check(returned, cmd.expected ?? []);
+  const reasons = cmd.either.map((alternative) => check(returned, [alternative]));
   if (reasons.includes(null)) return null;
-  return `none of ${cmd.either.map(formatSpecValue).join(' | ')} matched, got ${formatValue('', actual)}`;
+  return `none of ${cmd.either.map(formatSpecValue).join(' | ')} matched: ${reasons.join('; ')}`;
 }
 
 async function assertReturn(session: ScriptSession, cmd: SpecCommand): Promise<Outcome> {
-  const action = actionOf(cmd);
-  if (hasV128([...(action.args ?? []), ...(cmd.expected ?? []), ...(cmd.either ?? [])])) return skipped(V128_SKIP);
-  const reason = needsWrapper(cmd)
-    ? await checkThroughWrapper(session, cmd)
-    : checkReturned(session.perform(action), cmd);
-  return reason ? failed(`${describeAction(action)}: ${reason}`) : PASSED;
+  const reason = checkReturned(await perform(session, cmd), cmd);
+  return reason ? failed(`${describeAction(cmd.action)}: ${reason}`) : PASSED;
 }
 
 /** assert_trap / assert_exhaustion: the action must throw one of `accepted` (label → class). */
@@ -74,10 +80,9 @@ function expectThrow(what: string, accepted: Record<string, ErrorClass>): Handle
   const labels = Object.keys(accepted).join(' or ');
   return async (session, cmd) => {
     const action = actionOf(cmd);
-    if (hasV128(action.args ?? [])) return skipped(V128_SKIP);
     let actual: unknown;
     try {
-      actual = session.perform(action);
+      actual = (await perform(session, cmd)).value;
     } catch (e) {
       if (e instanceof Skip) throw e;
       if (Object.values(accepted).some((k) => e instanceof k)) return PASSED;

@@ -1,13 +1,14 @@
-// Runs each spec file in its own child process (dist/spectest/child.js), several at a time, and
-// turns what the child wrote into a FileResult. A child that crashes or runs past the time limit
-// has its remaining commands counted as failed.
-import { spawn } from 'node:child_process';
+// Runs the spec files in worker child processes (dist/spectest/child.js), several at a time, and
+// turns what a child wrote into a FileResult. A worker runs one file after another (starting a
+// process per file would cost more than most files take); when it crashes or runs past the time
+// limit, the file's remaining commands count as failed and a new worker takes the next file.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { specName } from './files.js';
 import { CHILD_ENTRY } from './paths.js';
-import { childArgs, type ChildRecord } from './protocol.js';
+import { childArgs, FILE_FINISHED, STOP, type ChildJob, type ChildRecord } from './protocol.js';
 import type { EngineName, FileResult, Outcome, SpecCommand, SpecFile } from './types.js';
 
 export interface PoolOptions {
@@ -32,21 +33,49 @@ function emptyResult(file: string, commands: number): FileResult {
   return { name: specName(file), file, commands, passed: 0, failed: 0, skipped: 0, unsupported: 0, notes: [], failures: [], skips: {} };
 }
 
-function runChild(args: string[], timeoutSeconds: number): Promise<ChildExit> {
-  return new Promise((resolve) => {
+/** A worker child; it runs one spec file at a time until it is stopped or dies. */
+class Worker {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<ChildExit>;
+  private stderr = '';
+  private timedOut = false;
+
+  constructor(engine: EngineName) {
     // stdout is ignored: engines may print debug noise, and an unread pipe could block the child.
-    const child = spawn(process.execPath, [CHILD_ENTRY, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-STDERR_KEEP); });
-    child.on('error', (e) => { stderr += `spawn error: ${e.message}\n`; });
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, timedOut, stderr });
+    this.child = spawn(process.execPath, [CHILD_ENTRY, ...childArgs(engine)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-STDERR_KEEP); });
+    this.child.on('error', (e) => { this.stderr += `spawn error: ${e.message}\n`; });
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => resolve({ code, signal, timedOut: this.timedOut, stderr: this.stderr }));
     });
-  });
+  }
+
+  /** Runs one file: null when the worker finished it and can take the next, else how the child ended. */
+  run(job: ChildJob, timeoutSeconds: number): Promise<ChildExit | null> {
+    this.stderr = ''; // what a dying child printed belongs to the file it was running
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.timedOut = true; this.child.kill('SIGKILL'); }, timeoutSeconds * 1000);
+      const onMessage = (message: unknown): void => {
+        if (message !== FILE_FINISHED) return;
+        end();
+        resolve(null);
+      };
+      const end = (): void => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+      };
+      this.child.on('message', onMessage);
+      void this.exited.then((exit) => { end(); resolve(exit); });
+      if (this.child.connected) this.child.send(job);
+    });
+  }
+
+  /** Lets the child exit and waits for it (the child exits itself: after disconnect(), Node 20 emits no 'close'). */
+  async stop(): Promise<void> {
+    if (this.child.connected) this.child.send(STOP);
+    await this.exited;
+  }
 }
 
 function readRecords(outFile: string): ChildRecord[] {
@@ -86,7 +115,8 @@ function describeExit(exit: ChildExit, timeoutSeconds: number): string {
   return `exited with code ${exit.code}`;
 }
 
-function tally(file: string, commands: SpecCommand[], records: ChildRecord[], exit: ChildExit, timeoutSeconds: number): FileResult {
+/** `exit` is null when the worker finished the file and lives on. */
+function tally(file: string, commands: SpecCommand[], records: ChildRecord[], exit: ChildExit | null, timeoutSeconds: number): FileResult {
   const result = emptyResult(file, commands.length);
   const seen = new Set<number>();
   let commandsDone = false;
@@ -100,52 +130,61 @@ function tally(file: string, commands: SpecCommand[], records: ChildRecord[], ex
       count(result, commands[record.index], record.outcome);
     }
   }
-  const how = `child ${describeExit(exit, timeoutSeconds)}`;
+  const how = exit ? `child ${describeExit(exit, timeoutSeconds)}` : 'child finished the file';
   const missing = commands.length - seen.size;
   if (missing > 0) {
     result.failed += missing;
     result.notes.push(`${how}; ${missing} command(s) not run, counted as failed`);
     const first = commands.find((_, i) => !seen.has(i)) as SpecCommand;
     result.failures.push({ line: first.line, type: first.type, reason: `not run (${how}), and ${missing - 1} more after it`, unsupported: false });
-  } else if (!done || exit.code !== 0 || exit.signal || exit.timedOut) {
+  } else if (!done || exit) {
     result.failed += 1;
     result.notes.push(`${how} after ${commandsDone ? 'all commands (during dispose/exit)' : 'its commands'}; counted as 1 failure`);
   }
   if (missing > 0 || !done) {
-    const lines = exit.stderr.split('\n').filter((l) => l.trim()).slice(-STDERR_LINES_SHOWN);
+    const lines = (exit?.stderr ?? '').split('\n').filter((l) => l.trim()).slice(-STDERR_LINES_SHOWN);
     result.notes.push(...lines.map((l) => `  stderr: ${l}`));
   }
   return result;
 }
 
-async function runFile(file: string, outFile: string, o: PoolOptions): Promise<FileResult> {
+/** Runs one file on `worker`; the exit is null when the worker is still alive for the next file. */
+async function runFile(worker: Worker, file: string, outFile: string, o: PoolOptions): Promise<{ result: FileResult; exit: ChildExit | null }> {
   let commands: SpecCommand[];
   try {
     commands = (JSON.parse(fs.readFileSync(file, 'utf8')) as SpecFile).commands ?? [];
   } catch (e) {
-    return { ...emptyResult(file, 0), failed: 1, notes: [`cannot read ${file}: ${(e as Error).message}`] };
+    return { result: { ...emptyResult(file, 0), failed: 1, notes: [`cannot read ${file}: ${(e as Error).message}`] }, exit: null };
   }
-  const exit = await runChild(childArgs(o.engine, file, outFile), o.timeoutSeconds);
+  const exit = await worker.run({ specFile: file, outFile }, o.timeoutSeconds);
   const result = tally(file, commands, readRecords(outFile), exit, o.timeoutSeconds);
   fs.rmSync(outFile, { force: true });
-  return result;
+  return { result, exit };
 }
 
-/** Runs the files, at most `jobs` at once; results come back in the order of `files`. */
+/** Runs the files on at most `jobs` workers at once; results come back in the order of `files`. */
 export async function runSpecFiles(files: string[], o: PoolOptions): Promise<FileResult[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmjit-spec-'));
   const results: FileResult[] = new Array(files.length);
   let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const index = next++;
-      o.onStart?.(specName(files[index]));
-      results[index] = await runFile(files[index], path.join(tmp, `${index}.jsonl`), o);
-      o.onDone?.(results[index], index);
+  const lane = async (): Promise<void> => {
+    let worker: Worker | undefined;
+    try {
+      while (next < files.length) {
+        const index = next++;
+        o.onStart?.(specName(files[index]));
+        worker ??= new Worker(o.engine);
+        const { result, exit } = await runFile(worker, files[index], path.join(tmp, `${index}.jsonl`), o);
+        if (exit) worker = undefined;
+        results[index] = result;
+        o.onDone?.(result, index);
+      }
+    } finally {
+      await worker?.stop();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(o.jobs, files.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(o.jobs, files.length) }, lane));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,7 @@
-// What a per-file child process writes to its results file, one JSON record per line. Written
-// synchronously after every command, so whatever ran before a crash is still counted.
+// Between the pool and its worker children (dist/spectest/child.js): the parent sends one job per
+// spec file over the IPC channel, the child writes one JSON record per line to the job's results
+// file, synchronously after every command (so whatever ran before a crash is still counted), and
+// answers FILE_FINISHED when it is ready for the next job (or STOP).
 import { ENGINE_NAMES, isEngineName } from './types.js';
 import type { EngineName, Outcome } from './types.js';
 
@@ -9,13 +11,22 @@ export type ChildRecord =
   | { commandsDone: true }
   | { done: true };
 
-/** Arguments of the child entry (dist/spectest/child.js). */
-export const childArgs = (engine: EngineName, specFile: string, outFile: string): string[] => [engine, specFile, outFile];
+export interface ChildJob {
+  specFile: string;
+  outFile: string;
+}
 
-export function parseChildArgs(argv: string[]): { engine: EngineName; specFile: string; outFile: string } {
-  const [engine, specFile, outFile] = argv;
-  if (!specFile || !outFile || !isEngineName(engine)) {
-    throw new Error(`usage: child.js ${ENGINE_NAMES.join('|')} SPEC.json OUT.jsonl (got ${JSON.stringify(argv)})`);
+export const FILE_FINISHED = 'finished';
+/** Sent instead of a job when there are no more files: the child exits. */
+export const STOP = 'stop';
+
+/** Arguments of the child entry (dist/spectest/child.js). */
+export const childArgs = (engine: EngineName): string[] => [engine];
+
+export function parseChildArgs(argv: string[]): { engine: EngineName } {
+  const [engine] = argv;
+  if (argv.length !== 1 || !isEngineName(engine)) {
+    throw new Error(`usage: child.js ${ENGINE_NAMES.join('|')} (jobs come over IPC; got ${JSON.stringify(argv)})`);
   }
-  return { engine, specFile, outFile };
+  return { engine };
 }

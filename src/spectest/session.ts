@@ -15,6 +15,8 @@ export class ScriptSession {
   private current: ModuleSlot | undefined;
   private readonly named = new Map<string, ModuleSlot>();
   private readonly live: Instance[] = [];
+  /** Wrapper instances (wrapper.ts) per export and signature; a failed one stays failed. */
+  private readonly wrappers = new Map<object, Map<string, Promise<Instance>>>();
   private readonly registry: Imports;
   /** Unknown import module names resolve to {} so that a missing import is a LinkError. */
   readonly imports: Imports;
@@ -32,9 +34,9 @@ export class ScriptSession {
     return new Uint8Array(fs.readFileSync(path.join(this.dir, cmd.filename)));
   }
 
-  /** Instantiates a `module` command's module; it stays alive until the end of the script. */
-  async instantiate(bytes: WasmBytes): Promise<Instance> {
-    const instance = await this.engine.instantiate(bytes, this.imports);
+  /** Instantiates a module (with the script's imports unless given others); it stays alive until the end of the script. */
+  async instantiate(bytes: WasmBytes, imports: Imports = this.imports): Promise<Instance> {
+    const instance = await this.engine.instantiate(bytes, imports);
     this.live.push(instance);
     return instance;
   }
@@ -58,6 +60,14 @@ export class ScriptSession {
     if (!slot) throw new CommandFailure(`no module ${moduleName ?? '(current)'} to ${purpose}`, false);
     if ('failure' in slot) throw slot.failure;
     return slot.instance;
+  }
+
+  cachedWrapper(target: object, signature: string, make: () => Promise<Instance>): Promise<Instance> {
+    let bySignature = this.wrappers.get(target);
+    if (!bySignature) this.wrappers.set(target, (bySignature = new Map()));
+    let wrapper = bySignature.get(signature);
+    if (!wrapper) bySignature.set(signature, (wrapper = make()));
+    return wrapper;
   }
 
   register(moduleName: string | undefined, as: string): void {

@@ -36,8 +36,41 @@ export function decodeArg(a: SpecValue): unknown {
     case 'funcref':
       if (a.value === 'null') return null;
       throw new Skip(`non-null ${a.type} argument`);
-    case 'v128': throw new Skip('v128 values cannot cross the JS API');
     default: throw new Skip(`argument type ${a.type}`);
+  }
+}
+
+/** Lane width in bits of each v128 lane type. */
+const LANE_BITS: Record<string, number> = { i8: 8, i16: 16, i32: 32, i64: 64, f32: 32, f64: 64 };
+
+function laneBitsOf(v: SpecValue): number {
+  const bits = LANE_BITS[v.lane_type ?? ''];
+  if (!bits || !Array.isArray(v.value) || v.value.length * bits !== 128) throw new Skip(`v128 value ${JSON.stringify(v)}`);
+  return bits;
+}
+
+/** The lanes of a v128 value's bit pattern, each as an unsigned bigint of the lane width. */
+const lanesOf = (bits: bigint, laneBits: number): bigint[] =>
+  Array.from({ length: 128 / laneBits }, (_, i) => BigInt.asUintN(laneBits, bits >> BigInt(i * laneBits)));
+
+/** A v128 argument's 128 bits from its lanes (lane 0 in the low bits). */
+function v128Bits(v: SpecValue): bigint {
+  const laneBits = laneBitsOf(v);
+  return (v.value as string[]).reduce((bits, lane, i) => bits | (BigInt.asUintN(laneBits, BigInt(lane)) << BigInt(i * laneBits)), 0n);
+}
+
+/** An argument as the integer bit patterns the wrapper (wrapper.ts) takes: i32/f32 as i32, i64/f64 as i64, v128 as two i64. */
+export function argBits(a: SpecValue): (number | bigint)[] {
+  switch (a.type) {
+    case 'i32':
+    case 'f32': return [Number(scalar(a)) | 0];
+    case 'i64':
+    case 'f64': return [BigInt.asIntN(64, BigInt(scalar(a)))];
+    case 'v128': {
+      const bits = v128Bits(a);
+      return [BigInt.asIntN(64, bits), BigInt.asIntN(64, bits >> 64n)];
+    }
+    default: throw new Skip(`argument type ${a.type} through the wrapper`);
   }
 }
 
@@ -56,6 +89,41 @@ export function matchBits(type: string, bits: number | bigint, expected: string)
     case 'i64': return bits === BigInt(expected);
     default: return false;
   }
+}
+
+/** Does a v128 result (128 bits) match the expected lanes? Float lanes follow the NaN rules of matchBits. */
+function matchV128(bits: bigint, e: SpecValue): boolean {
+  const laneBits = laneBitsOf(e);
+  const type = e.lane_type as string;
+  const expected = e.value as string[];
+  return lanesOf(bits, laneBits).every((lane, i) => {
+    if (type === 'f32') return matchBits('f32', Number(lane), expected[i]);
+    if (type === 'f64') return matchBits('f64', lane, expected[i]);
+    return lane === BigInt.asUintN(laneBits, BigInt(expected[i]));
+  });
+}
+
+/** A result's bit pattern in the shape of the expected value, for failure messages. */
+function formatBits(bits: bigint, e: SpecValue): string {
+  if (e.type !== 'v128') return `0x${bits.toString(16)}`;
+  const laneBits = LANE_BITS[e.lane_type ?? ''] ?? 32;
+  return `v128:${e.lane_type}:[${lanesOf(bits, laneBits).join(',')}] (0x${bits.toString(16).padStart(32, '0')})`;
+}
+
+function checkBits(bits: bigint, e: SpecValue): string | null {
+  if (e.value === undefined) return null; // only the type is given (an action's results)
+  const ok = e.type === 'v128' ? matchV128(bits, e)
+    : matchBits(e.type, e.type === 'i32' || e.type === 'f32' ? Number(bits) : bits, scalar(e));
+  return ok ? null : `expected ${formatSpecValue(e)}, got ${formatBits(bits, e)}`;
+}
+
+/** Checks the results' bit patterns (from the wrapper) against `expected`; null when they match. */
+export function checkResultBits(actual: bigint[], expected: SpecValue[]): string | null {
+  for (let i = 0; i < expected.length; i++) {
+    const reason = checkBits(actual[i], expected[i]);
+    if (reason) return expected.length === 1 ? reason : `result ${i}: ${reason}`;
+  }
+  return null;
 }
 
 /** A result for a failure message; never throws (a broken engine may return anything). */
