@@ -16,6 +16,7 @@ const fail = (message: string): never => {
 
 export function validateModule(ir: ModuleIR, spaces: ModuleIndexSpaces): void {
   if (spaces.memoryCount > 1) fail('multiple memories are not allowed');
+  if (hasV128(ir, spaces)) fail('unsupported value type v128');
   for (const imp of ir.imports) {
     if (imp.kind === 'memory') checkMemoryLimits(imp.limits);
     if (imp.kind === 'table') checkLimits(imp.table.limits, 'table', 2 ** 32 - 1);
@@ -61,6 +62,18 @@ export function validateModule(ir: ModuleIR, spaces: ModuleIndexSpaces): void {
   }
 }
 
+/**
+ * Whether a v128 value may exist outside unreachable code: v128 is decoded but not compiled yet
+ * (its instructions are unsupported instructions), so a module with a v128 type, global or local is
+ * refused as a whole, as the decoder refused it before.
+ */
+function hasV128(ir: ModuleIR, spaces: ModuleIndexSpaces): boolean {
+  const isV128 = (type: ValType): boolean => type === 'v128';
+  return ir.types.some((t) => t.params.some(isV128) || t.results.some(isV128))
+    || spaces.globals.some((g) => isV128(g.type))
+    || ir.funcs.some((f) => f.locals.some(isV128));
+}
+
 function checkLimits(limits: Limits, what: string, bound: number): void {
   if (limits.min > bound) fail(`${what} size must be at most ${bound}`);
   if (limits.max !== undefined) {
@@ -78,6 +91,7 @@ const CONST_TYPES: Record<Exclude<ConstExpr['op'], 'global.get' | 'ref.null'>, V
   'i64.const': 'i64',
   'f32.const': 'f32',
   'f64.const': 'f64',
+  'v128.const': 'v128',
   'ref.func': 'funcref',
 };
 

@@ -51,6 +51,11 @@ export function referenceValue(type: 'funcref' | 'externref', bits: bigint): unk
   return type === 'externref' ? externValue(bits) : functionForRecord(bits);
 }
 
+/** A v128 value cannot cross the JS boundary: V8's TypeError. */
+const v128AcrossJs = (): never => {
+  throw new TypeError('type incompatibility when transforming from/to JS');
+};
+
 export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
   switch (type) {
     case 'i32':
@@ -69,6 +74,8 @@ export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
       return (v, slot, value) => {
         v.float64[slot] = value as number;
       };
+    case 'v128':
+      return v128AcrossJs;
     default:
       return (v, slot, value) => {
         v.int64[slot] = referenceBits(type, value, holder);
@@ -105,6 +112,8 @@ export function slotReader(type: ValType): SlotReader {
       return (v, slot) => v.float32[2 * slot];
     case 'f64':
       return (v, slot) => v.float64[slot];
+    case 'v128':
+      return v128AcrossJs;
     default:
       return (v, slot) => referenceValue(type, v.int64[slot]!);
   }
