@@ -175,9 +175,8 @@ function readPrefixedId(reader: Reader, prefix: number, at: number): number {
 const RELAXED_SIMD_FIRST = 0x100;
 const RELAXED_SIMD_LAST = 0x113;
 
-/** A lane index byte, which must be below `lanes`. */
-function readLane(reader: Reader, lanes: number): number {
-  const at = reader.pos;
+/** A lane index byte, which must be below `lanes`; an error is reported at `at`, the immediates' start (as V8 does). */
+function readLane(reader: Reader, lanes: number, at: number): number {
   const lane = reader.u8();
   if (lane >= lanes) throw reader.error(`invalid lane index ${lane}: the instruction has ${lanes} lanes`, at);
   return lane;
@@ -263,14 +262,15 @@ function readInstr(reader: Reader, types: readonly FuncType[], out: BodyWriter):
       break;
     }
     case Imm.MemargLane: {
+      const immediatesAt = reader.pos;
       const align = reader.u32('alignment');
       const offset = reader.u32('offset');
-      const lane = readLane(reader, LANES_BY_ID[id]!);
+      const lane = readLane(reader, LANES_BY_ID[id]!, immediatesAt);
       out.record(id, Math.min(align, MAX_PACKED_ALIGN) | (lane << 8), offset);
       break;
     }
     case Imm.Lane:
-      out.record(id, readLane(reader, LANES_BY_ID[id]!), 0);
+      out.record(id, readLane(reader, LANES_BY_ID[id]!, reader.pos), 0);
       break;
     case Imm.V128:
       out.record(id, out.addBytes16(reader), 0);
@@ -304,7 +304,7 @@ function readShuffle(reader: Reader, id: number, out: BodyWriter): void {
   out.record(id, out.addBytes16(reader), 0);
   for (let k = at; k < at + 16; k++) {
     const lane = reader.bytes[k]!;
-    if (lane >= SHUFFLE_LANES) throw reader.error(`invalid lane index ${lane}: shuffle lanes are below ${SHUFFLE_LANES}`, k);
+    if (lane >= SHUFFLE_LANES) throw reader.error(`invalid lane index ${lane}: shuffle lanes are below ${SHUFFLE_LANES}`, at);
   }
 }
 

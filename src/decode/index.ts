@@ -10,3 +10,4 @@ export type * from './ir.js';
 export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './body.js';
 export { dataSegmentBytes, INSTR_WORDS } from './ir.js';
 export { Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo, PREFIXED_BASE, SIMD_BASE } from './opcodes.js';
+export type { Immediate, OpcodeInfo } from './opcodes.js';

@@ -2,8 +2,8 @@
 // pre-decoded into words (see `Body`), in binary order (block/loop/if … else … end).
 
 export type NumType = 'i32' | 'i64' | 'f32' | 'f64';
-export type RefType = 'funcref' | 'externref';
 export type VecType = 'v128';
+export type RefType = 'funcref' | 'externref';
 export type ValType = NumType | VecType | RefType;
 
 export interface FuncType {

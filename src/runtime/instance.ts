@@ -210,15 +210,14 @@ export class Instance {
         return BigInt(expr.bits);
       case 'f64.const':
         return expr.bits;
+      case 'v128.const':
+        return v128Bits(expr.bytes);
       case 'global.get':
         return this.state.globals[expr.index]!.bits;
       case 'ref.null':
         return 0n;
       case 'ref.func':
         return this.context.field(this.module.compiled.layout.funcRefsOffset + 8 * expr.index);
-      case 'v128.const':
-        // The compiler refuses v128 globals (module-validation.ts) until v128 has 16-byte cells.
-        throw new WebAssembly.CompileError('unsupported value type v128');
     }
   }
 
@@ -425,6 +424,13 @@ function checkImportLimits(texts: ImportLimitTexts, current: number, maximum: nu
   if (limits.max === undefined) return;
   if (maximum === undefined) throw new WebAssembly.LinkError(texts.noMaximum(limits.max));
   if (maximum > limits.max) throw new WebAssembly.LinkError(texts.largerMaximum(maximum, limits.max));
+}
+
+/** The 128 bits of a v128 constant's bytes (little-endian), as a bigint. */
+function v128Bits(bytes: Uint8Array): bigint {
+  let bits = 0n;
+  for (let i = 15; i >= 0; i--) bits = (bits << 8n) | BigInt(bytes[i]!);
+  return bits;
 }
 
 function trapError(status: number): unknown {

@@ -51,13 +51,17 @@ export function referenceValue(type: 'funcref' | 'externref', bits: bigint): unk
   return type === 'externref' ? externValue(bits) : functionForRecord(bits);
 }
 
-/** A v128 value cannot cross the JS boundary: V8's TypeError. */
-const v128AcrossJs = (): never => {
-  throw new TypeError('type incompatibility when transforming from/to JS');
+/** What V8 throws when JS would have to pass or take a v128. */
+export const JS_INCOMPATIBLE = 'type incompatibility when transforming from/to JS';
+
+const refuseV128 = (): never => {
+  throw new TypeError(JS_INCOMPATIBLE);
 };
 
 export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
   switch (type) {
+    case 'v128':
+      return refuseV128;
     case 'i32':
       return (v, slot, value) => {
         v.int32[2 * slot] = value as number;
@@ -74,8 +78,6 @@ export function slotWriter(type: ValType, holder?: Lifetime): SlotWriter {
       return (v, slot, value) => {
         v.float64[slot] = value as number;
       };
-    case 'v128':
-      return v128AcrossJs;
     default:
       return (v, slot, value) => {
         v.int64[slot] = referenceBits(type, value, holder);
@@ -104,6 +106,8 @@ export function hostResultWriter(type: ValType, holder?: Lifetime): SlotWriter {
 
 export function slotReader(type: ValType): SlotReader {
   switch (type) {
+    case 'v128':
+      return refuseV128;
     case 'i32':
       return (v, slot) => v.int32[2 * slot];
     case 'i64':
@@ -112,8 +116,6 @@ export function slotReader(type: ValType): SlotReader {
       return (v, slot) => v.float32[2 * slot];
     case 'f64':
       return (v, slot) => v.float64[slot];
-    case 'v128':
-      return v128AcrossJs;
     default:
       return (v, slot) => referenceValue(type, v.int64[slot]!);
   }
