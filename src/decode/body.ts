@@ -160,20 +160,23 @@ const SHUFFLE_LANES = 32;
  */
 const MAX_PACKED_ALIGN = 0xff;
 
+/** Ids each prefix has room for: the 0xfc ones end where the 0xfd ones start. */
+const SUB_OPCODE_LIMIT = SIMD_BASE - PREFIXED_BASE;
+
+/** The relaxed SIMD proposal's sub-opcodes (WebAssembly 3.0; V8 12.4 and 13.6 ship it): not an encoding error. */
+const RELAXED_SIMD_FIRST = 0x100;
+const RELAXED_SIMD_LAST = 0x113;
+
 /** The id of a prefixed instruction (the prefix byte read): its base plus the sub-opcode after it. */
 function readPrefixedId(reader: Reader, prefix: number, at: number): number {
   const sub = reader.u32('opcode');
   const id = (prefix === SIMD_PREFIX ? SIMD_BASE : PREFIXED_BASE) + sub;
-  if (sub < SIMD_BASE - PREFIXED_BASE && IMMEDIATE_BY_ID[id] !== Imm.Illegal) return id;
+  if (sub < SUB_OPCODE_LIMIT && IMMEDIATE_BY_ID[id] !== Imm.Illegal) return id;
   if (prefix === SIMD_PREFIX && sub >= RELAXED_SIMD_FIRST && sub <= RELAXED_SIMD_LAST) {
     throw reader.error(`unsupported instruction 0xfd 0x${sub.toString(16)} (relaxed SIMD)`, at);
   }
   throw reader.error(`illegal opcode 0x${prefix.toString(16)} ${sub}`, at);
 }
-
-/** The relaxed SIMD proposal's sub-opcodes (WebAssembly 3.0, which V8 13.6 ships): not an encoding error. */
-const RELAXED_SIMD_FIRST = 0x100;
-const RELAXED_SIMD_LAST = 0x113;
 
 /** A lane index byte, which must be below `lanes`; an error is reported at `at`, the immediates' start (as V8 does). */
 function readLane(reader: Reader, lanes: number, at: number): number {
