@@ -172,7 +172,8 @@ describe('valid binaries with an unreachable, polymorphic stack run as in V8', (
 
 /**
  * Features wasmjit does not compile: each must be a CompileError naming the function index and the
- * first unsupported instruction. The WebAssembly 2.0 core is complete; SIMD (v128) is out of scope.
+ * first unsupported instruction. SIMD is decoded but not compiled yet: its instructions, and v128
+ * values, are the unsupported features.
  */
 describe('unsupported features → CompileError naming the function and instruction', () => {
   const cases: [string, string, string[]][] = [
@@ -180,12 +181,17 @@ describe('unsupported features → CompileError naming the function and instruct
       'a SIMD instruction',
       `(func (export "int") (param i32) (result i32) (local.get 0))
        (func (export "splat") (param i32) (drop (i32x4.splat (local.get 0))))`,
-      ['function 1', 'SIMD'],
+      ['function 1 at instruction 1 (i32x4.splat)', 'unsupported instruction i32x4.splat'],
     ],
     [
       'a v128 constant',
       '(func (export "const") (drop (v128.const i32x4 1 2 3 4)))',
-      ['function 0', 'SIMD'],
+      ['function 0 at instruction 0 (v128.const)', 'unsupported instruction v128.const'],
+    ],
+    [
+      'a v128 local',
+      '(func (export "local") (local v128))',
+      ['unsupported value type v128'],
     ],
   ];
 

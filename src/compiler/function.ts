@@ -154,6 +154,7 @@ export function formatInstr(instr: Instr): string {
     .map(([key, value]) => {
       if (key === 'blockType') return formatBlockType(value as FuncType);
       if (key === 'memory') return formatMemArg(value as MemArg);
+      if (value instanceof Uint8Array) return `${instr.op === 'v128.const' ? 'i8x16 ' : ''}${value.join(' ')}`;
       return Array.isArray(value) ? value.join(' ') : String(value);
     });
   return [instr.op, ...imm].filter((s) => s !== '').join(' ');

@@ -61,6 +61,11 @@ export function validateModule(ir: ModuleIR, spaces: ModuleIndexSpaces): void {
   }
 }
 
+/**
+ * Whether a v128 value may exist outside unreachable code: v128 is decoded but not compiled yet
+ * (its instructions are unsupported instructions), so a module with a v128 type, global or local is
+ * refused as a whole, as the decoder refused it before.
+ */
 function checkLimits(limits: Limits, what: string, bound: number): void {
   if (limits.min > bound) fail(`${what} size must be at most ${bound}`);
   if (limits.max !== undefined) {

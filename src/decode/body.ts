@@ -3,12 +3,12 @@
 // single pass. `instructionsOf` turns a body back into Instr objects for listings and tests.
 import type { Body, ConstExpr, FuncType, Instr, RefType, ValType } from './ir.js';
 import { INSTR_WORDS } from './ir.js';
-import { MISC_PREFIX, Opcode, OPCODE_LIMIT, opcodeInfo, PREFIXED_BASE, SIMD_PREFIX } from './opcodes.js';
+import { MISC_PREFIX, Opcode, OPCODE_LIMIT, opcodeInfo, PREFIXED_BASE, SIMD_BASE, SIMD_PREFIX } from './opcodes.js';
 import type { Immediate } from './opcodes.js';
 import type { Reader } from './reader.js';
 
 const VALTYPE_CODES: Record<number, ValType> = {
-  0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x70: 'funcref', 0x6f: 'externref',
+  0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref',
 };
 
 /** The value type of a binary type code kept in a decoded body (select types, ref.null). */
@@ -87,6 +87,13 @@ export class BodyWriter {
     this.code = grown;
   }
 
+  /** Stores 16 immediate bytes (v128.const, i8x16.shuffle) as 4 little-endian words; gives their position in `extra`. */
+  addBytes16(reader: Reader): number {
+    const at = this.extra.length;
+    for (let k = 0; k < 4; k++) this.extra.push(reader.f32Bits() | 0);
+    return at;
+  }
+
   /** Stores variable-length immediates and gives their position in `extra`. */
   addExtra(values: readonly number[]): number {
     const at = this.extra.length;
@@ -116,14 +123,15 @@ const NO_EXTRA = new Int32Array(0);
 /** Immediate shapes as numbers, for the decoder's switch (Illegal: no instruction has that id). */
 const enum Imm {
   Illegal, None, Block, Index, BrTable, CallIndirect, Memarg, I32, I64, F32, F64, SelectTypes, RefType, Zero,
-  ZeroZero, IndexZero, TableCopy, TableInit,
+  ZeroZero, IndexZero, TableCopy, TableInit, MemargLane, Lane, V128, Shuffle,
 }
 
 const IMMEDIATE_CODES: Record<Immediate, Imm> = {
   none: Imm.None, block: Imm.Block, index: Imm.Index, br_table: Imm.BrTable, call_indirect: Imm.CallIndirect,
   memarg: Imm.Memarg, i32: Imm.I32, i64: Imm.I64, f32: Imm.F32, f64: Imm.F64, select_types: Imm.SelectTypes,
   ref_type: Imm.RefType, zero: Imm.Zero, zero_zero: Imm.ZeroZero, index_zero: Imm.IndexZero,
-  table_copy: Imm.TableCopy, table_init: Imm.TableInit,
+  table_copy: Imm.TableCopy, table_init: Imm.TableInit, memarg_lane: Imm.MemargLane, lane: Imm.Lane, v128: Imm.V128,
+  shuffle: Imm.Shuffle,
 };
 
 /** Every instruction id's immediate shape, one byte each: the decoder looks at no object per instruction. */
@@ -136,20 +144,52 @@ const IMMEDIATE_BY_ID: Uint8Array = (() => {
   return table;
 })();
 
+/** The lane count of every instruction with a lane index immediate (0 for the others). */
+const LANES_BY_ID: Uint8Array = (() => {
+  const table = new Uint8Array(OPCODE_LIMIT);
+  for (let id = 0; id < OPCODE_LIMIT; id++) table[id] = opcodeInfo(id)?.lanes ?? 0;
+  return table;
+})();
+
+/** Shuffle lane indices select from both operands' 16 bytes. */
+const SHUFFLE_LANES = 32;
+
+/**
+ * Lane memory ops keep the alignment and the lane in one word (`align | lane << 8`). Any alignment
+ * above 3 is invalid (the compiler says so); larger ones are kept as this, to leave the lane intact.
+ */
+const MAX_PACKED_ALIGN = 0xff;
+
+/** Ids each prefix has room for: the 0xfc ones end where the 0xfd ones start. */
+const SUB_OPCODE_LIMIT = SIMD_BASE - PREFIXED_BASE;
+
+/** The relaxed SIMD proposal's sub-opcodes (WebAssembly 3.0; V8 12.4 and 13.6 ship it): not an encoding error. */
+const RELAXED_SIMD_FIRST = 0x100;
+const RELAXED_SIMD_LAST = 0x113;
+
+/** The id of a prefixed instruction (the prefix byte read): its base plus the sub-opcode after it. */
+function readPrefixedId(reader: Reader, prefix: number, at: number): number {
+  const sub = reader.u32('opcode');
+  const id = (prefix === SIMD_PREFIX ? SIMD_BASE : PREFIXED_BASE) + sub;
+  if (sub < SUB_OPCODE_LIMIT && IMMEDIATE_BY_ID[id] !== Imm.Illegal) return id;
+  if (prefix === SIMD_PREFIX && sub >= RELAXED_SIMD_FIRST && sub <= RELAXED_SIMD_LAST) {
+    throw reader.error(`unsupported instruction 0xfd 0x${sub.toString(16)} (relaxed SIMD)`, at);
+  }
+  throw reader.error(`illegal opcode 0x${prefix.toString(16)} ${sub}`, at);
+}
+
+/** A lane index byte, which must be below `lanes`; an error is reported at `at`, the immediates' start (as V8 does). */
+function readLane(reader: Reader, lanes: number, at: number): number {
+  const lane = reader.u8();
+  if (lane >= lanes) throw reader.error(`invalid lane index ${lane}: the instruction has ${lanes} lanes`, at);
+  return lane;
+}
+
 /** Decodes one instruction into `out` and returns its id. */
 function readInstr(reader: Reader, types: readonly FuncType[], out: BodyWriter): number {
   const at = reader.pos;
   const opcode = reader.u8();
-  let id = opcode;
-  if (opcode === SIMD_PREFIX) {
-    const sub = reader.u32('opcode');
-    throw reader.error(`unsupported instruction 0xfd 0x${sub.toString(16)} (SIMD: v128 is not supported)`, at);
-  }
-  if (opcode === MISC_PREFIX) {
-    const sub = reader.u32('opcode');
-    id = PREFIXED_BASE + sub;
-    if (id >= OPCODE_LIMIT || IMMEDIATE_BY_ID[id] === Imm.Illegal) throw reader.error(`illegal opcode 0xfc ${sub}`, at);
-  }
+  const id = opcode === MISC_PREFIX || opcode === SIMD_PREFIX ? readPrefixedId(reader, opcode, at) : opcode;
   switch (IMMEDIATE_BY_ID[id] as Imm) {
     case Imm.Illegal:
       throw reader.error(`illegal opcode 0x${opcode.toString(16)}`, at);
@@ -224,6 +264,23 @@ function readInstr(reader: Reader, types: readonly FuncType[], out: BodyWriter):
       out.record(id, index, reader.u32('table index'));
       break;
     }
+    case Imm.MemargLane: {
+      const immediatesAt = reader.pos;
+      const align = reader.u32('alignment');
+      const offset = reader.u32('offset');
+      const lane = readLane(reader, LANES_BY_ID[id]!, immediatesAt);
+      out.record(id, Math.min(align, MAX_PACKED_ALIGN) | (lane << 8), offset);
+      break;
+    }
+    case Imm.Lane:
+      out.record(id, readLane(reader, LANES_BY_ID[id]!, reader.pos), 0);
+      break;
+    case Imm.V128:
+      out.record(id, out.addBytes16(reader), 0);
+      break;
+    case Imm.Shuffle:
+      readShuffle(reader, id, out);
+      break;
   }
   return id;
 }
@@ -243,6 +300,15 @@ function readSelectTypes(reader: Reader, id: number, out: BodyWriter): void {
     return reader.bytes[reader.pos - 1]!;
   }, 'select types');
   out.record(id, out.addExtra(codes), codes.length);
+}
+
+function readShuffle(reader: Reader, id: number, out: BodyWriter): void {
+  const at = reader.pos;
+  out.record(id, out.addBytes16(reader), 0);
+  for (let k = at; k < at + 16; k++) {
+    const lane = reader.bytes[k]!;
+    if (lane >= SHUFFLE_LANES) throw reader.error(`invalid lane index ${lane}: shuffle lanes are below ${SHUFFLE_LANES}`, at);
+  }
 }
 
 function readZero(reader: Reader): void {
@@ -268,6 +334,14 @@ function readInstructions(reader: Reader, types: readonly FuncType[], out: BodyW
 const u32 = (word: number): number => word >>> 0;
 
 const bigintOf = (low: number, high: number): bigint => (BigInt(high) << 32n) | BigInt(low >>> 0);
+
+/** The 16 bytes kept as 4 little-endian words at `extra[at]` (see BodyWriter.addBytes16). */
+function bytes16(extra: Int32Array, at: number): Uint8Array {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < 4; k++) view.setInt32(4 * k, extra[at + k]!, true);
+  return bytes;
+}
 
 /** Instruction `pc` of a body as an Instr object (the text-format name and its immediates). */
 export function instructionAt(body: Body, pc: number, types: readonly FuncType[]): Instr {
@@ -309,6 +383,13 @@ export function instructionAt(body: Body, pc: number, types: readonly FuncType[]
       return { op, table: u32(a), source: u32(b) };
     case 'table_init':
       return { op, index: u32(a), table: u32(b) };
+    case 'memarg_lane':
+      return { op, memory: { align: a & 0xff, offset: u32(b) }, lane: a >>> 8 };
+    case 'lane':
+      return { op, lane: a };
+    case 'v128':
+    case 'shuffle':
+      return { op, bytes: bytes16(body.extra, a) };
   }
 }
 
@@ -321,7 +402,7 @@ export function instructionsOf(body: Body, types: readonly FuncType[]): Instr[] 
 /** Constant expressions are read one at a time (modules may have a hundred thousand data segments). */
 const constExprWriter = new BodyWriter(2);
 
-const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', 'global.get', 'ref.null', 'ref.func']);
+const CONST_OPS = new Set(['i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.const', 'global.get', 'ref.null', 'ref.func']);
 
 /** A constant expression: one constant instruction followed by `end`. */
 export function readConstExpr(reader: Reader, types: readonly FuncType[]): ConstExpr {
@@ -357,6 +438,8 @@ function constExprOf(instr: Instr): ConstExpr {
       return { op: 'f32.const', bits: instr.bits as number };
     case 'f64.const':
       return { op: 'f64.const', bits: instr.bits as bigint };
+    case 'v128.const':
+      return { op: 'v128.const', bytes: instr.bytes! };
     case 'ref.null':
       return { op: 'ref.null', refType: instr.refType! };
     case 'ref.func':

@@ -18,8 +18,8 @@ export interface Limits {
 
 /**
  * A function body, pre-decoded so that the compiler reads numbers, not objects: INSTR_WORDS words per
- * instruction — its id (the opcode byte, or PREFIXED_BASE + the sub-opcode after 0xfc; see
- * opcodes.ts), then two immediates:
+ * instruction — its id (the opcode byte, PREFIXED_BASE + the sub-opcode after 0xfc, or SIMD_BASE +
+ * the sub-opcode after 0xfd; see opcodes.ts), then two immediates:
  * - block, loop, if: the block type (a type index, or the negated byte of a short form), –
  * - index instructions (br, call, local.get, memory.init, …): the index, –
  * - call_indirect: type index, table index; table.copy: destination, source; table.init: segment, table
@@ -27,6 +27,11 @@ export interface Limits {
  * - i32.const, f32.const: the value or bit pattern, –; i64.const, f64.const: low and high 32 bits
  * - br_table: position in `extra` of the targets followed by the default, number of targets
  * - typed select: position in `extra` of the type codes, their count; ref.null: the type's code
+ * - SIMD loads and stores (v128.load, v128.load8x8_s, v128.load32_splat, v128.load64_zero, …): as
+ *   the scalar ones; v128.loadN_lane, v128.storeN_lane: log2 of the alignment | (lane << 8), the offset
+ * - extract_lane, replace_lane: the lane index, –
+ * - v128.const, i8x16.shuffle: position in `extra` of 4 words holding the 16 immediate bytes
+ *   little-endian (word k = bytes 4k … 4k+3), –
  * Unsigned immediates are stored as their 32 bits: read them with `>>> 0`.
  */
 export interface Body {
@@ -63,6 +68,10 @@ export interface Instr {
   types?: ValType[];
   /** ref.null. */
   refType?: RefType;
+  /** extract_lane, replace_lane, v128.loadN_lane, v128.storeN_lane. */
+  lane?: number;
+  /** v128.const (the value's 16 bytes, little-endian), i8x16.shuffle (its 16 lane indices). */
+  bytes?: Uint8Array;
 }
 
 export interface MemArg {

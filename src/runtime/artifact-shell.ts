@@ -3,7 +3,7 @@
 // process wasmjit's JS runs cold, and decoding cost a small module's load more than anything else:
 // the shell is JSON, which JSON.parse reads at native speed, with a loop only where the IR shares
 // objects (every function's type is its module's type object) or holds what JSON has not (BigInts;
-// typed arrays, as base64: Go's ~100,000 data segments as JSON numbers took longer to parse than
+// typed arrays — v128.const bytes too — as base64: Go's ~100,000 data segments as JSON numbers took longer to parse than
 // decoding them). Bytes — the data segments', the custom sections' — are not repeated: the shell
 // says where they are in the wasm bytes.
 import { NO_BODY } from '../decode/index.js';
@@ -17,7 +17,7 @@ interface ByteRanges {
   customs: Array<[name: string, start: number, length: number]>;
 }
 
-/** The shell as stored: the IR with indices instead of shared objects, and BigInts as strings. */
+/** The shell as stored: the IR with indices instead of shared objects, BigInts as strings and v128.const bytes as base64. */
 interface StoredShell extends Omit<ModuleIR, 'funcs' | 'datas' | 'customSections' | 'dataCount' | 'start'> {
   /** Per defined function: type index, then its body's offset (for error messages). */
   funcs: number[];
@@ -90,10 +90,16 @@ export function writeShell(ir: ModuleIR, wasm: Uint8Array): Uint8Array {
     dataCount: ir.dataCount ?? null,
     ranges: byteRanges(wasm, ir),
   };
-  return new TextEncoder().encode(JSON.stringify(shell, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+  return new TextEncoder().encode(JSON.stringify(shell, storedValue));
 }
 
-const VAL_TYPES = new Set<unknown>(['i32', 'i64', 'f32', 'f64', 'funcref', 'externref']);
+/** What JSON has not: BigInts as strings, v128.const bytes (the IR's only typed arrays left) as base64. */
+function storedValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return value instanceof Uint8Array ? base64(value) : value;
+}
+
+const VAL_TYPES = new Set<unknown>(['i32', 'i64', 'f32', 'f64', 'v128', 'funcref', 'externref']);
 
 const base64 = (array: ArrayBufferView): string => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 
@@ -105,10 +111,17 @@ function fromBase64<T>(text: string, Type: { new (buffer: ArrayBuffer): T; BYTES
   return new Type(new Uint8Array(bytes).buffer);
 }
 
-/** The constant expressions' BigInts, stored as strings. */
-function reviveBigInts(expr: ConstExpr): void {
+/** The constant expressions' BigInts, stored as strings, and v128.const bytes, stored as base64. */
+function reviveConstExpr(expr: ConstExpr): void {
   if (expr.op === 'i64.const') expr.value = BigInt(expr.value);
   else if (expr.op === 'f64.const') expr.bits = BigInt(expr.bits);
+  else if (expr.op === 'v128.const') expr.bytes = v128Bytes(expr.bytes as unknown as string);
+}
+
+function v128Bytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  if (bytes.length !== 16) throw new RangeError(`${bytes.length} bytes of a v128.const`);
+  return bytes;
 }
 
 function range(wasm: Uint8Array, start: number, length: number, what: string): Uint8Array {
@@ -142,12 +155,12 @@ export function readShell(text: Uint8Array, wasm: Uint8Array): ModuleIR {
     const typeIndex = shell.funcs[i]!;
     funcs.push({ index: importedFuncs + i / 2, typeIndex, type: typeOf(typeIndex), locals: [], body: NO_BODY, bodyOffset: shell.funcs[i + 1]! });
   }
-  for (const global of shell.globals) reviveBigInts(global.init);
+  for (const global of shell.globals) reviveConstExpr(global.init);
   for (const elem of shell.elems) {
-    if (elem.mode.kind === 'active') reviveBigInts(elem.mode.offset);
-    for (const item of elem.items) reviveBigInts(item);
+    if (elem.mode.kind === 'active') reviveConstExpr(elem.mode.offset);
+    for (const item of elem.items) reviveConstExpr(item);
   }
-  for (const [, expr] of datas.offsetExprs) reviveBigInts(expr);
+  for (const [, expr] of datas.offsetExprs) reviveConstExpr(expr);
   const starts = fromBase64(datas.starts, Uint32Array, datas.count, 'starts');
   const lengths = fromBase64(datas.lengths, Uint32Array, datas.count, 'lengths');
   // Views, not copies: `wasm` is the module's own copy.

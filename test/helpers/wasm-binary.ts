@@ -17,11 +17,11 @@ export function unsignedLeb(value: number): number[] {
 }
 
 /** A length-prefixed vector of already-encoded items. */
-function vector(items: number[][]): number[] {
+export function vector(items: number[][]): number[] {
   return [...unsignedLeb(items.length), ...items.flat()];
 }
 
-function section(id: number, content: number[]): number[] {
+export function section(id: number, content: number[]): number[] {
   return [id, ...unsignedLeb(content.length), ...content];
 }
 
