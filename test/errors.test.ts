@@ -180,18 +180,8 @@ describe('unsupported features → CompileError naming the function and instruct
     [
       'a SIMD instruction',
       `(func (export "int") (param i32) (result i32) (local.get 0))
-       (func (export "splat") (param i32) (drop (i32x4.splat (local.get 0))))`,
-      ['function 1 at instruction 1 (i32x4.splat)', 'unsupported instruction i32x4.splat'],
-    ],
-    [
-      'a v128 constant',
-      '(func (export "const") (drop (v128.const i32x4 1 2 3 4)))',
-      ['function 0 at instruction 0 (v128.const)', 'unsupported instruction v128.const'],
-    ],
-    [
-      'a v128 local',
-      '(func (export "local") (local v128))',
-      ['unsupported value type v128'],
+       (func (export "promote") (param v128) (drop (f64x2.promote_low_f32x4 (local.get 0))))`,
+      ['function 1 at instruction 1 (f64x2.promote_low_f32x4)', 'unsupported instruction f64x2.promote_low_f32x4'],
     ],
   ];
 

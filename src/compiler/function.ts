@@ -17,6 +17,8 @@ import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
+import { SIMD_OPS } from './simd/index.js';
+import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
 import { operand, truncate, ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
@@ -177,10 +179,19 @@ export class FunctionScratch {
   readonly localHomes: LocalHome[] = [];
   readonly stack: ValueStack;
   readonly lowering: LoweringEnv;
+  /** The lowering environment of SIMD instructions, with the current function body's `extra`. */
+  readonly simd: SimdLoweringEnv & { extra: Int32Array };
 
   constructor(asm: Assembler, features: CpuFeatures, memory: Limits | undefined, trap: (code: TrapCode) => Label) {
     this.stack = new ValueStack(asm);
     this.lowering = { asm, features, stack: this.stack, memoryMinBytes: (memory?.min ?? 0) * WASM_PAGE_SIZE, trap };
+    this.simd = {
+      ...this.lowering,
+      extra: new Int32Array(0),
+      immediateBytes(at) {
+        return new Uint8Array(this.extra.buffer, this.extra.byteOffset + 4 * at, 16);
+      },
+    };
   }
 }
 
@@ -447,6 +458,27 @@ export class FunctionCompiler {
     this.popAll(op.params);
     this.pushAll(op.results);
     if (this.emitting) op.lower(this.loweringEnv);
+  }
+
+  simd(op: SimdOp, a: number, b: number): void {
+    if (op.accessBytes !== undefined) {
+      this.requireMemory();
+      // A lane access keeps its lane in the bits above the alignment.
+      const align = a & 0xff;
+      if (2 ** align > op.accessBytes) throw this.error(`alignment 2^${align} must not be larger than natural (${op.accessBytes})`);
+    }
+    this.popAll(op.params);
+    this.pushAll(op.results);
+    if (!this.emitting) return;
+    const { features } = this.env;
+    if (!features.sse41) throw this.error('SIMD needs SSE4.1, which this CPU does not have');
+    op.lower(this.simdEnv, a, b);
+  }
+
+  private get simdEnv(): SimdLoweringEnv {
+    const env = this.env.scratch.simd;
+    env.extra = this.func.body.extra;
+    return env;
   }
 
   memoryAccess(access: MemoryAccess, align: number, offset: number): void {
@@ -1137,6 +1169,7 @@ const DISPATCH: readonly Handler[] = (() => {
     table[opcodeId(name)] = handler;
   };
   for (const [name, op] of NUMERIC_OPS) set(name, (c) => c.numeric(op));
+  for (const [name, op] of SIMD_OPS) set(name, (c, a, b) => c.simd(op, a, b));
   for (const [name, op] of RUNTIME_OPS) set(name, (c, a, b) => c.runtimeCall(op, [a >>> 0, b >>> 0]));
   for (const [name, access] of MEMORY_ACCESSES) set(name, (c, align, offset) => c.memoryAccess(access, align >>> 0, offset >>> 0));
   for (const type of ['i32', 'f32'] as const) set(`${type}.const`, (c, value) => c.constant(type, value, value >> 31));
