@@ -275,3 +275,135 @@ describe('v128 through control flow, select, tee, drop and deep stacks', () => {
     });
   });
 });
+
+describe('v128 globals', () => {
+  const exporter = `(module ${MEMORY(5)}
+    (global $g (export "g") (mut v128) (v128.const i32x4 1 2 3 4))
+    (global $c (export "c") v128 (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 0xff))
+    (func (export "set") (global.set $g (v128.load (i32.const 33))))
+    (func (export "get") (v128.store (i32.const ${OUTPUT}) (global.get $g)) (v128.store (i32.const ${OUTPUT + 16}) (global.get $c))))`;
+  const importer = `(module (import "a" "memory" (memory 1))
+    (import "a" "g" (global $g (mut v128)))
+    (import "a" "c" (global $c v128))
+    (global $d (export "d") v128 (global.get $c))
+    (global $m (mut v128) (global.get $c))
+    (func (export "set2") (global.set $g (i16x8.replace_lane 3 (global.get $d) (i32.const -2))) (global.set $m (global.get $g)))
+    (func (export "get2")
+      (v128.store (i32.const ${OUTPUT + 32}) (global.get $g)) (v128.store (i32.const ${OUTPUT + 48}) (global.get $d))
+      (v128.store (i32.const ${OUTPUT + 64}) (global.get $m))))`;
+
+  it('mutable and immutable, exported, imported by another instance (shared cells), initialised by v128.const and by global.get of an imported global', async () => {
+    await expectSame(async (s) => {
+      const a = await s.instantiate(exporter);
+      const b = await s.instantiate(importer, { a: { memory: a.memory(), g: a.global('g'), c: a.global('c') } });
+      const step = (exports: ExportsOf, name: string) => callEach(s, exports, [name], a.memory());
+      step(a, 'get');
+      step(b, 'get2');
+      step(a, 'set');
+      step(b, 'get2');
+      step(b, 'set2');
+      step(a, 'get');
+      step(b, 'get2');
+    });
+  });
+
+  it('their values are not for JS: reading, writing, valueOf, a Global of type v128, a number or a scalar Global for a v128 import', async () => {
+    await expectSame(async (s) => {
+      const a = await s.instantiate(exporter);
+      for (const name of ['g', 'c']) {
+        const global = a.global(name);
+        s.log.attempt(`${name}.value`, () => global.value);
+        s.log.attempt(`${name}.value = 1`, () => (global.value = 1));
+        s.log.attempt(`${name}.valueOf()`, () => global.valueOf());
+      }
+      s.log.attempt('new Global({value: v128})', () => new s.Global({ value: 'v128' as never }));
+      s.log.attempt('new Global({value: v128}, 0)', () => new s.Global({ value: 'v128' as never, mutable: true }, 0));
+      const link = (label: string, g: unknown, c: unknown) =>
+        s.log.attemptAsync(label, () => s.instantiate(importer, { a: { memory: a.memory(), g, c } }));
+      await link('a number for an immutable v128 import', a.global('g'), 7);
+      await link('a bigint for an immutable v128 import', a.global('g'), 7n);
+      await link('an i32 Global for an immutable v128 import', a.global('g'), new s.Global({ value: 'i32' }, 7));
+      await link('an immutable v128 Global for a mutable import', a.global('c'), a.global('c'));
+      await link('a mutable v128 Global for an immutable import', a.global('g'), a.global('g'));
+    });
+  });
+});
+
+describe('v128 at the JS boundary', () => {
+  const wat = `(module
+    (import "env" "take" (func $take (param i32 v128)))
+    (import "env" "give" (func $give (result v128)))
+    (import "env" "log" (func $log (param i32)))
+    ${MEMORY(9)}
+    (func $param (export "param") (param v128 i32) (v128.store (i32.const ${OUTPUT}) (local.get 0)))
+    (func $result (export "result") (result v128) (v128.const i32x4 1 2 3 4))
+    (func $both (export "both") (param i32 v128 f64) (result i32 v128) (local.get 0) (local.get 1))
+    (func (export "callTake") (call $log (i32.const 1)) (call $take (i32.const 5) (v128.const i64x2 1 2)) (call $log (i32.const 2)))
+    (func (export "callGive") (v128.store (i32.const ${OUTPUT}) (call $give)))
+    (table (export "table") 3 funcref) (elem (i32.const 0) $param $result $both))`;
+
+  it('calling an export with v128 in its signature, directly or from a table, throws TypeError; so does wasm calling a host function with v128 in its signature, without calling it', async () => {
+    await expectSame(async (s) => {
+      const calls: string[] = [];
+      const host = { take: loggingHost(calls, 'take', () => undefined), give: loggingHost(calls, 'give', () => 1), log: loggingHost(calls, 'log', () => undefined) };
+      const exports = await s.instantiate(wat, { env: host });
+      const table = exports.table('table');
+      for (const [label, fn] of [
+        ['param', exports.fn('param')], ['result', exports.fn('result')], ['both', exports.fn('both')],
+        ['table[0]', table.get(0)], ['table[1]', table.get(1)], ['table[2]', table.get(2)],
+      ] as const) {
+        s.log.attempt(`${label}()`, () => (fn as (...args: unknown[]) => unknown)());
+        s.log.attempt(`${label}(1, 2, 3)`, () => (fn as (...args: unknown[]) => unknown)(1, 2, 3));
+      }
+      s.log.attempt('callTake()', () => exports.fn('callTake')());
+      s.log.attempt('callGive()', () => exports.fn('callGive')());
+      s.log.value('host calls', calls.join('; '));
+      s.log.memory('memory', exports.memory());
+    });
+  });
+});
+
+describe('lazy compilation and artifacts of v128 functions', () => {
+  const sigs = signatures(31, 12);
+  const { single, exports } = callModules(31, sigs);
+
+  /** The memory after each call, in V8 and in wasmjit's module made by `make`. */
+  async function compareWith(make: (bytes: Uint8Array) => Promise<Module>): Promise<string[]> {
+    const bytes = await toBytes(single);
+    const runAll = (instanceExports: Record<string, unknown>) => exports.map((name) => {
+      (instanceExports[name] as () => void)();
+      return new Uint8Array((instanceExports.memory as WebAssembly.Memory).buffer.slice(0));
+    });
+    const v8 = runAll(new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes))).exports as Record<string, unknown>);
+    if (engineUnderTest === 'v8') return [];
+    const module = await make(bytes);
+    const instance = new Instance(module, {}, false);
+    try {
+      const jit = runAll(instance.exports as Record<string, unknown>);
+      return exports.flatMap((name, i) => {
+        const difference = bytesDifference(v8[i]!, jit[i]!);
+        return difference ? [`${name}: ${difference}`] : [];
+      });
+    } finally {
+      instance.dispose();
+      module.dispose();
+    }
+  }
+
+  it('compiled on first call (lazy: true)', async () => {
+    expect(firstLines(await compareWith((bytes) => compile(bytes, { lazy: true })))).toBe('');
+  });
+
+  it('serialized and deserialized, eagerly and lazily compiled', async () => {
+    for (const lazy of [false, true]) {
+      expect(firstLines(await compareWith(async (bytes) => {
+        const original = await compile(bytes, { lazy });
+        try {
+          return Module.deserialize(original.serialize());
+        } finally {
+          original.dispose();
+        }
+      }))).toBe('');
+    }
+  });
+});
