@@ -9,11 +9,15 @@ import path from 'node:path';
 import { decodeModule } from '../decode/index.js';
 import { Random } from './random.js';
 
-/** WebAssembly 2.0 without SIMD: what wasmjit compiles. Everything else binaryen knows stays off. */
+/**
+ * WebAssembly 2.0, SIMD included: what wasmjit compiles (SIMD instructions it does not compile yet
+ * make it refuse a module, counted as unsupported). Everything else binaryen knows stays off,
+ * relaxed SIMD too.
+ */
 export const BINARYEN_FEATURES = [
   '--mvp-features', '--enable-sign-ext', '--enable-mutable-globals', '--enable-nontrapping-float-to-int',
   '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-reference-types', '--enable-multivalue',
-  '--enable-call-indirect-overlong',
+  '--enable-call-indirect-overlong', '--enable-simd',
 ];
 
 /**

@@ -6,6 +6,7 @@ import { judgeBytes, judgeWat, malformedCase } from './malformed.js';
 import { runModule } from './runner.js';
 import type { CallSpec, CallTrace, Mismatch, RunOptions } from './runner.js';
 import { shellTranscript } from './shell.js';
+import { simdInstructionsOf } from './simd-instructions.js';
 import { generateTypedModule } from './typed-generator.js';
 import { encodeModule } from './typed-module.js';
 
@@ -22,6 +23,10 @@ export type Job =
   | { kind: 'compile'; bytes: string };
 
 export interface JobResult {
+  /** The SIMD instruction wasmjit does not compile yet that made it refuse the module. */
+  unsupported?: string;
+  /** The SIMD instructions of a module both engines compiled and ran (coverage). */
+  simd?: string[];
   calls: number;
   mismatch?: Mismatch;
   hostLimited: boolean;
@@ -104,12 +109,14 @@ async function runGenerated(bytes: Uint8Array, seed: number, beforeCall: RunOpti
 }
 
 function summary(report: Awaited<ReturnType<typeof runModule>>): JobResult {
-  return { calls: report.calls, mismatch: report.mismatch, hostLimited: report.hostLimited, instantiated: report.instantiated, canaries: report.canaries };
+  const { calls, mismatch, hostLimited, instantiated, canaries, unsupported } = report;
+  return { calls, mismatch, hostLimited, instantiated, canaries, ...(unsupported === undefined ? {} : { unsupported }) };
 }
 
-/** A summary, plus the module and calls when there is a finding to reduce. */
+/** A summary with the module's SIMD instructions, plus the module and calls when there is a finding to reduce. */
 function withModule(report: Awaited<ReturnType<typeof runModule>>, bytes: Uint8Array, beforeCall: RunOptions['beforeCall']): JobResult {
   const result = summary(report);
+  if (!report.unsupported) result.simd = [...simdInstructionsOf(bytes)];
   if (report.mismatch) {
     result.bytes = b64(bytes);
     result.calls_ = report.trace.map((t) => t.call);

@@ -18,6 +18,7 @@ import { malformedInput } from './malformed.js';
 import { exportAllState } from './wasm-sections.js';
 import { generateTypedModule } from './typed-generator.js';
 import { encodeModule } from './typed-module.js';
+import { isCompiled, SIMD_INSTRUCTIONS } from './simd-instructions.js';
 
 interface Options {
   seconds: number;
@@ -100,12 +101,19 @@ interface Counts {
   malformed: { rejected: number; accepted: number };
   /** artifact: how many mutated artifacts ended each way ('rejected: <reason>', 'loaded'). */
   artifact: Record<string, number>;
+  /** Modules wasmjit refused for a SIMD instruction it does not compile yet, by that instruction. */
+  unsupported: Record<string, number>;
+  /** Compared modules with SIMD instructions, and how many of them had each instruction. */
+  simdModules: number;
+  simd: Record<string, number>;
 }
 
 const newCounts = (): Counts => ({
   modules: 0, instantiated: 0, calls: 0, mismatches: 0, crashes: 0, hangs: 0, hostLimited: 0, skipped: 0, canariesPlaced: 0, canariesWanted: 0,
-  thirdOpinion: { agree: 0, disagree: 0, na: 0 }, malformed: { rejected: 0, accepted: 0 }, artifact: {},
+  thirdOpinion: { agree: 0, disagree: 0, na: 0 }, malformed: { rejected: 0, accepted: 0 }, artifact: {}, unsupported: {}, simdModules: 0, simd: {},
 });
+
+const tally = (into: Record<string, number>, key: string) => void (into[key] = (into[key] ?? 0) + 1);
 
 interface Finding {
   generator: Generator;
@@ -165,7 +173,10 @@ async function main(): Promise<void> {
           thirdOpinions.push(`ttf seed ${seed} (module ${index}): ${r.thirdOpinion}`);
         }
         if (r.malformed) c.malformed[r.malformed.wasmjit === 'valid' ? 'accepted' : 'rejected']++;
-        if (r.artifact) c.artifact[r.artifact.outcome] = (c.artifact[r.artifact.outcome] ?? 0) + 1;
+        if (r.artifact) tally(c.artifact, r.artifact.outcome);
+        if (r.unsupported) tally(c.unsupported, r.unsupported);
+        if (r.simd?.length) c.simdModules++;
+        for (const name of r.simd ?? []) tally(c.simd, name);
       }
       const signature = signatureOf(outcome);
       if (outcome.kind === 'crash') c.crashes++;
@@ -289,6 +300,20 @@ function report(o: Options, counts: Record<Generator, Counts>, findings: Finding
     const outcomes = Object.entries(counts.artifact.artifact).sort(([a], [b]) => a.localeCompare(b));
     console.log(`artifact: ${outcomes.map(([outcome, n]) => `${n} ${outcome}`).join(', ') || 'none'}`);
   }
+  const unsupported = new Map<string, number>();
+  const covered = new Map<string, number>();
+  for (const c of all) {
+    for (const [name, n] of Object.entries(c.unsupported)) unsupported.set(name, (unsupported.get(name) ?? 0) + n);
+    for (const [name, n] of Object.entries(c.simd)) covered.set(name, (covered.get(name) ?? 0) + n);
+  }
+  const byCount = (m: Map<string, number>) => [...m].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  console.log(`SIMD: ${o.generators.map((g) => `${g} ${counts[g].simdModules}`).join(', ')} modules with SIMD compiled and compared; `
+    + `${covered.size} of ${SIMD_INSTRUCTIONS.length} SIMD instructions covered (${[...covered.keys()].filter(isCompiled).length} of the ${SIMD_INSTRUCTIONS.filter((i) => isCompiled(i.name)).length} wasmjit compiles)`);
+  const uncovered = SIMD_INSTRUCTIONS.filter((i) => isCompiled(i.name) && !covered.has(i.name)).map((i) => i.name);
+  if (uncovered.length) console.log(`  compiled by wasmjit, not covered: ${uncovered.join(' ')}`);
+  console.log(`  most covered: ${byCount(covered).slice(0, 8).map(([name, n]) => `${name} ${n}`).join(', ') || 'none'}`);
+  console.log(`unsupported (wasmjit does not compile the instruction yet; not findings): ${sum((c) => Object.values(c.unsupported).reduce((a, b) => a + b, 0))} modules`
+    + (unsupported.size ? `, ${unsupported.size} instructions, e.g. ${byCount(unsupported).slice(0, 6).map(([name, n]) => `${name} ${n}`).join(', ')}` : ''));
   if (o.generators.includes('ttf')) {
     const t = counts.ttf.thirdOpinion;
     console.log(`binaryen interpreter (third opinion): agrees on ${t.agree}, disagrees on ${t.disagree}, not comparable on ${t.na}`);

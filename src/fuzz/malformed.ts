@@ -69,7 +69,7 @@ let wabt: Awaited<ReturnType<typeof wabtFactory>> | undefined;
 
 async function toText(bytes: Uint8Array): Promise<string> {
   wabt ??= await wabtFactory();
-  const module = wabt.readWasm(bytes, { readDebugNames: false, mutable_globals: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, reference_types: true, multi_value: true });
+  const module = wabt.readWasm(bytes, { readDebugNames: false, mutable_globals: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true, reference_types: true, multi_value: true, simd: true });
   try {
     return module.toText({});
   } finally {

@@ -1,13 +1,21 @@
-// Our own generator: well-typed modules built from every instruction wasmjit supports (no SIMD),
-// with deep nesting, br_table, multi-value blocks, calls, call_indirect, memory, tables, globals and
-// edge constants, reaching what binaryen's translate-to-fuzz rarely emits. Termination is by
-// construction: every function and loop body starts by spending one unit of the exported `fuel`
-// global, which the harness refills before each call.
+// Our own generator: well-typed modules built from every instruction of WebAssembly 2.0, with deep
+// nesting, br_table, multi-value blocks, calls, call_indirect, memory, tables, globals and edge
+// constants, reaching what binaryen's translate-to-fuzz rarely emits. Half the modules use SIMD:
+// v128 values wherever a value type may stand, and a palette of SIMD instructions from the decoder's
+// table (those that make and observe v128 values, and a few random others). v128 values reach the
+// comparison through memory and through logged i64 lanes, which keep every bit (NaN payloads too).
+// Termination is by construction: every function and loop body starts by spending one unit of the
+// exported `fuel` global, which the harness refills before each call.
 import { Random } from './random.js';
+import { SIMD_BY_NAME, SIMD_INSTRUCTIONS } from './simd-instructions.js';
+import type { SimdInstruction } from './simd-instructions.js';
 import { constNode } from './typed-module.js';
 import type { FuncType, Node, TypedModule } from './typed-module.js';
 import { sleb, uleb, VALTYPE_CODE } from './wasm-encoding.js';
 import type { NumType, RefType, ValType } from './wasm-encoding.js';
+
+/** A type an arithmetic expression can have: a number or a v128. */
+type ValueType = NumType | 'v128';
 
 const NUM_TYPES: readonly NumType[] = ['i32', 'i64', 'f32', 'f64'];
 const REF_TYPES: readonly RefType[] = ['funcref', 'externref'];
@@ -83,6 +91,26 @@ const F64_EDGE_BITS = [
   0x43f0000000000000n, 0x43efffffffffffffn, 0x4330000000000000n, 0x4330000000000001n, 0x4340000000000001n, 0x3fdfffffffffffffn,
 ];
 
+/** Edge lanes by lane width, as raw bits (the 32- and 64-bit ones integer and float edges). */
+const LANE_EDGES: Record<8 | 16 | 32 | 64, readonly bigint[]> = {
+  8: [0n, 1n, 0x7fn, 0x80n, 0x81n, 0xfen, 0xffn],
+  16: [0n, 1n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0x8000n, 0x8001n, 0xfffen, 0xffffn],
+  32: [...I32_EDGES.map((v) => BigInt(v >>> 0)), ...F32_EDGE_BITS.map(BigInt)],
+  64: [...I64_EDGES.map((v) => BigInt.asUintN(64, v)), ...F64_EDGE_BITS],
+};
+
+/** A v128 as its 128 bits: edge lanes of one width (some lanes random), or random bits. */
+function v128Bits(rnd: Random): bigint {
+  if (rnd.chance(0.25)) return Array.from(rnd.bytes(16)).reduce((bits, byte, i) => bits | (BigInt(byte) << BigInt(8 * i)), 0n);
+  const width = rnd.pick([8, 16, 32, 64] as const);
+  let bits = 0n;
+  for (let lane = 0; lane < 128 / width; lane++) {
+    const value = rnd.chance(0.8) ? rnd.pick(LANE_EDGES[width]) : BigInt(rnd.uint32()) & ((1n << BigInt(Math.min(width, 32))) - 1n);
+    bits |= value << BigInt(lane * width);
+  }
+  return bits;
+}
+
 export function randomConst(rnd: Random, type: ValType): Node {
   const edge = rnd.chance(0.5);
   switch (type) {
@@ -94,6 +122,8 @@ export function randomConst(rnd: Random, type: ValType): Node {
       return constNode(type, edge ? BigInt(rnd.pick(F32_EDGE_BITS)) : rnd.chance(0.5) ? rnd.between(-100, 100) / 4 : BigInt(rnd.uint32()));
     case 'f64':
       return constNode(type, edge ? rnd.pick(F64_EDGE_BITS) : rnd.chance(0.5) ? rnd.between(-100, 100) / 8 : (BigInt(rnd.uint32()) << 32n) | BigInt(rnd.uint32()));
+    case 'v128':
+      return constNode(type, v128Bits(rnd));
     default:
       return constNode(type, null);
   }
@@ -128,13 +158,33 @@ interface Label {
 
 const sameTypes = (a: readonly ValType[], b: readonly ValType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
+/** What makes and observes v128 values: in every SIMD module's palette. */
+const SIMD_CORE = SIMD_INSTRUCTIONS.filter((i) => /^v128\.(const|load|store)$|\.(splat|extract_lane(_[su])?|replace_lane)$/.test(i.name));
+const SIMD_OTHERS = SIMD_INSTRUCTIONS.filter((i) => !SIMD_CORE.includes(i));
+const I64X2_EXTRACT_LANE = SIMD_BY_NAME.get('i64x2.extract_lane')!.prefix;
+
+/**
+ * A module's SIMD instructions: none (half the modules), or the core and a few others. Few, so that
+ * a module mostly uses instructions wasmjit compiles while families are still missing (a module with
+ * one it does not compile is counted as unsupported), and so that the few meet often.
+ */
+function simdPalette(rnd: Random): SimdInstruction[] | undefined {
+  if (rnd.chance(0.5)) return undefined;
+  const others = rnd.weighted([[3, 0], [3, 2], [2, 5], [1, 12]]);
+  return [...SIMD_CORE, ...Array.from({ length: others }, () => rnd.pick(SIMD_OTHERS))];
+}
+
 class ModuleBuilder {
   readonly m: TypedModule = { types: [], imports: [], funcs: [], elems: [], datas: [], globals: [], exports: [] };
   /** Type index of every function in the function index space. */
   readonly funcTypes: number[] = [];
   readonly importCount = TYPED_IMPORTS.length;
+  /** The SIMD instructions this module uses, if any (then v128 is among its value types). */
+  readonly simd: SimdInstruction[] | undefined;
 
-  constructor(readonly rnd: Random) {}
+  constructor(readonly rnd: Random) {
+    this.simd = simdPalette(rnd);
+  }
 
   typeIndex(t: FuncType): number {
     const i = this.m.types.findIndex((x) => sameTypes(x.params, t.params) && sameTypes(x.results, t.results));
@@ -144,7 +194,13 @@ class ModuleBuilder {
   }
 
   valType(refShare = 0.1): ValType {
-    return this.rnd.chance(refShare) ? this.rnd.pick(REF_TYPES) : this.rnd.pick(NUM_TYPES);
+    if (this.rnd.chance(refShare)) return this.rnd.pick(REF_TYPES);
+    return this.simd && this.rnd.chance(0.25) ? 'v128' : this.rnd.pick(NUM_TYPES);
+  }
+
+  /** The palette's instructions with these results (memory ones only when there is a memory). */
+  simdWith(results: readonly ValType[]): SimdInstruction[] {
+    return (this.simd ?? []).filter((i) => sameTypes(i.results, results) && (i.accessBytes === undefined || this.m.memory !== undefined));
   }
 
   types(max: number, refShare = 0.1): ValType[] {
@@ -203,7 +259,7 @@ class FunctionBuilder {
   private expr(type: ValType, depth: number): Node {
     if (!this.spend() || depth >= this.maxDepth) return this.leaf(type);
     if (type === 'funcref' || type === 'externref') return this.refExpr(type, depth);
-    return this.numExpr(type, depth);
+    return this.valueExpr(type, depth);
   }
 
   private leaf(type: ValType): Node {
@@ -223,19 +279,24 @@ class FunctionBuilder {
     return this.mb.m.globals.flatMap((g, i) => (g.type === type && i !== FUEL_GLOBAL && (!mutableOnly || g.mutable) ? [i] : []));
   }
 
-  private numExpr(type: NumType, depth: number): Node {
+  private valueExpr(type: ValueType, depth: number): Node {
     const rnd = this.rnd;
     const d = depth + 1;
     const hasMemory = this.mb.m.memory !== undefined;
     const hasTable = this.mb.m.table !== undefined;
+    const num = type !== 'v128';
+    const simd = this.mb.simdWith([type]).length;
     const kind = rnd.weighted<string>([
-      [10, 'leaf'], [10, 'unary'], [16, 'binary'], [type === 'i32' ? 6 : 0, 'compare'], [8, 'convert'], [hasMemory ? 8 : 0, 'load'],
+      [10, 'leaf'], [num ? 10 : 0, 'unary'], [num ? 16 : 0, 'binary'], [type === 'i32' ? 6 : 0, 'compare'], [num ? 8 : 0, 'convert'],
+      [num && hasMemory ? 8 : 0, 'load'], [simd ? (num ? 4 : 30) : 0, 'simd'],
       [4, 'tee'], [4, 'select'], [5, 'call'], [hasTable ? 3 : 0, 'call_indirect'], [5, 'block'], [3, 'loop'], [5, 'if'],
       [3, 'br_if'], [1, 'br'], [1, 'br_table'], [0.3, 'return'], [0.2, 'unreachable'],
       [type === 'i32' && hasMemory ? 1 : 0, 'memory.size'], [type === 'i32' && hasMemory ? 1 : 0, 'memory.grow'],
       [type === 'i32' ? 1 : 0, 'ref.is_null'], [type === 'i32' && hasTable ? 1 : 0, 'table.size'], [type === 'i32' && hasTable ? 1 : 0, 'table.grow'],
       [type === 'i32' ? 1 : 0, 'call-export'],
     ]);
+    if (kind === 'simd') return this.simd(rnd.pick(this.mb.simdWith([type])), d);
+    if (!num) return this.common(kind, type, d);
     switch (kind) {
       case 'unary':
         return { kids: [this.expr(type, d)], op: rnd.pick(UNARY[type]), type: [type] };
@@ -254,6 +315,26 @@ class FunctionBuilder {
         const [op, align] = rnd.pick(LOADS[type]);
         return { kids: [this.address(d)], op: [op, ...this.memarg(align)], type: [type] };
       }
+      case 'memory.size':
+        return { op: [0x3f, 0x00], type: [type] };
+      case 'memory.grow':
+        return { kids: [rnd.chance(0.8) ? constNode('i32', rnd.pick([0, 0, 1, 1, 2, 65536, -1])) : this.expr('i32', d)], op: [0x40, 0x00], type: [type] };
+      case 'ref.is_null':
+        return { kids: [this.expr(rnd.pick(REF_TYPES), d)], op: [0xd1], type: [type] };
+      case 'table.size':
+        return { op: [0xfc, 0x10, 0x00], type: [type] };
+      case 'table.grow':
+        return { kids: [this.expr('funcref', d), rnd.chance(0.8) ? constNode('i32', rnd.pick([0, 1, 2, -1, 100000])) : this.expr('i32', d)], op: [0xfc, 0x0f, 0x00], type: [type] };
+      case 'call-export':
+        return { kids: [this.exportIndex(d)], op: [0x10, CALL_EXPORT_IMPORT], type: [type] };
+    }
+    return this.common(kind, type, d);
+  }
+
+  /** The expressions of any value type: tee, select, calls, blocks and branches (else a leaf). */
+  private common(kind: string, type: ValueType, d: number): Node {
+    const rnd = this.rnd;
+    switch (kind) {
       case 'tee': {
         const local = rnd.chance(0.7) && this.localsOf(type).length ? rnd.pick(this.localsOf(type)) : this.scratch(type);
         return { kids: [this.expr(type, d)], op: [0x22, ...uleb(local)], type: [type] };
@@ -278,20 +359,14 @@ class FunctionBuilder {
       case 'return':
       case 'unreachable':
         return { ...this.divergent(kind, d), type: [type] };
-      case 'memory.size':
-        return { op: [0x3f, 0x00], type: [type] };
-      case 'memory.grow':
-        return { kids: [rnd.chance(0.8) ? constNode('i32', rnd.pick([0, 0, 1, 1, 2, 65536, -1])) : this.expr('i32', d)], op: [0x40, 0x00], type: [type] };
-      case 'ref.is_null':
-        return { kids: [this.expr(rnd.pick(REF_TYPES), d)], op: [0xd1], type: [type] };
-      case 'table.size':
-        return { op: [0xfc, 0x10, 0x00], type: [type] };
-      case 'table.grow':
-        return { kids: [this.expr('funcref', d), rnd.chance(0.8) ? constNode('i32', rnd.pick([0, 1, 2, -1, 100000])) : this.expr('i32', d)], op: [0xfc, 0x0f, 0x00], type: [type] };
-      case 'call-export':
-        return { kids: [this.exportIndex(d)], op: [0x10, CALL_EXPORT_IMPORT], type: [type] };
     }
     return this.leaf(type);
+  }
+
+  /** A SIMD instruction with generated operands (an address for a memory instruction's i32). */
+  private simd(instruction: SimdInstruction, depth: number): Node {
+    const kids = instruction.params.map((t, i) => (i === 0 && instruction.accessBytes !== undefined ? this.address(depth) : this.expr(t, depth)));
+    return { kids, op: instruction.encode(this.rnd, (align) => this.memarg(align)), type: [...instruction.results] };
   }
 
   private refExpr(type: RefType, depth: number): Node {
@@ -487,11 +562,19 @@ class FunctionBuilder {
         return { kids: [this.expr(mb.m.globals[g].type, d)], op: [0x24, ...uleb(g)], type: [] };
       }
       case 'store': {
+        const simdStores = mb.simdWith([]);
+        if (simdStores.length && rnd.chance(0.4)) return this.simd(rnd.pick(simdStores), d);
         const t = rnd.pick(NUM_TYPES);
         const [op, align] = rnd.pick(STORES[t]);
         return { kids: [this.address(d), this.expr(t, d)], op: [op, ...this.memarg(align)], type: [] };
       }
       case 'log': {
+        if (mb.simd && rnd.chance(0.3)) {
+          // Both i64 lanes: every bit of the value reaches the log.
+          const scratch = this.scratch('v128');
+          const lane = (n: number) => [...I64X2_EXTRACT_LANE, n, 0x10, LOG_IMPORT.i64];
+          return { kids: [this.expr('v128', d)], op: [0x22, ...uleb(scratch), ...lane(0), 0x20, ...uleb(scratch), ...lane(1)], type: [] };
+        }
         const t = rnd.pick(NUM_TYPES);
         return { kids: [this.expr(t, d)], op: [0x10, LOG_IMPORT[t]], type: [] };
       }

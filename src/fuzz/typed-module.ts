@@ -51,6 +51,12 @@ export interface TypedModule {
 
 const f32View = new DataView(new ArrayBuffer(8));
 
+/** `v128.const` with the 16 bytes little-endian. */
+export function v128Node(bytes: ArrayLike<number>): Node {
+  return { op: [0xfd, 0x0c, ...Array.from(bytes)], type: ['v128'] };
+}
+
+/** A v128 is given as the bigint of its 128 bits (lane 0 in the low bits), like a float as raw bits. */
 export function constNode(type: ValType, value: number | bigint | null): Node {
   switch (type) {
     case 'i32':
@@ -75,6 +81,10 @@ export function constNode(type: ValType, value: number | bigint | null): Node {
         bits = f32View.getBigUint64(0, true);
       }
       return { op: [0x44, ...f64Bytes(bits)], type: [type] };
+    }
+    case 'v128': {
+      const bits = BigInt.asUintN(128, BigInt(value ?? 0));
+      return v128Node(Array.from({ length: 16 }, (_, i) => Number((bits >> BigInt(8 * i)) & 0xffn)));
     }
     default:
       return { op: [0xd0, VALTYPE_CODE[type]], type: [type] };

@@ -1,11 +1,12 @@
 // Byte-level wasm encoding helpers: LEB128, vectors, names, sections, value types.
 
 export type NumType = 'i32' | 'i64' | 'f32' | 'f64';
+export type VecType = 'v128';
 export type RefType = 'funcref' | 'externref';
-export type ValType = NumType | RefType;
+export type ValType = NumType | VecType | RefType;
 
 export const VALTYPE_CODE: Record<ValType, number> = {
-  i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, funcref: 0x70, externref: 0x6f,
+  i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f,
 };
 
 export const VALTYPE_BY_CODE: Record<number, ValType> = Object.fromEntries(
