@@ -90,12 +90,12 @@ export const SIMD_BY_NAME: ReadonlyMap<string, SimdInstruction> = new Map(SIMD_I
 export const isCompiled = (name: string): boolean => SIMD_OPS.has(name);
 
 /**
- * The SIMD instruction a wasmjit CompileError says it does not compile yet, or undefined when the
- * error is anything else (which, if V8 compiles the module, is a finding).
+ * The SIMD instruction a wasmjit CompileError says it does not compile yet (not in `compiled`), or
+ * undefined when the error is anything else (which, if V8 compiles the module, is a finding).
  */
-export function unsupportedSimd(message: string): string | undefined {
+export function unsupportedSimd(message: string, compiled: ReadonlyMap<string, unknown> = SIMD_OPS): string | undefined {
   const name = /unsupported instruction (\S+)$/.exec(message)?.[1];
-  return name !== undefined && SIMD_BY_NAME.has(name) && !isCompiled(name) ? name : undefined;
+  return name !== undefined && SIMD_BY_NAME.has(name) && !compiled.has(name) ? name : undefined;
 }
 
 /** The names of the SIMD instructions in a module's function bodies. */

@@ -168,7 +168,7 @@ const I64X2_EXTRACT_LANE = SIMD_BY_NAME.get('i64x2.extract_lane')!.prefix;
  * a module mostly uses instructions wasmjit compiles while families are still missing (a module with
  * one it does not compile is counted as unsupported), and so that the few meet often.
  */
-function simdPalette(rnd: Random): SimdInstruction[] | undefined {
+export function simdPalette(rnd: Random): SimdInstruction[] | undefined {
   if (rnd.chance(0.5)) return undefined;
   const others = rnd.weighted([[3, 0], [3, 2], [2, 5], [1, 12]]);
   return [...SIMD_CORE, ...Array.from({ length: others }, () => rnd.pick(SIMD_OTHERS))];
