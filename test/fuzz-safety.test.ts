@@ -9,6 +9,7 @@ import { runModule } from '../src/fuzz/runner.js';
 import type { CallSpec } from '../src/fuzz/runner.js';
 import { checkWriteXorExecute, MemoryCanaries } from '../src/fuzz/safety.js';
 import { generateTypedModule } from '../src/fuzz/typed-generator.js';
+import { unsupportedSimd } from '../src/fuzz/simd-instructions.js';
 import { encodeModule } from '../src/fuzz/typed-module.js';
 
 const LOADS = [
@@ -69,8 +70,14 @@ describe('the safety checks themselves', () => {
   const munmap = libc.func('int munmap(void *addr, size_t length)');
 
   test('W^X holds for compiled code and memory, and a writable+executable page is reported', async () => {
-    for (let seed = 0; seed < 20; seed++) {
-      const module = await compile(encodeModule(generateTypedModule(seed)));
+    // Twenty modules wasmjit compiles (it refuses those with a SIMD instruction it does not compile yet).
+    for (let seed = 0, compiled = 0; compiled < 20; seed++) {
+      const module = await compile(encodeModule(generateTypedModule(seed))).catch((error: unknown) => {
+        if (error instanceof WebAssembly.CompileError && unsupportedSimd(error.message)) return undefined;
+        throw error;
+      });
+      if (!module) continue;
+      compiled++;
       expect(checkWriteXorExecute({ code: [{ address: module.code.address, size: module.code.size }], data: [] })).toEqual([]);
       module.dispose();
     }

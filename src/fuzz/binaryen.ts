@@ -47,8 +47,52 @@ export interface TtfModule {
   interpreterOutput: string | null;
 }
 
+/** Binaryen's JS API (loaded once, only by the processes that need it: it is large). */
+let binaryenApi: Promise<typeof import('binaryen').default> | undefined;
+
+/** BINARYEN_FEATURES as the JS API's feature bits. */
+function apiFeatures(api: typeof import('binaryen').default): number {
+  const f = api.Features;
+  return f.MVP | f.SignExt | f.MutableGlobals | f.NontrappingFPToInt | f.BulkMemory | f.BulkMemoryOpt | f.ReferenceTypes | f.Multivalue | f.CallIndirectOverlong | f.SIMD128;
+}
+
+/**
+ * Binaryen logs a v128 through an import `fuzzing-support.log-v128 (param v128)`, which no JS function
+ * can be: V8 throws a TypeError at the call, which would end every export call at its first v128
+ * log. The import becomes a function of the module that logs the two i64 lanes through
+ * `log-i64` (as the typed generator does), so that every bit of the value is compared.
+ */
+async function withV128Logging(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  binaryenApi ??= import('binaryen').then((m) => m.default);
+  const api = await binaryenApi;
+  const m = api.readBinary(bytes);
+  try {
+    m.setFeatures(apiFeatures(api));
+    const imported = (base: string) => {
+      for (let i = 0; i < m.getNumFunctions(); i++) {
+        const info = api.getFunctionInfo(m.getFunctionByIndex(i));
+        if (info.module === 'fuzzing-support' && info.base === base) return info.name;
+      }
+      return undefined;
+    };
+    const logV128 = imported('log-v128');
+    if (logV128 === undefined) return bytes;
+    let logI64 = imported('log-i64');
+    if (logI64 === undefined) {
+      logI64 = 'wasmjit$log-i64';
+      m.addFunctionImport(logI64, 'fuzzing-support', 'log-i64', api.i64, api.none);
+    }
+    m.removeFunction(logV128);
+    const lane = (n: number) => m.call(logI64!, [m.i64x2.extract_lane(m.local.get(0, api.v128), n)], api.none);
+    m.addFunction(logV128, api.v128, api.none, [], m.block(null, [lane(0), lane(1)]));
+    return new Uint8Array(m.emitBinary());
+  } finally {
+    m.dispose();
+  }
+}
+
 /** A module from `seed`: random input bytes, shaped into a valid module by binaryen. */
-export function translateToFuzz(seed: number, workDir = os.tmpdir()): TtfModule {
+export async function translateToFuzz(seed: number, workDir = os.tmpdir()): Promise<TtfModule> {
   const rnd = new Random(seed);
   const input = path.join(workDir, `wasmjit-ttf-${process.pid}-${seed}.dat`);
   const output = `${input}.wasm`;
@@ -70,7 +114,7 @@ export function translateToFuzz(seed: number, workDir = os.tmpdir()): TtfModule 
     if (run.status !== 0 || !fs.existsSync(output)) {
       throw new Error(`wasm-opt -ttf failed for seed ${seed}: ${run.error?.message ?? run.stderr.slice(-500)}`);
     }
-    return { bytes: new Uint8Array(fs.readFileSync(output)), interpreterOutput };
+    return { bytes: await withV128Logging(new Uint8Array(fs.readFileSync(output))), interpreterOutput };
   } finally {
     fs.rmSync(input, { force: true });
     fs.rmSync(output, { force: true });
@@ -105,7 +149,7 @@ export function interpreterTranscript(output: string, functionExports: ReadonlyS
     if (line.startsWith('[host limit')) return null;
     const logged = /^\[LoggingExternalInterface logging (.*)\]$/.exec(line);
     const result = /^\[fuzz-exec\] note result: .* => (.*)$/.exec(line);
-    if (logged) lines.push(`log ${printedReference(logged[1])}`);
+    if (logged) lines.push(...loggedLines(logged[1]));
     else if (result) {
       lines.push(`result ${printedReference(result[1])}`);
       afterResult = true;
@@ -113,6 +157,16 @@ export function interpreterTranscript(output: string, functionExports: ReadonlyS
     else if (line.startsWith('[trap') || line.startsWith('[exception')) lines.push('exception');
   }
   return lines;
+}
+
+/**
+ * A logged value's lines: a v128 (`i32x4 0x… 0x… 0x… 0x…`) as its two i64 lanes, each logged as
+ * fuzz_shell.js logs an i64 (see withV128Logging), anything else as one line.
+ */
+function loggedLines(value: string): string[] {
+  const words = /^i32x4 (\S+) (\S+) (\S+) (\S+)$/.exec(value)?.slice(1).map((w) => Number(w) | 0);
+  if (!words) return [`log ${printedReference(value)}`];
+  return [`log ${words[0]} ${words[1]}`, `log ${words[2]} ${words[3]}`];
 }
 
 /** A value as the transcripts print it: numbers in full, any non-null reference as `ref`. */

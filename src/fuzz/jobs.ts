@@ -95,7 +95,7 @@ export async function runJob(job: Job, progress: (phase: string) => void): Promi
     const bytes = encodeModule(generateTypedModule(seed));
     return withModule(await runGenerated(bytes, seed, 'fuel', progress), bytes, 'fuel');
   }
-  const ttf = translateToFuzz(seed);
+  const ttf = await translateToFuzz(seed);
   const outside = beyondWebAssembly2(ttf.bytes);
   if (outside) throw new Error(`beyond WebAssembly 2.0, which this V8 accepts: ${outside}`);
   const result = withModule(await runGenerated(ttf.bytes, seed, 'hang-limit', progress), ttf.bytes, 'hang-limit');

@@ -273,7 +273,7 @@ async function reducibleOf(f: Finding): Promise<{ reducible?: Reducible; text?: 
     return { reducible: { bytes, calls: callsUpToFailing(bytes), beforeCall: 'fuel', typed } };
   }
   if (f.generator === 'ttf') {
-    const { bytes } = translateToFuzz(f.seed);
+    const { bytes } = await translateToFuzz(f.seed);
     return { reducible: { bytes, calls: callsUpToFailing(bytes), beforeCall: 'hang-limit' } };
   }
   // Only made again, not judged: judging is what crashed or hung, and this is the parent process.
