@@ -12,6 +12,9 @@ import type { CompileMeasurement, CompileRow, KernelRow, SuiteResults } from './
 import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
 import type { BufferRow } from './buffers.js';
 import { FIRST_RUN_ENGINES, STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
+import { simdSection, simdSummary } from './simd-report.js';
+import { fixed, formatTable, formatTargets, ms, paragraph, plural, ratio } from './table.js';
+import type { Align, Style, TargetCheck } from './table.js';
 import type { FirstRunRow, StartupEngineId, StartupResults, StartupRow } from './startup.js';
 
 export interface Report {
@@ -22,23 +25,6 @@ export interface Report {
   results: SuiteResults;
 }
 
-type Style = 'text' | 'markdown';
-type Align = 'left' | 'right';
-
-function formatTable(header: string[], rows: string[][], align: Align[], style: Style): string {
-  if (style === 'markdown') {
-    const rule = align.map((a) => (a === 'left' ? '---' : '---:'));
-    return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const pad = (cell: string, i: number): string => (align[i] === 'left' ? cell.padEnd(widths[i]) : cell.padStart(widths[i]));
-  return [header, ...rows].map((cells) => cells.map(pad).join('  ').trimEnd()).join('\n');
-}
-
-const fixed = (digits: number) => (value: number | undefined): string =>
-  value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
-const ms = fixed(1);
-const ratio = fixed(2);
 /** Three significant digits or so, from 0.33 to 1017. */
 const mbPerSecond = (value: number): string => fixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)(value);
 
@@ -220,13 +206,6 @@ function firstRunTable(rows: FirstRunRow[], style: Style): string {
   return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
 }
 
-interface TargetCheck {
-  target: string;
-  measured: string;
-  /** Undefined when this build cannot be measured against it (no lazy compilation or no cache). */
-  met: boolean | undefined;
-}
-
 /** Each of the issue's targets against what was measured: the worst case over the modules it applies to. */
 function startupTargets(startup: StartupResults): TargetCheck[] {
   const { rows } = startup;
@@ -282,10 +261,7 @@ function startupTargets(startup: StartupResults): TargetCheck[] {
 }
 
 function startupSections(startup: StartupResults, reps: number, style: Style): string[] {
-  const lines = (...text: string[]): string => text.join(style === 'markdown' ? ' ' : '\n');
-  const checks = startupTargets(startup);
-  const verdict = (c: TargetCheck): string => (c.met === undefined ? '-' : c.met ? 'met' : 'missed');
-  const targetLines = checks.map((c) => (style === 'markdown' ? `- ${verdict(c)}: ${c.target}: ${c.measured}` : `  ${verdict(c).padEnd(6)}  ${c.target}: ${c.measured}`));
+  const lines = (...text: string[]): string => paragraph(style, ...text);
   const moduleSections = [
     lines(
       `Start-up, every figure a fresh process (median of ${plural(reps, 'repetition')}): module ready (bytes → compiled module → instance with stub imports) in ms,`,
@@ -314,21 +290,23 @@ function startupSections(startup: StartupResults, reps: number, style: Style): s
           firstRunTable(startup.firstRuns, style),
         ]
       : []),
-    ['Targets (issue 11):', ...targetLines].join('\n'),
+    formatTargets('Targets (issue 11):', startupTargets(startup), style),
   ];
 }
 
 function sections(report: Report, style: Style): string[] {
   const { results, reps, calls } = report;
   const out: string[] = [];
-  const lines = (...text: string[]): string => text.join(style === 'markdown' ? ' ' : '\n');
+  const lines = (...text: string[]): string => paragraph(style, ...text);
+  const scalarKernels = results.kernels.filter((k) => k.kind !== 'simd');
   if (results.kernels.length > 0) {
     out.push(
       lines(
         `Kernels: ms per call, median of ${plural(reps, 'repetition')} (each a fresh process: a warm-up call, then ${plural(calls, 'timed call')}).`,
         'Ratios are wasmjit time / V8 time: below 1 wasmjit is faster. Every engine returned the same checksums.',
       ),
-      kernelTable(results.kernels, style),
+      ...(scalarKernels.length > 0 ? [kernelTable(scalarKernels, style)] : []),
+      ...simdSection(results.kernels, style),
     );
   }
   if (results.compile.length > 0) {
@@ -360,10 +338,6 @@ function sections(report: Report, style: Style): string[] {
   return out;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 export function formatText(report: Report): string {
   return `wasmjit bench — ${machineLine(report.machine)}\n\n${sections(report, 'text').join('\n\n')}\n`;
 }
@@ -391,6 +365,7 @@ export function formatJson(report: Report): string {
       calls: report.calls,
       kernels: results.kernels.map((k) => ({ ...k, ratios: kernelRatios(k) })),
       geometricMeans: geometricMeans(results.kernels),
+      simd: simdSummary(results.kernels),
       compile: results.compile.map((row) => ({
         ...row,
         mbPerSecond: {
