@@ -31,11 +31,11 @@ export const KERNELS: Kernel[] = [
   { name: 'spectral-norm', kind: 'float', n: 1000, summary: 'spectral norm of a 1000×1000 matrix' },
   { name: 'dot-f32', kind: 'simd', n: 2500, summary: 'f32 dot product of 32768 floats, f32x4' },
   { name: 'mat4-f32', kind: 'simd', n: 1500, summary: '4×4 f32 matrix products over 2048 matrices' },
-  { name: 'memchr', kind: 'simd', n: 1000, summary: 'every occurrence of a byte in 256 KiB: i8x16.eq, bitmask' },
+  { name: 'memchr', kind: 'simd', n: 1200, summary: 'every occurrence of a byte in 256 KiB: i8x16.eq, bitmask' },
   { name: 'blend-u8', kind: 'simd', n: 1500, summary: 'RGBA alpha blend, saturating: extend, mul, narrow_u, add_sat_u' },
-  { name: 'reduce-i32', kind: 'simd', n: 400, summary: 'sum, min and max of 65536 i32s: i32x4 add, min_s, max_s' },
-  { name: 'axpy-f64', kind: 'simd', n: 4000, summary: 'y ← a·x + y over 16384 f64s, f64x2' },
-  { name: 'hex-encode', kind: 'simd', n: 1300, summary: '64 KiB to hex digits: i8x16.swizzle lookups, shuffles' },
+  { name: 'reduce-i32', kind: 'simd', n: 500, summary: 'sum, min and max of 65536 i32s: i32x4 add, min_s, max_s' },
+  { name: 'axpy-f64', kind: 'simd', n: 4500, summary: 'y ← a·x + y over 16384 f64s, f64x2' },
+  { name: 'hex-encode', kind: 'simd', n: 2000, summary: '64 KiB to hex digits: i8x16.swizzle lookups, shuffles' },
 ];
 
 export interface KernelFiles {
