@@ -13,8 +13,8 @@ import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
 import type { BufferRow } from './buffers.js';
 import { FIRST_RUN_ENGINES, STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
 import { simdSection, simdSummary } from './simd-report.js';
-import { fixed, formatTable, formatTargets, ms, paragraph, plural, ratio } from './table.js';
-import type { Align, Style, TargetCheck } from './table.js';
+import { fixed, formatTable, formatTargets, ms, numberColumns, paragraph, plural, ratio } from './table.js';
+import type { Style, TargetCheck } from './table.js';
 import type { FirstRunRow, StartupEngineId, StartupResults, StartupRow } from './startup.js';
 
 export interface Report {
@@ -60,7 +60,7 @@ function kernelTable(kernels: KernelRow[], style: Style): string {
     const mean = means[kind];
     if (mean) rows.push([`geomean ${kind}`, '', ...engineIds.map(() => ''), ratio(mean.liftoff), ratio(mean.turbofan)]);
   }
-  return formatTable(header, rows, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, rows, numberColumns(header), style);
 }
 
 function throughput(bytes: number, milliseconds: number): number {
@@ -89,7 +89,7 @@ function compileTable(rows: CompileRow[], style: Style): string {
     mbPerSecond(throughput(row.bytes, row.liftoff.firstMs)),
     ratio(row.wasmjit.firstMs / row.liftoff.firstMs),
   ]);
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
@@ -119,7 +119,7 @@ function bufferTable(rows: BufferRow[], style: Style): string {
       return [us(m.bufferUs), us(m.bufferMaxUs), us(m.growUs), String(m.gcs)];
     }),
   ]);
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 /** The issue's start-up targets, as ratios and limits the tables are checked against. */
@@ -153,7 +153,7 @@ function startupReadyTable(rows: StartupRow[], style: Style): string {
       ratio(m.cache.readyMs / m.v8.readyMs),
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 const THROUGHPUT_ENGINES: StartupEngineId[] = ['liftoff', 'eager'];
@@ -171,7 +171,7 @@ function startupThroughputTable(rows: StartupRow[], style: Style): string {
       ratio((ours!.warmCompileMs ?? NaN) / (v8!.warmCompileMs ?? NaN)),
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 function startupMemoryTable(rows: StartupRow[], style: Style): string {
@@ -186,7 +186,7 @@ function startupMemoryTable(rows: StartupRow[], style: Style): string {
       ratio(m.lazy.peakRssKiB / m.v8.peakRssKiB),
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 function firstRunTable(rows: FirstRunRow[], style: Style): string {
@@ -203,7 +203,7 @@ function firstRunTable(rows: FirstRunRow[], style: Style): string {
       lazyFunctions === undefined ? '-' : `${lazyFunctions} functions, ${lazyWrites} writes, ${ms(lazyMs ?? NaN)} ms`,
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 /** Each of the issue's targets against what was measured: the worst case over the modules it applies to. */
@@ -298,14 +298,14 @@ function sections(report: Report, style: Style): string[] {
   const { results, reps, calls } = report;
   const out: string[] = [];
   const lines = (...text: string[]): string => paragraph(style, ...text);
-  const scalarKernels = results.kernels.filter((k) => k.kind !== 'simd');
+  const integerAndFloat = results.kernels.filter((k) => k.kind !== 'simd');
   if (results.kernels.length > 0) {
     out.push(
       lines(
         `Kernels: ms per call, median of ${plural(reps, 'repetition')} (each a fresh process: a warm-up call, then ${plural(calls, 'timed call')}).`,
         'Ratios are wasmjit time / V8 time: below 1 wasmjit is faster. Every engine returned the same checksums.',
       ),
-      ...(scalarKernels.length > 0 ? [kernelTable(scalarKernels, style)] : []),
+      ...(integerAndFloat.length > 0 ? [kernelTable(integerAndFloat, style)] : []),
       ...simdSection(results.kernels, style),
     );
   }
