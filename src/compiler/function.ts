@@ -461,6 +461,8 @@ export class FunctionCompiler {
   }
 
   simd(op: SimdOp, a: number, b: number): void {
+    // As V8 does on such a CPU: no SIMD at all, reachable or not, eager or lazy.
+    if (!this.env.features.sse41) throw this.error('SIMD needs SSE4.1, which this CPU does not have');
     if (op.accessBytes !== undefined) {
       this.requireMemory();
       // A lane access keeps its lane in the bits above the alignment.
@@ -469,10 +471,7 @@ export class FunctionCompiler {
     }
     this.popAll(op.params);
     this.pushAll(op.results);
-    if (!this.emitting) return;
-    const { features } = this.env;
-    if (!features.sse41) throw this.error('SIMD needs SSE4.1, which this CPU does not have');
-    op.lower(this.simdEnv, a, b);
+    if (this.emitting) op.lower(this.simdEnv, a, b);
   }
 
   private get simdEnv(): SimdLoweringEnv {
