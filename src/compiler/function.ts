@@ -16,6 +16,7 @@ import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
+import { ConstantPool } from './constant-pool.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { SIMD_OPS } from './simd/index.js';
 import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
@@ -67,6 +68,8 @@ export interface ModuleEnv {
 export type SourceMarks = Int32Array;
 
 export const PROLOGUE_MARK = -1;
+/** Where the function's constants start (data, not code). */
+export const CONSTANTS_MARK = -2;
 
 /** Records source marks for every function of a module in one growable buffer. */
 export class SourceMarkRecorder {
@@ -177,6 +180,7 @@ export class FunctionScratch {
   readonly types: StackType[] = [];
   readonly controls: Control[] = [];
   readonly localHomes: LocalHome[] = [];
+  readonly constants = new ConstantPool();
   readonly stack: ValueStack;
   readonly lowering: LoweringEnv;
   /** The lowering environment of SIMD instructions, with the current function body's `extra`. */
@@ -185,12 +189,14 @@ export class FunctionScratch {
   constructor(asm: Assembler, features: CpuFeatures, memory: Limits | undefined, trap: (code: TrapCode) => Label) {
     this.stack = new ValueStack(asm);
     this.lowering = { asm, features, stack: this.stack, memoryMinBytes: (memory?.min ?? 0) * WASM_PAGE_SIZE, trap };
+    const pool = this.constants;
     this.simd = {
       ...this.lowering,
       extra: new Int32Array(0),
       immediateBytes(at) {
         return new Uint8Array(this.extra.buffer, this.extra.byteOffset + 4 * at, 16);
       },
+      v128Constant: (words) => pool.v128(words),
     };
   }
 }
@@ -249,6 +255,7 @@ export class FunctionCompiler {
     this.controls = scratch.controls;
     this.localHomes = scratch.localHomes;
     this.types.length = this.controls.length = this.localHomes.length = 0;
+    scratch.constants.clear();
     this.stack = scratch.stack;
     this.stack.reset(
       (index) => this.localHome(index),
@@ -280,6 +287,11 @@ export class FunctionCompiler {
     if (!emit) return;
     const operandSlots = this.pushedV128 ? 2 * this.maxDepth : this.maxDepth;
     asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
+    const { constants } = this.env.scratch;
+    if (!constants.isEmpty) {
+      marks.add(asm.offset - start, CONSTANTS_MARK);
+      constants.emit(asm);
+    }
     // Every label a br_table of this function jumps to is bound now.
     asm.fillTableEntries();
   }
