@@ -246,7 +246,7 @@ export class FunctionCompiler {
     const { weights, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, fitsGpr, LOCAL_GPRS);
-    this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
+    this.localXmms = assignLocalRegisters(weights, this.localTypes, (type) => isFloat(type) || type === 'v128', LOCAL_XMMS);
     this.savedRegs = this.localRegs.map((local) => local.reg);
     this.savedXmms = this.localXmms.map((local) => local.reg);
     // The module's functions are compiled one after another: they share these, emptied.
@@ -350,8 +350,9 @@ export class FunctionCompiler {
     asm.movRR(64, Reg.rbp, Reg.rsp);
     if (this.savesContext) asm.push(CTX_REG);
     for (const reg of this.savedRegs) asm.push(reg);
-    if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -8 * this.savedXmms.length));
-    this.savedXmms.forEach((reg, i) => asm.storeFloat(64, mem(Reg.rsp, 8 * i), reg));
+    // Whole registers: a caller may keep a v128 local in one.
+    if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -16 * this.savedXmms.length));
+    this.savedXmms.forEach((reg, i) => asm.storeV128(mem(Reg.rsp, 16 * i), reg));
     asm.movRR(64, Reg.rax, Reg.rsp);
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
@@ -373,14 +374,15 @@ export class FunctionCompiler {
       else asm.aluRR(Alu.Xor, 32, reg, reg);
     }
     for (const { index, reg } of this.localXmms) {
-      if (index < this.paramCount) asm.loadFloat(64, reg, this.localSlot(index));
-      else asm.sseLogic(SseLogic.Xor, reg, reg);
+      if (index >= this.paramCount) asm.sseLogic(SseLogic.Xor, reg, reg);
+      else if (this.localTypes.at(index) === 'v128') asm.loadV128(reg, this.localSlot(index));
+      else asm.loadFloat(64, reg, this.localSlot(index));
     }
     return frameSizeAt;
   }
 
   private get headerSlots(): number {
-    return (this.savesContext ? 1 : 0) + this.savedRegs.length + this.savedXmms.length;
+    return (this.savesContext ? 1 : 0) + this.savedRegs.length + 2 * this.savedXmms.length;
   }
 
   private localHome(index: number): LocalHome {
@@ -1159,8 +1161,8 @@ export class FunctionCompiler {
     }
     if (this.savedRegs.length + this.savedXmms.length > 0) {
       asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
-      this.savedXmms.forEach((reg, i) => asm.loadFloat(64, reg, mem(Reg.rsp, 8 * i)));
-      if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * this.savedXmms.length));
+      this.savedXmms.forEach((reg, i) => asm.loadV128(reg, mem(Reg.rsp, 16 * i)));
+      if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 16 * this.savedXmms.length));
       for (let i = this.savedRegs.length - 1; i >= 0; i--) asm.pop(this.savedRegs[i]!);
     }
     asm.leave();
