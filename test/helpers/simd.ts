@@ -3,6 +3,7 @@
 // on the same operand bytes; the result bytes (or the traps) are compared exactly. Values cross the JS
 // boundary only as bytes, so NaN payloads survive.
 import { DifferentialInstance, type Outcome, formatOutcome, outcomeOf, sameOutcome } from './differential.js';
+import { bytesDifference } from './scenario.js';
 import type { Random } from './values.js';
 
 /** An operand or result type; a v128 is 16 bytes, the scalars their little-endian bytes. */
@@ -126,6 +127,11 @@ export class SimdPair {
     const inputs = operands.map((bytes) => `[${hexBytes(bytes, laneBytes)}]`).join(' ');
     const argText = args.length ? ` args (${args.join(', ')})` : '';
     return `${name} ${inputs}${argText}: V8 → ${show(v8)}, wasmjit → ${show(wasmjit)}`;
+  }
+
+  /** How the two whole memories differ (after stores, trapping or not), or undefined. */
+  memoryDifference(): string | undefined {
+    return bytesDifference(this.memoryOf('v8'), this.memoryOf('wasmjit'));
   }
 
   dispose(): void {
