@@ -10,6 +10,7 @@ import {
   type SimdSignature,
 } from './helpers/simd.js';
 import { Random } from './helpers/values.js';
+import { shuffleInstructionsOf } from '../src/compiler/simd/shuffle.js';
 
 const SEED = 0x5eed12;
 const PAGE = 65536;
@@ -235,6 +236,13 @@ const SPECIAL_MASKS: readonly [string, number[]][] = [
   ['identity rhs', range(16)],
   ['pshufd lhs reverse', [12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3]],
   ['pshufd rhs broadcast', [20, 21, 22, 23, 20, 21, 22, 23, 20, 21, 22, 23, 20, 21, 22, 23]],
+  ['pshuflw lhs', [6, 7, 0, 1, 2, 3, 0, 1, ...range(8, 8)]],
+  ['pshufhw rhs', [...range(16, 8), 30, 31, 30, 31, 24, 25, 28, 29]],
+  ['pshuflw and pshufhw lhs', [2, 3, 0, 1, 6, 7, 4, 5, 14, 15, 12, 13, 10, 11, 8, 9]],
+  ['pblendw', [0, 1, 18, 19, 4, 5, 22, 23, 24, 25, 10, 11, 12, 13, 30, 31]],
+  ['pblendw all but one from rhs', [16, 17, 18, 19, 4, 5, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]],
+  ['shufps lhs then rhs', [12, 13, 14, 15, 0, 1, 2, 3, 20, 21, 22, 23, 28, 29, 30, 31]],
+  ['shufps rhs then lhs', [16, 17, 18, 19, 16, 17, 18, 19, 8, 9, 10, 11, 4, 5, 6, 7]],
   ...range(1, 15).map((start) => [`palignr ${start}`, range(start).map((i) => i % 32)] as [string, number[]]),
   ...range(17, 15).map((start) => [`palignr ${start}`, range(start).map((i) => i % 32)] as [string, number[]]),
   ...([1, 2, 4, 8] as const).flatMap((bytes) => [false, true].flatMap((high) => {
@@ -250,6 +258,12 @@ const SPECIAL_MASKS: readonly [string, number[]][] = [
   ['general near identity', [...range(0, 15), 31]],
   ['general all 0 and 31', range(0).map((i) => (i < 8 ? 0 : 31))],
 ];
+
+/** What the compiler should pick for each special mask, by the first word of its label. */
+const EXPECTED_INSTRUCTIONS: Readonly<Record<string, string>> = {
+  identity: 'copy', pshufd: 'pshufd', pshuflw: 'pshuflw/pshufhw', pshufhw: 'pshuflw/pshufhw', pblendw: 'pblendw',
+  shufps: 'shufps', palignr: 'palignr', unpack: 'unpack', pshufb: 'pshufb', general: 'pshufb+pshufb+por',
+};
 
 function randomMasks(random: Random, count: number): [string, number[]][] {
   return Array.from({ length: count }, (_, k) => {
@@ -274,6 +288,15 @@ describe('i8x16.shuffle', () => {
     ])));
   });
   afterAll(() => pair.dispose());
+
+  test('each special mask reaches the lowering it was written for', () => {
+    const wrong = SPECIAL_MASKS.flatMap(([label, indices]) => {
+      const expected = EXPECTED_INSTRUCTIONS[label.split(' ')[0]!];
+      const actual = shuffleInstructionsOf(indices);
+      return actual === expected ? [] : [`${label} [${indices.join(' ')}]: ${actual}, expected ${expected}`];
+    });
+    expect(wrong).toEqual([]);
+  });
 
   test('every special case and random masks, on distinct byte operands and random ones', () => {
     const distinct = [Uint8Array.from(range(0x40)), Uint8Array.from(range(0xa0))];
@@ -322,5 +345,38 @@ describe('i8x16.swizzle', () => {
       (operands) => pair.compare('swizzle', operands, [16]));
     expectNoMismatches(CONSTANT_VECTORS.flatMap((_, k) => vectors.map((v) => ({ k, v }))),
       ({ k, v }) => pair.compare(`swizzle const indices ${k}`, [v, v], [16]));
+  });
+});
+
+describe('under register pressure', () => {
+  // Each level keeps one more v128 live while the inner expression runs, so the operands of the inner
+  // instructions come from spill slots and their results have to find registers.
+  const slot = (k: number) => `(v128.load (i32.const ${OPERANDS + 16 * (k % 8)}))`;
+  const levels: readonly ((inner: string, k: number) => string)[] = [
+    (inner, k) => `(v128.and ${slot(k)} ${inner})`,
+    (inner, k) => `(v128.andnot ${inner} ${slot(k)})`,
+    (inner, k) => `(i8x16.shuffle 0 17 2 19 4 21 6 23 31 30 29 28 3 2 1 0 ${slot(k)} ${inner})`,
+    (inner, k) => `(v128.bitselect ${slot(k)} ${slot(k + 1)} ${inner})`,
+    (inner, k) => `(i8x16.swizzle ${slot(k)} ${inner})`,
+    (inner, k) => `(v128.load16_lane 5 (i32.and (i32.load (i32.const ${OPERANDS + 16 * (k % 8)})) (i32.const 0xff)) ${inner})`,
+    (inner, k) => `(v128.xor ${slot(k)} (v128.not ${inner}))`,
+    (inner, k) => `(i8x16.shuffle 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 ${slot(k)} ${inner})`,
+    (inner, k) => `(v128.or ${slot(k)} ${inner})`,
+  ];
+  const deep = (depth: number) => Array.from({ length: depth }, (_, k) => k).reduce((inner, k) => levels[k % levels.length]!(inner, k), slot(0));
+  let pair: SimdPair;
+  beforeAll(async () => {
+    pair = await SimdPair.of(simdModule([
+      `(func (export "deep") (v128.store (i32.const ${RESULTS}) ${deep(20)}))`,
+      `(func (export "deep booleans") (i32.store (i32.const ${RESULTS})
+        (i32.add (i16x8.bitmask ${slot(1)}) (i32.add (i32.mul (i32.const 3) (i64x2.all_true ${slot(2)})) (i32.mul (v128.any_true ${deep(12)}) (i8x16.bitmask ${deep(9)}))))))`,
+    ]));
+  });
+  afterAll(() => pair.dispose());
+
+  test('nested bitwise, shuffle and lane-load expressions give V8\'s bytes', () => {
+    const random = new Random(SEED);
+    const runs = Array.from({ length: 40 }, () => Array.from({ length: 8 }, () => randomVector(random)));
+    expectNoMismatches(runs, (operands) => pair.compare('deep', operands, [16]) ?? pair.compare('deep booleans', operands, [4]));
   });
 });
