@@ -3,21 +3,18 @@
 // instruction that moves the bytes the same way — a copy, pshufd, pshuflw/pshufhw, pblendw, palignr,
 // an unpack, shufps — before the general form: one pshufb per operand with a control built from the
 // indices (0x80 zeroes a byte), then por.
-import { Reg, SseImmOp, SseOp, Xmm } from '../../x64/index.js';
+import { SseImmOp, SseOp, Xmm } from '../../x64/index.js';
+import type { Mem } from '../../x64/index.js';
 import { simdTable } from './op.js';
 import type { SimdLoweringEnv } from './op.js';
 
 /** pshufb zeroes a byte whose control byte has its top bit set. */
 const ZERO_BYTE = 0x80;
 
-/** Loads 16 bytes into `dst` through rax (scratch): movabs, movq, movabs, pinsrq. */
-function loadBytes(env: SimdLoweringEnv, dst: Xmm, bytes: readonly number[]): void {
-  const { asm } = env;
-  const half = (from: number) => bytes.slice(from, from + 8).reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n);
-  asm.movRI(64, Reg.rax, BigInt.asIntN(64, half(0)));
-  asm.movToXmm(64, dst, Reg.rax);
-  asm.movRI(64, Reg.rax, BigInt.asIntN(64, half(8)));
-  asm.pinsr(64, dst, Reg.rax, 1);
+/** A pshufb control of 16 bytes, from the function's constant pool (aligned: a direct operand). */
+function control(env: SimdLoweringEnv, bytes: readonly number[]): Mem {
+  const words = [0, 4, 8, 12].map((at) => bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24));
+  return env.v128Constant(words);
 }
 
 /** How a shuffle is lowered: `lower` gets the operands' registers and returns the one holding the result. */
@@ -186,11 +183,10 @@ const PATTERNS: readonly ShufflePattern[] = [
     match(indices) {
       const source = fromOneSource(indices);
       if (!source) return undefined;
-      const control = indices.map((index) => index & 15);
+      const picks = indices.map((index) => index & 15);
       return (env, lhs, rhs) => {
         const reg = source === 'lhs' ? lhs : rhs;
-        loadBytes(env, Xmm.xmm0, control);
-        env.asm.sse(SseOp.Pshufb, reg, Xmm.xmm0);
+        env.asm.sse(SseOp.Pshufb, reg, control(env, picks));
         return reg;
       };
     },
@@ -203,10 +199,8 @@ const PATTERNS: readonly ShufflePattern[] = [
       const fromRhs = indices.map((index) => (index >= 16 ? index - 16 : ZERO_BYTE));
       return (env, lhs, rhs) => {
         const { asm } = env;
-        loadBytes(env, Xmm.xmm0, fromLhs);
-        asm.sse(SseOp.Pshufb, lhs, Xmm.xmm0);
-        loadBytes(env, Xmm.xmm0, fromRhs);
-        asm.sse(SseOp.Pshufb, rhs, Xmm.xmm0);
+        asm.sse(SseOp.Pshufb, lhs, control(env, fromLhs));
+        asm.sse(SseOp.Pshufb, rhs, control(env, fromRhs));
         asm.sse(SseOp.Por, lhs, rhs);
         return lhs;
       };
@@ -239,14 +233,13 @@ export const SHUFFLE_OPS = simdTable((op) => {
     stack.freeXmm(result === lhs ? rhs : lhs);
     stack.pushV128(result);
   });
-  op('i8x16.swizzle', ['v128', 'v128'], ['v128'], ({ asm, stack }) => {
+  op('i8x16.swizzle', ['v128', 'v128'], ['v128'], (env) => {
+    const { asm, stack } = env;
     // V8's I8x16Swizzle: indices ≥ 16 saturate to ≥ 0x80, which pshufb turns into zero bytes.
     const indices = stack.popV128();
     const vector = stack.popV128();
-    asm.movRI(32, Reg.rax, SWIZZLE_BIAS);
-    asm.movToXmm(32, Xmm.xmm0, Reg.rax);
-    asm.sseImm(SseImmOp.Pshufd, Xmm.xmm0, Xmm.xmm0, 0);
-    asm.sse(SseOp.Paddusb, Xmm.xmm0, indices);
+    asm.movXmm(Xmm.xmm0, indices);
+    asm.sse(SseOp.Paddusb, Xmm.xmm0, env.v128Constant([SWIZZLE_BIAS, SWIZZLE_BIAS, SWIZZLE_BIAS, SWIZZLE_BIAS]));
     asm.sse(SseOp.Pshufb, vector, Xmm.xmm0);
     stack.freeXmm(indices);
     stack.pushV128(vector);
