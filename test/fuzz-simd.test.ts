@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { OPCODE_LIMIT, opcodeInfo, SIMD_BASE } from '../src/decode/index.js';
 import { SIMD_OPS } from '../src/compiler/simd/index.js';
 import { Random } from '../src/fuzz/random.js';
+import { interpreterTranscript, shellLogged, translateToFuzz } from '../src/fuzz/binaryen.js';
 import { runModule } from '../src/fuzz/runner.js';
 import { SIMD_BY_NAME, SIMD_INSTRUCTIONS, simdInstructionsOf, unsupportedSimd } from '../src/fuzz/simd-instructions.js';
 import type { SimdInstruction } from '../src/fuzz/simd-instructions.js';
@@ -109,5 +110,24 @@ describe("the typed generator's SIMD", () => {
       else compared++;
     }
     expect(compared).toBe(8);
+  });
+});
+
+describe("binaryen's translate-to-fuzz with SIMD", () => {
+  it('makes SIMD modules whose v128 logging is a function of the module, not an import JS cannot be', async () => {
+    let withSimd = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const { bytes } = await translateToFuzz(seed);
+      const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`);
+      expect(imports).not.toContain('fuzzing-support.log-v128');
+      if (simdInstructionsOf(bytes).size > 0) withSimd++;
+    }
+    expect(withSimd).toBeGreaterThan(0);
+  });
+
+  it("reads the interpreter's v128 log lines as the two i64 lanes the module logs", () => {
+    const output = '[fuzz-exec] export f\n[LoggingExternalInterface logging i32x4 0x00000001 0xffffffff 0x80000000 0x7fffffff]\n';
+    const lanes = [0xffffffff00000001n, 0x7fffffff80000000n];
+    expect(interpreterTranscript(output, new Set(['f']))).toEqual(['call f', ...lanes.map((lane) => `log ${shellLogged(lane)}`)]);
   });
 });
