@@ -1,5 +1,7 @@
 // v128.const: the 16 bytes go into a cache xmm register.
 import { Reg, SseLogic, mem } from '../../x64/index.js';
+import type { Xmm } from '../../x64/index.js';
+import type { LoweringEnv } from '../integer.js';
 import { simdTable } from './op.js';
 
 /** The 16 bytes as four little-endian 32-bit words. */
@@ -8,20 +10,26 @@ function words(bytes: Uint8Array): number[] {
   return [0, 4, 8, 12].map((at) => view.getInt32(at, true));
 }
 
+/**
+ * Loads a v128 constant, given as four little-endian 32-bit words, into `reg` (any xmm register,
+ * scratch ones included). It is built below rsp and loaded whole: no general-purpose register is
+ * needed, whatever the stack holds.
+ */
+export function loadV128Constant({ asm }: Pick<LoweringEnv, 'asm'>, reg: Xmm, value: readonly number[]): void {
+  if (value.every((word) => word === 0)) {
+    asm.sseLogic(SseLogic.Xor, reg, reg);
+    return;
+  }
+  asm.lea(Reg.rsp, mem(Reg.rsp, -16));
+  value.forEach((word, i) => asm.storeImm(32, mem(Reg.rsp, 4 * i), word | 0));
+  asm.loadV128(reg, mem(Reg.rsp));
+  asm.lea(Reg.rsp, mem(Reg.rsp, 16));
+}
+
 export const CONSTANT_OPS = simdTable((op) => {
   op('v128.const', [], ['v128'], (env, at) => {
-    const { asm, stack } = env;
-    const reg = stack.allocXmm();
-    const value = words(env.immediateBytes(at));
-    if (value.every((word) => word === 0)) {
-      asm.sseLogic(SseLogic.Xor, reg, reg);
-    } else {
-      // Built below rsp and loaded whole: no scratch register needed, whatever the stack holds.
-      asm.lea(Reg.rsp, mem(Reg.rsp, -16));
-      value.forEach((word, i) => asm.storeImm(32, mem(Reg.rsp, 4 * i), word));
-      asm.loadV128(reg, mem(Reg.rsp));
-      asm.lea(Reg.rsp, mem(Reg.rsp, 16));
-    }
-    stack.pushV128(reg);
+    const reg = env.stack.allocXmm();
+    loadV128Constant(env, reg, words(env.immediateBytes(at)));
+    env.stack.pushV128(reg);
   });
 });
