@@ -10,7 +10,7 @@ import { compile, loadDisassembler } from '../src/index.js';
 import { INTEGER_OPS } from '../src/compiler/simd/integer.js';
 import { MAX_ROWS, SimdPair, simdModuleText, v128FromLanes } from './helpers/simd.js';
 import type { SimdOperand, SimdVariant } from './helpers/simd.js';
-import { toBytes } from './helpers/differential.js';
+import { DifferentialInstance, toBytes } from './helpers/differential.js';
 import { Random } from './helpers/values.js';
 
 type Bits = 8 | 16 | 32 | 64;
@@ -203,3 +203,47 @@ describe('i64x2 comparisons without SSE4.2', () => {
   });
 });
 
+
+describe('integer lane instructions under register pressure', () => {
+  // A right-nested chain keeps every left operand live: more v128 values than cache registers, so
+  // operands come back from spill slots; shift counts come from locals and from a comparison.
+  const CHAIN = [
+    'i64x2.mul', 'i16x8.q15mulr_sat_s', 'i8x16.sub_sat_u', 'i32x4.lt_u', 'i64x2.gt_s', 'i16x8.extmul_high_i8x16_u',
+    'i8x16.narrow_i16x8_s', 'i32x4.dot_i16x8_s', 'i64x2.ge_s', 'i8x16.avgr_u', 'i32x4.extmul_low_i16x8_s',
+  ];
+  const operand = (k: number): string => {
+    const load = `(v128.load (i32.const ${16 * k}))`;
+    if (k % 4 === 1) return `(i8x16.shr_s ${load} (local.get $x))`;
+    if (k % 4 === 2) return `(i64x2.shr_s ${load} (local.get $y))`;
+    if (k % 4 === 3) return `(i8x16.popcnt ${load})`;
+    return load;
+  };
+  const innermost = '(i8x16.shl (local.get $v) (i32.lt_u (local.get $x) (local.get $y)))';
+  const chain = CHAIN.reduceRight((inner, op, k) => `(${op} ${operand(k)} ${inner})`, innermost);
+  const wat = `(module (memory (export "memory") 1)
+    (func (export "run") (param $x i32) (param $y i32) (local $v v128)
+      (local.set $v (v128.load (i32.const ${16 * CHAIN.length})))
+      (v128.store (i32.const 1024) ${chain})))`;
+
+  test('a chain of eleven instructions', async () => {
+    const pair = await DifferentialInstance.of(wat);
+    try {
+      const random = new Random(SEED);
+      const mismatches: string[] = [];
+      for (let round = 0; round < 40; round++) {
+        const input = random.bytes(16 * (CHAIN.length + 1));
+        const [x, y] = [random.below(3) === 0 ? random.uint32() | 0 : random.below(70), random.below(70)];
+        const [v8, wasmjit] = [pair.v8, pair.wasmjit].map((engine) => {
+          const memory = new Uint8Array((engine.exports.memory as WebAssembly.Memory).buffer);
+          memory.set(input);
+          (engine.exports.run as (x: number, y: number) => void)(x, y);
+          return [...memory.subarray(1024, 1040)].join(',');
+        });
+        if (v8 !== wasmjit) mismatches.push(`round ${round} (seed ${SEED}), x ${x}, y ${y}: V8 ${v8}, wasmjit ${wasmjit}`);
+      }
+      expect(mismatches).toEqual([]);
+    } finally {
+      pair.dispose();
+    }
+  });
+});
