@@ -1,8 +1,8 @@
 // Lane shifts: shl, shr_s, shr_u by an i32 count taken modulo the lane width. A constant count
 // becomes an immediate shift; otherwise the masked count goes into xmm1 for the shift-by-register
 // forms. Bytes have no shift instructions and i64x2 no arithmetic right shift: V8's sequences.
-import { Alu, Reg, SseImmOp, SseOp, SseShiftImm, Xmm } from '../../x64/index.js';
-import { allOnes, LANE_WIDTHS, SHAPES } from './integer-operands.js';
+import { Alu, Reg, SseOp, SseShiftImm, Xmm } from '../../x64/index.js';
+import { allOnes, LANE_WIDTHS, SHAPES, splat32 } from './integer-operands.js';
 import type { LaneWidth } from './integer-operands.js';
 import { simdTable } from './op.js';
 import type { SimdLoweringEnv } from './op.js';
@@ -10,12 +10,10 @@ import type { SimdLoweringEnv } from './op.js';
 type ShiftKind = 'shl' | 'shr_s' | 'shr_u';
 
 /**
- * A shift count, already taken modulo the lane width: an immediate (never 0: that shift is no code),
- * or, when `immediate` is undefined, in a register: see COUNT.
+ * A shift count, taken modulo the lane width: an immediate (never 0: that shift is no code), or in a
+ * general-purpose register the lowering owns, and copied to COUNT for the shifts by register.
  */
-interface Count {
-  immediate?: number;
-}
+type Count = { immediate: number } | { register: Reg };
 
 /** Where the shifts by register find their count (the byte shifts adjust it before they put it there). */
 const COUNT = Xmm.xmm1;
@@ -29,57 +27,50 @@ const SHIFTS: Record<ShiftKind, Partial<Record<LaneWidth, [SseShiftImm, SseOp]>>
 
 /** Shifts every lane of `reg` by the count (an immediate, or the one in COUNT). */
 function shiftLanes(env: SimdLoweringEnv, [byImmediate, byRegister]: [SseShiftImm, SseOp], reg: Xmm, count: Count): void {
-  if (count.immediate === undefined) env.asm.sse(byRegister, reg, COUNT);
-  else env.asm.sseShiftImm(byImmediate, reg, count.immediate);
-}
-
-/** Sets every byte of xmm0 to `byte`. */
-function splatByte(env: SimdLoweringEnv, byte: number): void {
-  const { asm } = env;
-  asm.movRI(32, Reg.rax, (byte * 0x01010101) | 0);
-  asm.movToXmm(32, Xmm.xmm0, Reg.rax);
-  asm.sseImm(SseImmOp.Pshufd, Xmm.xmm0, Xmm.xmm0, 0);
+  if ('immediate' in count) env.asm.sseShiftImm(byImmediate, reg, count.immediate);
+  else env.asm.sse(byRegister, reg, COUNT);
 }
 
 /**
- * Byte shifts as word shifts. shl and shr_u shift the words and clear the bits that crossed into the
- * neighbouring byte (by a variable count: clear them before, with a mask made by shifting all ones).
- * shr_s puts each byte in the high half of a word (punpck with itself), shifts the words
- * arithmetically by 8 more and packs them back.
+ * Byte shifts as word shifts. By an immediate, shl and shr_u shift the words and clear the bits that
+ * crossed from the neighbouring byte. shr_s, and shr_u by a variable count, put each byte in the high
+ * half of a word (punpck), shift the words by 8 more and pack them back (nothing saturates). shl by a
+ * variable count first clears the bits that would cross, with a mask of all-ones words shifted and packed.
  */
-function shiftBytes(env: SimdLoweringEnv, kind: ShiftKind, reg: Xmm, count: Count, countGpr: Reg): void {
+function shiftBytes(env: SimdLoweringEnv, kind: ShiftKind, reg: Xmm, count: Count): void {
   const { asm } = env;
-  if (kind === 'shr_s' || (kind === 'shr_u' && count.immediate === undefined)) {
+  if (kind === 'shr_s' || (kind === 'shr_u' && 'register' in count)) {
     const [shift, pack] = kind === 'shr_s' ? [SHIFTS.shr_s[16]!, SseOp.Packsswb] : [SHIFTS.shr_u[16]!, SseOp.Packuswb];
     const high = Xmm.xmm0;
     asm.sse(SseOp.Punpckhbw, high, reg);
     asm.sse(SseOp.Punpcklbw, reg, reg);
-    if (count.immediate === undefined) {
-      asm.aluRI(Alu.Add, 32, countGpr, 8);
-      asm.movToXmm(32, COUNT, countGpr);
+    if ('register' in count) {
+      asm.aluRI(Alu.Add, 32, count.register, 8);
+      asm.movToXmm(32, COUNT, count.register);
     }
-    const wordCount = count.immediate === undefined ? count : { immediate: count.immediate + 8 };
+    const wordCount = 'immediate' in count ? { immediate: count.immediate + 8 } : count;
     shiftLanes(env, shift, high, wordCount);
     shiftLanes(env, shift, reg, wordCount);
     asm.sse(pack, reg, high);
     return;
   }
-  if (count.immediate !== undefined) {
+  if ('immediate' in count) {
     shiftLanes(env, SHIFTS[kind][16]!, reg, count);
-    splatByte(env, kind === 'shl' ? (0xff << count.immediate) & 0xff : 0xff >>> count.immediate);
+    const byte = kind === 'shl' ? (0xff << count.immediate) & 0xff : 0xff >>> count.immediate;
+    splat32(env, Xmm.xmm0, byte * 0x01010101);
     asm.sse(SseOp.Pand, reg, Xmm.xmm0);
     return;
   }
   // shl by a variable count: bytes & (0xff >> count), from words of 0xffff >> (count + 8) packed to bytes.
   const mask = Xmm.xmm0;
-  asm.aluRI(Alu.Add, 32, countGpr, 8);
-  asm.movToXmm(32, COUNT, countGpr);
+  asm.aluRI(Alu.Add, 32, count.register, 8);
+  asm.movToXmm(32, COUNT, count.register);
   allOnes(env, mask);
   asm.sse(SseOp.Psrlw, mask, COUNT);
   asm.sse(SseOp.Packuswb, mask, mask);
   asm.sse(SseOp.Pand, reg, mask);
-  asm.aluRI(Alu.Sub, 32, countGpr, 8);
-  asm.movToXmm(32, COUNT, countGpr);
+  asm.aluRI(Alu.Sub, 32, count.register, 8);
+  asm.movToXmm(32, COUNT, count.register);
   asm.sse(SseOp.Psllw, reg, COUNT);
 }
 
@@ -99,28 +90,23 @@ function shiftRightSigned64(env: SimdLoweringEnv, reg: Xmm, count: Count): void 
 function lowerShift(env: SimdLoweringEnv, width: LaneWidth, kind: ShiftKind): void {
   const { asm, stack } = env;
   const constant = stack.popConst();
-  let count: Count;
-  let countGpr = Reg.rax;
-  if (constant !== undefined) {
-    count = { immediate: constant.low & (width - 1) };
-  } else {
-    count = {};
-    countGpr = stack.popToGpr(32);
-  }
+  const count: Count = constant === undefined ? { register: stack.popToGpr(32) } : { immediate: constant.low & (width - 1) };
   const reg = stack.popV128();
-  if (count.immediate === 0) {
-    stack.pushV128(reg);
-    return;
-  }
-  if (count.immediate === undefined) {
-    asm.aluRI(Alu.And, 32, countGpr, width - 1);
+  if ('register' in count) {
+    asm.aluRI(Alu.And, 32, count.register, width - 1);
     // The byte shifts adjust the count first; the others take it as it is.
-    if (width !== 8) asm.movToXmm(32, COUNT, countGpr);
+    if (width !== 8) asm.movToXmm(32, COUNT, count.register);
   }
-  if (width === 8) shiftBytes(env, kind, reg, count, countGpr);
-  else if (width === 64 && kind === 'shr_s') shiftRightSigned64(env, reg, count);
-  else shiftLanes(env, SHIFTS[kind][width]!, reg, count);
-  if (count.immediate === undefined) stack.freeGpr(countGpr);
+  if ('immediate' in count && count.immediate === 0) {
+    // Nothing to shift.
+  } else if (width === 8) {
+    shiftBytes(env, kind, reg, count);
+  } else if (width === 64 && kind === 'shr_s') {
+    shiftRightSigned64(env, reg, count);
+  } else {
+    shiftLanes(env, SHIFTS[kind][width]!, reg, count);
+  }
+  if ('register' in count) stack.freeGpr(count.register);
   stack.pushV128(reg);
 }
 
