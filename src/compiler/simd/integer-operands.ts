@@ -1,7 +1,8 @@
 // The operand shapes of the integer lane lowerings: a v128 changed in place, two v128s with the
 // result in one of their registers, and the few constants they build in a scratch register.
-import { Reg, SseImmOp, SseOp } from '../../x64/index.js';
+import { SseOp } from '../../x64/index.js';
 import type { Xmm } from '../../x64/index.js';
+import { loadV128Constant } from './constant.js';
 import type { SimdLoweringEnv, SimdOp } from './op.js';
 
 /** The lane widths of the integer shapes, and the shapes' names. */
@@ -38,11 +39,9 @@ export function unary(emit: UnaryEmitter): SimdOp['lower'] {
 /** A binary emitter of one instruction: `op lhs, rhs`. */
 export const instruction = (op: SseOp): BinaryEmitter => ({ asm }, lhs, rhs) => asm.sse(op, lhs, rhs);
 
-/** Every 32-bit lane of `reg` (a scratch register) set to `value`, through eax. */
-export function splat32({ asm }: SimdLoweringEnv, reg: Xmm, value: number): void {
-  asm.movRI(32, Reg.rax, value | 0);
-  asm.movToXmm(32, reg, Reg.rax);
-  asm.sseImm(SseImmOp.Pshufd, reg, reg, 0);
+/** Every 32-bit lane of `reg` (a scratch register) set to `value` (from the constant pool). */
+export function splat32(env: SimdLoweringEnv, reg: Xmm, value: number): void {
+  loadV128Constant(env, reg, [value, value, value, value]);
 }
 
 /** Every bit of `reg` set. */
