@@ -180,8 +180,8 @@ describe('unsupported features → CompileError naming the function and instruct
     [
       'a SIMD instruction',
       `(func (export "int") (param i32) (result i32) (local.get 0))
-       (func (export "promote") (param v128) (drop (f64x2.promote_low_f32x4 (local.get 0))))`,
-      ['function 1 at instruction 1 (f64x2.promote_low_f32x4)', 'unsupported instruction f64x2.promote_low_f32x4'],
+       (func (export "popcnt") (param v128) (drop (i8x16.popcnt (local.get 0))))`,
+      ['function 1 at instruction 1 (i8x16.popcnt)', 'unsupported instruction i8x16.popcnt'],
     ],
   ];
 
