@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Alu, Assembler, BitOp, Cond, FloatCompare, Label, MoveMask, Reg, RoundMode, Shift, SseArith, SseImmOp, SseLogic, SseOp,
-  SseShiftImm, Unary, Xmm, laneFeature, mem, memIndexed, regName, sseFeature,
+  SseShiftImm, Unary, Xmm, laneFeature, mem, memIndexed, regName, ripMem, sseFeature,
 } from '../src/x64/index.js';
 import type { FloatBits, LaneBits, Mem, SseFeature, Width } from '../src/x64/index.js';
 import { gasAssemble, gasRejects, objdump, type DecodedInstruction } from './helpers/objdump.js';
@@ -605,7 +605,7 @@ const CASES: Case[] = [
 ];
 
 /** Assembler members that emit nothing (or are private encoding helpers reached through the others). */
-const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'bytes', 'int32', 'int64', 'modrm', 'packed', 'relative']);
+const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'fillRipOperands', 'bytes', 'int32', 'int64', 'modrm', 'packed', 'relative']);
 
 // ---- checking -----------------------------------------------------------------------------------
 
@@ -734,6 +734,39 @@ describe('SSE instruction features match GNU as', () => {
       expect(texts((i) => rejected.has(i))).toEqual(texts((i) => featureRank(instructions[i]!.feature) > featureRank(level)));
     });
   }
+});
+
+describe('[rip + label] operands', () => {
+  it('reach the label from every form, whatever immediate follows, as objdump computes the address', () => {
+    const a = new Assembler();
+    const data = new Label();
+    const at = ripMem(data);
+    const forms: [string, (a: Assembler) => void][] = [
+      ['loadV128', (a) => a.loadV128(Xmm.xmm3, at)],
+      ['sse', (a) => a.sse(SseOp.Paddb, Xmm.xmm9, at)],
+      ['sseImm', (a) => a.sseImm(SseImmOp.Pshufd, Xmm.xmm2, at, 0x1b)],
+      ['loadFloat', (a) => a.loadFloat(64, Xmm.xmm12, at)],
+      ['load', (a) => a.load(64, Reg.r11, at)],
+      ['aluRI imm8', (a) => a.aluRI(Alu.Cmp, 64, at, 5)],
+      ['aluRI imm32', (a) => a.aluRI(Alu.Cmp, 32, at, 0x12345)],
+      ['aluRI32', (a) => a.aluRI32(Alu.Cmp, 64, at, 7)],
+      ['storeImm', (a) => a.storeImm(32, at, 7)],
+      ['pinsr', (a) => a.pinsr(32, Xmm.xmm1, at, 2)],
+      ['pextr', (a) => a.pextr(64, at, Xmm.xmm14, 1)],
+    ];
+    for (const [, emit] of forms) emit(a);
+    expect(() => a.finish(), 'a rip operand whose label is never bound').toThrow('never bound');
+    const b = new Assembler();
+    for (const [, emit] of forms) emit(b);
+    b.bind(data);
+    for (let i = 0; i < 16; i++) b.byte(i);
+    const code = b.finish();
+    const decoded = objdump(code).slice(0, forms.length);
+    expect(decoded.map((d, i) => `${forms[i]![0]}: ${/# (0x[0-9a-f]+)/.exec(d.text)?.[1]}`)).toEqual(
+      forms.map(([name]) => `${name}: 0x${data.offset.toString(16)}`),
+    );
+    expect(decoded.every((d) => d.text.includes('[rip+'))).toBe(true);
+  });
 });
 
 describe('Assembler misuse', () => {

@@ -105,6 +105,32 @@ describe('disassemble', () => {
   });
 });
 
+describe('constant pools in listings', () => {
+  it('list a function’s constants once each, 16-byte aligned, as data after its code', async () => {
+    const { compile } = await import('../src/index.js');
+    const module = await compile(
+      await watToWasm(`(module (memory 1) (func (export "f") (param i32)
+        (v128.store (local.get 0) (v128.const i32x4 1 2 3 4))
+        (v128.store offset=16 (local.get 0) (v128.const i32x4 -1 -1 -1 -1))
+        (v128.store offset=32 (local.get 0) (v128.const i32x4 1 2 3 4))
+        (v128.store offset=48 (local.get 0) (v128.const i64x2 7 -1))))`),
+    );
+    await loadDisassembler();
+    const listing = module.disassemble('f');
+    const data = listing.split('\n').filter((line) => line.includes('.v128'));
+    expect(data.map((line) => line.replace(/^\S+\s+(\S+ ){16}\s*/, ''))).toEqual([
+      '.v128  i32x4 0x00000001 0x00000002 0x00000003 0x00000004',
+      '.v128  i32x4 0x00000007 0x00000000 0xffffffff 0xffffffff',
+    ]);
+    expect(data.every((line) => /^[0-9a-f]*0 /.test(line))).toBe(true);
+    expect(listing).toMatch(/; constants/);
+    expect(listing.match(/movdqu\s+xmm\d+, xmmword ptr \[rip \+ 0x[0-9a-f]+\]/g)).toHaveLength(3);
+    expect(listing).toContain('pcmpeqd');
+    expect(listing).not.toContain('(bad)');
+    module.dispose();
+  });
+});
+
 describe('formatListing', () => {
   it('aligns the columns and puts each annotation on the line at its offset', () => {
     const lines = disassemble(bytesOf('55 4889e5 48b80100000000000080 c3'), 0xff0n);

@@ -30,3 +30,23 @@ test('clz, ctz and popcnt on baseline x86-64 agree with V8', async () => {
   instance.dispose();
   module.dispose();
 });
+
+test('SIMD on a CPU without SSE4.1 is a CompileError that names it, eager or lazy; the rest of wasm compiles there', async () => {
+  const bytes = await watToWasm(
+    `(module
+       (func (export "scalar") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+       (func (export "vector") (param i32) (result i32) (i32x4.extract_lane 0 (i32x4.splat (local.get 0)))))`,
+    { filename: 'simd.wat' },
+  );
+  for (const lazy of [false, true]) {
+    await expect(compile(bytes, { cpuFeatures: { sse41: false }, lazy })).rejects.toThrow(
+      new WebAssembly.CompileError('function 1 at instruction 1 (i32x4.splat): SIMD needs SSE4.1, which this CPU does not have'),
+    );
+  }
+  const scalarOnly = await watToWasm('(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))');
+  const module = await compile(scalarOnly, { cpuFeatures: { sse41: false } });
+  const instance = await instantiate(module);
+  expect((instance.exports.f as (x: number) => number)(41)).toBe(42);
+  instance.dispose();
+  module.dispose();
+});

@@ -30,7 +30,13 @@ function exportedFunction(exports: Exports, name: string): (...args: unknown[]) 
 }
 
 async function runKernel(task: Extract<Task, { kind: 'kernel' }>, bytes: Uint8Array<ArrayBuffer>): Promise<KernelResult> {
-  const instance = await instantiate(task.runtime, bytes);
+  let instance: Awaited<ReturnType<typeof instantiate>>;
+  try {
+    instance = await instantiate(task.runtime, bytes);
+  } catch (err) {
+    if (task.runtime === 'wasmjit' && err instanceof WebAssembly.CompileError) return { unsupported: err.message };
+    throw err;
+  }
   const run = exportedFunction(instance.exports, task.entry);
   const checksum = String(run(task.n));
   const ms: number[] = [];

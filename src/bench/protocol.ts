@@ -4,7 +4,10 @@ import type { CallShape } from './calls.js';
 import type { Runtime } from './engines.js';
 
 export type Task =
-  /** Instantiate, call `entry(n)` once to warm up, then time `calls` more calls. */
+  /**
+   * Instantiate, call `entry(n)` once to warm up, then time `calls` more calls. A CompileError from
+   * wasmjit is answered as `unsupported`, for the parent to judge.
+   */
   | { kind: 'kernel'; runtime: Runtime; entry: string; n: number; calls: number }
   /**
    * Compile the module once (the first compile of the process, timed on its own; peak memory is
@@ -17,10 +20,10 @@ export type Task =
   /** Call the export `grow(1)` `grows` times, timing it and the first `memory.buffer` after it. */
   | { kind: 'buffer'; runtime: Runtime; grows: number };
 
-export interface KernelResult {
-  checksum: string;
-  ms: number[];
-}
+export type KernelResult =
+  | { checksum: string; ms: number[] }
+  /** wasmjit refused the module with a CompileError (a SIMD kernel before wasmjit compiles SIMD): its message. */
+  | { unsupported: string };
 
 /** Median milliseconds per phase over the timed compiles (V8 has one phase, `compile`). */
 export type CompilePhases = Record<string, number>;

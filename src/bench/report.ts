@@ -12,6 +12,9 @@ import type { CompileMeasurement, CompileRow, KernelRow, SuiteResults } from './
 import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
 import type { BufferRow } from './buffers.js';
 import { FIRST_RUN_ENGINES, STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
+import { simdSection, simdSummary } from './simd-report.js';
+import { fixed, formatTable, formatTargets, ms, numberColumns, paragraph, plural, ratio } from './table.js';
+import type { Style, TargetCheck } from './table.js';
 import type { FirstRunRow, StartupEngineId, StartupResults, StartupRow } from './startup.js';
 
 export interface Report {
@@ -22,23 +25,6 @@ export interface Report {
   results: SuiteResults;
 }
 
-type Style = 'text' | 'markdown';
-type Align = 'left' | 'right';
-
-function formatTable(header: string[], rows: string[][], align: Align[], style: Style): string {
-  if (style === 'markdown') {
-    const rule = align.map((a) => (a === 'left' ? '---' : '---:'));
-    return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const pad = (cell: string, i: number): string => (align[i] === 'left' ? cell.padEnd(widths[i]) : cell.padStart(widths[i]));
-  return [header, ...rows].map((cells) => cells.map(pad).join('  ').trimEnd()).join('\n');
-}
-
-const fixed = (digits: number) => (value: number | undefined): string =>
-  value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
-const ms = fixed(1);
-const ratio = fixed(2);
 /** Three significant digits or so, from 0.33 to 1017. */
 const mbPerSecond = (value: number): string => fixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)(value);
 
@@ -74,7 +60,7 @@ function kernelTable(kernels: KernelRow[], style: Style): string {
     const mean = means[kind];
     if (mean) rows.push([`geomean ${kind}`, '', ...engineIds.map(() => ''), ratio(mean.liftoff), ratio(mean.turbofan)]);
   }
-  return formatTable(header, rows, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, rows, numberColumns(header), style);
 }
 
 function throughput(bytes: number, milliseconds: number): number {
@@ -103,7 +89,7 @@ function compileTable(rows: CompileRow[], style: Style): string {
     mbPerSecond(throughput(row.bytes, row.liftoff.firstMs)),
     ratio(row.wasmjit.firstMs / row.liftoff.firstMs),
   ]);
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
@@ -133,7 +119,7 @@ function bufferTable(rows: BufferRow[], style: Style): string {
       return [us(m.bufferUs), us(m.bufferMaxUs), us(m.growUs), String(m.gcs)];
     }),
   ]);
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 /** The issue's start-up targets, as ratios and limits the tables are checked against. */
@@ -167,7 +153,7 @@ function startupReadyTable(rows: StartupRow[], style: Style): string {
       ratio(m.cache.readyMs / m.v8.readyMs),
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 const THROUGHPUT_ENGINES: StartupEngineId[] = ['liftoff', 'eager'];
@@ -185,7 +171,7 @@ function startupThroughputTable(rows: StartupRow[], style: Style): string {
       ratio((ours!.warmCompileMs ?? NaN) / (v8!.warmCompileMs ?? NaN)),
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 function startupMemoryTable(rows: StartupRow[], style: Style): string {
@@ -200,7 +186,7 @@ function startupMemoryTable(rows: StartupRow[], style: Style): string {
       ratio(m.lazy.peakRssKiB / m.v8.peakRssKiB),
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 function firstRunTable(rows: FirstRunRow[], style: Style): string {
@@ -217,14 +203,7 @@ function firstRunTable(rows: FirstRunRow[], style: Style): string {
       lazyFunctions === undefined ? '-' : `${lazyFunctions} functions, ${lazyWrites} writes, ${ms(lazyMs ?? NaN)} ms`,
     ];
   });
-  return formatTable(header, body, ['left', ...header.slice(1).map((): Align => 'right')], style);
-}
-
-interface TargetCheck {
-  target: string;
-  measured: string;
-  /** Undefined when this build cannot be measured against it (no lazy compilation or no cache). */
-  met: boolean | undefined;
+  return formatTable(header, body, numberColumns(header), style);
 }
 
 /** Each of the issue's targets against what was measured: the worst case over the modules it applies to. */
@@ -282,10 +261,7 @@ function startupTargets(startup: StartupResults): TargetCheck[] {
 }
 
 function startupSections(startup: StartupResults, reps: number, style: Style): string[] {
-  const lines = (...text: string[]): string => text.join(style === 'markdown' ? ' ' : '\n');
-  const checks = startupTargets(startup);
-  const verdict = (c: TargetCheck): string => (c.met === undefined ? '-' : c.met ? 'met' : 'missed');
-  const targetLines = checks.map((c) => (style === 'markdown' ? `- ${verdict(c)}: ${c.target}: ${c.measured}` : `  ${verdict(c).padEnd(6)}  ${c.target}: ${c.measured}`));
+  const lines = (...text: string[]): string => paragraph(style, ...text);
   const moduleSections = [
     lines(
       `Start-up, every figure a fresh process (median of ${plural(reps, 'repetition')}): module ready (bytes → compiled module → instance with stub imports) in ms,`,
@@ -314,21 +290,23 @@ function startupSections(startup: StartupResults, reps: number, style: Style): s
           firstRunTable(startup.firstRuns, style),
         ]
       : []),
-    ['Targets (issue 11):', ...targetLines].join('\n'),
+    formatTargets('Targets (issue 11):', startupTargets(startup), style),
   ];
 }
 
 function sections(report: Report, style: Style): string[] {
   const { results, reps, calls } = report;
   const out: string[] = [];
-  const lines = (...text: string[]): string => text.join(style === 'markdown' ? ' ' : '\n');
+  const lines = (...text: string[]): string => paragraph(style, ...text);
+  const integerAndFloat = results.kernels.filter((k) => k.kind !== 'simd');
   if (results.kernels.length > 0) {
     out.push(
       lines(
         `Kernels: ms per call, median of ${plural(reps, 'repetition')} (each a fresh process: a warm-up call, then ${plural(calls, 'timed call')}).`,
         'Ratios are wasmjit time / V8 time: below 1 wasmjit is faster. Every engine returned the same checksums.',
       ),
-      kernelTable(results.kernels, style),
+      ...(integerAndFloat.length > 0 ? [kernelTable(integerAndFloat, style)] : []),
+      ...simdSection(results.kernels, style),
     );
   }
   if (results.compile.length > 0) {
@@ -360,10 +338,6 @@ function sections(report: Report, style: Style): string[] {
   return out;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 export function formatText(report: Report): string {
   return `wasmjit bench — ${machineLine(report.machine)}\n\n${sections(report, 'text').join('\n\n')}\n`;
 }
@@ -391,6 +365,7 @@ export function formatJson(report: Report): string {
       calls: report.calls,
       kernels: results.kernels.map((k) => ({ ...k, ratios: kernelRatios(k) })),
       geometricMeans: geometricMeans(results.kernels),
+      simd: simdSummary(results.kernels),
       compile: results.compile.map((row) => ({
         ...row,
         mbPerSecond: {

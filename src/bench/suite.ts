@@ -11,7 +11,7 @@ import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engin
 import type { Engine, EngineId } from './engines.js';
 import { generateModule } from './generate.js';
 import { biggestHashWasmModule } from './hash-wasm.js';
-import { KERNEL_ENTRY, KERNELS } from './kernels.js';
+import { KERNEL_ENTRY, KERNELS, kernelFiles, kernelMatches } from './kernels.js';
 import type { Kernel, KernelKind } from './kernels.js';
 import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task } from './protocol.js';
 import { availableNodes, nodeBinary } from './nodes.js';
@@ -38,14 +38,21 @@ export interface SuiteOptions {
   startupReps: number;
 }
 
-export interface KernelRow {
+export interface KernelTimes {
+  /** Median milliseconds per call, and every sample, by engine (NaN and none where unsupported). */
+  ms: Record<EngineId, number>;
+  samples: Record<EngineId, number[]>;
+  /** Engines that refused the module, with the CompileError's message: wasmjit before it compiles SIMD. */
+  unsupported: Partial<Record<EngineId, string>>;
+}
+
+export interface KernelRow extends KernelTimes {
   name: string;
   kind: KernelKind;
   n: number;
   checksum: string;
-  /** Median milliseconds per call, and every sample, by engine. */
-  ms: Record<EngineId, number>;
-  samples: Record<EngineId, number[]>;
+  /** A SIMD kernel's scalar twin (kernels.ts), which returned the same checksum. */
+  scalarTwin?: KernelTimes;
 }
 
 export interface CompileMeasurement {
@@ -100,7 +107,7 @@ const COMPILE_ENGINES: Array<Pick<Engine, 'label' | 'runtime' | 'nodeFlags'> & {
 ];
 
 export function selectKernels(filters: string[]): Kernel[] {
-  return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => k.name.includes(f)));
+  return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => kernelMatches(k, f)));
 }
 
 /** `--filter startup` selects both start-up sections, `--filter first-run` the workloads' first runs alone. */
@@ -112,17 +119,31 @@ export function wantsSection(section: Section, filters: string[]): boolean {
 
 /** How many child processes the suite starts, for the progress counter. */
 function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number, startupModules: number, workloads: number): number {
+  const kernelModules = selectKernels(options.filters).reduce((sum, k) => sum + Object.keys(kernelFiles(k)).length, 0);
   const perRep =
-    selectKernels(options.filters).length * ENGINES.length +
+    kernelModules * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
     (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length * nodes : 0) +
     (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
   return perRep * options.reps + plannedStartupChildren(startupModules, workloads, options.startupReps);
 }
 
-async function kernelBytes(kernel: Kernel): Promise<Uint8Array> {
-  const file = new URL(`${kernel.name}.wat`, BENCH_DIR);
-  return watToWasm(readFileSync(file, 'utf8'), { filename: `bench/${kernel.name}.wat` });
+async function watBytes(file: string): Promise<Uint8Array> {
+  return watToWasm(readFileSync(new URL(file, BENCH_DIR), 'utf8'), { filename: `bench/${file}` });
+}
+
+/** A module measured: a kernel, or a SIMD kernel's scalar twin. */
+interface KernelModule {
+  kernel: Kernel;
+  label: string;
+  bytes: Uint8Array;
+  times: KernelTimes;
+  /** Whether wasmjit may refuse it: a SIMD kernel's own module, until wasmjit compiles SIMD. */
+  mayBeUnsupported: boolean;
+}
+
+function emptyTimes(): KernelTimes {
+  return { ms: byEngine(() => NaN), samples: byEngine(() => []), unsupported: {} };
 }
 
 /** Starts the children: from the run's build snapshot, with progress shown, naming what failed. */
@@ -158,18 +179,36 @@ function byEngine<T>(make: (id: EngineId) => T): Record<EngineId, T> {
 
 async function measureKernels(options: SuiteOptions, measurer: Measurer): Promise<KernelRow[]> {
   const kernels = selectKernels(options.filters);
-  const bytes = await Promise.all(kernels.map(kernelBytes));
-  const rows: KernelRow[] = kernels.map((k) => ({
-    name: k.name, kind: k.kind, n: k.n, checksum: '', ms: byEngine(() => NaN), samples: byEngine(() => []),
-  }));
+  const rows: KernelRow[] = [];
+  const modules: KernelModule[][] = [];
+  for (const kernel of kernels) {
+    const files = kernelFiles(kernel);
+    const row: KernelRow = { name: kernel.name, kind: kernel.kind, n: kernel.n, checksum: '', ...emptyTimes() };
+    const own: KernelModule = { kernel, label: kernel.name, bytes: await watBytes(files.kernel), times: row, mayBeUnsupported: kernel.kind === 'simd' };
+    const twins: KernelModule[] = [];
+    if (files.scalarTwin !== undefined) {
+      row.scalarTwin = emptyTimes();
+      twins.push({ kernel, label: `${kernel.name} scalar twin`, bytes: await watBytes(files.scalarTwin), times: row.scalarTwin, mayBeUnsupported: false });
+    }
+    rows.push(row);
+    modules.push([own, ...twins]);
+  }
   for (let rep = 0; rep < options.reps; rep++) {
     kernels.forEach((kernel, k) => {
+      // Every engine on every module of the kernel (a SIMD kernel and its scalar twin) returns one checksum.
       const checksums = new Map<string, string>();
-      for (const engine of rotated(ENGINES, rep + k)) {
-        const task: Task = { kind: 'kernel', runtime: engine.runtime, entry: KERNEL_ENTRY, n: kernel.n, calls: options.calls };
-        const result = measurer.run<KernelResult>(rep, kernel.name, engine, task, bytes[k]);
-        rows[k].samples[engine.id].push(...result.ms);
-        checksums.set(engine.label, result.checksum);
+      for (const module of modules[k]) {
+        for (const engine of rotated(ENGINES, rep + k)) {
+          const task: Task = { kind: 'kernel', runtime: engine.runtime, entry: KERNEL_ENTRY, n: kernel.n, calls: options.calls };
+          const result = measurer.run<KernelResult>(rep, module.label, engine, task, module.bytes);
+          if ('unsupported' in result) {
+            if (!module.mayBeUnsupported) throw new ChildFailure(`${module.label} on ${engine.label}: CompileError: ${result.unsupported}`);
+            module.times.unsupported[engine.id] = result.unsupported;
+            continue;
+          }
+          module.times.samples[engine.id].push(...result.ms);
+          checksums.set(module === modules[k][0] ? engine.label : `${engine.label} (${module.label})`, result.checksum);
+        }
       }
       if (rows[k].checksum !== '') checksums.set('the first repetition', rows[k].checksum);
       if (new Set(checksums.values()).size > 1) {
@@ -179,7 +218,10 @@ async function measureKernels(options: SuiteOptions, measurer: Measurer): Promis
       rows[k].checksum = checksums.values().next().value ?? '';
     });
   }
-  for (const row of rows) row.ms = byEngine((id) => median(row.samples[id]));
+  for (const module of modules.flat()) {
+    const { samples } = module.times;
+    module.times.ms = byEngine((id) => (samples[id].length > 0 ? median(samples[id]) : NaN));
+  }
   return rows;
 }
 

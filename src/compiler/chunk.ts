@@ -18,6 +18,10 @@ import type { CpuFeatures } from './integer.js';
 import { ALL_TRAP_CODES } from './traps.js';
 
 /** What compiling any function of a module needs to know of the module, as plain data. */
+/** Every chunk's size is a multiple of this (see the end of `compileChunk`). */
+const CHUNK_ALIGN = 16;
+const INT3 = 0xcc;
+
 export interface ModuleShape {
   features: CpuFeatures;
   layout: ContextLayout;
@@ -135,5 +139,8 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[], through
   });
   // The veneer's jump needs a bound label to be complete; the linker points it at the real exit.
   asm.bind(moduleExit);
+  // Chunks are laid end to end from a page boundary: each then starts 16-byte aligned, as the
+  // functions' constant pools need.
+  while (asm.offset % CHUNK_ALIGN !== 0) asm.byte(INT3);
   return { code: asm.finish(), functions, marks: marks.finish(), relocations: Int32Array.from(relocations) };
 }

@@ -16,6 +16,7 @@ import { integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
+import { ConstantPool } from './constant-pool.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { SIMD_OPS } from './simd/index.js';
 import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
@@ -67,6 +68,8 @@ export interface ModuleEnv {
 export type SourceMarks = Int32Array;
 
 export const PROLOGUE_MARK = -1;
+/** Where the function's constants start (data, not code). */
+export const CONSTANTS_MARK = -2;
 
 /** Records source marks for every function of a module in one growable buffer. */
 export class SourceMarkRecorder {
@@ -177,6 +180,7 @@ export class FunctionScratch {
   readonly types: StackType[] = [];
   readonly controls: Control[] = [];
   readonly localHomes: LocalHome[] = [];
+  readonly constants = new ConstantPool();
   readonly stack: ValueStack;
   readonly lowering: LoweringEnv;
   /** The lowering environment of SIMD instructions, with the current function body's `extra`. */
@@ -185,12 +189,14 @@ export class FunctionScratch {
   constructor(asm: Assembler, features: CpuFeatures, memory: Limits | undefined, trap: (code: TrapCode) => Label) {
     this.stack = new ValueStack(asm);
     this.lowering = { asm, features, stack: this.stack, memoryMinBytes: (memory?.min ?? 0) * WASM_PAGE_SIZE, trap };
+    const pool = this.constants;
     this.simd = {
       ...this.lowering,
       extra: new Int32Array(0),
       immediateBytes(at) {
         return new Uint8Array(this.extra.buffer, this.extra.byteOffset + 4 * at, 16);
       },
+      v128Constant: (words) => pool.v128(words),
     };
   }
 }
@@ -240,7 +246,7 @@ export class FunctionCompiler {
     const { weights, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, fitsGpr, LOCAL_GPRS);
-    this.localXmms = assignLocalRegisters(weights, this.localTypes, isFloat, LOCAL_XMMS);
+    this.localXmms = assignLocalRegisters(weights, this.localTypes, (type) => isFloat(type) || type === 'v128', LOCAL_XMMS);
     this.savedRegs = this.localRegs.map((local) => local.reg);
     this.savedXmms = this.localXmms.map((local) => local.reg);
     // The module's functions are compiled one after another: they share these, emptied.
@@ -249,6 +255,7 @@ export class FunctionCompiler {
     this.controls = scratch.controls;
     this.localHomes = scratch.localHomes;
     this.types.length = this.controls.length = this.localHomes.length = 0;
+    scratch.constants.clear();
     this.stack = scratch.stack;
     this.stack.reset(
       (index) => this.localHome(index),
@@ -280,6 +287,11 @@ export class FunctionCompiler {
     if (!emit) return;
     const operandSlots = this.pushedV128 ? 2 * this.maxDepth : this.maxDepth;
     asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
+    const { constants } = this.env.scratch;
+    if (!constants.isEmpty) {
+      marks.add(asm.offset - start, CONSTANTS_MARK);
+      constants.emit(asm);
+    }
     // Every label a br_table of this function jumps to is bound now.
     asm.fillTableEntries();
   }
@@ -338,8 +350,9 @@ export class FunctionCompiler {
     asm.movRR(64, Reg.rbp, Reg.rsp);
     if (this.savesContext) asm.push(CTX_REG);
     for (const reg of this.savedRegs) asm.push(reg);
-    if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -8 * this.savedXmms.length));
-    this.savedXmms.forEach((reg, i) => asm.storeFloat(64, mem(Reg.rsp, 8 * i), reg));
+    // Whole registers: a caller may keep a v128 local in one.
+    if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -16 * this.savedXmms.length));
+    this.savedXmms.forEach((reg, i) => asm.storeV128(mem(Reg.rsp, 16 * i), reg));
     asm.movRR(64, Reg.rax, Reg.rsp);
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
@@ -361,14 +374,15 @@ export class FunctionCompiler {
       else asm.aluRR(Alu.Xor, 32, reg, reg);
     }
     for (const { index, reg } of this.localXmms) {
-      if (index < this.paramCount) asm.loadFloat(64, reg, this.localSlot(index));
-      else asm.sseLogic(SseLogic.Xor, reg, reg);
+      if (index >= this.paramCount) asm.sseLogic(SseLogic.Xor, reg, reg);
+      else if (this.localTypes.at(index) === 'v128') asm.loadV128(reg, this.localSlot(index));
+      else asm.loadFloat(64, reg, this.localSlot(index));
     }
     return frameSizeAt;
   }
 
   private get headerSlots(): number {
-    return (this.savesContext ? 1 : 0) + this.savedRegs.length + this.savedXmms.length;
+    return (this.savesContext ? 1 : 0) + this.savedRegs.length + 2 * this.savedXmms.length;
   }
 
   private localHome(index: number): LocalHome {
@@ -461,6 +475,8 @@ export class FunctionCompiler {
   }
 
   simd(op: SimdOp, a: number, b: number): void {
+    // As V8 does on such a CPU: no SIMD at all, reachable or not, eager or lazy.
+    if (!this.env.features.sse41) throw this.error('SIMD needs SSE4.1, which this CPU does not have');
     if (op.accessBytes !== undefined) {
       this.requireMemory();
       // A lane access keeps its lane in the bits above the alignment.
@@ -469,10 +485,7 @@ export class FunctionCompiler {
     }
     this.popAll(op.params);
     this.pushAll(op.results);
-    if (!this.emitting) return;
-    const { features } = this.env;
-    if (!features.sse41) throw this.error('SIMD needs SSE4.1, which this CPU does not have');
-    op.lower(this.simdEnv, a, b);
+    if (this.emitting) op.lower(this.simdEnv, a, b);
   }
 
   private get simdEnv(): SimdLoweringEnv {
@@ -1148,8 +1161,8 @@ export class FunctionCompiler {
     }
     if (this.savedRegs.length + this.savedXmms.length > 0) {
       asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
-      this.savedXmms.forEach((reg, i) => asm.loadFloat(64, reg, mem(Reg.rsp, 8 * i)));
-      if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * this.savedXmms.length));
+      this.savedXmms.forEach((reg, i) => asm.loadV128(reg, mem(Reg.rsp, 16 * i)));
+      if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 16 * this.savedXmms.length));
       for (let i = this.savedRegs.length - 1; i >= 0; i--) asm.pop(this.savedRegs[i]!);
     }
     asm.leave();

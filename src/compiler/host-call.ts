@@ -27,11 +27,12 @@ function emitHostCall(asm: Assembler, index: number, trapExit: Label): void {
 /** A host call that keeps the given registers (ours, which System V lets the host clobber). */
 export function emitHostCallKeeping(asm: Assembler, index: number, trapExit: Label, gprs: readonly Reg[], xmms: readonly Xmm[]): void {
   for (const reg of gprs) asm.push(reg);
-  if (xmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -8 * xmms.length));
-  xmms.forEach((reg, i) => asm.storeFloat(64, mem(Reg.rsp, 8 * i), reg));
+  // Whole registers: they may hold v128 locals.
+  if (xmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -16 * xmms.length));
+  xmms.forEach((reg, i) => asm.storeV128(mem(Reg.rsp, 16 * i), reg));
   emitHostCall(asm, index, trapExit);
-  xmms.forEach((reg, i) => asm.loadFloat(64, reg, mem(Reg.rsp, 8 * i)));
-  if (xmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * xmms.length));
+  xmms.forEach((reg, i) => asm.loadV128(reg, mem(Reg.rsp, 16 * i)));
+  if (xmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 16 * xmms.length));
   for (const reg of [...gprs].reverse()) asm.pop(reg);
 }
 

@@ -25,7 +25,7 @@ export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
 export { emitFastEntryTrampoline } from './entry.js';
 export { isNativeOnlyFunction, nativeOnlyFunctions } from './native-only.js';
-export { formatInstr, PROLOGUE_MARK } from './function.js';
+export { CONSTANTS_MARK, formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
 export type { SourceMarks } from './function.js';
 

@@ -6,7 +6,7 @@
 // (`flush`). Instructions take their operands in whatever form suits them: a constant as an
 // immediate, a local as a memory operand, a compare as a conditional jump. A v128 value is a wide
 // entry: two slots (16 bytes, the low half at the lower address) on the machine stack, a whole xmm
-// register, or a v128 local (which always lives in its frame slots).
+// register, or a v128 local (in its two frame slots, or in a whole local xmm register).
 import { Alu, Assembler, Cond, Reg, Xmm, mem } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
@@ -398,6 +398,9 @@ export class ValueStack {
           asm.pushMem(home.mem);
         } else if (home.kind === 'mem') {
           asm.pushMem(home.mem);
+        } else if (this.isWideLocal(loc.index)) {
+          asm.lea(Reg.rsp, mem(Reg.rsp, -16));
+          asm.storeV128(mem(Reg.rsp), home.reg);
         } else {
           asm.lea(Reg.rsp, mem(Reg.rsp, -8));
           asm.storeFloat(64, mem(Reg.rsp), home.reg);
@@ -525,8 +528,9 @@ export class ValueStack {
         break;
       case 'local': {
         const home = this.localHome(loc.index);
-        if (home.kind !== 'mem') throw new Error('internal error: a v128 local outside the frame');
-        asm.loadV128(reg, home.mem);
+        if (home.kind === 'mem') asm.loadV128(reg, home.mem);
+        else if (home.kind === 'xmm') asm.movXmm(reg, home.reg);
+        else throw new Error('internal error: a v128 local in a general-purpose register');
         break;
       }
       default:
@@ -568,7 +572,13 @@ export class ValueStack {
   popToLocal(home: LocalHome, wide: boolean): void {
     const loc = this.top()!;
     if (wide) {
-      if (home.kind !== 'mem') throw new Error('internal error: a v128 local outside the frame');
+      if (home.kind === 'gpr') throw new Error('internal error: a v128 local in a general-purpose register');
+      if (home.kind === 'xmm') {
+        const taken = this.take();
+        this.loadV128(taken, home.reg);
+        this.release(taken);
+        return;
+      }
       if (loc.kind === 'stack') {
         this.take();
         this.asm.popMem(home.mem);

@@ -1,11 +1,11 @@
 // A compiled module: its code mapped executable (the entry trampoline among it, which koffi-entry.ts
 // and the fast entry call), and what instances need to build their exports.
 import { debuglog } from 'node:util';
-import { compileLazyModule, compileModule, formatInstr, isNativeOnlyFunction, nativeOnlyFunctions, portableCode, prepareModule, PROLOGUE_MARK, restoreModule, validateFunctions } from '../compiler/index.js';
+import { compileLazyModule, compileModule, CONSTANTS_MARK, formatInstr, isNativeOnlyFunction, nativeOnlyFunctions, portableCode, prepareModule, PROLOGUE_MARK, restoreModule, validateFunctions } from '../compiler/index.js';
 import type { CompiledFunction, CompiledModule, CompileOptions, CpuFeatures, LazyCompiledModule, SourceMarks } from '../compiler/index.js';
 import { decodeModule, instructionsOf } from '../decode/index.js';
 import type { Export, ModuleIR } from '../decode/index.js';
-import { disassemble, formatListing } from '../x64/disassembler.js';
+import { dataLines, disassemble, formatListing } from '../x64/disassembler.js';
 import { ArtifactError, artifactKey, checkAgainstModule, readArtifact, sha256, writeArtifact } from './artifact.js';
 import type { KnownWasm, WriteOptions } from './artifact.js';
 import { readShell, writeShell } from './artifact-shell.js';
@@ -285,14 +285,22 @@ export class Module {
     const body = defined && instructionsOf(defined.body, ir.types);
     if (!body) annotations.set(0, 'import thunk');
     const marks = this.marksOf(func);
+    let codeEnd = code.length;
     for (let i = 0; i < marks.length; i += 2) {
       const instr = marks[i + 1]!;
+      if (instr === CONSTANTS_MARK) {
+        codeEnd = marks[i]!;
+        annotations.set(codeEnd, 'constants');
+        continue;
+      }
       const text = instr === PROLOGUE_MARK ? 'prologue' : formatInstr(body![instr]!);
       const at = marks[i]!;
       // Instructions that emitted no code share an offset with the next one: list them together.
       annotations.set(at, annotations.has(at) ? `${annotations.get(at)}; ${text}` : text);
     }
-    return `${header}\n${formatListing(disassemble(code, this.code.address + BigInt(func.offset)), annotations)}`;
+    const address = this.code.address + BigInt(func.offset);
+    const lines = [...disassemble(code.subarray(0, codeEnd), address), ...dataLines(code.subarray(codeEnd), address + BigInt(codeEnd))];
+    return `${header}\n${formatListing(lines, annotations)}`;
   }
 
   /** The IR with the function bodies: a deserialized module's has none, so its bytes are decoded again. */

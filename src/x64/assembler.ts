@@ -4,6 +4,11 @@ import { Cond, FloatBits, Mem, Reg, Width, Xmm } from './registers.js';
 import { MoveMask, SseImmOp, SseOp, SseShiftImm } from './sse-ops.js';
 import type { LaneBits } from './sse-ops.js';
 
+/** `[rip + label]`: data placed in the code (a constant pool), whatever the code's address. */
+export function ripMem(label: Label): Mem {
+  return { base: Reg.rbp, index: undefined, scale: 1, disp: 0, label };
+}
+
 /** A code position that jumps, calls and tables can refer to before it is bound. */
 export class Label {
   /** Offset in the code buffer once bound, -1 before. */
@@ -95,6 +100,9 @@ export class Assembler {
    */
   private readonly tableLabels: Label[] = [];
   private readonly tableSlots: number[] = [];
+  /** `[rip + label]` operands not filled in yet: the label, and (position, instruction end) pairs. */
+  private readonly ripLabels: Label[] = [];
+  private readonly ripSlots: number[] = [];
 
   /** `capacity`: the expected code size; a good guess saves growing the buffer again and again. */
   constructor(capacity = 4096) {
@@ -135,7 +143,8 @@ export class Assembler {
   /**
    * Emits `[prefix] REX opcode ModRM [SIB] [disp]` for an instruction whose ModRM.reg field holds
    * `reg` (a register or an opcode extension) and whose r/m operand is `rm`.
-   * `forceRex` emits the REX prefix even when it sets no bit (see `needsByteRex`).
+   * `forceRex` emits the REX prefix even when it sets no bit (see `needsByteRex`). `trailing` is the
+   * size of the immediate that follows: a `[rip + label]` operand counts from the instruction's end.
    */
   private modrm(
     prefix: number,
@@ -144,6 +153,7 @@ export class Assembler {
     reg: number,
     rm: Reg | Xmm | Mem,
     forceRex = false,
+    trailing = 0,
   ): void {
     if (this.length + MAX_INSTRUCTION > this.buffer.length) this.buffer = grown(this.buffer);
     const buffer = this.buffer;
@@ -162,6 +172,11 @@ export class Assembler {
     buffer[n++] = opcode;
     if (isReg) {
       buffer[n++] = 0xc0 | ((reg & 7) << 3) | (base & 7);
+    } else if (rm.label !== undefined) {
+      buffer[n++] = ((reg & 7) << 3) | 5;
+      this.ripLabels.push(rm.label as Label);
+      this.ripSlots.push(n, n + 4 + trailing);
+      n += 4;
     } else {
       const disp = rm.disp ?? 0;
       const mod = disp === 0 && (base & 7) !== Reg.rbp ? 0 : fitsInt8(disp) ? 1 : 2;
@@ -235,7 +250,7 @@ export class Assembler {
 
   /** `mov qword/dword [mem], imm32` (sign-extended to 64 bits in the qword form). */
   storeImm(width: Width, dst: Mem, value: number): void {
-    this.modrm(0, 0xc7, width === 64, 0, dst);
+    this.modrm(0, 0xc7, width === 64, 0, dst, false, 4);
     this.int32(value);
   }
 
@@ -312,10 +327,10 @@ export class Assembler {
   /** `op dst, imm32` (sign-extended in the 64-bit form), using the imm8 form when it fits. */
   aluRI(op: Alu, width: Width, dst: Reg | Mem, value: number): void {
     if (fitsInt8(value)) {
-      this.modrm(0, 0x83, width === 64, op, dst);
+      this.modrm(0, 0x83, width === 64, op, dst, false, 1);
       this.byte(value);
     } else {
-      this.modrm(0, 0x81, width === 64, op, dst);
+      this.modrm(0, 0x81, width === 64, op, dst, false, 4);
       this.int32(value);
     }
   }
@@ -325,7 +340,7 @@ export class Assembler {
    * Returns the offset of the immediate.
    */
   aluRI32(op: Alu, width: Width, dst: Reg | Mem, value: number): number {
-    this.modrm(0, 0x81, width === 64, op, dst);
+    this.modrm(0, 0x81, width === 64, op, dst, false, 4);
     const at = this.length;
     this.int32(value);
     return at;
@@ -452,10 +467,10 @@ export class Assembler {
    * Emits a packed SSE instruction from its sse-ops.ts encoding: `0x66_0f3800` is prefix 66 and
    * opcode 0F 38 00, `0x66_0ffc` prefix 66 and opcode 0F FC, `0x0f58` no prefix.
    */
-  private packed(encoding: number, wide: boolean, reg: number, rm: Reg | Xmm | Mem): void {
+  private packed(encoding: number, wide: boolean, reg: number, rm: Reg | Xmm | Mem, trailing = 0): void {
     const map = (encoding >>> 8) & 0xffff;
     const threeByte = map === 0x0f38 || map === 0x0f3a;
-    this.modrm(threeByte ? encoding >>> 24 : encoding >>> 16, encoding & (threeByte ? 0xffffff : 0xffff), wide, reg, rm);
+    this.modrm(threeByte ? encoding >>> 24 : encoding >>> 16, encoding & (threeByte ? 0xffffff : 0xffff), wide, reg, rm, false, trailing);
   }
 
   /** `op dst, src` (see `SseOp`: blendv* read xmm0 too; m128 operands must be 16-byte aligned). */
@@ -468,7 +483,7 @@ export class Assembler {
 
   /** `op dst, src, imm8`. */
   sseImm(op: SseImmOp, dst: Xmm, src: Xmm | Mem, imm: number): void {
-    this.packed(op, false, dst, src);
+    this.packed(op, false, dst, src, 1);
     this.byte(imm);
   }
 
@@ -480,7 +495,7 @@ export class Assembler {
 
   /** `pinsrb/w/d/q dst, src, lane`: replaces one lane with the low bits of a register or with memory. */
   pinsr(bits: LaneBits, dst: Xmm, src: Reg | Mem, lane: number): void {
-    this.modrm(0x66, PINSR[bits], bits === 64, dst, src);
+    this.modrm(0x66, PINSR[bits], bits === 64, dst, src, false, 1);
     this.byte(lane);
   }
 
@@ -491,7 +506,7 @@ export class Assembler {
   pextr(bits: LaneBits, dst: Reg | Mem, src: Xmm, lane: number): void {
     // pextrw has an SSE2 register form; the SSE4.1 one is needed only for memory.
     if (bits === 16 && typeof dst === 'number') this.modrm(0x66, 0x0fc5, false, dst, src);
-    else this.modrm(0x66, PEXTR[bits], bits === 64, src, dst);
+    else this.modrm(0x66, PEXTR[bits], bits === 64, src, dst, false, 1);
     this.byte(lane);
   }
 
@@ -588,11 +603,33 @@ export class Assembler {
     }
   }
 
+  /** Fills in the `[rip + label]` displacements whose labels are bound by now. */
+  private fillRipOperands(): void {
+    const { ripLabels, ripSlots } = this;
+    let kept = 0;
+    for (let i = 0; i < ripLabels.length; i++) {
+      const label = ripLabels[i]!;
+      const at = ripSlots[2 * i]!;
+      const end = ripSlots[2 * i + 1]!;
+      if (label.bound) {
+        putInt32(this.buffer, at, label.offset - end);
+      } else {
+        ripLabels[kept] = label;
+        ripSlots[2 * kept] = at;
+        ripSlots[2 * kept + 1] = end;
+        kept++;
+      }
+    }
+    truncateTo(ripLabels, kept);
+    truncateTo(ripSlots, 2 * kept);
+  }
+
   /**
    * Fills in the jump-table entries whose labels are bound by now, and forgets them (finish() does
    * it too; a caller that binds all its labels early can let them go sooner).
    */
   fillTableEntries(): void {
+    this.fillRipOperands();
     const { tableLabels, tableSlots } = this;
     let kept = 0;
     for (let i = 0; i < tableLabels.length; i++) {
@@ -639,7 +676,7 @@ export class Assembler {
   finish(): Uint8Array {
     if (this.unresolved > 0) throw new Error('jump to a label that was never bound');
     this.fillTableEntries();
-    if (this.tableLabels.length > 0) throw new Error('jump to a label that was never bound');
+    if (this.tableLabels.length > 0 || this.ripLabels.length > 0) throw new Error('a reference to a label that was never bound');
     return this.buffer.subarray(0, this.length);
   }
 }

@@ -94,6 +94,24 @@ function decodeRun(code: Uint8Array, address: bigint): CapstoneInstruction[] {
  * `annotations` is keyed by byte offset from the first line's address; an annotation is printed on the
  * line starting at that offset (the first machine instruction emitted for a wasm instruction).
  */
+/**
+ * Data in the code as listing lines: the int3 padding before it, then one line per 16 bytes (a
+ * constant pool's v128 entries), shown as four little-endian 32-bit words.
+ */
+export function dataLines(data: Uint8Array, address: bigint): DisasmLine[] {
+  const lines: DisasmLine[] = [];
+  let padding = 0;
+  while (padding < data.length && padding < 15 && data[padding] === 0xcc && (data.length - padding) % 16 !== 0) padding++;
+  if (padding > 0) lines.push({ address, bytes: data.slice(0, padding), mnemonic: '(padding)', operands: '' });
+  for (let at = padding; at < data.length; at += 16) {
+    const bytes = data.slice(at, at + 16);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const words = Array.from({ length: Math.floor(bytes.length / 4) }, (_, i) => `0x${view.getUint32(4 * i, true).toString(16).padStart(8, '0')}`);
+    lines.push({ address: address + BigInt(at), bytes, mnemonic: '.v128', operands: `i32x4 ${words.join(' ')}` });
+  }
+  return lines;
+}
+
 export function formatListing(lines: readonly DisasmLine[], annotations: ReadonlyMap<number, string> = new Map()): string {
   if (lines.length === 0) return '';
   const base = lines[0].address;

@@ -44,16 +44,21 @@ export interface Mem {
   index?: Reg;
   scale?: 1 | 2 | 4 | 8;
   disp?: number;
+  /**
+   * Set for `[rip + label]`: data in the code (constant pools), addressed relative to the
+   * instruction (then `base`, `index` and `disp` mean nothing).
+   */
+  label?: { offset: number };
 }
 
-// Both constructors give every operand the same four fields in the same order: one hidden class
+// The constructors give every operand the same five fields in the same order: one hidden class
 // keeps the assembler's reads of them monomorphic.
 
 export function mem(base: Reg, disp = 0): Mem {
-  return { base, index: undefined, scale: 1, disp };
+  return { base, index: undefined, scale: 1, disp, label: undefined };
 }
 
 /** `[base + index*scale + disp]`. */
 export function memIndexed(base: Reg, index: Reg, scale: 1 | 2 | 4 | 8, disp = 0): Mem {
-  return { base, index, scale, disp };
+  return { base, index, scale, disp, label: undefined };
 }

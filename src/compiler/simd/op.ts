@@ -2,11 +2,17 @@
 // is lowered, with the instruction's two immediate words (see the decode layer's `Body`: a lane
 // index, a memarg, `log2(align) | lane << 8`, or the position of 16 immediate bytes in `extra`).
 import type { ValType } from '../../decode/index.js';
+import type { Mem } from '../../x64/index.js';
 import type { LoweringEnv } from '../integer.js';
 
 export interface SimdLoweringEnv extends LoweringEnv {
   /** The 16 immediate bytes (v128.const, i8x16.shuffle) at position `at` of the body's `extra`. */
   immediateBytes(at: number): Uint8Array;
+  /**
+   * A 16-byte constant of the function (four little-endian 32-bit words), as `[rip + label]`: for
+   * `loadV128`, or any SSE instruction's source (the pool is 16-byte aligned).
+   */
+  v128Constant(words: readonly number[]): Mem;
 }
 
 export interface SimdOp {

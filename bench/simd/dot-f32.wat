@@ -1,0 +1,42 @@
+;; dot-f32.wat — f32 dot product of two vectors of 32768 floats (128 KiB each) with f32x4: per 16
+;; bytes a v128 load of each, f32x4.mul and f32x4.add into one vector of four partial sums.
+;; Scalar twin: dot-f32.scalar.wat (the same four partial sums, lane by lane).
+;;   run(n) -> the bits of the dot product's sum over n passes (i32); the partial sums run on from
+;;   pass to pass and are added up once at the end as (s0 + s1) + (s2 + s3)
+(module
+  (memory 4)  ;; x at 0, y at 128 KiB
+
+  (global $length i32 (i32.const 131072))  ;; bytes of each vector
+
+  ;; floats in [-1, 1) from an xorshift32 generator: 24 random bits each, so every one is exact
+  (func $fill (param $p i32) (param $end i32) (param $x i32)
+    (loop $next
+      (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 13))))
+      (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 17))))
+      (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 5))))
+      (f32.store (local.get $p)
+        (f32.sub (f32.mul (f32.convert_i32_u (i32.shr_u (local.get $x) (i32.const 8))) (f32.const 0x1p-23))
+                 (f32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $next (i32.lt_u (local.get $p) (local.get $end)))))
+
+  (func (export "run") (param $n i32) (result i32)
+    (local $sums v128)
+    (local $p i32)
+    (call $fill (i32.const 0) (global.get $length) (i32.const 0x12345678))
+    (call $fill (global.get $length) (i32.shl (global.get $length) (i32.const 1)) (i32.const 0x9e3779b9))
+    (block $done
+      (loop $pass
+        (br_if $done (i32.le_s (local.get $n) (i32.const 0)))
+        (local.set $p (i32.const 0))
+        (loop $vector
+          (local.set $sums
+            (f32x4.add (local.get $sums)
+              (f32x4.mul (v128.load (local.get $p)) (v128.load offset=131072 (local.get $p)))))
+          (br_if $vector (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (global.get $length))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $pass)))
+    (i32.reinterpret_f32
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $sums)) (f32x4.extract_lane 1 (local.get $sums)))
+        (f32.add (f32x4.extract_lane 2 (local.get $sums)) (f32x4.extract_lane 3 (local.get $sums)))))))
