@@ -2,39 +2,32 @@
 // (Liftoff's emit_*convert*/trunc_sat/demote/promote and the shared macro-assembler's sequences).
 // The integer results are what the spec says (saturated, NaN → 0); the float ones are correctly
 // rounded, and NaNs go through cvtpd2ps/cvtps2pd, which quieten them as V8's code does.
-import { FloatCompare, Reg, RoundMode, SseImmOp, SseOp, SseShiftImm, Xmm } from '../../x64/index.js';
+import { FloatCompare, RoundMode, SseImmOp, SseOp, SseShiftImm, Xmm } from '../../x64/index.js';
+import type { Mem } from '../../x64/index.js';
 import { simdTable } from './op.js';
 import type { SimdLoweringEnv } from './op.js';
 
 const SCRATCH = Xmm.xmm0;
 const SCRATCH2 = Xmm.xmm1;
 
-/** Doubles the sequences below need, as bit patterns. */
+/** Constants the sequences below need, as the lane patterns V8 keeps in memory for them. */
 const INT32_MAX_AS_DOUBLE = 0x41df_ffff_ffc0_0000n;
 const UINT32_MAX_AS_DOUBLE = 0x41ef_ffff_ffe0_0000n;
 /** 2^52: its significand holds any uint32 exactly in its low bits. */
 const TWO_POW_52 = 0x4330_0000_0000_0000n;
+/** The high half of 2^52. */
+const TWO_POW_52_HIGH = 0x4330_0000;
+/** 2^31 as an f32: the first value above the i32 range. */
+const INT32_OVERFLOW_AS_FLOAT = 0x4f00_0000;
 
-/** Every 32-bit lane of `reg` = `value`, through rax (no constant in memory). */
-function splat32({ asm }: SimdLoweringEnv, reg: Xmm, value: number): void {
-  asm.movRI(32, Reg.rax, value);
-  asm.movToXmm(32, reg, Reg.rax);
-  asm.sseImm(SseImmOp.Pshufd, reg, reg, 0);
-}
+/** A pool constant with `value` in every 32-bit lane. */
+const splat32 = (env: SimdLoweringEnv, value: number): Mem => env.v128Constant([value, value, value, value]);
 
-/** Both 64-bit lanes of `reg` = `bits`, through rax. */
-function splat64({ asm }: SimdLoweringEnv, reg: Xmm, bits: bigint): void {
-  asm.movRI(64, Reg.rax, bits);
-  asm.movToXmm(64, reg, Reg.rax);
-  asm.sse(SseOp.Punpcklqdq, reg, reg);
-}
-
-/** Every f32 lane of `reg` = 2^31: all ones shifted to INT32_MAX, converted (it rounds up). */
-function twoPow31(env: SimdLoweringEnv, reg: Xmm): void {
-  const { asm } = env;
-  asm.sse(SseOp.Pcmpeqd, reg, reg);
-  asm.sseShiftImm(SseShiftImm.Psrld, reg, 1);
-  asm.sse(SseOp.Cvtdq2ps, reg, reg);
+/** A pool constant with `bits` in both 64-bit lanes. */
+function splat64(env: SimdLoweringEnv, bits: bigint): Mem {
+  const low = Number(BigInt.asIntN(32, bits));
+  const high = Number(BigInt.asIntN(32, bits >> 32n));
+  return env.v128Constant([low, high, low, high]);
 }
 
 /**
@@ -63,7 +56,7 @@ function truncSatF32ToS32(env: SimdLoweringEnv, v: Xmm): void {
   asm.movXmm(SCRATCH, v);
   asm.sseImm(SseImmOp.Cmpps, SCRATCH, SCRATCH, FloatCompare.Eq);
   asm.sse(SseOp.Andps, v, SCRATCH);
-  twoPow31(env, SCRATCH);
+  asm.loadV128(SCRATCH, splat32(env, INT32_OVERFLOW_AS_FLOAT));
   asm.sseImm(SseImmOp.Cmpps, SCRATCH, v, FloatCompare.Le);
   asm.sse(SseOp.Cvttps2dq, v, v);
   asm.sse(SseOp.Xorps, v, SCRATCH);
@@ -79,7 +72,10 @@ function truncSatF32ToU32(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
   asm.sse(SseOp.Pxor, SCRATCH, SCRATCH);
   asm.sse(SseOp.Maxps, v, SCRATCH);
-  twoPow31(env, SCRATCH);
+  // 2^31 in every lane, made as V8 makes it here: INT32_MAX, converted (it rounds up).
+  asm.sse(SseOp.Pcmpeqd, SCRATCH, SCRATCH);
+  asm.sseShiftImm(SseShiftImm.Psrld, SCRATCH, 1);
+  asm.sse(SseOp.Cvtdq2ps, SCRATCH, SCRATCH);
   asm.movXmm(SCRATCH2, v);
   asm.sse(SseOp.Subps, SCRATCH2, SCRATCH);
   asm.sseImm(SseImmOp.Cmpps, SCRATCH, SCRATCH2, FloatCompare.Le);
@@ -97,10 +93,8 @@ function truncSatF32ToU32(env: SimdLoweringEnv, v: Xmm): void {
  */
 function convertLowU32ToF64(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
-  splat32(env, SCRATCH, 0x4330_0000);
-  asm.sse(SseOp.Unpcklps, v, SCRATCH);
-  asm.sseShiftImm(SseShiftImm.Psllq, SCRATCH, 32);
-  asm.sse(SseOp.Subpd, v, SCRATCH);
+  asm.sse(SseOp.Unpcklps, v, splat32(env, TWO_POW_52_HIGH));
+  asm.sse(SseOp.Subpd, v, splat64(env, TWO_POW_52));
 }
 
 /**
@@ -112,8 +106,7 @@ function truncSatF64ToS32(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
   asm.movXmm(SCRATCH, v);
   asm.sseImm(SseImmOp.Cmppd, SCRATCH, v, FloatCompare.Eq);
-  splat64(env, SCRATCH2, INT32_MAX_AS_DOUBLE);
-  asm.sse(SseOp.Andpd, SCRATCH, SCRATCH2);
+  asm.sse(SseOp.Andpd, SCRATCH, splat64(env, INT32_MAX_AS_DOUBLE));
   asm.sse(SseOp.Minpd, v, SCRATCH);
   asm.sse(SseOp.Cvttpd2dq, v, v);
 }
@@ -127,11 +120,9 @@ function truncSatF64ToU32(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
   asm.sse(SseOp.Xorps, SCRATCH, SCRATCH);
   asm.sse(SseOp.Maxpd, v, SCRATCH);
-  splat64(env, SCRATCH2, UINT32_MAX_AS_DOUBLE);
-  asm.sse(SseOp.Minpd, v, SCRATCH2);
+  asm.sse(SseOp.Minpd, v, splat64(env, UINT32_MAX_AS_DOUBLE));
   asm.sseImm(SseImmOp.Roundpd, v, v, RoundMode.Trunc);
-  splat64(env, SCRATCH2, TWO_POW_52);
-  asm.sse(SseOp.Addpd, v, SCRATCH2);
+  asm.sse(SseOp.Addpd, v, splat64(env, TWO_POW_52));
   asm.sseImm(SseImmOp.Shufps, v, SCRATCH, 0x88);
 }
 

@@ -14,8 +14,7 @@ interface FloatShape {
   or: SseOp; xor: SseOp; andNot: SseOp; and: SseOp;
   compare: SseImmOp;
   round: SseImmOp;
-  /** Lane-wise shifts, to build sign masks from all ones. */
-  shiftLeft: SseShiftImm;
+  /** The lane-wise logical right shift. */
   shiftRight: SseShiftImm;
   laneBits: 32 | 64;
   /**
@@ -31,18 +30,18 @@ const SHAPES: readonly FloatShape[] = [
     min: SseOp.Minps, max: SseOp.Maxps, sqrt: SseOp.Sqrtps,
     or: SseOp.Orps, xor: SseOp.Xorps, andNot: SseOp.Andnps, and: SseOp.Andps,
     compare: SseImmOp.Cmpps, round: SseImmOp.Roundps,
-    shiftLeft: SseShiftImm.Pslld, shiftRight: SseShiftImm.Psrld, laneBits: 32, payloadShift: 10,
+    shiftRight: SseShiftImm.Psrld, laneBits: 32, payloadShift: 10,
   },
   {
     shape: 'f64x2', add: SseOp.Addpd, sub: SseOp.Subpd, mul: SseOp.Mulpd, div: SseOp.Divpd,
     min: SseOp.Minpd, max: SseOp.Maxpd, sqrt: SseOp.Sqrtpd,
     or: SseOp.Orpd, xor: SseOp.Xorpd, andNot: SseOp.Andnpd, and: SseOp.Andpd,
     compare: SseImmOp.Cmppd, round: SseImmOp.Roundpd,
-    shiftLeft: SseShiftImm.Psllq, shiftRight: SseShiftImm.Psrlq, laneBits: 64, payloadShift: 13,
+    shiftRight: SseShiftImm.Psrlq, laneBits: 64, payloadShift: 13,
   },
 ];
 
-/** The register min/max, abs and neg use for their second value (xmm0–3 are free within one instruction). */
+/** The register min/max use for their second value (xmm0–3 are free within one instruction). */
 const SCRATCH = Xmm.xmm0;
 
 /**
@@ -101,16 +100,12 @@ function emitMax({ asm }: SimdLoweringEnv, s: FloatShape, lhs: Xmm, rhs: Xmm): v
   asm.sse(s.andNot, lhs, SCRATCH);
 }
 
-/** abs and neg on the sign bits, with a mask made from all ones (no constant in memory). */
-function emitSignOp({ asm }: SimdLoweringEnv, s: FloatShape, reg: Xmm, op: 'abs' | 'neg'): void {
-  asm.sse(SseOp.Pcmpeqd, SCRATCH, SCRATCH);
-  if (op === 'abs') {
-    asm.sseShiftImm(s.shiftRight, SCRATCH, 1);
-    asm.sse(s.and, reg, SCRATCH);
-  } else {
-    asm.sseShiftImm(s.shiftLeft, SCRATCH, s.laneBits - 1);
-    asm.sse(s.xor, reg, SCRATCH);
-  }
+/** abs and neg: and with the lanes' non-sign bits, xor with their sign bits (V8's Absps/Negps & co.). */
+function emitSignOp(env: SimdLoweringEnv, s: FloatShape, reg: Xmm, op: 'abs' | 'neg'): void {
+  // The high 32-bit word of a lane holds its sign; an f64 lane's low word is all payload.
+  const high = op === 'abs' ? 0x7fff_ffff : 0x8000_0000 | 0;
+  const low = s.laneBits === 32 ? high : op === 'abs' ? -1 : 0;
+  env.asm.sse(op === 'abs' ? s.and : s.xor, reg, env.v128Constant([low, high, low, high]));
 }
 
 const ROUNDING: Readonly<Record<string, RoundMode>> = {
