@@ -290,6 +290,22 @@ export class ValueStack {
     return this.popToXmm();
   }
 
+  /**
+   * The top (v128) value as a read-only source register: a v128 local's own register (not to be
+   * written), or a cache register the caller owns. `freeXmm` gives either back (a local's is kept).
+   */
+  popV128Source(): Xmm {
+    const loc = this.top();
+    if (loc?.kind === 'local') {
+      const home = this.localHome(loc.index);
+      if (home.kind === 'xmm') {
+        this.locs.pop();
+        return home.reg;
+      }
+    }
+    return this.popV128();
+  }
+
   /** The top (v128) value in a cache xmm register the caller owns. */
   popV128(): Xmm {
     const loc = this.take();

@@ -23,7 +23,7 @@ export const BITWISE_OPS = simdTable((op) => {
   });
   for (const [name, sseOp] of BINARY) {
     op(name, ['v128', 'v128'], ['v128'], ({ asm, stack }) => {
-      const rhs = stack.popV128();
+      const rhs = stack.popV128Source();
       const lhs = stack.popV128();
       asm.sse(sseOp, lhs, rhs);
       stack.freeXmm(rhs);
@@ -41,8 +41,8 @@ export const BITWISE_OPS = simdTable((op) => {
   op('v128.bitselect', ['v128', 'v128', 'v128'], ['v128'], ({ asm, stack }) => {
     // (v1 & c) | (v2 & ~c), V8's S128Select: the mask's register becomes the result.
     const mask = stack.popV128();
-    const v2 = stack.popV128();
-    const v1 = stack.popV128();
+    const v2 = stack.popV128Source();
+    const v1 = stack.popV128Source();
     asm.movXmm(Xmm.xmm0, mask);
     asm.sse(SseOp.Pandn, Xmm.xmm0, v2);
     asm.sse(SseOp.Pand, mask, v1);
@@ -53,7 +53,7 @@ export const BITWISE_OPS = simdTable((op) => {
   });
 
   op('v128.any_true', ['v128'], ['i32'], ({ asm, stack }) => {
-    const vector = stack.popV128();
+    const vector = stack.popV128Source();
     asm.sse(SseOp.Ptest, vector, vector);
     stack.freeXmm(vector);
     stack.pushFlags(Cond.NE);

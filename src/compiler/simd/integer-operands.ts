@@ -10,8 +10,11 @@ export type LaneWidth = 8 | 16 | 32 | 64;
 export const SHAPES: Readonly<Record<LaneWidth, string>> = { 8: 'i8x16', 16: 'i16x8', 32: 'i32x4', 64: 'i64x2' };
 export const LANE_WIDTHS: readonly LaneWidth[] = [8, 16, 32, 64];
 
-/** Emits `lhs op rhs` (both owned cache registers); gives the register holding the result, lhs if none. */
-export type BinaryEmitter = (env: SimdLoweringEnv, lhs: Xmm, rhs: Xmm) => Xmm | void;
+/**
+ * Emits `lhs op rhs` (both owned cache registers); gives the register holding the result, lhs if none.
+ * `readsRhsOnly` marks an emitter that leaves rhs unchanged: it may then be a v128 local's register.
+ */
+export type BinaryEmitter = ((env: SimdLoweringEnv, lhs: Xmm, rhs: Xmm) => Xmm | void) & { readsRhsOnly?: boolean };
 /** Emits an in-place operation on an owned cache register. */
 export type UnaryEmitter = (env: SimdLoweringEnv, reg: Xmm) => void;
 
@@ -19,7 +22,7 @@ export type UnaryEmitter = (env: SimdLoweringEnv, reg: Xmm) => void;
 export function binary(emit: BinaryEmitter): SimdOp['lower'] {
   return (env) => {
     const { stack } = env;
-    const rhs = stack.popV128();
+    const rhs = emit.readsRhsOnly ? stack.popV128Source() : stack.popV128();
     const lhs = stack.popV128();
     const result = emit(env, lhs, rhs) ?? lhs;
     stack.freeXmm(result === lhs ? rhs : lhs);
@@ -37,7 +40,11 @@ export function unary(emit: UnaryEmitter): SimdOp['lower'] {
 }
 
 /** A binary emitter of one instruction: `op lhs, rhs`. */
-export const instruction = (op: SseOp): BinaryEmitter => ({ asm }, lhs, rhs) => asm.sse(op, lhs, rhs);
+export function instruction(op: SseOp): BinaryEmitter {
+  const emit: BinaryEmitter = ({ asm }, lhs, rhs) => asm.sse(op, lhs, rhs);
+  emit.readsRhsOnly = true;
+  return emit;
+}
 
 /** Every 32-bit lane of `reg` (a scratch register) set to `value` (from the constant pool). */
 export function splat32(env: SimdLoweringEnv, reg: Xmm, value: number): void {
