@@ -142,23 +142,26 @@ interface Variant {
   binaryOnly?: boolean;
   /** The loop body's locals and the instruction's operands, given the expressions that load them. */
   locals: string;
-  setup(loads: string[]): string;
+  setup(loads: string[], apply: (operands: readonly string[]) => string): string;
   operands(loads: string[]): string[];
   teardown: string;
 }
 
 const LIVE = 6;
+const LOCAL_OPERANDS = ['(local.get $a)', '(local.get $b)'];
+const SAME_LOCAL = ['(local.get $a)', '(local.get $a)'];
 const VARIANTS: Variant[] = [
   { name: 'loads', locals: '', setup: () => '', operands: (loads) => loads, teardown: '' },
   {
+    // The instruction runs twice on the same locals: the first must leave them (and their registers) as they were.
     name: 'locals', locals: '(local $a v128) (local $b v128)',
-    setup: (loads) => loads.map((load, k) => `(local.set ${k ? '$b' : '$a'} ${load})`).join(' '),
-    operands: (loads) => loads.map((_, k) => (k ? '(local.get $b)' : '(local.get $a)')),
+    setup: (loads, apply) => `${loads.map((load, k) => `(local.set ${k ? '$b' : '$a'} ${load})`).join(' ')} (drop ${apply(LOCAL_OPERANDS.slice(0, loads.length))})`,
+    operands: (loads) => LOCAL_OPERANDS.slice(0, loads.length),
     teardown: '',
   },
   {
     name: 'same operand twice', binaryOnly: true, locals: '(local $a v128)',
-    setup: (loads) => `(local.set $a ${loads[0]})`, operands: () => ['(local.get $a)', '(local.get $a)'], teardown: '',
+    setup: (loads, apply) => `(local.set $a ${loads[0]}) (drop ${apply(SAME_LOCAL)})`, operands: () => SAME_LOCAL, teardown: '',
   },
   {
     // Every cache register holds a live value when the operands are loaded: some of them spill.
@@ -186,7 +189,7 @@ function opModule(op: Op, count: number, constants: readonly Uint8Array[]): { so
   const functions = VARIANTS.filter((v) => !v.binaryOnly || op.params.length === 2).map((v) => ({
     name: v.name,
     locals: v.locals,
-    body: `${v.setup(loads)} (local.set $r ${apply(v.operands(loads))}) ${v.teardown} ${store('(local.get $r)')}`,
+    body: `${v.setup(loads, apply)} (local.set $r ${apply(v.operands(loads))}) ${v.teardown} ${store('(local.get $r)')}`,
   }));
   constants.forEach((constant, c) => {
     op.params.forEach((_, k) => {

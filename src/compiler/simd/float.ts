@@ -47,10 +47,11 @@ const SCRATCH = Xmm.xmm0;
 /**
  * Pops rhs, then lhs; `emit(dst, src)` leaves the result in dst, which is lhs — or rhs when
  * `swapped` (pmin/pmax, gt/ge: V8 gives the operands to the instruction the other way round).
+ * src is only read, so it may be a v128 local's own register.
  */
 function binary(env: SimdLoweringEnv, emit: (dst: Xmm, src: Xmm) => void, swapped = false): void {
   const { stack } = env;
-  const rhs = stack.popV128();
+  const rhs = swapped ? stack.popV128() : stack.popV128Source();
   const lhs = stack.popV128();
   const [dst, src] = swapped ? [rhs, lhs] : [lhs, rhs];
   emit(dst, src);
