@@ -170,32 +170,6 @@ describe('valid binaries with an unreachable, polymorphic stack run as in V8', (
   });
 });
 
-/**
- * Features wasmjit does not compile: each must be a CompileError naming the function index and the
- * first unsupported instruction. SIMD is decoded but not compiled yet: its instructions, and v128
- * values, are the unsupported features.
- */
-describe('unsupported features → CompileError naming the function and instruction', () => {
-  const cases: [string, string, string[]][] = [
-    [
-      'a SIMD instruction',
-      `(func (export "int") (param i32) (result i32) (local.get 0))
-       (func (export "promote") (param v128) (drop (f64x2.promote_low_f32x4 (local.get 0))))`,
-      ['function 1 at instruction 1 (f64x2.promote_low_f32x4)', 'unsupported instruction f64x2.promote_low_f32x4'],
-    ],
-  ];
-
-  test.each(cases)('%s', async (_, fields, mentions) => {
-    const bytes = await watToWasm(`(module ${fields})`, { filename: 'unsupported.wat' });
-    expect(classOf(await compileInV8(bytes))).toBe('compiled');
-    for (const outcome of [await compileInWasmjit(bytes), await instantiateInWasmjit(bytes)]) {
-      const text = describeCompile(outcome);
-      expect(text).toMatch(/^WebAssembly\.CompileError: /);
-      for (const mention of mentions) expect(text).toContain(mention);
-    }
-  });
-});
-
 describe('dispose', () => {
   const wat = '(module (func (export "seven") (result i32) (i32.const 7)))';
 

@@ -36,7 +36,7 @@ interface PackageCase {
  * That check fails once wasmjit compiles the modules, which is when this guard is to be set to true
  * (and then removed with the `simd` field).
  */
-const WASMJIT_COMPILES_SIMD = false;
+const WASMJIT_COMPILES_SIMD = true;
 
 const CASES: PackageCase[] = [
   { name: 'sql.js', modules: [{ file: 'sql.js/dist/sql-wasm.wasm' }] },
