@@ -219,15 +219,11 @@ describe('v128, the value type', () => {
   });
 });
 
-test('every SIMD instruction reaching the compiler compiles, or is an unsupported instruction named by its text-format name', async () => {
+test('the compiler lowers every SIMD instruction the decoder knows, and nothing else', async () => {
+  expect([...SIMD_OPS.keys()].sort()).toEqual(SIMD_INSTRUCTIONS.map((info) => info.name).sort());
   for (const info of SIMD_INSTRUCTIONS) {
     const bytes = await toBytes(`(module (memory 1) (func ${unreachableUse(info, instructionText(info))}))`);
-    const outcome = compile(bytes);
-    if (SIMD_OPS.has(info.name)) {
-      await expect(outcome, info.name).resolves.toBeDefined();
-    } else {
-      await expect(outcome, info.name).rejects.toThrow(`function 0 at instruction 1 (${info.name}): unsupported instruction ${info.name}`);
-    }
+    await expect(compile(bytes), info.name).resolves.toBeDefined();
   }
 });
 

@@ -25,18 +25,8 @@ interface PackageCase {
   modules: ModuleSource[];
   /** Whether the driver reports (with `watchMemory`) calls during which the memory grows. */
   growsDuringCalls?: boolean;
-  /** Whether the package's modules use SIMD (v128) instructions: see WASMJIT_COMPILES_SIMD. */
-  simd?: boolean;
 }
 
-/**
- * Issue 12: wasmjit does not compile SIMD yet. Until it does, a `simd` case checks the V8 run and that
- * wasmjit refused each of the package's modules as one V8 accepts (NODE_DEBUG=wasmjit says so), in
- * place of comparing the outputs: rapier's glue then fails, undici falls back to its scalar llhttp.
- * That check fails once wasmjit compiles the modules, which is when this guard is to be set to true
- * (and then removed with the `simd` field).
- */
-const WASMJIT_COMPILES_SIMD = true;
 
 const CASES: PackageCase[] = [
   { name: 'sql.js', modules: [{ file: 'sql.js/dist/sql-wasm.wasm' }] },
@@ -55,9 +45,9 @@ const CASES: PackageCase[] = [
   // The module is embedded in the JS; the package also ships the same bytes as a file (for workerd).
   { name: 'xxhash-wasm', modules: [{ file: 'xxhash-wasm/workerd/xxhash.wasm' }] },
   // Embedded in the JS as base64 too; the file holds the same bytes. 9,349 SIMD instructions of 55 kinds.
-  { name: '@dimforge/rapier2d-simd-compat', driver: 'rapier2d-simd-compat', modules: [{ file: '@dimforge/rapier2d-simd-compat/rapier_wasm2d_bg.wasm' }], simd: true },
+  { name: '@dimforge/rapier2d-simd-compat', driver: 'rapier2d-simd-compat', modules: [{ file: '@dimforge/rapier2d-simd-compat/rapier_wasm2d_bg.wasm' }] },
   // llhttp's SIMD build (20 SIMD instructions of 10 kinds), which undici tries before its scalar build.
-  { name: 'undici', modules: [{ base64In: 'undici/lib/llhttp/llhttp_simd-wasm.js' }], simd: true },
+  { name: 'undici', modules: [{ base64In: 'undici/lib/llhttp/llhttp_simd-wasm.js' }] },
 ];
 
 function moduleSize(source: ModuleSource): number {
@@ -80,16 +70,11 @@ function runDriver(driver: string, engine: 'v8' | 'wasmjit'): Promise<ChildRun> 
   return runNode([join(ROOT, 'test/packages', `${driver}.mjs`)], { cwd: ROOT, env });
 }
 
-/**
- * The sizes of the modules NODE_DEBUG=wasmjit says wasmjit compiled, and refused although V8 accepts
- * them, and its lines about any other engine.
- */
-function engineReport(stderr: string): { wasmjit: number[]; refused: number[]; v8: string[] } {
-  const sizes = (pattern: RegExp): number[] => [...stderr.matchAll(pattern)].map((m) => Number(m[1]));
-  const wasmjit = sizes(/^WASMJIT \d+: .*: wasmjit compiled a module of (\d+) bytes/gm);
-  const refused = sizes(/^WASMJIT \d+: .*: wasmjit cannot compile a module of (\d+) bytes that V8 accepts/gm);
+/** The sizes of the modules NODE_DEBUG=wasmjit says wasmjit compiled, and its lines about any other engine. */
+function engineReport(stderr: string): { wasmjit: number[]; v8: string[] } {
+  const wasmjit = [...stderr.matchAll(/^WASMJIT \d+: .*: wasmjit compiled a module of (\d+) bytes/gm)].map((m) => Number(m[1]));
   const v8 = stderr.split('\n').filter((line) => /^WASMJIT \d+: .*V8 compiled/.test(line));
-  return { wasmjit, refused, v8 };
+  return { wasmjit, v8 };
 }
 
 interface MemoryWatch {
@@ -103,18 +88,12 @@ function memoryWatches(stdout: string): MemoryWatch[] {
 }
 
 describe('real packages: V8 and wasmjit print the same', () => {
-  for (const { name, driver = name, modules, growsDuringCalls, simd } of CASES) {
+  for (const { name, driver = name, modules, growsDuringCalls } of CASES) {
     it(name, async () => {
       const [v8, wasmjit] = await Promise.all([runDriver(driver, 'v8'), runDriver(driver, 'wasmjit')]);
       expect(v8.status, `V8 run failed:\n${v8.stderr}`).toBe(0);
       expect(v8.stdout).not.toBe('');
       expect(engineReport(v8.stderr).wasmjit, 'the V8 run must not load wasmjit').toEqual([]);
-
-      if (simd && !WASMJIT_COMPILES_SIMD) {
-        const { refused } = engineReport(wasmjit.stderr);
-        for (const source of modules) expect(refused, 'wasmjit compiles this SIMD module now: set WASMJIT_COMPILES_SIMD').toContain(moduleSize(source));
-        return;
-      }
 
       expect(wasmjit.stdout).toBe(v8.stdout);
       expect(wasmjit.status, wasmjit.stderr).toBe(0);
