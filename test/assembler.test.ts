@@ -605,7 +605,7 @@ const CASES: Case[] = [
 ];
 
 /** Assembler members that emit nothing (or are private encoding helpers reached through the others). */
-const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'fillRipOperands', 'bytes', 'int32', 'int64', 'modrm', 'packed', 'relative']);
+const NOT_EMITTERS = new Set(['constructor', 'offset', 'bind', 'finish', 'fillTableEntries', 'bytes', 'int32', 'int64', 'modrm', 'packed', 'relative']);
 
 // ---- checking -----------------------------------------------------------------------------------
 

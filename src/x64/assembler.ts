@@ -94,15 +94,13 @@ export class Assembler {
   /** Forward references not yet patched by bind(). */
   private unresolved = 0;
   /**
-   * Jump-table entries to labels not yet bound, filled in by finish(): `label.offset - origin` goes
-   * at `at` (pairs in `tableSlots`). Numbers and the labels, no object per entry: a large module's
+   * Jump-table entries and `[rip + label]` displacements to labels not yet bound, filled in by
+   * finish(): `label.offset - origin` goes at `at` (pairs in `tableSlots`; a rip operand's origin is
+   * its instruction's end). Numbers and the labels, no object per entry: a large module's
    * tables have hundreds of thousands of entries, which would live until the end of the chunk.
    */
   private readonly tableLabels: Label[] = [];
   private readonly tableSlots: number[] = [];
-  /** `[rip + label]` operands not filled in yet: the label, and (position, instruction end) pairs. */
-  private readonly ripLabels: Label[] = [];
-  private readonly ripSlots: number[] = [];
 
   /** `capacity`: the expected code size; a good guess saves growing the buffer again and again. */
   constructor(capacity = 4096) {
@@ -174,8 +172,9 @@ export class Assembler {
       buffer[n++] = 0xc0 | ((reg & 7) << 3) | (base & 7);
     } else if (rm.label !== undefined) {
       buffer[n++] = ((reg & 7) << 3) | 5;
-      this.ripLabels.push(rm.label as Label);
-      this.ripSlots.push(n, n + 4 + trailing);
+      // Filled in like a jump-table entry, relative to the instruction's end.
+      this.tableLabels.push(rm.label as Label);
+      this.tableSlots.push(n, n + 4 + trailing);
       n += 4;
     } else {
       const disp = rm.disp ?? 0;
@@ -603,33 +602,12 @@ export class Assembler {
     }
   }
 
-  /** Fills in the `[rip + label]` displacements whose labels are bound by now. */
-  private fillRipOperands(): void {
-    const { ripLabels, ripSlots } = this;
-    let kept = 0;
-    for (let i = 0; i < ripLabels.length; i++) {
-      const label = ripLabels[i]!;
-      const at = ripSlots[2 * i]!;
-      const end = ripSlots[2 * i + 1]!;
-      if (label.bound) {
-        putInt32(this.buffer, at, label.offset - end);
-      } else {
-        ripLabels[kept] = label;
-        ripSlots[2 * kept] = at;
-        ripSlots[2 * kept + 1] = end;
-        kept++;
-      }
-    }
-    truncateTo(ripLabels, kept);
-    truncateTo(ripSlots, 2 * kept);
-  }
-
   /**
-   * Fills in the jump-table entries whose labels are bound by now, and forgets them (finish() does
-   * it too; a caller that binds all its labels early can let them go sooner).
+   * Fills in the jump-table entries and `[rip + label]` displacements whose labels are bound by
+   * now, and forgets them (finish() does it too; a caller that binds all its labels early can let
+   * them go sooner).
    */
   fillTableEntries(): void {
-    this.fillRipOperands();
     const { tableLabels, tableSlots } = this;
     let kept = 0;
     for (let i = 0; i < tableLabels.length; i++) {
@@ -676,7 +654,7 @@ export class Assembler {
   finish(): Uint8Array {
     if (this.unresolved > 0) throw new Error('jump to a label that was never bound');
     this.fillTableEntries();
-    if (this.tableLabels.length > 0 || this.ripLabels.length > 0) throw new Error('a reference to a label that was never bound');
+    if (this.tableLabels.length > 0) throw new Error('a reference to a label that was never bound');
     return this.buffer.subarray(0, this.length);
   }
 }
