@@ -261,7 +261,7 @@ export class FunctionCompiler {
       (index) => this.localHome(index),
       (index) => this.localTypes.at(index) === 'v128',
     );
-    this.localSlots = new LocalSlots(func.type.params, func.locals);
+    this.localSlots = new LocalSlots(func.type.params, func.locals, [this.localRegs, this.localXmms]);
   }
 
   /** Compiles the function, or with `emit` false only validates it (see the constructor). */
@@ -1300,8 +1300,9 @@ class LocalTypes {
 
 /**
  * Where a function's locals are, in 8-byte slots (a v128 takes two): parameters from the first
- * pushed, declared locals from rbp down. Without v128 locals, local i of either kind ends at slot i + 1
- * of its group, with no table.
+ * pushed, declared locals from rbp down. A declared local that lives in a register has no slot (the
+ * prologue zeroes only the slots). Without v128 locals or declared locals in registers, local i of
+ * either kind ends at slot i + 1 of its group, with no table.
  */
 class LocalSlots {
   /** Slots of all parameters, and of all declared locals. */
@@ -1311,10 +1312,12 @@ class LocalSlots {
   private readonly ends: Int32Array | undefined;
   private readonly paramCount: number;
 
-  constructor(params: readonly ValType[], declared: readonly ValType[]) {
+  constructor(params: readonly ValType[], declared: readonly ValType[], inRegisters: readonly LocalRegister<unknown>[][]) {
     this.paramCount = params.length;
     const wide = params.includes('v128') || declared.includes('v128');
-    if (!wide) {
+    const registerDeclared = new Set<number>();
+    for (const group of inRegisters) for (const { index } of group) if (index >= params.length) registerDeclared.add(index);
+    if (!wide && registerDeclared.size === 0) {
       this.params = params.length;
       this.declared = declared.length;
       this.ends = undefined;
@@ -1325,7 +1328,10 @@ class LocalSlots {
     params.forEach((type, i) => (ends[i] = slots += type === 'v128' ? 2 : 1));
     this.params = slots;
     slots = 0;
-    declared.forEach((type, i) => (ends[params.length + i] = slots += type === 'v128' ? 2 : 1));
+    declared.forEach((type, i) => {
+      if (!registerDeclared.has(params.length + i)) slots += type === 'v128' ? 2 : 1;
+      ends[params.length + i] = slots;
+    });
     this.declared = slots;
     this.ends = ends;
   }
