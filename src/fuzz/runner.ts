@@ -196,7 +196,8 @@ export async function runModule(options: RunOptions): Promise<ModuleReport> {
   const v8: Side = { ctx: new EngineContext(host), exports: {} };
   progress('v8 instantiate');
   try {
-    v8.exports = new WebAssembly.Instance(v8Module, buildImports(importDescriptors, v8.ctx)).exports as Record<string, unknown>;
+    // As wasmjit's `instantiate` below: errors raised while instantiating start with the API's name.
+    v8.exports = (await WebAssembly.instantiate(v8Module, buildImports(importDescriptors, v8.ctx))).exports as Record<string, unknown>;
     v8.ctx.setExports(v8.exports, exportNames);
   } catch (e) {
     v8.error = describeError(e);
