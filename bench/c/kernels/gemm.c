@@ -12,7 +12,7 @@ int main(void) {
       B[i][j] = (double)((i * (j + 2)) % N) / N;
       C[i][j] = (double)((i * (j + 1) + 3) % N) / N;
     }
-  for (int rep = 0; rep < 8; rep++)
+  for (int rep = 0; rep < 6; rep++)
     for (int i = 0; i < N; i++) {
       for (int j = 0; j < N; j++) C[i][j] *= beta;
       for (int k = 0; k < N; k++) {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #define N 60
-#define STEPS 150
+#define STEPS 100
 static double A[N][N][N], B[N][N][N];
 
 int main(void) {

@@ -8,8 +8,8 @@ static double A[N][N], B[N][N];
 int main(void) {
   for (int i = 0; i < N; i++)
     for (int j = 0; j < N; j++) {
-      A[i][j] = ((double)i * (j + 2) + 2) / N;
-      B[i][j] = ((double)i * (j + 3) + 3) / N;
+      A[i][j] = (double)((i * i + 7 * j) % 23) / N;
+      B[i][j] = (double)((j * j + 3 * i) % 19) / N;
     }
   for (int t = 0; t < STEPS; t++) {
     for (int i = 1; i < N - 1; i++)
