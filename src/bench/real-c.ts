@@ -12,10 +12,22 @@ import { fileURLToPath } from 'node:url';
 export const C_DIR = fileURLToPath(new URL('../../bench/c/', import.meta.url));
 
 /** Debian's packages for clang → wasm32-wasi: the compiler, the linker, the C library, the builtins. */
-export const WASI_PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32'];
+const WASI_PACKAGES = ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32'];
+export const WASI_INSTALL = `apt-get update && apt-get install -y ${WASI_PACKAGES.join(' ')}`;
 
-export const WASM_FLAGS = ['--target=wasm32-wasi', '-O2'];
-export const NATIVE_FLAGS = ['-O2'];
+/** How each build is made: clang to wasm32-wasi, gcc for the machine. */
+const BUILDS = {
+  wasm: { compiler: 'clang', flags: ['--target=wasm32-wasi', '-O2'] },
+  native: { compiler: 'gcc', flags: ['-O2'] },
+} as const;
+export type CBuild = keyof typeof BUILDS;
+
+/** Compiles `file` to `output` (with `defines`, e.g. -DBENCH_SCALE_DOWN=4); `ok` false with the compiler's messages. */
+export function compileC(build: CBuild, file: string, output: string, defines: string[] = []): { ok: boolean; output: string; command: string } {
+  const { compiler, flags } = BUILDS[build];
+  const options = [...flags, ...defines];
+  return { ...run(compiler, [...options, '-o', output, file]), command: `${compiler} ${options.join(' ')}` };
+}
 
 /** The folders of bench/c/, one per group of the report. */
 export const C_GROUPS = ['kernels', 'cpu'] as const;
@@ -44,24 +56,36 @@ export interface CPrograms {
   remove(): void;
 }
 
+/**
+ * PATH without node_modules/.bin: clang runs `wasm-opt` after linking when it finds one on PATH, and
+ * under npm that is binaryen's (a devDependency), which would rewrite the module (and take seconds):
+ * the programs are measured as clang and wasm-ld leave them.
+ */
+function pathWithoutWasmOpt(): string {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => !dir.split(path.sep).includes('node_modules'))
+    .join(path.delimiter);
+}
+
 function run(command: string, args: string[]): { ok: boolean; output: string } {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
+  const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, PATH: pathWithoutWasmOpt() } });
   if (result.error) return { ok: false, output: result.error.message };
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
 /** Compiles a one-line program to wasm32-wasi: whether clang, wasm-ld, wasi-libc and the builtins are all there. */
-function wasiToolchainWorks(dir: string): { ok: boolean; output: string } {
+export function wasiToolchainWorks(dir: string): { ok: boolean; output: string } {
   const source = path.join(dir, 'probe.c');
   writeFileSync(source, '#include <stdio.h>\nint main(void) { printf("%d\\n", 42); return 0; }\n');
-  return run('clang', [...WASM_FLAGS, '-o', path.join(dir, 'probe.wasm'), source]);
+  return compileC('wasm', source, path.join(dir, 'probe.wasm'));
 }
 
 /** The toolchain, installed with apt-get when missing and this process is root; or why not. */
 function ensureWasiToolchain(dir: string, log: (line: string) => void): string | undefined {
   const probe = wasiToolchainWorks(dir);
   if (probe.ok) return undefined;
-  const install = `apt-get update && apt-get install -y ${WASI_PACKAGES.join(' ')}`;
+  const install = WASI_INSTALL;
   if (process.getuid?.() !== 0) return `C programs skipped: clang cannot compile to wasm32-wasi (${firstLine(probe.output)}); as root: ${install}`;
   log(`bench: installing the wasm32-wasi C toolchain: ${install}`);
   const installed = spawnSync('sh', ['-c', install], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
@@ -96,10 +120,10 @@ export function buildCPrograms(sources: CSource[], log: (line: string) => void):
   for (const { name, group, file } of sources) {
     const wasm = path.join(dir, `${name}.wasm`);
     const native = path.join(dir, `${name}.native`);
-    const wasmBuild = run('clang', [...WASM_FLAGS, '-o', wasm, file]);
-    if (!wasmBuild.ok) throw new Error(`clang ${WASM_FLAGS.join(' ')} ${file} failed:\n${wasmBuild.output}`);
-    const nativeBuild = run('gcc', [...NATIVE_FLAGS, '-o', native, file]);
-    if (!nativeBuild.ok) notes.push(`${name}: no native column (gcc ${NATIVE_FLAGS.join(' ')} failed: ${firstLine(nativeBuild.output)})`);
+    const wasmBuild = compileC('wasm', file, wasm);
+    if (!wasmBuild.ok) throw new Error(`${wasmBuild.command} ${file} failed:\n${wasmBuild.output}`);
+    const nativeBuild = compileC('native', file, native);
+    if (!nativeBuild.ok) notes.push(`${name}: no native column (${nativeBuild.command} failed: ${firstLine(nativeBuild.output)})`);
     const summary = /^\/\/ (.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? name;
     programs.push({ name, group, summary, wasm: new Uint8Array(readFileSync(wasm)), native: nativeBuild.ok ? native : '' });
   }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { KernelResult, RealTask, TaskFailure } from './protocol.js';
 import { HASH_WASM_PROGRAMS } from './real-hash-wasm.js';
-import { ProcExit, wasiImportNames, wasiShim } from './real-wasi.js';
+import { runWasiStart, wasiImportNames, wasiShim } from './real-wasi.js';
 
 const now = (): number => performance.now();
 
@@ -24,17 +24,9 @@ function cRun(name: string, bytes: Uint8Array<ArrayBuffer>, times: number[]): Ru
   return () => {
     const shim = wasiShim(importNames);
     const instance = new WebAssembly.Instance(module, shim.imports as unknown as WebAssembly.Imports);
-    const exports = instance.exports as { memory: WebAssembly.Memory; _start: () => void };
-    shim.bind(exports.memory);
-    const start = now();
-    try {
-      exports._start();
-    } catch (err) {
-      if (!(err instanceof ProcExit)) throw err;
-      if (err.code !== 0) throw new Error(`${name} exited with status ${err.code}: ${shim.stderr().trim()}`);
-    }
-    times.push(now() - start);
-    return shim.stdout().trim();
+    const { stdout, ms } = runWasiStart(instance.exports, shim, name);
+    times.push(ms);
+    return stdout;
   };
 }
 

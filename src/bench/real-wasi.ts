@@ -81,3 +81,22 @@ export function wasiImportNames(imports: Array<{ module: string; name: string; k
   if (foreign.length > 0) throw new Error(`the program imports more than WASI functions: ${foreign.map((i) => `${i.module}.${i.name}`).join(', ')}`);
   return imports.map((i) => i.name);
 }
+
+/**
+ * Runs a command instance's `_start` (the shim bound to its memory first): what it printed to stdout,
+ * and the milliseconds `_start` took. A non-zero exit status is an error carrying its stderr.
+ */
+export function runWasiStart(exports: Record<string, unknown>, shim: WasiShim, name: string): { stdout: string; ms: number } {
+  const { memory, _start: start } = exports as { memory?: MemoryExport; _start?: unknown };
+  if (memory === undefined || typeof start !== 'function') throw new Error(`${name} exports no memory or no _start: not a WASI command`);
+  shim.bind(memory);
+  const begin = performance.now();
+  try {
+    start();
+  } catch (err) {
+    if (!(err instanceof ProcExit)) throw err;
+    if (err.code !== 0) throw new Error(`${name} exited with status ${err.code}: ${shim.stderr().trim()}`);
+  }
+  const ms = performance.now() - begin;
+  return { stdout: shim.stdout().trim(), ms };
+}

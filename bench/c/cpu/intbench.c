@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define ITERATIONS 1500
+#include "../scale.h"
+
+#define ITERATIONS SIZE(1500)
 #define LIST_NODES 400
 #define MATRIX_N 24
 #define TEXT_BYTES 2048

@@ -1,8 +1,10 @@
 // PolyBench-style covariance: column means, centring, and the M×M covariance matrix of N samples.
 #include <stdio.h>
 
-#define M 320
-#define N 360
+#include "../scale.h"
+
+#define M SIZE(320)
+#define N SIZE(360)
 static double data[N][M], cov[M][M], mean[M];
 
 int main(void) {

@@ -1,9 +1,11 @@
 // PolyBench-style fdtd-2d: 2-D finite-difference time-domain updates of the fields ex, ey and hz.
 #include <stdio.h>
 
-#define NX 400
-#define NY 400
-#define STEPS 200
+#include "../scale.h"
+
+#define NX SIZE(400)
+#define NY SIZE(400)
+#define STEPS SIZE(200)
 static double ex[NX][NY], ey[NX][NY], hz[NX][NY], fict[STEPS];
 
 int main(void) {

@@ -1,7 +1,9 @@
 // PolyBench-style floyd-warshall: all-pairs shortest paths over an N-node graph of int weights.
 #include <stdio.h>
 
-#define N 500
+#include "../scale.h"
+
+#define N SIZE(500)
 static int path[N][N];
 
 int main(void) {

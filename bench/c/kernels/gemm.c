@@ -1,7 +1,9 @@
 // PolyBench-style gemm: C = alpha·A·B + beta·C on N×N doubles (the i-k-j loop order compilers vectorise).
 #include <stdio.h>
 
-#define N 300
+#include "../scale.h"
+
+#define N SIZE(300)
 static double A[N][N], B[N][N], C[N][N];
 
 int main(void) {

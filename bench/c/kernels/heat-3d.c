@@ -1,8 +1,10 @@
 // PolyBench-style heat-3d: a seven-point 3-D heat stencil swept between two N×N×N grids.
 #include <stdio.h>
 
-#define N 60
-#define STEPS 100
+#include "../scale.h"
+
+#define N SIZE(60)
+#define STEPS SIZE(100)
 static double A[N][N][N], B[N][N][N];
 
 int main(void) {

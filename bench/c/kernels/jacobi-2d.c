@@ -1,8 +1,10 @@
 // PolyBench-style jacobi-2d: a five-point stencil swept back and forth between two N×N grids.
 #include <stdio.h>
 
-#define N 500
-#define STEPS 100
+#include "../scale.h"
+
+#define N SIZE(500)
+#define STEPS SIZE(100)
 static double A[N][N], B[N][N];
 
 int main(void) {

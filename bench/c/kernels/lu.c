@@ -1,7 +1,9 @@
 // PolyBench-style lu: in-place LU decomposition without pivoting of a diagonally dominant N×N matrix.
 #include <stdio.h>
 
-#define N 700
+#include "../scale.h"
+
+#define N SIZE(700)
 static double A[N][N];
 
 int main(void) {

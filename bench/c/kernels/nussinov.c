@@ -1,7 +1,9 @@
 // PolyBench-style nussinov: RNA folding by dynamic programming over a sequence of N bases (int max-plus).
 #include <stdio.h>
 
-#define N 800
+#include "../scale.h"
+
+#define N SIZE(800)
 static int table[N][N];
 static char seq[N];
 

@@ -1,8 +1,10 @@
 // PolyBench-style seidel-2d: a nine-point Gauss-Seidel stencil updated in place on an N×N grid.
 #include <stdio.h>
 
-#define N 400
-#define STEPS 40
+#include "../scale.h"
+
+#define N SIZE(400)
+#define STEPS SIZE(40)
 static double A[N][N];
 
 int main(void) {
