@@ -10,6 +10,7 @@ import { formatJson, formatMarkdown, formatText } from './report.js';
 import type { Report } from './report.js';
 import { ChildFailure } from './spawn.js';
 import { ChecksumMismatch, runSuite, selectKernels, wantsSection } from './suite.js';
+import { realProgramCount, selectRealPrograms } from './real-suite.js';
 
 export { BENCH_DETAILS, BENCH_USAGE } from './options.js';
 
@@ -20,7 +21,8 @@ const RESULTS_FILE = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta
 export async function runBenchCli(args: string[]): Promise<number> {
   try {
     const options = parseBenchArgs(args);
-    if (selectKernels(options.filters).length === 0 && !(['compile', 'call', 'buffer', 'startup', 'startup-first-run'] as const).some((section) => wantsSection(section, options.filters))) {
+    const sections = ['compile', 'call', 'buffer', 'startup', 'startup-first-run'] as const;
+    if (selectKernels(options.filters).length === 0 && realProgramCount(selectRealPrograms(options.filters)) === 0 && !sections.some((section) => wantsSection(section, options.filters))) {
       throw new BenchUsageError(`--filter ${options.filters.join(',')} matches nothing (see wasmjit bench --help for the kernels)`);
     }
     if (options.record !== undefined && !existsSync(RESULTS_FILE)) {

@@ -118,3 +118,16 @@ export interface FirstRunResult {
   lazyWrites?: number;
   lazyMs?: number;
 }
+
+/**
+ * The real-code part (real-child.ts): one program of real compiled code, run `calls` times after a
+ * warm-up run. A hash-wasm program goes through hash-wasm's own API (real-hash-wasm.ts); a C program
+ * (its wasm32-wasi bytes on stdin) is a fresh instance per run whose `_start` is timed, under the
+ * WASI shim of real-wasi.ts. On wasmjit, `wasmjit/register` makes it the global WebAssembly first.
+ */
+export interface RealTask {
+  kind: 'real';
+  runtime: Runtime;
+  program: { hashWasm: string } | { c: string };
+  calls: number;
+}

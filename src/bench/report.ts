@@ -13,6 +13,7 @@ import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
 import type { BufferRow } from './buffers.js';
 import { FIRST_RUN_ENGINES, STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
 import { simdSection, simdSummary } from './simd-report.js';
+import { realSection, realSummary } from './real-report.js';
 import { fixed, formatTable, formatTargets, ms, numberColumns, paragraph, plural, ratio } from './table.js';
 import type { Style, TargetCheck } from './table.js';
 import type { FirstRunRow, StartupEngineId, StartupResults, StartupRow } from './startup.js';
@@ -309,6 +310,7 @@ function sections(report: Report, style: Style): string[] {
       ...simdSection(results.kernels, style),
     );
   }
+  out.push(...realSection(results.real, reps, style));
   if (results.compile.length > 0) {
     out.push(
       lines(
@@ -366,6 +368,7 @@ export function formatJson(report: Report): string {
       kernels: results.kernels.map((k) => ({ ...k, ratios: kernelRatios(k) })),
       geometricMeans: geometricMeans(results.kernels),
       simd: simdSummary(results.kernels),
+      real: realSummary(results.real),
       compile: results.compile.map((row) => ({
         ...row,
         mbPerSecond: {

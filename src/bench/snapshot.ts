@@ -13,6 +13,8 @@ export interface BuildSnapshot {
   startupEntry: string;
   /** dist/bench/first-run-child.js inside the copy. */
   firstRunEntry: string;
+  /** dist/bench/real-child.js inside the copy. */
+  realEntry: string;
   remove(): void;
 }
 
@@ -36,6 +38,7 @@ export function snapshotBuild(): BuildSnapshot {
     childEntry: path.join(root, 'dist', 'bench', 'child.js'),
     startupEntry: path.join(root, 'dist', 'bench', 'startup-child.js'),
     firstRunEntry: path.join(root, 'dist', 'bench', 'first-run-child.js'),
+    realEntry: path.join(root, 'dist', 'bench', 'real-child.js'),
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -1,6 +1,6 @@
 // Runs one benchmark Task in a fresh Node child process (child.js of a build snapshot) with an engine's flags.
 import { spawnSync } from 'node:child_process';
-import type { FirstRunResult, FirstRunTask, StartupResult, StartupTask, Task, TaskFailure, TaskResult } from './protocol.js';
+import type { FirstRunResult, FirstRunTask, RealTask, StartupResult, StartupTask, Task, TaskFailure, TaskResult } from './protocol.js';
 
 const TIMEOUT_MS = 120_000;
 
@@ -14,7 +14,7 @@ export class ChecksumMismatch extends Error {}
 export function runChild<R extends TaskResult | StartupResult | FirstRunResult>(
   childEntry: string,
   nodeFlags: string[],
-  task: Task | StartupTask | FirstRunTask,
+  task: Task | StartupTask | FirstRunTask | RealTask,
   bytes: Uint8Array,
   executable = process.execPath,
 ): R {

@@ -22,6 +22,8 @@ export { ChecksumMismatch } from './spawn.js';
 import { median } from './stats.js';
 import type { Progress } from './progress.js';
 import { snapshotBuild } from './snapshot.js';
+import { measureReal, prepareCPrograms, selectRealPrograms } from './real-suite.js';
+import type { RealRow } from './real-suite.js';
 import { firstRunWorkloads, measureStartup, plannedStartupChildren, startupInputs } from './startup.js';
 import type { StartupInput, StartupResults } from './startup.js';
 import { watToWasm } from '../wat/index.js';
@@ -88,6 +90,8 @@ export interface SuiteResults {
   buffers: BufferRow[];
   /** Bytes to instance in fresh processes, on real modules (startup.ts). */
   startup?: StartupResults;
+  /** Real compiled code: hash-wasm's modules and C programs (real-suite.ts). */
+  real: RealRow[];
 }
 
 /** Engines gave different results for the same kernel: no time is worth printing. */
@@ -110,21 +114,25 @@ export function selectKernels(filters: string[]): Kernel[] {
   return filters.length === 0 ? KERNELS : KERNELS.filter((k) => filters.some((f) => kernelMatches(k, f)));
 }
 
-/** `--filter startup` selects both start-up sections, `--filter first-run` the workloads' first runs alone. */
-export type Section = 'compile' | 'call' | 'buffer' | 'startup' | 'startup-first-run';
+/**
+ * `--filter startup` selects both start-up sections, `--filter first-run` the workloads' first runs alone;
+ * `--filter real` the real-code part (real-suite.ts, which also selects its programs by name).
+ */
+export type Section = 'compile' | 'call' | 'buffer' | 'startup' | 'startup-first-run' | 'real';
 
 export function wantsSection(section: Section, filters: string[]): boolean {
   return filters.length === 0 || filters.some((f) => section.includes(f));
 }
 
 /** How many child processes the suite starts, for the progress counter. */
-function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number, startupModules: number, workloads: number): number {
+function plannedChildren(options: SuiteOptions, compileModules: number, nodes: number, startupModules: number, workloads: number, realPrograms: number): number {
   const kernelModules = selectKernels(options.filters).reduce((sum, k) => sum + Object.keys(kernelFiles(k)).length, 0);
   const perRep =
     kernelModules * ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
     (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length * nodes : 0) +
-    (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0);
+    (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0) +
+    realPrograms * ENGINES.length;
   return perRep * options.reps + plannedStartupChildren(startupModules, workloads, options.startupReps);
 }
 
@@ -310,20 +318,27 @@ export async function runSuite(options: SuiteOptions, makeProgress: (children: n
   const callNodes = !wantsSection('call', options.filters) ? [] : options.currentNodeOnly ? [nodeBinary(process.versions.node)] : availableNodes(notes);
   const startupModules: StartupInput[] = wantsSection('startup', options.filters) ? startupInputs(notes) : [];
   const workloads = wantsSection('startup-first-run', options.filters) ? firstRunWorkloads(notes) : [];
-  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length, startupModules.length, workloads.length));
+  const realSelection = selectRealPrograms(options.filters);
+  notes.push(...realSelection.notes);
+  const cPrograms = prepareCPrograms(realSelection);
+  notes.push(...cPrograms.notes);
+  const realPrograms = realSelection.hashWasm.length + cPrograms.programs.length;
+  const progress = makeProgress(plannedChildren(options, inputs.length, callNodes.length, startupModules.length, workloads.length, realPrograms));
   const snapshot = snapshotBuild();
   try {
     const measurer = new Measurer(progress, snapshot.childEntry, options.reps);
     const kernels = await measureKernels(options, measurer);
+    const real = measureReal(realSelection, cPrograms, options, snapshot.realEntry, progress);
     const compile = measureCompiles(inputs, options, measurer);
     const calls: NodeCalls[] = [];
     for (const node of wantsSection('call', options.filters) ? callNodes : []) calls.push(await measureCalls(options, measurer, node));
     const buffers = wantsSection('buffer', options.filters) ? await measureBuffers(options, measurer) : [];
     const startup = startupModules.length + workloads.length > 0 ? await measureStartup(startupModules, workloads, options.startupReps, { startup: snapshot.startupEntry, firstRun: snapshot.firstRunEntry }, progress) : undefined;
     notes.push(...(startup?.notes ?? []));
-    return { kernels, compile, notes, calls, buffers, startup };
+    return { kernels, compile, notes, calls, buffers, startup, real };
   } finally {
     progress.clear();
     snapshot.remove();
+    cPrograms.remove();
   }
 }
