@@ -6,10 +6,12 @@ import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
 import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE } from './libc.js';
 import { memoryBuffers } from './memory-buffers.js';
+import { boundsChecks, GUARDED_RESERVATION_BYTES, registerReservation } from './signal-handler.js';
 
 /**
  * A guard page on each side of every reservation, never made accessible: defence in depth behind
- * the explicit bounds checks, so that no access just outside a memory can reach another mapping.
+ * the explicit bounds checks, so that no access just outside a memory can reach another mapping;
+ * after a guarded reservation, the room for the bytes of an access that starts below 8 GiB.
  */
 export const MEMORY_GUARD_BYTES = PAGE_SIZE;
 import { enforceUint32, optionalUint32 } from './js-api.js';
@@ -26,6 +28,11 @@ export class Memory {
   readonly maximum: number | undefined;
   /** Pages the memory may grow to (its declared maximum, or the engine's cap). */
   readonly maximumPages: number;
+  /**
+   * Reserved for code without bounds checks (signal-handler.ts): 8 GiB of address space from its
+   * base, every access of such code outside the committed pages faulting into the handler.
+   */
+  readonly guarded: boolean;
   private pages: number;
   private readonly reservation: Reservation;
   private readonly contexts = new Set<InstanceContext>();
@@ -51,9 +58,11 @@ export class Memory {
     if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
-    const reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
-    this.address = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
-    const reservation = new Reservation(this.address, reservedBytes);
+    this.guarded = boundsChecks() === 'guard';
+    const reservedBytes = this.guarded ? GUARDED_RESERVATION_BYTES : Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
+    const mapping = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE);
+    this.address = mapping + BigInt(MEMORY_GUARD_BYTES);
+    const reservation = new Reservation(this.address, reservedBytes, registerReservation(mapping, reservedBytes + 2 * MEMORY_GUARD_BYTES));
     this.reservation = reservation;
     this.lifetime = new Lifetime(this, (collected) => reservation.free(collected), !ownedByInstance);
     this.pages = 0;
@@ -148,6 +157,8 @@ class Reservation {
   constructor(
     private readonly address: bigint,
     private readonly reservedBytes: number,
+    /** Takes the reservation out of the signal handler's table (before it is unmapped). */
+    private readonly unregister: () => void,
   ) {}
 
   buffer(): ArrayBuffer {
@@ -179,6 +190,7 @@ class Reservation {
    */
   free(collected: boolean): void {
     this.freed = true;
+    this.unregister();
     if (collected) {
       // The registry holds this reservation, which must not hold the buffer it waits for.
       this.noticeTransfer();
