@@ -42,8 +42,27 @@ describe('faults that are not wasmjit’s', () => {
   }
 
   it('the default mode, and a trap without a later fault, exit normally', () => {
-    expect(run(FAULT, undefined, 'none')).toMatchObject({ status: 0, signal: null, stdout: 'explicit memory access out of bounds\nsurvived' });
+    expect(run(FAULT, undefined, 'none')).toMatchObject({ status: 0, signal: null, stdout: 'guard memory access out of bounds\nsurvived' });
+    expect(run(FAULT, 'explicit', 'none')).toMatchObject({ status: 0, signal: null, stdout: 'explicit memory access out of bounds\nsurvived' });
     expect(run(FAULT, 'guard', 'none')).toMatchObject({ status: 0, signal: null, stdout: 'guard memory access out of bounds\nsurvived' });
+  });
+
+  it('explicit checks where the address space is short (RLIMIT_AS), saying why under NODE_DEBUG=wasmjit', async () => {
+    const { watToWasm } = await import('../src/index.js');
+    const wasm = Buffer.from(await watToWasm('(module (memory 1) (func (export "f") (param i32) (result i32) (i32.load (local.get 0))))')).toString('base64');
+    // wabt needs more address space than the limit leaves (V8 reserves its wasm memories): the bytes come made.
+    const script = `
+      const { instantiate } = await import(process.argv[1] + '/index.js');
+      const { boundsChecks } = await import(process.argv[1] + '/runtime/signal-handler.js');
+      const { instance } = await instantiate(Buffer.from(process.argv[2], 'base64'));
+      try { instance.exports.f(-1); } catch (error) { console.log(boundsChecks() + ' ' + error.message); }`;
+    const limited = (kib: number) => spawnSync('sh', ['-c', `ulimit -v ${kib} && exec "$0" --input-type=module -e "$1" "$2" "$3"`, process.execPath, script, DIST, wasm], {
+      encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'wasmjit', WASMJIT_BOUNDS_CHECKS: '' },
+    });
+    const short = limited(6 * 1024 * 1024);
+    expect(short.stdout.trim()).toBe('explicit memory access out of bounds');
+    expect(short.stderr).toMatch(/bounds checks: explicit \(no room for guard regions: mmap\(\d+ bytes\) failed/);
+    expect(limited(32 * 1024 * 1024).stdout.trim()).toBe('guard memory access out of bounds');
   });
 
   it('an unknown mode is an error that says which ones exist', () => {

@@ -78,7 +78,6 @@ function decideBoundsChecks(): BoundsChecks {
   if (asked !== '' && asked !== 'explicit' && asked !== 'guard') {
     throw new Error(`wasmjit: WASMJIT_BOUNDS_CHECKS is '${asked}'; it takes 'explicit' or 'guard'`);
   }
-  if (asked !== 'guard' && !GUARD_BY_DEFAULT) return 'explicit';
   if (asked === 'explicit') {
     debug('bounds checks: explicit (WASMJIT_BOUNDS_CHECKS=explicit)');
     return 'explicit';
@@ -99,9 +98,6 @@ function decideBoundsChecks(): BoundsChecks {
   debug('bounds checks: guard regions');
   return 'guard';
 }
-
-/** Explicit checks stay the default until guard regions have run everywhere explicit ones have. */
-const GUARD_BY_DEFAULT = false;
 
 /**
  * This thread's wasm code `[start, start + size)`, where the handler may take a fault for a trap;
