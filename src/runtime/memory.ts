@@ -28,11 +28,6 @@ export class Memory {
   readonly maximum: number | undefined;
   /** Pages the memory may grow to (its declared maximum, or the engine's cap). */
   readonly maximumPages: number;
-  /**
-   * Reserved for code without bounds checks (signal-handler.ts): 8 GiB of address space from its
-   * base, every access of such code outside the committed pages faulting into the handler.
-   */
-  readonly guarded: boolean;
   private pages: number;
   private readonly reservation: Reservation;
   private readonly contexts = new Set<InstanceContext>();
@@ -58,8 +53,11 @@ export class Memory {
     if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
-    this.guarded = boundsChecks() === 'guard';
-    const reservedBytes = this.guarded ? GUARDED_RESERVATION_BYTES : Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
+    // With guard regions every memory is reserved for code without bounds checks (the mode is fixed
+    // per thread, so any module here may be such code): its accesses outside the committed pages
+    // fault inside the reservation, into the handler (signal-handler.ts).
+    const guarded = boundsChecks() === 'guard';
+    const reservedBytes = guarded ? GUARDED_RESERVATION_BYTES : Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
     const mapping = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE);
     this.address = mapping + BigInt(MEMORY_GUARD_BYTES);
     const reservation = new Reservation(this.address, reservedBytes, registerReservation(mapping, reservedBytes + 2 * MEMORY_GUARD_BYTES));
