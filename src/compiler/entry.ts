@@ -59,7 +59,18 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
 
   asm.bind(exit);
-  stateAt.push(asm.movabs(STATE_REG, runtimeState));
+  stateAt.push(emitEntryExit(asm, runtimeState));
+  return stateAt;
+}
+
+/**
+ * Returns from the innermost entry with the status in eax, from any depth of wasm frames: the stack
+ * pointer comes from the runtime state. Returns where the state's address is in the code. The signal
+ * handler's landing (runtime/signal-handler.ts) ends with the same sequence.
+ */
+export function emitEntryExit(asm: Assembler, runtimeState: bigint): number {
+  const entrySp = mem(STATE_REG, RuntimeState.entrySp);
+  const stateAt = asm.movabs(STATE_REG, runtimeState);
   asm.load(64, Reg.rsp, entrySp);
   asm.popMem(entrySp);
   for (const reg of [...SAVED].reverse()) asm.pop(reg);

@@ -23,7 +23,7 @@ export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
-export { emitFastEntryTrampoline } from './entry.js';
+export { emitEntryExit, emitFastEntryTrampoline } from './entry.js';
 export { isNativeOnlyFunction, nativeOnlyFunctions } from './native-only.js';
 export { CONSTANTS_MARK, formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';

@@ -19,6 +19,11 @@ export interface CpuFeatures {
   sse3: boolean;
   ssse3: boolean;
   sse42: boolean;
+  /**
+   * Not a CPU feature but, like one, a property of the code: memory accesses carry no bounds check
+   * and rely on guard regions and the signal handler (runtime/signal-handler.ts).
+   */
+  guardRegions: boolean;
 }
 
 export interface LoweringEnv {

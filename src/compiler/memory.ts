@@ -1,7 +1,8 @@
-// Loads and stores, one table: access size, value type, extension. Every access is bounds-checked
-// against the memory size in the context: `zext(addr) + offset + size <= memorySize`, computed in 64
-// bits so that `addr + offset` cannot wrap; a failed check jumps to the out-of-bounds trap stub.
-// Only a constant address below the memory's minimum size (which it can never shrink under) skips it.
+// Loads and stores, one table: access size, value type, extension. With explicit bounds checks, every
+// access is checked against the memory size in the context: `zext(addr) + offset + size <= memorySize`,
+// computed in 64 bits so that `addr + offset` cannot wrap; a failed check jumps to the out-of-bounds
+// trap stub. Only a constant address below the memory's minimum size (which it can never shrink under)
+// skips it. With guard regions (`features.guardRegions`) no access is checked: see `guardedAddress`.
 import { Alu, Cond, Reg, mem, memIndexed } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
@@ -74,6 +75,7 @@ function endOperand(end: number): Mem {
  * rax. A constant address inside the memory's minimum size needs no check at all.
  */
 export function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
+  if (env.features.guardRegions) return guardedAddress(env, offset);
   const { asm, stack } = env;
   const constant = stack.popConst();
   if (constant !== undefined) {
@@ -93,6 +95,26 @@ export function emitAddress(env: LoweringEnv, offset: number, bytes: number): Me
   asm.aluRM(Alu.Cmp, 64, Reg.rdx, MEMORY_SIZE);
   asm.jcc(Cond.A, env.trap(TrapCode.MemoryOutOfBounds));
   return accessOperand(end > 0x7fff_ffff ? 0 : offset);
+}
+
+/**
+ * With guard regions: the operand `[memory base + zext(address) + offset]`, unchecked. It stays below
+ * base + 8 GiB, inside the memory's reservation, so an access outside the memory faults on it and the
+ * signal handler turns the fault into the trap. An offset beyond a signed disp32 is added in rax.
+ */
+function guardedAddress(env: LoweringEnv, offset: number): Mem {
+  const { asm, stack } = env;
+  const constant = stack.popConst();
+  if (constant !== undefined) {
+    const effective = (constant.low >>> 0) + offset;
+    if (effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
+    stack.restoreConst(constant);
+  }
+  stack.popZeroExtended(Reg.rax);
+  if (offset <= 0x7fff_ffff) return accessOperand(offset);
+  asm.movRI(64, Reg.rdx, offset);
+  asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
+  return accessOperand(0);
 }
 
 const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';

@@ -3,6 +3,7 @@ import koffi from 'koffi';
 import { Assembler, Reg, mem } from '../x64/index.js';
 import type { CpuFeatures } from '../compiler/index.js';
 import { CodePage } from './code-page.js';
+import { boundsChecks } from './signal-handler.js';
 
 type Cpuid = (leaf: number, subleaf: number) => [eax: number, ebx: number, ecx: number, edx: number];
 
@@ -39,7 +40,7 @@ export function detectCpuFeatures(): CpuFeatures {
     const has = (bit: number): boolean => (leaf1Ecx & (1 << bit)) !== 0;
     const tzcnt = maxLeaf >= 7 && (cpuid(7, 0)[1] & (1 << 3)) !== 0;
     const lzcnt = maxExtended >= 0x8000_0001 && (cpuid(0x8000_0001, 0)[2] & (1 << 5)) !== 0;
-    detected = { lzcnt, tzcnt, popcnt: has(23), sse3: has(0), ssse3: has(9), sse41: has(19), sse42: has(20) };
+    detected = { lzcnt, tzcnt, popcnt: has(23), sse3: has(0), ssse3: has(9), sse41: has(19), sse42: has(20), guardRegions: boundsChecks() === 'guard' };
   } finally {
     page.unmap();
   }

@@ -6,10 +6,12 @@ import { Ctx, MAX_MEMORY_PAGES, WASM_PAGE_SIZE } from '../compiler/index.js';
 import type { InstanceContext } from './context.js';
 import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE } from './libc.js';
 import { memoryBuffers } from './memory-buffers.js';
+import { boundsChecks, GUARDED_RESERVATION_BYTES, registerReservation } from './signal-handler.js';
 
 /**
  * A guard page on each side of every reservation, never made accessible: defence in depth behind
- * the explicit bounds checks, so that no access just outside a memory can reach another mapping.
+ * the explicit bounds checks, so that no access just outside a memory can reach another mapping;
+ * after a guarded reservation, the room for the bytes of an access that starts below 8 GiB.
  */
 export const MEMORY_GUARD_BYTES = PAGE_SIZE;
 import { enforceUint32, optionalUint32 } from './js-api.js';
@@ -51,9 +53,14 @@ export class Memory {
     if (initial > pageCap) throw new RangeError(`WebAssembly.Memory(): could not allocate memory of ${initial} pages (the cap is ${pageCap})`);
     this.maximum = maximum;
     this.maximumPages = Math.min(maximum ?? MAX_MEMORY_PAGES, pageCap);
-    const reservedBytes = Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
-    this.address = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE) + BigInt(MEMORY_GUARD_BYTES);
-    const reservation = new Reservation(this.address, reservedBytes);
+    // With guard regions every memory is reserved for code without bounds checks (the mode is fixed
+    // per thread, so any module here may be such code): its accesses outside the committed pages
+    // fault inside the reservation, into the handler (signal-handler.ts).
+    const guarded = boundsChecks() === 'guard';
+    const reservedBytes = guarded ? GUARDED_RESERVATION_BYTES : Math.max(this.maximumPages * WASM_PAGE_SIZE, WASM_PAGE_SIZE);
+    const mapping = mmap(reservedBytes + 2 * MEMORY_GUARD_BYTES, PROT_NONE);
+    this.address = mapping + BigInt(MEMORY_GUARD_BYTES);
+    const reservation = new Reservation(this.address, reservedBytes, registerReservation(mapping, reservedBytes + 2 * MEMORY_GUARD_BYTES));
     this.reservation = reservation;
     this.lifetime = new Lifetime(this, (collected) => reservation.free(collected), !ownedByInstance);
     this.pages = 0;
@@ -148,6 +155,8 @@ class Reservation {
   constructor(
     private readonly address: bigint,
     private readonly reservedBytes: number,
+    /** Takes the reservation out of the signal handler's table (before it is unmapped). */
+    private readonly unregister: () => void,
   ) {}
 
   buffer(): ArrayBuffer {
@@ -179,6 +188,7 @@ class Reservation {
    */
   free(collected: boolean): void {
     this.freed = true;
+    this.unregister();
     if (collected) {
       // The registry holds this reservation, which must not hold the buffer it waits for.
       this.noticeTransfer();

@@ -12,6 +12,7 @@ import { readShell, writeShell } from './artifact-shell.js';
 import { CodeCache, codeCacheStats } from './code-cache.js';
 import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
+import { registerCode } from './signal-handler.js';
 import { LazyCode, lazyByDefault } from './lazy-code.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
@@ -94,8 +95,13 @@ export class Module {
     this.nativeOnly = source.nativeOnly ?? (lazy ? undefined : nativeOnlyFunctions(ir));
     const code = this.lazy?.page ?? CodePage.map(compiled.code, compiled.relocate);
     this.code = code;
+    // The whole mapping: a lazy module's functions are written into it later.
+    const unregister = registerCode(code.address, code.size);
     // The free function must not capture the Module: the registry would keep it alive for ever.
-    this.lifetime = new RefCount(() => code.unmap());
+    this.lifetime = new RefCount(() => {
+      unregister();
+      code.unmap();
+    });
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
     this.functionsByIndex = new Map(compiled.functions.map((f) => [f.index, f]));
     releaseWhenCollected.register(this, this.lifetime, this);
@@ -333,9 +339,13 @@ export class Module {
   }
 }
 
-/** The CPU features a module is compiled for: the detected ones, with the options' overrides. */
+/**
+ * The CPU features a module is compiled for: the detected ones, with the options' overrides. Guard
+ * regions can only be turned off: code without bounds checks needs this thread's handler and memories.
+ */
 function featuresOf(options: ModuleOptions): CpuFeatures {
-  return { ...detectCpuFeatures(), ...options.cpuFeatures };
+  const detected = detectCpuFeatures();
+  return { ...detected, ...options.cpuFeatures, guardRegions: detected.guardRegions && options.cpuFeatures?.guardRegions !== false };
 }
 
 function compileOptionsOf(options: ModuleOptions): CompileOptions {

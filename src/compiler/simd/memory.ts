@@ -1,6 +1,7 @@
 // v128 loads and stores, bounds-checked like every access (memory.ts's emitAddress checks the bytes the
-// access really touches: 8 for the extending loads, one lane for splat/zero/lane forms). Each form
-// reads or writes memory in a single instruction, as V8 does: pmovsx/pmovzx, movss/movq/movddup and
+// access really touches: 8 for the extending loads, one lane for splat/zero/lane forms; with guard
+// regions, the one instruction faults instead). Each form reads or writes memory in a single
+// instruction, as V8 does: pmovsx/pmovzx, movss/movq/movddup and
 // pinsr/pextr all take the memory operand at any alignment.
 import { SseImmOp, SseOp, Xmm } from '../../x64/index.js';
 import type { LaneBits, Mem } from '../../x64/index.js';
