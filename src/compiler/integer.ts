@@ -7,6 +7,7 @@ import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
 import { constBits, emitAluOperand, isImm32 } from './value-stack.js';
 import type { ValueStack } from './value-stack.js';
+import type { ConstantPool } from './constant-pool.js';
 
 /** CPU features that change which instructions the compiler may emit (from CPUID at start-up). */
 export interface CpuFeatures {
@@ -25,6 +26,8 @@ export interface LoweringEnv {
   asm: Assembler;
   features: CpuFeatures;
   stack: ValueStack;
+  /** The current function's constants, read as `[rip + label]`. */
+  constants: ConstantPool;
   /** The size the linear memory has at least (its declared minimum), in bytes. */
   memoryMinBytes: number;
   trap(code: TrapCode): Label;
@@ -84,7 +87,7 @@ const UNARY: Record<string, (env: LoweringEnv, width: Width, reg: Reg) => void> 
 function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const { stack, asm } = env;
   const right = stack.popOperand(width);
-  const left = stack.popToGpr(width);
+  const left = stack.popToResultGpr(width, right);
   emitAluOperand(asm, op, width, left, right);
   stack.freeOperand(right);
   stack.pushGpr(left);
@@ -93,7 +96,7 @@ function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
 function lowerMul(env: LoweringEnv, width: Width): void {
   const { stack, asm } = env;
   const right = stack.popToGpr(width);
-  const left = stack.popToGpr(width);
+  const left = stack.popToResultGpr(width);
   asm.imulRR(width, left, right);
   stack.freeGpr(right);
   stack.pushGpr(left);
@@ -103,14 +106,14 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
   const { stack, asm } = env;
   const count = stack.popConst();
   if (count !== undefined) {
-    const value = stack.popToGpr(width);
+    const value = stack.popToResultGpr(width);
     const masked = count.low & (width - 1);
     if (masked !== 0) asm.shiftImm(op, width, value, masked);
     stack.pushGpr(value);
     return;
   }
   stack.popInto(Reg.rcx, 32);
-  const value = stack.popToGpr(width);
+  const value = stack.popToResultGpr(width);
   asm.shiftCl(op, width, value);
   stack.pushGpr(value);
 }
@@ -118,7 +121,8 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
 function lowerDivision(env: LoweringEnv, width: Width, division: Division): void {
   const { stack, asm } = env;
   const divisor = stack.popConst();
-  const result = stack.allocGpr();
+  // Written last, after both operands are read.
+  const result = stack.allocResultGpr();
   if (divisor === undefined) stack.popInto(Reg.rcx, width);
   else if (width === 32) asm.movRI(32, Reg.rcx, divisor.low >>> 0);
   else asm.movRI(64, Reg.rcx, isImm32(divisor) ? divisor.low : constBits(divisor));
@@ -265,7 +269,7 @@ function lowerPopcnt(env: LoweringEnv, width: Width, reg: Reg): void {
 
 function inPlace(width: Width, lower: (env: LoweringEnv, width: Width, reg: Reg) => void): (env: LoweringEnv) => void {
   return (env) => {
-    const reg = env.stack.popToGpr(width);
+    const reg = env.stack.popToResultGpr(width);
     lower(env, width, reg);
     env.stack.pushGpr(reg);
   };

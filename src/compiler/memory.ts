@@ -116,12 +116,13 @@ export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, offset: nu
     return;
   }
   if (isFloat(op.type)) {
-    const result = stack.allocXmm();
+    const result = stack.allocResultXmm();
     asm.loadFloat(op.bytes === 4 ? 32 : 64, result, emitAddress(env, offset, op.bytes));
     stack.pushXmm(result);
     return;
   }
-  const result = stack.allocGpr();
+  // The target local's register (see ValueStack.aimAt) is written only by the load itself.
+  const result = stack.allocResultGpr();
   const source = emitAddress(env, offset, op.bytes);
   if (op.bytes === 8) asm.load(64, result, source);
   else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);
