@@ -12,7 +12,7 @@ import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, LOCAL_XM
 import type { ContextLayout } from './abi.js';
 import { emitHostCallKeeping } from './host-call.js';
 import { floatOps } from './float.js';
-import { integerOps } from './integer.js';
+import { emitZeroTest, integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
@@ -472,6 +472,10 @@ export class FunctionCompiler {
     this.popAll(op.params);
     this.pushAll(op.results);
     if (!this.emitting) return;
+    if (op.lowerAsCondition && FLAG_CONSUMERS[this.func.body.code[INSTR_WORDS * (this.pc + 1)]!]) {
+      op.lowerAsCondition(this.loweringEnv);
+      return;
+    }
     this.aimResult(op.params.length);
     op.lower(this.loweringEnv);
     this.stack.clearTarget();
@@ -904,12 +908,10 @@ export class FunctionCompiler {
 
   /** A condition for a branch: in the flags already, or tested from a register. */
   private popCondition(): Cond {
-    const { stack, asm } = this;
+    const { stack } = this;
     const flags = stack.popFlags();
     if (flags !== undefined) return flags;
-    const reg = stack.popToGpr(32);
-    asm.test(32, reg, reg);
-    stack.freeGpr(reg);
+    emitZeroTest(this.loweringEnv, 32);
     return Cond.NE;
   }
 

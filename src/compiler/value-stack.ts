@@ -159,6 +159,44 @@ export class ValueStack {
     return target;
   }
 
+  /**
+   * For a commutative operation: swaps its two operands when the one on top suits the left side
+   * (the destination) better — the target local, then a cache register — or when only the left
+   * one is a constant (an immediate goes on the right).
+   */
+  orderCommutative(): void {
+    const { locs } = this;
+    const n = locs.length;
+    const left = locs[n - 2]!;
+    const right = locs[n - 1]!;
+    if (left.kind === 'stack' || right.kind === 'stack' || right.kind === 'const') return;
+    if (left.kind === 'const' || this.destinationRank(right) > this.destinationRank(left)) {
+      locs[n - 2] = right;
+      locs[n - 1] = left;
+    }
+  }
+
+  private destinationRank(loc: Location): number {
+    if (loc.kind === 'local' && loc.index === this.targetLocal) return 2;
+    return loc.kind === 'gpr' ? 1 : 0;
+  }
+
+  /**
+   * The register of the entry `offset` below the top when it is a local that lives in a
+   * general-purpose register (and is not the target, which is better updated in place).
+   */
+  localRegisterAt(offset: number): Reg | undefined {
+    const loc = this.top(offset);
+    if (loc?.kind !== 'local' || loc.index === this.targetLocal) return undefined;
+    const home = this.localHome(loc.index);
+    return home.kind === 'gpr' ? home.reg : undefined;
+  }
+
+  /** Pops the top entry, a local or a constant, which the caller has read from its home or value. */
+  dropRead(): void {
+    this.locs.pop();
+  }
+
   /** A register for a result written after every operand has been read: the target's, or a cache register. */
   allocResultGpr(): Reg {
     return this.takeTarget(false, undefined) ?? this.allocGpr();
