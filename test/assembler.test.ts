@@ -366,9 +366,10 @@ const CASES: Case[] = [
     ];
   }),
   ...MEMS.flatMap((m, j) =>
-    ([8, 16] as const).flatMap((bits) =>
-      [pick(REGS, j), pick(REGS, j + 5)].map((src) => call('storeNarrow', [bits, m, src], insn(`mov ${memory(m, bits)},${r(src, bits)}`))),
-    ),
+    ([8, 16] as const).flatMap((bits) => [
+      ...[pick(REGS, j), pick(REGS, j + 5)].map((src) => call('storeNarrow', [bits, m, src], insn(`mov ${memory(m, bits)},${r(src, bits)}`))),
+      ...[pick(IMM32, j), pick(IMM32, j + 4)].map((v) => call('storeImmNarrow', [bits, m, v], insn(`mov ${memory(m, bits)},${hex(v, bits)}`))),
+    ]),
   ),
 
   // arithmetic
@@ -767,6 +768,14 @@ describe('[rip + label] operands', () => {
       ['storeImm', (a) => a.storeImm(32, at, 7)],
       ['pinsr', (a) => a.pinsr(32, Xmm.xmm1, at, 2)],
       ['pextr', (a) => a.pextr(64, at, Xmm.xmm14, 1)],
+      ['sseArith', (a) => a.sseArith(SseArith.Mul, 64, Xmm.xmm9, at)],
+      ['ucomis', (a) => a.ucomis(32, Xmm.xmm2, at)],
+      ['imulRM', (a) => a.imulRM(64, Reg.rsi, at)],
+      ['imulRMI imm8', (a) => a.imulRMI(32, Reg.r9, at, -3)],
+      ['imulRMI imm32', (a) => a.imulRMI(64, Reg.rdi, at, 0x10000)],
+      ['testRI', (a) => a.testRI(32, at, 0xff)],
+      ['storeImmNarrow 8', (a) => a.storeImmNarrow(8, at, 0x7f)],
+      ['storeImmNarrow 16', (a) => a.storeImmNarrow(16, at, 0x1234)],
     ];
     for (const [, emit] of forms) emit(a);
     expect(() => a.finish(), 'a rip operand whose label is never bound').toThrow('never bound');

@@ -41,6 +41,15 @@ const I32_SHAPES: Shape[] = [
   { name: 'select by (x & y)', type: 'i32', body: '(select (local.get $x) (local.get $y) (i32.and (local.get $y) (local.get $x)))' },
   { name: 'eqz (x & 1)', type: 'i32', body: '(i32.eqz (i32.and (local.get $x) (i32.const 1)))' },
   { name: 'br_if x', type: 'i32', body: '(block (result i32) (br_if 0 (i32.const 5) (local.get $x)) (drop) (i32.const 6))' },
+  {
+    name: 'stores of constants and locals',
+    type: 'i32',
+    body: `(i32.store8 (i32.const 16) (i32.const 0x1ff)) (i32.store16 offset=2 (i32.const 16) (i32.const -2))
+      (i32.store8 offset=1 (local.get $y) (local.get $x)) (i32.store16 offset=6 (local.get $y) (local.get $x))
+      (i32.store offset=20 (i32.const 0) (i32.const 0x80000000)) (i32.store offset=8 (local.get $y) (local.get $x))
+      (i32.xor (i32.xor (i32.load (i32.const 16)) (i32.load (i32.const 20)))
+        (i32.add (i32.load offset=8 (local.get $y)) (i32.load (local.get $y))))`,
+  },
 ];
 
 const I64_SHAPES: Shape[] = [
@@ -53,6 +62,15 @@ const I64_SHAPES: Shape[] = [
   { name: 'x = (x ^ y) rotl 31', type: 'i64', body: '(local.set $x (i64.rotl (i64.xor (local.get $y) (local.get $x)) (i64.const 31))) (local.get $x)' },
   { name: 'x = y >> x', type: 'i64', body: '(local.set $x (i64.shr_s (local.get $y) (local.get $x))) (local.get $x)' },
   { name: 'eqz x', type: 'i64', body: '(i64.extend_i32_u (i64.eqz (local.get $x)))' },
+  {
+    name: 'i64 stores of constants and locals',
+    type: 'i64',
+    body: `(i64.store (i32.const 32) (i64.const -5)) (i64.store offset=8 (i32.const 32) (i64.const 0x123456789abc))
+      (i64.store32 offset=16 (i32.const 32) (i64.const -1)) (i64.store8 offset=17 (i32.const 32) (local.get $x))
+      (i64.store offset=24 (i32.const 32) (local.get $y))
+      (i64.add (i64.add (i64.load (i32.const 32)) (i64.load offset=8 (i32.const 32)))
+        (i64.xor (i64.load offset=16 (i32.const 32)) (i64.load offset=24 (i32.const 32))))`,
+  },
 ];
 
 const FLOAT_SHAPES: Shape[] = (['f32', 'f64'] as const).flatMap((t): Shape[] => [
@@ -69,6 +87,14 @@ const FLOAT_SHAPES: Shape[] = (['f32', 'f64'] as const).flatMap((t): Shape[] => 
     { name: `${t} x ${op} y`, type: t, body: `(${t}.convert_i32_u (${t}.${op} (local.get $x) (local.get $y)))` },
   ]),
   { name: `${t} global`, type: t, body: `(global.set $g${t} (${t}.add (global.get $g${t}) (local.get $x))) (global.get $g${t})` },
+  {
+    name: `${t} stores of constants and locals`,
+    type: t,
+    body: `(${t}.store (i32.const 64) (${t}.const -nan:0x3)) (${t}.store offset=8 (i32.const 64) (${t}.const 0))
+      (${t}.store offset=16 (i32.const 64) (${t}.const -1.75)) (${t}.store offset=24 (i32.const 64) (local.get $x))
+      (${t}.add (${t}.add (${t}.load (i32.const 64)) (${t}.load offset=8 (i32.const 64)))
+        (${t}.mul (${t}.load offset=16 (i32.const 64)) (${t}.load offset=24 (i32.const 64))))`,
+  },
 ]);
 
 const SHAPES = [...I32_SHAPES, ...I64_SHAPES, ...FLOAT_SHAPES];

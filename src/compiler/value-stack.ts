@@ -363,6 +363,36 @@ export class ValueStack {
   }
 
   /**
+   * The top value as the source of a store of `width` bits: an immediate when it is a constant
+   * that fits, the register of a local that lives in one, or a register (`freeOperand` frees it).
+   */
+  popStoreOperand(width: Width): Operand {
+    const loc = this.top()!;
+    if (loc.kind === 'const') return this.popOperand(width);
+    if (loc.kind === 'local') {
+      const home = this.localHome(loc.index);
+      if (home.kind === 'gpr') {
+        this.locs.pop();
+        return home;
+      }
+    }
+    return GPR_OPERANDS[this.popToGpr(width)]!;
+  }
+
+  /** The top (float) value as the source of a store: a local's xmm register, or a register. */
+  popFloatStoreSource(): Xmm {
+    const loc = this.top()!;
+    if (loc.kind === 'local') {
+      const home = this.localHome(loc.index);
+      if (home.kind === 'xmm') {
+        this.locs.pop();
+        return home.reg;
+      }
+    }
+    return this.popToXmm();
+  }
+
+  /**
    * When the top value is a local that lives in memory or in a register of the other class than
    * `excluded`, pops it and gives its home (an instruction can use that directly); else undefined.
    */

@@ -253,6 +253,18 @@ export class Assembler {
     this.int32(value);
   }
 
+  /** `mov byte/word [dst], imm8/imm16`: a narrow store of a constant (its low bits). */
+  storeImmNarrow(bits: 8 | 16, dst: Mem, value: number): void {
+    if (bits === 8) {
+      this.modrm(0, 0xc6, false, 0, dst, false, 1);
+      this.byte(value);
+    } else {
+      this.modrm(0x66, 0xc7, false, 0, dst, false, 2);
+      this.byte(value);
+      this.byte(value >> 8);
+    }
+  }
+
   /** `movzx dst32, byte/word [src]`: a zero-extending narrow load. */
   loadZeroExtended(fromBits: 8 | 16, dst: Reg, src: Mem): void {
     this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xb6 : 0xb7), false, dst, src);
