@@ -151,7 +151,10 @@ interface Control {
 /** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
 const DEAD_LABEL = new Label();
 
-const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map([...integerOps(), ...floatOps()]);
+/** Every numeric instruction, each with every field (one hidden class: `numeric` reads them monomorphically). */
+const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map(
+  [...integerOps(), ...floatOps()].map(([name, { params, results, lower, lowerAsCondition }]) => [name, { params, results, lower, lowerAsCondition }]),
+);
 
 export function formatInstr(instr: Instr): string {
   const imm = Object.entries(instr)

@@ -99,6 +99,22 @@ function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   stack.pushGpr(left);
 }
 
+// Operands of lea, shared (like every Mem the compiler passes the assembler, they are immutable):
+// `[reg + small displacement]` by register and displacement, `[reg + reg]` by the pair.
+const SHARED_DISP_MIN = -256;
+const SHARED_DISP_END = 4096;
+const DISPLACED: Mem[][] = Array.from({ length: 16 }, () => []);
+const INDEXED: Mem[] = [];
+
+function displaced(base: Reg, disp: number): Mem {
+  if (disp < SHARED_DISP_MIN || disp >= SHARED_DISP_END) return mem(base, disp);
+  return (DISPLACED[base]![disp - SHARED_DISP_MIN] ??= mem(base, disp));
+}
+
+function indexed(base: Reg, index: Reg): Mem {
+  return (INDEXED[16 * base + index] ??= memIndexed(base, index, 1));
+}
+
 /**
  * `local + constant`, `local - constant` and `local + local` for locals in registers: one `lea` into
  * the result register, where `op` would need a copy of the left local first. False when the
@@ -114,11 +130,11 @@ function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
     if (width === 64 && !isImm32(right)) return false;
     // -(-2^31) needs 33 bits; at width 32 it wraps back to itself, as the subtraction would.
     if (op === Alu.Sub && width === 64 && right.low === -0x8000_0000) return false;
-    operand = mem(base, op === Alu.Sub ? -right.low | 0 : right.low);
+    operand = displaced(base, op === Alu.Sub ? -right.low | 0 : right.low);
   } else {
     const index = op === Alu.Add ? stack.localRegisterAt(0) : undefined;
     if (index === undefined) return false;
-    operand = memIndexed(base, index, 1);
+    operand = indexed(base, index);
   }
   stack.dropRead();
   stack.dropRead();

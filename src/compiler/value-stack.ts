@@ -126,7 +126,8 @@ export class ValueStack {
    */
   aimAt(index: number, home: LocalHome, operands: number): void {
     if (home.kind === 'mem' || this.isWideLocal(index)) return;
-    this.captureLocal(index, this.locs.length - operands);
+    const below = this.locs.length - operands;
+    if (below > this.materialized) this.captureLocal(index, below);
     this.targetLocal = index;
     this.targetReg = home.reg;
     this.targetIsXmm = home.kind === 'xmm';
