@@ -329,6 +329,7 @@ const CASES: Case[] = [
   ),
   ...WIDTHS.flatMap((w) => IMM32.map((v) => call('storeImm', [w, mem(Reg.r13), v], insn(`mov ${memory(mem(Reg.r13), w)},${hex(v, w)}`)))),
   ...MEMS.map((m, j) => call('lea', [pick(REGS, j), m], insn(`lea ${r(pick(REGS, j), 64)},${address(m)}`))),
+  ...MEMS.map((m, j) => call('lea', [pick(REGS, j + 3), m, 32], insn(`lea ${r(pick(REGS, j + 3), 32)},${address(m)}`))),
   ...REGS.flatMap((dst) =>
     DIRECTIONS.map(({ direction, gap }) =>
       labelCase('leaLabel', `${dst}, label`, direction, gap, (a, label) => a.leaLabel(dst, label), (from, to) => {
@@ -365,9 +366,10 @@ const CASES: Case[] = [
     ];
   }),
   ...MEMS.flatMap((m, j) =>
-    ([8, 16] as const).flatMap((bits) =>
-      [pick(REGS, j), pick(REGS, j + 5)].map((src) => call('storeNarrow', [bits, m, src], insn(`mov ${memory(m, bits)},${r(src, bits)}`))),
-    ),
+    ([8, 16] as const).flatMap((bits) => [
+      ...[pick(REGS, j), pick(REGS, j + 5)].map((src) => call('storeNarrow', [bits, m, src], insn(`mov ${memory(m, bits)},${r(src, bits)}`))),
+      ...[pick(IMM32, j), pick(IMM32, j + 4)].map((v) => call('storeImmNarrow', [bits, m, v], insn(`mov ${memory(m, bits)},${hex(v, bits)}`))),
+    ]),
   ),
 
   // arithmetic
@@ -379,6 +381,15 @@ const CASES: Case[] = [
         call('aluRR', [op, w, dst, src], insn(`${name} ${r(dst, w)},${r(src, w)}`)),
         call('test', [w, dst, src], insn(`test ${r(dst, w)},${r(src, w)}`)),
         call('imulRR', [w, dst, src], insn(`imul ${r(dst, w)},${r(src, w)}`)),
+        ...IMM32.filter((_, i) => (i + j) % 3 === 0).flatMap((v) => [
+          call('imulRMI', [w, dst, src, v], insn(`imul ${r(dst, w)},${r(src, w)},${hex(v, w)}`)),
+          call(
+            'testRI',
+            [w, dst, v],
+            insn(`test ${r(dst, w)},${hex(v, w)}`),
+            dst === Reg.rax ? 'as uses the one-byte-shorter accumulator form (no ModRM)' : undefined,
+          ),
+        ]),
       ];
     }),
   ),
@@ -405,6 +416,10 @@ const CASES: Case[] = [
       return [
         call('aluRI', [op, w, m, value], insn(`${name} ${memory(m, w)},${hex(value, w)}`)),
         call('aluRM', [op, w, reg, m], insn(`${name} ${r(reg, w)},${memory(m, w)}`)),
+        call('test', [w, m, reg], insn(`test ${memory(m, w)},${r(reg, w)}`)),
+        call('testRI', [w, m, value], insn(`test ${memory(m, w)},${hex(value, w)}`)),
+        call('imulRM', [w, reg, m], insn(`imul ${r(reg, w)},${memory(m, w)}`)),
+        call('imulRMI', [w, reg, m, value], insn(`imul ${r(reg, w)},${memory(m, w)},${hex(value, w)}`)),
         call('aluRR', [op, w, m, reg], insn(`${name} ${memory(m, w)},${r(reg, w)}`)),
         call('shiftCl', [pick(SHIFTS, j), w, m], insn(`${Shift[pick(SHIFTS, j)].toLowerCase()} ${memory(m, w)},cl`)),
       ];
@@ -753,6 +768,14 @@ describe('[rip + label] operands', () => {
       ['storeImm', (a) => a.storeImm(32, at, 7)],
       ['pinsr', (a) => a.pinsr(32, Xmm.xmm1, at, 2)],
       ['pextr', (a) => a.pextr(64, at, Xmm.xmm14, 1)],
+      ['sseArith', (a) => a.sseArith(SseArith.Mul, 64, Xmm.xmm9, at)],
+      ['ucomis', (a) => a.ucomis(32, Xmm.xmm2, at)],
+      ['imulRM', (a) => a.imulRM(64, Reg.rsi, at)],
+      ['imulRMI imm8', (a) => a.imulRMI(32, Reg.r9, at, -3)],
+      ['imulRMI imm32', (a) => a.imulRMI(64, Reg.rdi, at, 0x10000)],
+      ['testRI', (a) => a.testRI(32, at, 0xff)],
+      ['storeImmNarrow 8', (a) => a.storeImmNarrow(8, at, 0x7f)],
+      ['storeImmNarrow 16', (a) => a.storeImmNarrow(16, at, 0x1234)],
     ];
     for (const [, emit] of forms) emit(a);
     expect(() => a.finish(), 'a rip operand whose label is never bound').toThrow('never bound');

@@ -3,7 +3,7 @@
 // the flags for comparisons. Where the spec leaves a NaN open, the result is the one V8 produces with
 // the same instructions (operand order included), so differential tests can compare bits.
 import { Alu, Cond, Label, Reg, RoundMode, Shift, SseArith, SseLogic, Unary, Xmm } from '../x64/index.js';
-import type { FloatBits, Width } from '../x64/index.js';
+import type { FloatBits, Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import type { LoweringEnv, NumericOp } from './integer.js';
 import { TrapCode } from './traps.js';
@@ -29,10 +29,16 @@ function floatBits(value: number, bits: FloatBits): bigint {
   return float64Bits[0]!;
 }
 
-/** Loads a float constant into an xmm register (through rax). */
+/** A float constant's operand in the constant pool. */
+function floatConstant(env: LoweringEnv, bits: FloatBits, value: number): Mem {
+  const pattern = floatBits(value, bits);
+  if (bits === 32) return env.constants.bits32(Number(pattern));
+  return env.constants.bits64(Number(pattern & 0xffff_ffffn), Number(pattern >> 32n));
+}
+
+/** Loads a float constant into an xmm register. */
 function loadConstant(env: LoweringEnv, bits: FloatBits, xmm: Xmm, value: number): void {
-  env.asm.movRI(64, Reg.rax, floatBits(value, bits));
-  env.asm.movToXmm(bits === 32 ? 32 : 64, xmm, Reg.rax);
+  env.asm.loadFloat(bits, xmm, floatConstant(env, bits, value));
 }
 
 const ARITH: Record<string, SseArith> = { add: SseArith.Add, sub: SseArith.Sub, mul: SseArith.Mul, div: SseArith.Div };
@@ -40,8 +46,8 @@ const ARITH: Record<string, SseArith> = { add: SseArith.Add, sub: SseArith.Sub, 
 /** `a op b`; the result replaces a. */
 function lowerArith(env: LoweringEnv, bits: FloatBits, op: SseArith): void {
   const { stack, asm } = env;
-  const right = stack.popXmmOperand();
-  const left = stack.popToXmm();
+  const right = stack.popXmmOperand(bits);
+  const left = stack.popToResultXmm(right);
   asm.sseArith(op, bits, left, right);
   stack.freeOperand(right, true);
   stack.pushXmm(left);
@@ -57,7 +63,7 @@ function lowerMinMax(env: LoweringEnv, bits: FloatBits, isMin: boolean): void {
   const takeB = new Label();
   const done = new Label();
   const b = stack.popToXmm();
-  const a = stack.popToXmm();
+  const a = stack.popToResultXmm(b);
   asm.ucomis(bits, a, b);
   asm.jcc(Cond.P, nan);
   asm.jcc(isMin ? Cond.A : Cond.B, takeB);
@@ -102,7 +108,7 @@ const ROUNDINGS: Record<string, RoundMode> = {
 
 function lowerRounding(env: LoweringEnv, bits: FloatBits, mode: RoundMode): void {
   const { stack, asm } = env;
-  const value = stack.popToXmm();
+  const value = stack.popToResultXmm();
   if (env.features.sse41) {
     asm.round(bits, value, value, mode);
   } else {
@@ -196,19 +202,28 @@ function lowerCompare(env: LoweringEnv, bits: FloatBits, name: string): void {
   const { stack, asm } = env;
   const ordered = COMPARISONS[name];
   if (ordered) {
-    const b = stack.popToXmm();
-    const a = stack.popToXmm();
-    if (ordered.swap) asm.ucomis(bits, b, a);
-    else asm.ucomis(bits, a, b);
-    stack.freeXmm(a);
-    stack.freeXmm(b);
+    // ucomis compares a register with a register or memory: the operand that goes second may be a
+    // local's slot or a constant.
+    if (ordered.swap) {
+      const b = stack.popToXmm();
+      const a = stack.popXmmOperand(bits);
+      asm.ucomis(bits, b, a);
+      stack.freeOperand(a, true);
+      stack.freeXmm(b);
+    } else {
+      const b = stack.popXmmOperand(bits);
+      const a = stack.popToXmm();
+      asm.ucomis(bits, a, b);
+      stack.freeXmm(a);
+      stack.freeOperand(b, true);
+    }
     stack.pushFlags(ordered.cond);
     return;
   }
   // eq: equal and ordered; ne: not equal or unordered — two conditions, combined in a register.
-  const b = stack.popXmmOperand();
+  const b = stack.popXmmOperand(bits);
   const a = stack.popToXmm();
-  const result = stack.allocGpr();
+  const result = stack.allocResultGpr();
   asm.ucomis(bits, a, b);
   asm.setcc(name === 'eq' ? Cond.E : Cond.NE, result);
   asm.setcc(name === 'eq' ? Cond.NP : Cond.P, Reg.rcx);
@@ -224,7 +239,7 @@ function lowerCompare(env: LoweringEnv, bits: FloatBits, name: string): void {
 function lowerConvertFromInt(env: LoweringEnv, bits: FloatBits, intWidth: Width, signed: boolean): void {
   const { stack, asm } = env;
   const value = stack.popToGpr(intWidth);
-  const result = stack.allocXmm();
+  const result = stack.allocResultXmm();
   // cvtsi2ss/sd write only the low lanes, so they wait for the register's last writer (a division,
   // say): zeroing it first breaks that false dependency, as V8's Cvtlsi2sd does.
   asm.sseLogic(SseLogic.Xor, result, result);
@@ -292,13 +307,12 @@ function lowerTruncate(env: LoweringEnv, bits: FloatBits, intWidth: Width, signe
   const aboveRange = saturating ? new Label() : trap;
   const nan = saturating ? new Label() : trap;
   const value = env.stack.popToXmm();
-  const result = env.stack.allocGpr();
+  const result = env.stack.allocResultGpr();
   asm.movXmm(Xmm.xmm0, value);
   env.stack.freeXmm(value);
   asm.ucomis(bits, Xmm.xmm0, Xmm.xmm0);
   asm.jcc(Cond.P, nan);
-  loadConstant(env, bits, Xmm.xmm1, range.lower);
-  asm.ucomis(bits, Xmm.xmm0, Xmm.xmm1);
+  asm.ucomis(bits, Xmm.xmm0, floatConstant(env, bits, range.lower));
   asm.jcc(range.lowerInclusive ? Cond.B : Cond.BE, belowRange);
   loadConstant(env, bits, Xmm.xmm1, range.upper);
   asm.ucomis(bits, Xmm.xmm1, Xmm.xmm0);
@@ -309,10 +323,10 @@ function lowerTruncate(env: LoweringEnv, bits: FloatBits, intWidth: Width, signe
     // u64 at or above 2^63: subtract 2^63 first and set the top bit after.
     const small = new Label();
     const converted = new Label();
-    loadConstant(env, bits, Xmm.xmm1, 2 ** 63);
-    asm.ucomis(bits, Xmm.xmm0, Xmm.xmm1);
+    const twoTo63 = floatConstant(env, bits, 2 ** 63);
+    asm.ucomis(bits, Xmm.xmm0, twoTo63);
     asm.jcc(Cond.B, small);
-    asm.sseArith(SseArith.Sub, bits, Xmm.xmm0, Xmm.xmm1);
+    asm.sseArith(SseArith.Sub, bits, Xmm.xmm0, twoTo63);
     asm.truncateFloatToInt(bits, 64, Reg.rax, Xmm.xmm0);
     asm.movRI(64, Reg.rcx, SIGN_BIT[64]);
     asm.aluRR(Alu.Xor, 64, Reg.rax, Reg.rcx);
@@ -348,7 +362,7 @@ export function floatOps(): Map<string, NumericOp> {
     op(`${type}.min`, [type, type], [type], (env) => lowerMinMax(env, bits, true));
     op(`${type}.max`, [type, type], [type], (env) => lowerMinMax(env, bits, false));
     op(`${type}.sqrt`, [type], [type], ({ asm, stack }) => {
-      const value = stack.popToXmm();
+      const value = stack.popToResultXmm();
       asm.sseArith(SseArith.Sqrt, bits, value, value);
       stack.pushXmm(value);
     });
@@ -367,7 +381,7 @@ export function floatOps(): Map<string, NumericOp> {
   }
   for (const [name, from] of [['f32.demote_f64', 64], ['f64.promote_f32', 32]] as const) {
     op(name, [from === 64 ? 'f64' : 'f32'], [from === 64 ? 'f32' : 'f64'], ({ asm, stack }) => {
-      const value = stack.popToXmm();
+      const value = stack.popToResultXmm();
       asm.convertFloat(from, value, value);
       stack.pushXmm(value);
     });

@@ -12,7 +12,7 @@ import { CALLER_SAVED_LOCAL_GPRS, Ctx, CTX_REG, FuncRecord, LOCAL_GPRS, LOCAL_XM
 import type { ContextLayout } from './abi.js';
 import { emitHostCallKeeping } from './host-call.js';
 import { floatOps } from './float.js';
-import { integerOps } from './integer.js';
+import { emitZeroTest, integerOps } from './integer.js';
 import type { CpuFeatures, LoweringEnv, NumericOp } from './integer.js';
 import { lowerMemoryAccess, MEMORY_ACCESSES } from './memory.js';
 import type { MemoryAccess } from './memory.js';
@@ -151,7 +151,10 @@ interface Control {
 /** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
 const DEAD_LABEL = new Label();
 
-const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map([...integerOps(), ...floatOps()]);
+/** Every numeric instruction, each with every field (one hidden class: `numeric` reads them monomorphically). */
+const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map(
+  [...integerOps(), ...floatOps()].map(([name, { params, results, lower, lowerAsCondition }]) => [name, { params, results, lower, lowerAsCondition }]),
+);
 
 export function formatInstr(instr: Instr): string {
   const imm = Object.entries(instr)
@@ -187,8 +190,8 @@ export class FunctionScratch {
   readonly simd: SimdLoweringEnv & { extra: Int32Array };
 
   constructor(asm: Assembler, features: CpuFeatures, memory: Limits | undefined, trap: (code: TrapCode) => Label) {
-    this.stack = new ValueStack(asm);
-    this.lowering = { asm, features, stack: this.stack, memoryMinBytes: (memory?.min ?? 0) * WASM_PAGE_SIZE, trap };
+    this.stack = new ValueStack(asm, this.constants);
+    this.lowering = { asm, features, stack: this.stack, constants: this.constants, memoryMinBytes: (memory?.min ?? 0) * WASM_PAGE_SIZE, trap };
     const pool = this.constants;
     this.simd = {
       ...this.lowering,
@@ -471,7 +474,28 @@ export class FunctionCompiler {
   numeric(op: NumericOp): void {
     this.popAll(op.params);
     this.pushAll(op.results);
-    if (this.emitting) op.lower(this.loweringEnv);
+    if (!this.emitting) return;
+    if (op.lowerAsCondition && FLAG_CONSUMERS[this.func.body.code[INSTR_WORDS * (this.pc + 1)]!]) {
+      op.lowerAsCondition(this.loweringEnv);
+      return;
+    }
+    this.aimResult(op.params.length);
+    op.lower(this.loweringEnv);
+    this.stack.clearTarget();
+  }
+
+  /**
+   * When the next instruction is a `local.set`/`local.tee` of a local in a register, lets the
+   * current one (which pops `operands` values) compute its result into that register.
+   */
+  private aimResult(operands: number): void {
+    const next = INSTR_WORDS * (this.pc + 1);
+    const { code } = this.func.body;
+    const id = code[next];
+    if (id !== Opcode.localSet && id !== Opcode.localTee) return;
+    const index = code[next + 1]! >>> 0;
+    if (index >= this.localTypes.count) return;
+    this.stack.aimAt(index, this.localHome(index), operands);
   }
 
   simd(op: SimdOp, a: number, b: number): void {
@@ -501,7 +525,10 @@ export class FunctionCompiler {
     if (access.kind === 'store') this.pop(access.type);
     this.pop('i32');
     if (access.kind === 'load') this.push(access.type);
-    if (this.emitting) lowerMemoryAccess(this.loweringEnv, access, offset);
+    if (!this.emitting) return;
+    if (access.kind === 'load') this.aimResult(1);
+    lowerMemoryAccess(this.loweringEnv, access, offset);
+    this.stack.clearTarget();
   }
 
   refNull(type: RefType): void {
@@ -550,7 +577,12 @@ export class FunctionCompiler {
       return;
     }
     stack.captureLocal(index);
-    stack.popToLocal(this.localHome(index), type === 'v128');
+    const home = this.localHome(index);
+    if (op === 'local.tee' && home.kind === 'mem' && type !== 'v128') {
+      stack.teeToMemory(home.mem);
+      return;
+    }
+    stack.popToLocal(home, type === 'v128');
     if (op === 'local.tee') stack.pushLocal(index);
   }
 
@@ -626,7 +658,9 @@ export class FunctionCompiler {
     stack.resetMaterialized(stack.depth - argumentCount);
     const { results } = type;
     if (results.length === 1 && results[0] !== 'v128') {
-      const reg = stack.allocGpr();
+      this.aimResult(0);
+      const reg = stack.allocResultGpr();
+      stack.clearTarget();
       asm.movRR(64, reg, Reg.rax);
       stack.pushGpr(reg);
     } else if (results.length > 0) {
@@ -701,11 +735,24 @@ export class FunctionCompiler {
       }
       return;
     }
+    const isFloat = global.type === 'f32' || global.type === 'f64';
     if (op === 'global.get') {
-      const reg = stack.allocGpr();
+      this.aimResult(0);
+      const reg = isFloat ? stack.allocResultXmm() : stack.allocResultGpr();
+      stack.clearTarget();
       asm.load(64, Reg.rax, cell);
-      asm.load(64, reg, AT_RAX);
-      stack.pushGpr(reg);
+      if (isFloat) {
+        asm.loadFloat(64, reg as Xmm, AT_RAX);
+        stack.pushXmm(reg as Xmm);
+      } else {
+        asm.load(64, reg as Reg, AT_RAX);
+        stack.pushGpr(reg as Reg);
+      }
+    } else if (isFloat) {
+      const reg = stack.popToXmm();
+      asm.load(64, Reg.rax, cell);
+      asm.storeFloat(64, AT_RAX, reg);
+      stack.freeXmm(reg);
     } else {
       const reg = stack.popToGpr();
       asm.load(64, Reg.rax, cell);
@@ -864,12 +911,10 @@ export class FunctionCompiler {
 
   /** A condition for a branch: in the flags already, or tested from a register. */
   private popCondition(): Cond {
-    const { stack, asm } = this;
+    const { stack } = this;
     const flags = stack.popFlags();
     if (flags !== undefined) return flags;
-    const reg = stack.popToGpr(32);
-    asm.test(32, reg, reg);
-    stack.freeGpr(reg);
+    emitZeroTest(this.loweringEnv, 32);
     return Cond.NE;
   }
 

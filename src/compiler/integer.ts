@@ -1,12 +1,13 @@
 // Lowering of the integer instructions, one table per family. Each lowering takes its operands from
 // the value stack in whatever form they are (register, constant, local) and leaves its result there:
 // in a register, or in the flags for comparisons (so that a following br_if/if/select jumps on them).
-import { Alu, Assembler, BitOp, Cond, invert, Label, Reg, Shift, Unary } from '../x64/index.js';
-import type { Width } from '../x64/index.js';
+import { Alu, Assembler, BitOp, Cond, invert, Label, Reg, Shift, Unary, mem, memIndexed } from '../x64/index.js';
+import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
 import { constBits, emitAluOperand, isImm32 } from './value-stack.js';
 import type { ValueStack } from './value-stack.js';
+import type { ConstantPool } from './constant-pool.js';
 
 /** CPU features that change which instructions the compiler may emit (from CPUID at start-up). */
 export interface CpuFeatures {
@@ -30,6 +31,8 @@ export interface LoweringEnv {
   asm: Assembler;
   features: CpuFeatures;
   stack: ValueStack;
+  /** The current function's constants, read as `[rip + label]`. */
+  constants: ConstantPool;
   /** The size the linear memory has at least (its declared minimum), in bytes. */
   memoryMinBytes: number;
   trap(code: TrapCode): Label;
@@ -40,6 +43,8 @@ export interface NumericOp {
   params: ValType[];
   results: ValType[];
   lower(env: LoweringEnv): void;
+  /** A cheaper lowering when the next instruction only tests the (i32) result for zero, leaving it in the flags. */
+  lowerAsCondition?(env: LoweringEnv): void;
 }
 
 const ALU: Record<string, Alu> = { add: Alu.Add, sub: Alu.Sub, and: Alu.And, or: Alu.Or, xor: Alu.Xor };
@@ -86,21 +91,84 @@ const UNARY: Record<string, (env: LoweringEnv, width: Width, reg: Reg) => void> 
   extend16_s: (env, width, reg) => env.asm.movsx(width, 16, reg, reg),
 };
 
+const COMMUTATIVE = new Set([Alu.Add, Alu.And, Alu.Or, Alu.Xor]);
+
 function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const { stack, asm } = env;
+  if (COMMUTATIVE.has(op)) stack.orderCommutative();
+  if ((op === Alu.Add || op === Alu.Sub) && lowerAddAsLea(env, width, op)) return;
   const right = stack.popOperand(width);
-  const left = stack.popToGpr(width);
+  const left = stack.popToResultGpr(width, right);
   emitAluOperand(asm, op, width, left, right);
   stack.freeOperand(right);
   stack.pushGpr(left);
 }
 
+// Operands of lea, shared (like every Mem the compiler passes the assembler, they are immutable):
+// `[reg + small displacement]` by register and displacement, `[reg + reg]` by the pair.
+const SHARED_DISP_MIN = -256;
+const SHARED_DISP_END = 4096;
+const DISPLACED: Mem[][] = Array.from({ length: 16 }, () => []);
+const INDEXED: Mem[] = [];
+
+function displaced(base: Reg, disp: number): Mem {
+  if (disp < SHARED_DISP_MIN || disp >= SHARED_DISP_END) return mem(base, disp);
+  return (DISPLACED[base]![disp - SHARED_DISP_MIN] ??= mem(base, disp));
+}
+
+function indexed(base: Reg, index: Reg): Mem {
+  return (INDEXED[16 * base + index] ??= memIndexed(base, index, 1));
+}
+
+/**
+ * `local + constant`, `local - constant` and `local + local` for locals in registers: one `lea` into
+ * the result register, where `op` would need a copy of the left local first. False when the
+ * operands are of another kind (nothing is emitted then).
+ */
+function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
+  const { stack, asm } = env;
+  const base = stack.localRegisterAt(1);
+  if (base === undefined) return false;
+  const right = stack.top()!;
+  let operand: Mem;
+  if (right.kind === 'const') {
+    if (width === 64 && !isImm32(right)) return false;
+    // -(-2^31) needs 33 bits; at width 32 it wraps back to itself, as the subtraction would.
+    if (op === Alu.Sub && width === 64 && right.low === -0x8000_0000) return false;
+    operand = displaced(base, op === Alu.Sub ? -right.low | 0 : right.low);
+  } else {
+    const index = op === Alu.Add ? stack.localRegisterAt(0) : undefined;
+    if (index === undefined) return false;
+    operand = indexed(base, index);
+  }
+  stack.dropRead();
+  stack.dropRead();
+  // The locals' registers keep their values until the lea has read them.
+  const result = stack.allocResultGpr();
+  asm.lea(result, operand, width);
+  stack.pushGpr(result);
+  return true;
+}
+
 function lowerMul(env: LoweringEnv, width: Width): void {
   const { stack, asm } = env;
-  const right = stack.popToGpr(width);
-  const left = stack.popToGpr(width);
-  asm.imulRR(width, left, right);
-  stack.freeGpr(right);
+  stack.orderCommutative();
+  const constant = stack.popConst();
+  if (constant !== undefined && (width === 32 || isImm32(constant))) {
+    // Three operands: the left one stays where it is (a local's register or slot, or a register).
+    const source = stack.popOperand(width, false);
+    stack.freeOperand(source);
+    const result = stack.allocResultGpr();
+    asm.imulRMI(width, result, source.kind === 'mem' ? source.mem : (source as { reg: Reg }).reg, constant.low);
+    stack.pushGpr(result);
+    return;
+  }
+  if (constant !== undefined) stack.restoreConst(constant);
+  const right = stack.popOperand(width, false);
+  const left = stack.popToResultGpr(width, right);
+  if (right.kind === 'mem') asm.imulRM(width, left, right.mem);
+  else asm.imulRR(width, left, (right as { reg: Reg }).reg);
+  stack.freeOperand(right);
   stack.pushGpr(left);
 }
 
@@ -108,14 +176,14 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
   const { stack, asm } = env;
   const count = stack.popConst();
   if (count !== undefined) {
-    const value = stack.popToGpr(width);
+    const value = stack.popToResultGpr(width);
     const masked = count.low & (width - 1);
     if (masked !== 0) asm.shiftImm(op, width, value, masked);
     stack.pushGpr(value);
     return;
   }
   stack.popInto(Reg.rcx, 32);
-  const value = stack.popToGpr(width);
+  const value = stack.popToResultGpr(width);
   asm.shiftCl(op, width, value);
   stack.pushGpr(value);
 }
@@ -123,7 +191,8 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
 function lowerDivision(env: LoweringEnv, width: Width, division: Division): void {
   const { stack, asm } = env;
   const divisor = stack.popConst();
-  const result = stack.allocGpr();
+  // Written last, after both operands are read.
+  const result = stack.allocResultGpr();
   if (divisor === undefined) stack.popInto(Reg.rcx, width);
   else if (width === 32) asm.movRI(32, Reg.rcx, divisor.low >>> 0);
   else asm.movRI(64, Reg.rcx, isImm32(divisor) ? divisor.low : constBits(divisor));
@@ -202,10 +271,42 @@ function lowerEqz(env: LoweringEnv, width: Width): void {
     stack.pushFlags(invert(cond));
     return;
   }
-  const value = stack.popToGpr(width);
-  asm.test(width, value, value);
-  stack.freeGpr(value);
+  emitZeroTest(env, width);
   stack.pushFlags(Cond.E);
+}
+
+/** Sets ZF from the top value (popped) being zero: `test` of its register, or `cmp` of its slot with 0. */
+export function emitZeroTest(env: LoweringEnv, width: Width): void {
+  const { stack, asm } = env;
+  const value = stack.popCompareOperand(width);
+  if (typeof value === 'number') asm.test(width, value, value);
+  else asm.aluRI(Alu.Cmp, width, value, 0);
+  stack.freeOperand(value);
+}
+
+/**
+ * `i32.and` whose only use is the zero test of the next instruction (br_if, if, select, eqz): a
+ * `test`, leaving "nonzero" in the flags and no value in a register.
+ */
+function lowerAndAsCondition(env: LoweringEnv): void {
+  const { stack, asm } = env;
+  stack.orderCommutative();
+  const right = stack.popOperand(32);
+  const left = stack.popCompareOperand(32);
+  if (right.kind === 'imm') {
+    asm.testRI(32, left, right.value);
+  } else if (right.kind === 'gpr') {
+    asm.test(32, left, right.reg);
+  } else if (typeof left === 'number') {
+    asm.test(32, right.mem, left);
+  } else {
+    // Memory on both sides: one of them goes through a register.
+    asm.load(32, Reg.rax, right.mem);
+    asm.test(32, left, Reg.rax);
+  }
+  stack.freeOperand(right);
+  stack.freeOperand(left);
+  stack.pushFlags(Cond.NE);
 }
 
 function lowerClz(env: LoweringEnv, width: Width, reg: Reg): void {
@@ -270,7 +371,7 @@ function lowerPopcnt(env: LoweringEnv, width: Width, reg: Reg): void {
 
 function inPlace(width: Width, lower: (env: LoweringEnv, width: Width, reg: Reg) => void): (env: LoweringEnv) => void {
   return (env) => {
-    const reg = env.stack.popToGpr(width);
+    const reg = env.stack.popToResultGpr(width);
     lower(env, width, reg);
     env.stack.pushGpr(reg);
   };
@@ -284,6 +385,7 @@ export function integerOps(): Map<string, NumericOp> {
       ops.set(`${type}.${name}`, { params: [type, type], results: [type], lower });
     };
     for (const [name, alu] of Object.entries(ALU)) binary(name, (env) => lowerBinaryAlu(env, width, alu));
+    if (type === 'i32') ops.get('i32.and')!.lowerAsCondition = lowerAndAsCondition;
     binary('mul', (env) => lowerMul(env, width));
     for (const [name, shift] of Object.entries(SHIFTS)) binary(name, (env) => lowerShift(env, width, shift));
     for (const [name, division] of Object.entries(DIVISIONS)) binary(name, (env) => lowerDivision(env, width, division));

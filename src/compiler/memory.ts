@@ -124,26 +124,37 @@ const widthOf = (type: ValType): Width => (type === 'i32' || type === 'f32' ? 32
 export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, offset: number): void {
   const { asm, stack } = env;
   if (op.kind === 'store') {
-    if (isFloat(op.type)) {
-      const value = stack.popToXmm();
+    // A float constant is stored as its bit pattern, like an integer one.
+    if (isFloat(op.type) && stack.top()?.kind !== 'const') {
+      const value = stack.popFloatStoreSource();
       asm.storeFloat(op.bytes === 4 ? 32 : 64, emitAddress(env, offset, op.bytes), value);
       stack.freeXmm(value);
       return;
     }
-    const value = stack.popToGpr(widthOf(op.type));
+    // The value as an immediate or in a local's own register where it can be, else in a register.
+    const value = stack.popStoreOperand(widthOf(op.type));
     const target = emitAddress(env, offset, op.bytes);
-    if (op.bytes === 1 || op.bytes === 2) asm.storeNarrow(op.bytes === 1 ? 8 : 16, target, value);
-    else asm.store(op.bytes === 8 ? 64 : 32, target, value);
-    stack.freeGpr(value);
+    const narrow = op.bytes === 1 ? 8 : 16;
+    const width = op.bytes === 8 ? 64 : 32;
+    if (value.kind === 'imm') {
+      if (op.bytes === 1 || op.bytes === 2) asm.storeImmNarrow(narrow, target, value.value);
+      else asm.storeImm(width, target, value.value);
+    } else {
+      const reg = (value as { reg: Reg }).reg;
+      if (op.bytes === 1 || op.bytes === 2) asm.storeNarrow(narrow, target, reg);
+      else asm.store(width, target, reg);
+      stack.freeOperand(value);
+    }
     return;
   }
   if (isFloat(op.type)) {
-    const result = stack.allocXmm();
+    const result = stack.allocResultXmm();
     asm.loadFloat(op.bytes === 4 ? 32 : 64, result, emitAddress(env, offset, op.bytes));
     stack.pushXmm(result);
     return;
   }
-  const result = stack.allocGpr();
+  // The target local's register (see ValueStack.aimAt) is written only by the load itself.
+  const result = stack.allocResultGpr();
   const source = emitAddress(env, offset, op.bytes);
   if (op.bytes === 8) asm.load(64, result, source);
   else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);

@@ -7,9 +7,10 @@
 // immediate, a local as a memory operand, a compare as a conditional jump. A v128 value is a wide
 // entry: two slots (16 bytes, the low half at the lower address) on the machine stack, a whole xmm
 // register, or a v128 local (in its two frame slots, or in a whole local xmm register).
-import { Alu, Assembler, Cond, Reg, Xmm, mem } from '../x64/index.js';
+import { Alu, Assembler, Cond, Reg, SseLogic, Xmm, mem } from '../x64/index.js';
 import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
+import type { ConstantPool } from './constant-pool.js';
 
 export type Location =
   | { kind: 'stack'; wide: boolean }
@@ -105,7 +106,119 @@ export class ValueStack {
   /** Whether local `index` is a v128 (two slots, in memory). */
   private isWideLocal: (index: number) => boolean = () => false;
 
-  constructor(private readonly asm: Assembler) {}
+  /**
+   * The local that the next instruction stores the one being lowered to (-1: none), when it lives
+   * in a register: a lowering that takes its result register from `popToResultGpr`/`allocResultGpr`
+   * (or the xmm twins) computes straight into that register, and the store becomes no move at all.
+   */
+  private targetLocal = -1;
+  private targetReg = 0;
+  private targetIsXmm = false;
+
+  constructor(
+    private readonly asm: Assembler,
+    private readonly constants: ConstantPool,
+  ) {}
+
+  /**
+   * Aims the next lowering's result at local `index`'s register. Entries below the instruction's
+   * `operands` that stand for the local get their copy now: the register may change before the store.
+   */
+  aimAt(index: number, home: LocalHome, operands: number): void {
+    if (home.kind === 'mem' || this.isWideLocal(index)) return;
+    const below = this.locs.length - operands;
+    if (below > this.materialized) this.captureLocal(index, below);
+    this.targetLocal = index;
+    this.targetReg = home.reg;
+    this.targetIsXmm = home.kind === 'xmm';
+  }
+
+  /** Forgets the target (after the lowering, whether it took it or not). */
+  clearTarget(): void {
+    this.targetLocal = -1;
+  }
+
+  /** The target register of a class, taken (undefined when there is none or `read` is that register). */
+  private takeTarget(xmm: boolean, read: number | undefined): number | undefined {
+    if (this.targetLocal < 0 || this.targetIsXmm !== xmm || read === this.targetReg) return undefined;
+    this.targetLocal = -1;
+    return this.targetReg;
+  }
+
+  /**
+   * Like popToGpr, for the operand whose register becomes the result: the target local's register if
+   * there is one (`reads`: an operand popped before, still to be read, that must not be overwritten).
+   */
+  popToResultGpr(width: Width, reads?: Operand): Reg {
+    const loc = this.top()!;
+    const index = this.targetLocal;
+    const target = this.takeTarget(false, reads?.kind === 'gpr' ? reads.reg : undefined);
+    if (target === undefined) return this.popToGpr(width);
+    this.take();
+    if (!(loc.kind === 'local' && loc.index === index)) this.load(loc, target, width);
+    this.release(loc);
+    return target;
+  }
+
+  /**
+   * For a commutative operation: swaps its two operands when the one on top suits the left side
+   * (the destination) better — the target local, then a cache register — or when only the left
+   * one is a constant (an immediate goes on the right).
+   */
+  orderCommutative(): void {
+    const { locs } = this;
+    const n = locs.length;
+    const left = locs[n - 2]!;
+    const right = locs[n - 1]!;
+    if (left.kind === 'stack' || right.kind === 'stack' || right.kind === 'const') return;
+    if (left.kind === 'const' || this.destinationRank(right) > this.destinationRank(left)) {
+      locs[n - 2] = right;
+      locs[n - 1] = left;
+    }
+  }
+
+  private destinationRank(loc: Location): number {
+    if (loc.kind === 'local' && loc.index === this.targetLocal) return 2;
+    return loc.kind === 'gpr' ? 1 : 0;
+  }
+
+  /**
+   * The register of the entry `offset` below the top when it is a local that lives in a
+   * general-purpose register (and is not the target, which is better updated in place).
+   */
+  localRegisterAt(offset: number): Reg | undefined {
+    const loc = this.top(offset);
+    if (loc?.kind !== 'local' || loc.index === this.targetLocal) return undefined;
+    const home = this.localHome(loc.index);
+    return home.kind === 'gpr' ? home.reg : undefined;
+  }
+
+  /** Pops the top entry, a local or a constant, which the caller has read from its home or value. */
+  dropRead(): void {
+    this.locs.pop();
+  }
+
+  /** A register for a result written after every operand has been read: the target's, or a cache register. */
+  allocResultGpr(): Reg {
+    return this.takeTarget(false, undefined) ?? this.allocGpr();
+  }
+
+  /** popToResultGpr for xmm registers. */
+  popToResultXmm(reads?: Xmm | Mem): Xmm {
+    const loc = this.top()!;
+    const index = this.targetLocal;
+    const target = this.takeTarget(true, typeof reads === 'number' ? reads : undefined);
+    if (target === undefined) return this.popToXmm();
+    this.take();
+    if (!(loc.kind === 'local' && loc.index === index)) this.loadXmm(loc, target);
+    this.release(loc);
+    return target;
+  }
+
+  /** allocResultGpr for xmm registers. */
+  allocResultXmm(): Xmm {
+    return this.takeTarget(true, undefined) ?? this.allocXmm();
+  }
 
   /** Empties the stack for the next function, whose locals live where `localHome` says. */
   reset(localHome: (index: number) => LocalHome, isWideLocal: (index: number) => boolean): void {
@@ -251,6 +364,36 @@ export class ValueStack {
   }
 
   /**
+   * The top value as the source of a store of `width` bits: an immediate when it is a constant
+   * that fits, the register of a local that lives in one, or a register (`freeOperand` frees it).
+   */
+  popStoreOperand(width: Width): Operand {
+    const loc = this.top()!;
+    if (loc.kind === 'const') return this.popOperand(width);
+    if (loc.kind === 'local') {
+      const home = this.localHome(loc.index);
+      if (home.kind === 'gpr') {
+        this.locs.pop();
+        return home;
+      }
+    }
+    return GPR_OPERANDS[this.popToGpr(width)]!;
+  }
+
+  /** The top (float) value as the source of a store: a local's xmm register, or a register. */
+  popFloatStoreSource(): Xmm {
+    const loc = this.top()!;
+    if (loc.kind === 'local') {
+      const home = this.localHome(loc.index);
+      if (home.kind === 'xmm') {
+        this.locs.pop();
+        return home.reg;
+      }
+    }
+    return this.popToXmm();
+  }
+
+  /**
    * When the top value is a local that lives in memory or in a register of the other class than
    * `excluded`, pops it and gives its home (an instruction can use that directly); else undefined.
    */
@@ -283,8 +426,16 @@ export class ValueStack {
     return reg;
   }
 
-  /** The top value as an xmm right-hand operand: a register, or the local's slot. */
-  popXmmOperand(): Xmm | Mem {
+  /**
+   * The top value as an xmm right-hand operand: a register, the local's slot, or for a constant
+   * (when `bits` says its width) its entry in the constant pool.
+   */
+  popXmmOperand(bits?: 32 | 64): Xmm | Mem {
+    const loc = this.top();
+    if (bits !== undefined && loc?.kind === 'const') {
+      this.locs.pop();
+      return bits === 32 ? this.constants.bits32(loc.low) : this.constants.bits64(loc.low, loc.high);
+    }
     const home = this.popLocalHomeOutside('gpr');
     if (home) return home.kind === 'xmm' ? home.reg : home.mem;
     return this.popToXmm();
@@ -460,8 +611,8 @@ export class ValueStack {
   /**
    * Before local `index` changes: entries that stand for its current value get a copy of it.
    */
-  captureLocal(index: number): void {
-    for (let i = this.materialized; i < this.locs.length; i++) {
+  captureLocal(index: number, below = this.locs.length): void {
+    for (let i = this.materialized; i < below; i++) {
       const loc = this.locs[i]!;
       if (loc.kind !== 'local' || loc.index !== index) continue;
       if (this.isWideLocal(index)) {
@@ -571,6 +722,11 @@ export class ValueStack {
       case 'xmm':
         asm.movXmm(reg, loc.reg);
         break;
+      case 'const':
+        // xorps changes no flags (a flush may run between a compare and its jump).
+        if (loc.low === 0 && loc.high === 0) asm.sseLogic(SseLogic.Xor, reg, reg);
+        else asm.loadFloat(64, reg, this.constants.bits64(loc.low, loc.high));
+        break;
       default:
         this.load(loc, Reg.rax, 64);
         asm.movToXmm(64, reg, Reg.rax);
@@ -606,6 +762,11 @@ export class ValueStack {
       this.freeXmm(reg);
       return;
     }
+    if ((loc.kind === 'gpr' || loc.kind === 'xmm') && loc.kind === home.kind && loc.reg === home.reg) {
+      // Computed in place (see `aimAt`).
+      this.take();
+      return;
+    }
     if (home.kind === 'gpr') {
       this.popInto(home.reg);
       return;
@@ -616,20 +777,41 @@ export class ValueStack {
       this.release(taken);
       return;
     }
-    if (loc.kind === 'const' && isImm32(loc)) {
-      this.locs.pop();
-      this.asm.storeImm(64, home.mem, loc.low);
-      return;
-    }
-    if (loc.kind === 'xmm') {
-      this.locs.pop();
-      this.asm.storeFloat(64, home.mem, loc.reg);
-      this.freeXmm(loc.reg);
+    if (this.storeTop(home.mem)) {
+      this.release(this.take());
       return;
     }
     const reg = this.popToGpr();
     this.asm.store(64, home.mem, reg);
     this.freeGpr(reg);
+  }
+
+  /**
+   * `local.tee` to a local in memory: stores the top value and leaves it where it is (in its
+   * register: reading the local back would be a load).
+   */
+  teeToMemory(slot: Mem): void {
+    if (this.storeTop(slot)) return;
+    const reg = this.popToGpr();
+    this.asm.store(64, slot, reg);
+    this.pushGpr(reg);
+  }
+
+  /** Stores the top value to a slot when that needs no scratch register (the entry stays); else false. */
+  private storeTop(slot: Mem): boolean {
+    const loc = this.top()!;
+    const { asm } = this;
+    if (loc.kind === 'const' && isImm32(loc)) asm.storeImm(64, slot, loc.low);
+    else if (loc.kind === 'gpr') asm.store(64, slot, loc.reg);
+    else if (loc.kind === 'xmm') asm.storeFloat(64, slot, loc.reg);
+    else if (loc.kind !== 'local') return false;
+    else {
+      const home = this.localHome(loc.index);
+      if (home.kind === 'gpr') asm.store(64, slot, home.reg);
+      else if (home.kind === 'xmm') asm.storeFloat(64, slot, home.reg);
+      else return false;
+    }
+    return true;
   }
 
   /**

@@ -253,6 +253,18 @@ export class Assembler {
     this.int32(value);
   }
 
+  /** `mov byte/word [dst], imm8/imm16`: a narrow store of a constant (its low bits). */
+  storeImmNarrow(bits: 8 | 16, dst: Mem, value: number): void {
+    if (bits === 8) {
+      this.modrm(0, 0xc6, false, 0, dst, false, 1);
+      this.byte(value);
+    } else {
+      this.modrm(0x66, 0xc7, false, 0, dst, false, 2);
+      this.byte(value);
+      this.byte(value >> 8);
+    }
+  }
+
   /** `movzx dst32, byte/word [src]`: a zero-extending narrow load. */
   loadZeroExtended(fromBits: 8 | 16, dst: Reg, src: Mem): void {
     this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xb6 : 0xb7), false, dst, src);
@@ -264,8 +276,9 @@ export class Assembler {
     else this.modrm(0x66, 0x89, false, src, dst);
   }
 
-  lea(dst: Reg, src: Mem): void {
-    this.modrm(0, 0x8d, true, dst, src);
+  /** `lea dst, [src]`; at width 32 the address is computed in 64 bits and its low half kept. */
+  lea(dst: Reg, src: Mem, width: Width = 64): void {
+    this.modrm(0, 0x8d, width === 64, dst, src);
   }
 
   /** `lea dst, [rip + label]`. */
@@ -350,12 +363,34 @@ export class Assembler {
     this.modrm(0, (op << 3) | 3, width === 64, dst, src);
   }
 
-  test(width: Width, a: Reg, b: Reg): void {
+  test(width: Width, a: Reg | Mem, b: Reg): void {
     this.modrm(0, 0x85, width === 64, b, a);
+  }
+
+  /** `test a, imm32` (sign-extended in the 64-bit form; there is no imm8 form). */
+  testRI(width: Width, a: Reg | Mem, value: number): void {
+    this.modrm(0, 0xf7, width === 64, 0, a, false, 4);
+    this.int32(value);
   }
 
   imulRR(width: Width, dst: Reg, src: Reg): void {
     this.modrm(0, 0x0faf, width === 64, dst, src);
+  }
+
+  /** `imul dst, [mem]`. */
+  imulRM(width: Width, dst: Reg, src: Mem): void {
+    this.modrm(0, 0x0faf, width === 64, dst, src);
+  }
+
+  /** `imul dst, src, imm32` (sign-extended in the 64-bit form), using the imm8 form when it fits. */
+  imulRMI(width: Width, dst: Reg, src: Reg | Mem, value: number): void {
+    if (fitsInt8(value)) {
+      this.modrm(0, 0x6b, width === 64, dst, src, false, 1);
+      this.byte(value);
+    } else {
+      this.modrm(0, 0x69, width === 64, dst, src, false, 4);
+      this.int32(value);
+    }
   }
 
   unary(op: Unary, width: Width, operand: Reg): void {
