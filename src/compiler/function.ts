@@ -1360,9 +1360,8 @@ class LocalSlots {
   constructor(params: readonly ValType[], declared: readonly ValType[], inRegisters: readonly LocalRegister<unknown>[][]) {
     this.paramCount = params.length;
     const wide = params.includes('v128') || declared.includes('v128');
-    const registerDeclared = new Set<number>();
-    for (const group of inRegisters) for (const { index } of group) if (index >= params.length) registerDeclared.add(index);
-    if (!wide && registerDeclared.size === 0) {
+    const registerDeclared = inRegisters.some((group) => group.some(({ index }) => index >= params.length));
+    if (!wide && !registerDeclared) {
       this.params = params.length;
       this.declared = declared.length;
       this.ends = undefined;
@@ -1372,10 +1371,13 @@ class LocalSlots {
     let slots = 0;
     params.forEach((type, i) => (ends[i] = slots += type === 'v128' ? 2 : 1));
     this.params = slots;
+    // A declared local in a register is marked first (-1): it takes no slot.
+    for (const group of inRegisters) for (const { index } of group) if (index >= params.length) ends[index] = -1;
     slots = 0;
     declared.forEach((type, i) => {
-      if (!registerDeclared.has(params.length + i)) slots += type === 'v128' ? 2 : 1;
-      ends[params.length + i] = slots;
+      const at = params.length + i;
+      if (ends[at] !== -1) slots += type === 'v128' ? 2 : 1;
+      ends[at] = slots;
     });
     this.declared = slots;
     this.ends = ends;

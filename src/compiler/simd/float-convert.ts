@@ -3,7 +3,7 @@
 // The integer results are what the spec says (saturated, NaN → 0); the float ones are correctly
 // rounded, and NaNs go through cvtpd2ps/cvtps2pd, which quieten them as V8's code does.
 import { FloatCompare, RoundMode, SseImmOp, SseOp, SseShiftImm, Xmm } from '../../x64/index.js';
-import type { Mem } from '../../x64/index.js';
+import { splat32Constant, splat64Constant } from './constant.js';
 import { simdTable } from './op.js';
 import type { SimdLoweringEnv } from './op.js';
 
@@ -20,15 +20,6 @@ const TWO_POW_52_HIGH = 0x4330_0000;
 /** 2^31 as an f32: the first value above the i32 range. */
 const INT32_OVERFLOW_AS_FLOAT = 0x4f00_0000;
 
-/** A pool constant with `value` in every 32-bit lane. */
-const splat32 = (env: SimdLoweringEnv, value: number): Mem => env.v128Constant([value, value, value, value]);
-
-/** A pool constant with `bits` in both 64-bit lanes. */
-function splat64(env: SimdLoweringEnv, bits: bigint): Mem {
-  const low = Number(BigInt.asIntN(32, bits));
-  const high = Number(BigInt.asIntN(32, bits >> 32n));
-  return env.v128Constant([low, high, low, high]);
-}
 
 /**
  * f32x4.convert_i32x4_u, V8's split: the low 16 bits and the high 16 bits of each lane convert
@@ -56,7 +47,7 @@ function truncSatF32ToS32(env: SimdLoweringEnv, v: Xmm): void {
   asm.movXmm(SCRATCH, v);
   asm.sseImm(SseImmOp.Cmpps, SCRATCH, SCRATCH, FloatCompare.Eq);
   asm.sse(SseOp.Andps, v, SCRATCH);
-  asm.loadV128(SCRATCH, splat32(env, INT32_OVERFLOW_AS_FLOAT));
+  asm.loadV128(SCRATCH, splat32Constant(env, INT32_OVERFLOW_AS_FLOAT));
   asm.sseImm(SseImmOp.Cmpps, SCRATCH, v, FloatCompare.Le);
   asm.sse(SseOp.Cvttps2dq, v, v);
   asm.sse(SseOp.Xorps, v, SCRATCH);
@@ -93,8 +84,8 @@ function truncSatF32ToU32(env: SimdLoweringEnv, v: Xmm): void {
  */
 function convertLowU32ToF64(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
-  asm.sse(SseOp.Unpcklps, v, splat32(env, TWO_POW_52_HIGH));
-  asm.sse(SseOp.Subpd, v, splat64(env, TWO_POW_52));
+  asm.sse(SseOp.Unpcklps, v, splat32Constant(env, TWO_POW_52_HIGH));
+  asm.sse(SseOp.Subpd, v, splat64Constant(env, TWO_POW_52));
 }
 
 /**
@@ -106,7 +97,7 @@ function truncSatF64ToS32(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
   asm.movXmm(SCRATCH, v);
   asm.sseImm(SseImmOp.Cmppd, SCRATCH, v, FloatCompare.Eq);
-  asm.sse(SseOp.Andpd, SCRATCH, splat64(env, INT32_MAX_AS_DOUBLE));
+  asm.sse(SseOp.Andpd, SCRATCH, splat64Constant(env, INT32_MAX_AS_DOUBLE));
   asm.sse(SseOp.Minpd, v, SCRATCH);
   asm.sse(SseOp.Cvttpd2dq, v, v);
 }
@@ -120,9 +111,9 @@ function truncSatF64ToU32(env: SimdLoweringEnv, v: Xmm): void {
   const { asm } = env;
   asm.sse(SseOp.Xorps, SCRATCH, SCRATCH);
   asm.sse(SseOp.Maxpd, v, SCRATCH);
-  asm.sse(SseOp.Minpd, v, splat64(env, UINT32_MAX_AS_DOUBLE));
+  asm.sse(SseOp.Minpd, v, splat64Constant(env, UINT32_MAX_AS_DOUBLE));
   asm.sseImm(SseImmOp.Roundpd, v, v, RoundMode.Trunc);
-  asm.sse(SseOp.Addpd, v, splat64(env, TWO_POW_52));
+  asm.sse(SseOp.Addpd, v, splat64Constant(env, TWO_POW_52));
   asm.sseImm(SseImmOp.Shufps, v, SCRATCH, 0x88);
 }
 

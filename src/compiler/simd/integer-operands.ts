@@ -2,7 +2,7 @@
 // result in one of their registers, and the few constants they build in a scratch register.
 import { SseOp } from '../../x64/index.js';
 import type { Xmm } from '../../x64/index.js';
-import { loadV128Constant } from './constant.js';
+import { splat32Constant } from './constant.js';
 import type { SimdLoweringEnv, SimdOp } from './op.js';
 
 /** The lane widths of the integer shapes, and the shapes' names. */
@@ -48,7 +48,7 @@ export function instruction(op: SseOp): BinaryEmitter {
 
 /** Every 32-bit lane of `reg` (a scratch register) set to `value` (from the constant pool). */
 export function splat32(env: SimdLoweringEnv, reg: Xmm, value: number): void {
-  loadV128Constant(env, reg, [value, value, value, value]);
+  env.asm.loadV128(reg, splat32Constant(env, value));
 }
 
 /** Every bit of `reg` set. */

@@ -5,6 +5,7 @@
 // indices (0x80 zeroes a byte), then por.
 import { SseImmOp, SseOp, Xmm } from '../../x64/index.js';
 import type { Mem } from '../../x64/index.js';
+import { splat32Constant, wordsOf } from './constant.js';
 import { simdTable } from './op.js';
 import type { SimdLoweringEnv } from './op.js';
 
@@ -13,8 +14,7 @@ const ZERO_BYTE = 0x80;
 
 /** A pshufb control of 16 bytes, from the function's constant pool (aligned: a direct operand). */
 function control(env: SimdLoweringEnv, bytes: readonly number[]): Mem {
-  const words = [0, 4, 8, 12].map((at) => bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24));
-  return env.v128Constant(words);
+  return env.v128Constant(wordsOf(bytes));
 }
 
 /** How a shuffle is lowered: `lower` gets the operands' registers and returns the one holding the result. */
@@ -239,7 +239,7 @@ export const SHUFFLE_OPS = simdTable((op) => {
     const indices = stack.popV128();
     const vector = stack.popV128();
     asm.movXmm(Xmm.xmm0, indices);
-    asm.sse(SseOp.Paddusb, Xmm.xmm0, env.v128Constant([SWIZZLE_BIAS, SWIZZLE_BIAS, SWIZZLE_BIAS, SWIZZLE_BIAS]));
+    asm.sse(SseOp.Paddusb, Xmm.xmm0, splat32Constant(env, SWIZZLE_BIAS));
     asm.sse(SseOp.Pshufb, vector, Xmm.xmm0);
     stack.freeXmm(indices);
     stack.pushV128(vector);
