@@ -217,14 +217,14 @@ describe('bad artifacts are ArtifactErrors', () => {
   });
 
   it('a CPU without a feature the code uses', () => {
-    const allFeatures = edited((_, view) => view.setUint32(Header.features, 0b111_1111, true));
-    for (const feature of ['lzcnt', 'tzcnt', 'popcnt', 'sse41', 'sse3', 'ssse3', 'sse42'] as const) {
+    const allFeatures = edited((_, view) => view.setUint32(Header.features, 0b1_0111_1111, true));
+    for (const feature of ['lzcnt', 'tzcnt', 'popcnt', 'sse41', 'sse3', 'ssse3', 'sse42', 'bmi2'] as const) {
       expectArtifactError(allFeatures, 'cpu-features', { cpuFeatures: { [feature]: false } });
       expect(() => Module.deserialize(allFeatures, { cpuFeatures: { [feature]: false } })).toThrow(new RegExp(`the code uses ${feature}, which this CPU lacks`));
     }
     expectArtifactError(edited((_, view) => view.setUint32(Header.features, 1 << 30, true)), 'cpu-features');
     // The check reads the CPU's features (detected, then overridden): with every one it loads.
-    Module.deserialize(allFeatures, { cpuFeatures: { lzcnt: true, tzcnt: true, popcnt: true, sse41: true, sse3: true, ssse3: true, sse42: true } }).dispose();
+    Module.deserialize(allFeatures, { cpuFeatures: { lzcnt: true, tzcnt: true, popcnt: true, sse41: true, sse3: true, ssse3: true, sse42: true, bmi2: true } }).dispose();
   });
 
   it('offsets and indices outside what they name, behind a right checksum', () => {

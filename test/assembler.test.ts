@@ -475,6 +475,13 @@ const CASES: Case[] = [
       ]),
     ),
   ),
+  ...WIDTHS.flatMap((w) => [
+    ...REG_PAIRS.map(([dst, src], j) => {
+      const count = pick([1, 7, w - 1], j);
+      return call('rorx', [w, dst, src, count], insn(`rorx ${r(dst, w)},${r(src, w)},${hex(count, 8)}`));
+    }),
+    ...MEMS.map((m, j) => call('rorx', [w, pick(REGS, j), m, 5], insn(`rorx ${r(pick(REGS, j), w)},${memory(m, w)},${hex(5, 8)}`))),
+  ]),
   ...BIT_OPS.flatMap((op) =>
     WIDTHS.flatMap((w) =>
       REG_PAIRS.map(([dst, src]) =>

@@ -20,6 +20,8 @@ export interface CpuFeatures {
   sse3: boolean;
   ssse3: boolean;
   sse42: boolean;
+  /** rorx: a rotate by a constant into another register (a local's value rotated costs no copy). */
+  bmi2: boolean;
   /**
    * Not a CPU feature but, like one, a property of the code: memory accesses carry no bounds check
    * and rely on guard regions and the signal handler (runtime/signal-handler.ts).
@@ -122,12 +124,15 @@ function indexed(base: Reg, index: Reg): Mem {
 
 /**
  * `local + constant`, `local - constant` and `local + local` for locals in registers: one `lea` into
- * the result register, where `op` would need a copy of the left local first. False when the
+ * the result register, where `op` would need a copy of the left local first. Likewise a value in a
+ * register plus a constant, a local or another such value when the result goes to a local's
+ * register (without that target, `op` updates the value's register in place). False when the
  * operands are of another kind (nothing is emitted then).
  */
 function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
   const { stack, asm } = env;
-  const base = stack.localRegisterAt(1);
+  const toTarget = stack.hasTargetGpr;
+  const base = stack.localRegisterAt(1) ?? (toTarget ? stack.valueRegisterAt(1) : undefined);
   if (base === undefined) return false;
   const right = stack.top()!;
   let operand: Mem;
@@ -137,13 +142,14 @@ function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
     if (op === Alu.Sub && width === 64 && right.low === -0x8000_0000) return false;
     operand = displaced(base, op === Alu.Sub ? -right.low | 0 : right.low);
   } else {
-    const index = op === Alu.Add ? stack.localRegisterAt(0) : undefined;
+    if (op !== Alu.Add) return false;
+    const index = stack.localRegisterAt(0) ?? (toTarget ? stack.valueRegisterAt(0) : undefined);
     if (index === undefined) return false;
     operand = indexed(base, index);
   }
   stack.dropRead();
   stack.dropRead();
-  // The locals' registers keep their values until the lea has read them.
+  // The operands' registers keep their values until the lea has read them (a freed one may be the result).
   const result = stack.allocResultGpr();
   asm.lea(result, operand, width);
   stack.pushGpr(result);
@@ -176,8 +182,16 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
   const { stack, asm } = env;
   const count = stack.popConst();
   if (count !== undefined) {
-    const value = stack.popToResultGpr(width);
     const masked = count.low & (width - 1);
+    const source = (op === Shift.Rol || op === Shift.Ror) && masked !== 0 && env.features.bmi2 ? rotatedCopySource(stack) : undefined;
+    if (source !== undefined) {
+      stack.dropRead();
+      const result = stack.allocResultGpr();
+      asm.rorx(width, result, source, op === Shift.Ror ? masked : width - masked);
+      stack.pushGpr(result);
+      return;
+    }
+    const value = stack.popToResultGpr(width);
     if (masked !== 0) asm.shiftImm(op, width, value, masked);
     stack.pushGpr(value);
     return;
@@ -186,6 +200,16 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
   const value = stack.popToResultGpr(width);
   asm.shiftCl(op, width, value);
   stack.pushGpr(value);
+}
+
+/**
+ * The register of a rotate's operand when rotating it in place would need a copy first (rorx
+ * rotates into another register instead): a local's register (the local keeps its value), or a
+ * value's register when the result goes to a local's. A local in a frame slot is left to `mov` and
+ * `rol`: rorx with a memory operand made sha1 and sha256 slower on the bench machine.
+ */
+function rotatedCopySource(stack: ValueStack): Reg | undefined {
+  return stack.localRegisterAt(0) ?? (stack.hasTargetGpr ? stack.valueRegisterAt(0) : undefined);
 }
 
 function lowerDivision(env: LoweringEnv, width: Width, division: Division): void {

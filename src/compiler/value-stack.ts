@@ -193,9 +193,24 @@ export class ValueStack {
     return home.kind === 'gpr' ? home.reg : undefined;
   }
 
-  /** Pops the top entry, a local or a constant, which the caller has read from its home or value. */
+  /** The register of the entry `offset` below the top when it is a value of its own in a register (not a local). */
+  valueRegisterAt(offset: number): Reg | undefined {
+    const loc = this.top(offset);
+    return loc?.kind === 'gpr' ? loc.reg : undefined;
+  }
+
+  /** Whether the lowering has a local's general-purpose register to compute its result into. */
+  get hasTargetGpr(): boolean {
+    return this.targetLocal >= 0 && !this.targetIsXmm;
+  }
+
+  /**
+   * Pops the top entry, a local, a constant or a value in a register, which the caller has read
+   * from its home, value or register (a register then is free again).
+   */
   dropRead(): void {
-    this.locs.pop();
+    const loc = this.locs.pop()!;
+    if (loc.kind === 'gpr') this.freeGpr(loc.reg);
   }
 
   /** A register for a result written after every operand has been read: the target's, or a cache register. */

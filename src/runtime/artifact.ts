@@ -67,7 +67,7 @@ const HASH_BYTES = 32;
 const SECTION_NAMES = ['wasm', 'code', 'functions', 'relocations', 'native-only flags', 'shell'] as const;
 
 /** One bit per feature; a new feature needs a new bit (and artifacts without it keep loading). */
-const FEATURE_BITS: Record<keyof CpuFeatures, number> = { lzcnt: 1, tzcnt: 2, popcnt: 4, sse41: 8, sse3: 16, ssse3: 32, sse42: 64, guardRegions: 128 };
+const FEATURE_BITS: Record<keyof CpuFeatures, number> = { lzcnt: 1, tzcnt: 2, popcnt: 4, sse41: 8, sse3: 16, ssse3: 32, sse42: 64, guardRegions: 128, bmi2: 256 };
 const FEATURE_NAMES = Object.keys(FEATURE_BITS) as Array<keyof CpuFeatures>;
 
 let version: string | undefined;

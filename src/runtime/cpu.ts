@@ -38,9 +38,11 @@ export function detectCpuFeatures(): CpuFeatures {
     const maxExtended = cpuid(0x8000_0000, 0)[0] >>> 0;
     const leaf1Ecx = maxLeaf >= 1 ? cpuid(1, 0)[2] : 0;
     const has = (bit: number): boolean => (leaf1Ecx & (1 << bit)) !== 0;
-    const tzcnt = maxLeaf >= 7 && (cpuid(7, 0)[1] & (1 << 3)) !== 0;
+    const leaf7Ebx = maxLeaf >= 7 ? cpuid(7, 0)[1] : 0;
+    const tzcnt = (leaf7Ebx & (1 << 3)) !== 0;
+    const bmi2 = (leaf7Ebx & (1 << 8)) !== 0;
     const lzcnt = maxExtended >= 0x8000_0001 && (cpuid(0x8000_0001, 0)[2] & (1 << 5)) !== 0;
-    detected = { lzcnt, tzcnt, popcnt: has(23), sse3: has(0), ssse3: has(9), sse41: has(19), sse42: has(20), guardRegions: boundsChecks() === 'guard' };
+    detected = { lzcnt, tzcnt, popcnt: has(23), sse3: has(0), ssse3: has(9), sse41: has(19), sse42: has(20), bmi2, guardRegions: boundsChecks() === 'guard' };
   } finally {
     page.unmap();
   }

@@ -412,6 +412,27 @@ export class Assembler {
     this.byte(count);
   }
 
+  /**
+   * `rorx dst, src, count` (BMI2): rotates right into another register, flags untouched. VEX-encoded:
+   * modrm() lays out `REX F0 ModRM…`, and the VEX prefix takes the place of the REX byte, carrying
+   * its R, X and B bits (inverted).
+   */
+  rorx(width: Width, dst: Reg, src: Reg | Mem, count: number): void {
+    if (typeof src !== 'number' && src.label !== undefined) throw new Error('rorx takes no [rip + label] operand');
+    const start = this.length;
+    this.modrm(0, 0xf0, false, dst, src, true);
+    const buffer = this.buffer;
+    const rex = buffer[start]!;
+    buffer.copyWithin(start + 4, start + 2, this.length);
+    buffer[start] = 0xc4;
+    // ~R ~X ~B, map 0F 3A; then W, no second source (vvvv 1111), 128-bit, prefix F2.
+    buffer[start + 1] = ((~rex & 7) << 5) | 0x03;
+    buffer[start + 2] = (width === 64 ? 0x80 : 0) | 0x7b;
+    buffer[start + 3] = 0xf0;
+    this.length += 2;
+    this.byte(count);
+  }
+
   bitOp(op: BitOp, width: Width, dst: Reg, src: Reg): void {
     this.modrm(op > 0xff ? op >> 8 : 0, 0x0f00 | (op & 0xff), width === 64, dst, src);
   }
