@@ -264,7 +264,7 @@ export class FunctionCompiler {
       (index) => this.localHome(index),
       (index) => this.localTypes.at(index) === 'v128',
     );
-    this.localSlots = new LocalSlots(func.type.params, func.locals, [this.localRegs, this.localXmms]);
+    this.localSlots = new LocalSlots(func.type.params, func.locals, [this.localRegs, this.localXmms], weights, NEAR_FRAME_SLOTS - this.headerSlots);
   }
 
   /** Compiles the function, or with `emit` false only validates it (see the constructor). */
@@ -1343,11 +1343,17 @@ class LocalTypes {
   }
 }
 
+/** Frame slots below rbp that an 8-bit displacement reaches (`[rbp - 128]` is the last). */
+const NEAR_FRAME_SLOTS = 16;
+
 /**
  * Where a function's locals are, in 8-byte slots (a v128 takes two): parameters from the first
  * pushed, declared locals from rbp down. A declared local that lives in a register has no slot (the
- * prologue zeroes only the slots). Without v128 locals or declared locals in registers, local i of
- * either kind ends at slot i + 1 of its group, with no table.
+ * prologue zeroes only the slots). When more declared locals live in the frame than `near` slots
+ * (those an 8-bit displacement reaches) hold, the busiest of them take those slots: every access
+ * to them is then three bytes shorter, which counts in long straight-line code such as a hash
+ * round. Without v128 locals, declared locals in registers or such a choice, local i of either
+ * kind ends at slot i + 1 of its group, with no table.
  */
 class LocalSlots {
   /** Slots of all parameters, and of all declared locals. */
@@ -1357,11 +1363,20 @@ class LocalSlots {
   private readonly ends: Int32Array | undefined;
   private readonly paramCount: number;
 
-  constructor(params: readonly ValType[], declared: readonly ValType[], inRegisters: readonly LocalRegister<unknown>[][]) {
+  constructor(
+    params: readonly ValType[],
+    declared: readonly ValType[],
+    inRegisters: readonly LocalRegister<unknown>[][],
+    weights: Float64Array,
+    near: number,
+  ) {
     this.paramCount = params.length;
     const wide = params.includes('v128') || declared.includes('v128');
-    const registerDeclared = inRegisters.some((group) => group.some(({ index }) => index >= params.length));
-    if (!wide && !registerDeclared) {
+    let registerDeclared = 0;
+    for (const group of inRegisters) for (const { index } of group) if (index >= params.length) registerDeclared++;
+    // v128 locals keep their order: a two-slot local would not split the near slots so simply.
+    const nearFirst = !wide && near > 0 && declared.length - registerDeclared > near && weights.length > 0;
+    if (!wide && registerDeclared === 0 && !nearFirst) {
       this.params = params.length;
       this.declared = declared.length;
       this.ends = undefined;
@@ -1371,12 +1386,18 @@ class LocalSlots {
     let slots = 0;
     params.forEach((type, i) => (ends[i] = slots += type === 'v128' ? 2 : 1));
     this.params = slots;
-    // A declared local in a register is marked first (-1): it takes no slot.
+    // Marked first: a declared local in a register (-1) takes no slot; one of the busiest (-1 - its
+    // end) has its near slot.
     for (const group of inRegisters) for (const { index } of group) if (index >= params.length) ends[index] = -1;
-    slots = 0;
+    slots = nearFirst ? markBusiest(ends, weights, params.length, near) : 0;
     declared.forEach((type, i) => {
       const at = params.length + i;
-      if (ends[at] !== -1) slots += type === 'v128' ? 2 : 1;
+      const mark = ends[at]!;
+      if (mark < -1) {
+        ends[at] = -1 - mark;
+        return;
+      }
+      if (mark !== -1) slots += type === 'v128' ? 2 : 1;
       ends[at] = slots;
     });
     this.declared = slots;
@@ -1391,6 +1412,23 @@ class LocalSlots {
     if (this.ends) return index < this.paramCount ? this.ends[index]! : this.params + this.ends[index]!;
     return index < this.paramCount ? index + 1 : index + 1 - this.paramCount + this.params;
   }
+}
+
+/**
+ * Marks the `count` busiest declared locals not marked yet (0, from `first` on) for slots 1, 2, …
+ * in order of weight (ties: the lower index first) as `-1 - slot`; returns how many it marked.
+ */
+function markBusiest(ends: Int32Array, weights: Float64Array, first: number, count: number): number {
+  let given = 0;
+  for (; given < count; given++) {
+    let busiest = -1;
+    for (let at = first; at < ends.length; at++) {
+      if (ends[at] === 0 && weights[at]! > 0 && (busiest < 0 || weights[at]! > weights[busiest]!)) busiest = at;
+    }
+    if (busiest < 0) break;
+    ends[busiest] = -2 - given;
+  }
+  return given;
 }
 
 /** What the pre-scan looks at; most instructions are None and cost one table lookup. */
