@@ -60,3 +60,61 @@ test('busy locals in near and far frame slots read back what was written, as in 
     compiled.dispose();
   }
 });
+
+/**
+ * A function with `count` i64 locals (and a v128 one) whose locals `unset` are written only inside a
+ * block that `skip` branches over, or read before any write; the others are written first, outside
+ * every block. It answers a hash of every local, so an unset one must read as zero.
+ */
+function reader(name: string, count: number, unset: readonly number[]): string {
+  const writes: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    if (!unset.includes(i)) writes.push(`(local.set ${i} (i64.mul (i64.extend_i32_u (local.get 0)) (i64.const ${i})))`);
+  }
+  const late = unset.map((i, k) =>
+    k % 3 === 0
+      ? `(block (br_if 0 (local.get 0)) (local.set ${i} (i64.const -7)))`
+      : k % 3 === 1
+        ? `(local.set ${i} (i64.add (local.get ${i}) (i64.const 3)))`
+        : `(loop (local.set ${i} (i64.const 11)) (br_if 0 (i32.const 0)))`,
+  );
+  // Kept busy, so that they take registers and near slots ahead of the rest.
+  const busy = unset.map((i) => `(local.set ${i} (i64.xor (local.get ${i}) (i64.const 0)))`.repeat(3));
+  let hash = '(i64.const 0)';
+  for (let i = 1; i <= count; i++) hash = `(i64.add (i64.rotl ${hash} (i64.const 7)) (local.get ${i}))`;
+  const vector = count + 1;
+  return `(func (export "${name}") (param i32) (result i64) (local ${'i64 '.repeat(count)}) (local v128)
+    ${late.join(' ')} ${busy.join(' ')} ${writes.join(' ')}
+    (if (i32.eqz (local.get 0)) (then (local.set ${vector} (v128.const i64x2 5 6))))
+    (i64.add ${hash} (i64x2.extract_lane 1 (local.get ${vector}))))`;
+}
+
+const READERS: [name: string, count: number, unset: number[]][] = [
+  ['none unset', 40, []],
+  ['few locals', 5, [2, 4]],
+  ['a few unset', 40, [3, 17, 33]],
+  ['many unset', 40, Array.from({ length: 20 }, (_, i) => 2 * i + 1)],
+];
+
+test('locals a read may reach before a write read zero over a frame of junk; the others need no zeroing', async () => {
+  // $junk fills the stack below it with ones; the readers' frames then lie on that junk.
+  const junk = `(func $junk (local ${'i64 '.repeat(60)}) ${Array.from({ length: 60 }, (_, i) => `(local.set ${i} (i64.const -1))`).join(' ')})`;
+  const calls = READERS.map(([name]) => `(func (export "after junk: ${name}") (param i32) (result i64) (call $junk) (call $${name.replaceAll(' ', '_')} (local.get 0)))`);
+  const readers = READERS.map(([name, count, unset]) => reader(name, count, unset).replace('(func (export', `(func $${name.replaceAll(' ', '_')} (export`));
+  const bytes = await watToWasm(`(module ${junk} ${readers.join('\n')} ${calls.join('\n')})`, { filename: 'zeroing.wat' });
+  const v8 = (await WebAssembly.instantiate(bytes)).instance.exports as Record<string, (p: number) => bigint>;
+  const compiled = await compile(bytes);
+  const instance = await instantiate(compiled);
+  for (const [name] of READERS) {
+    for (const p of [0, 1, 0x7fffffff, -1]) {
+      const ours = instance.exports[`after junk: ${name}`] as (p: number) => bigint;
+      expect(ours(p), `${name}(${p})`).toBe(v8[`after junk: ${name}`]!(p));
+    }
+  }
+  await loadDisassembler();
+  expect(compiled.disassemble('none unset')).not.toContain('rep stos');
+  expect(compiled.disassemble('a few unset')).not.toContain('rep stos');
+  expect(compiled.disassemble('many unset')).toContain('rep stos');
+  instance.dispose();
+  compiled.dispose();
+});

@@ -219,6 +219,8 @@ export class FunctionCompiler {
   private readonly savedXmms: Xmm[];
   /** Only a function that may call into another instance keeps its context in its frame. */
   private readonly savesContext: boolean;
+  /** How each local is first used (see `FirstUse`): the prologue zeroes only those read first. */
+  private readonly firstUses: Uint8Array;
   private readonly stack: ValueStack;
   private maxDepth = 0;
   /** Whether a v128 was on the operand stack: its slots then count twice in the frame size. */
@@ -246,7 +248,8 @@ export class FunctionCompiler {
     }
     const isFloat = (type: ValType): boolean => type === 'f32' || type === 'f64';
     const fitsGpr = (type: ValType): boolean => !isFloat(type) && type !== 'v128';
-    const { weights, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
+    const { weights, firstUses, switchesInstance } = emit ? prescan(func, this.localTypes.count, env.importedFuncs) : NOTHING_TO_EMIT;
+    this.firstUses = firstUses;
     this.savesContext = switchesInstance;
     this.localRegs = assignLocalRegisters(weights, this.localTypes, fitsGpr, LOCAL_GPRS);
     this.localXmms = assignLocalRegisters(weights, this.localTypes, (type) => isFloat(type) || type === 'v128', LOCAL_XMMS);
@@ -360,28 +363,56 @@ export class FunctionCompiler {
     const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
     asm.jcc(Cond.B, this.env.trap(TrapCode.StackOverflow));
-    const declaredSlots = this.localSlots.declared;
-    if (declaredSlots > 0) {
-      asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
-      if (declaredSlots <= 8) {
-        for (let i = 0; i < declaredSlots; i++) asm.push(Reg.rax);
-      } else {
-        asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * declaredSlots);
-        asm.movRR(64, Reg.rdi, Reg.rsp);
-        asm.movRI(32, Reg.rcx, declaredSlots);
-        asm.repStosq();
-      }
-    }
+    this.emitDeclaredSlots();
+    const { firstUses } = this;
     for (const { index, reg } of this.localRegs) {
       if (index < this.paramCount) asm.load(64, reg, this.localSlot(index));
-      else asm.aluRR(Alu.Xor, 32, reg, reg);
+      else if (firstUses[index] === FirstUse.Read) asm.aluRR(Alu.Xor, 32, reg, reg);
     }
     for (const { index, reg } of this.localXmms) {
-      if (index >= this.paramCount) asm.sseLogic(SseLogic.Xor, reg, reg);
+      if (index >= this.paramCount) {
+        if (firstUses[index] === FirstUse.Read) asm.sseLogic(SseLogic.Xor, reg, reg);
+      } else if (this.localTypes.at(index) === 'v128') asm.loadV128(reg, this.localSlot(index));
       else if (this.localTypes.at(index) === 'v128') asm.loadV128(reg, this.localSlot(index));
       else asm.loadFloat(64, reg, this.localSlot(index));
     }
     return frameSizeAt;
+  }
+
+  /**
+   * Makes room for the declared locals' frame slots and zeroes those a read may reach before any
+   * write (`FirstUse.Read`): hash functions write their dozens of locals before reading them, and
+   * `rep stos` costs tens of cycles per call.
+   */
+  private emitDeclaredSlots(): void {
+    const { asm, firstUses } = this;
+    const declaredSlots = this.localSlots.declared;
+    if (declaredSlots === 0) return;
+    let zeroed = 0;
+    for (let index = this.paramCount; index < this.localTypes.count; index++) {
+      if (firstUses[index] === FirstUse.Read && this.localHome(index).kind === 'mem') zeroed += this.localTypes.at(index) === 'v128' ? 2 : 1;
+    }
+    if (zeroed === 0) {
+      asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * declaredSlots);
+      return;
+    }
+    asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
+    if (declaredSlots <= 8) {
+      for (let i = 0; i < declaredSlots; i++) asm.push(Reg.rax);
+    } else if (zeroed <= 8) {
+      asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * declaredSlots);
+      for (let index = this.paramCount; index < this.localTypes.count; index++) {
+        if (firstUses[index] !== FirstUse.Read || this.localHome(index).kind !== 'mem') continue;
+        const disp = this.localSlotDisp(index);
+        asm.store(64, frameSlot(disp), Reg.rax);
+        if (this.localTypes.at(index) === 'v128') asm.store(64, frameSlot(disp + 8), Reg.rax);
+      }
+    } else {
+      asm.aluRI(Alu.Sub, 64, Reg.rsp, 8 * declaredSlots);
+      asm.movRR(64, Reg.rdi, Reg.rsp);
+      asm.movRI(32, Reg.rcx, declaredSlots);
+      asm.repStosq();
+    }
   }
 
   private get headerSlots(): number {
@@ -1278,8 +1309,9 @@ const FLAG_CONSUMERS: Uint8Array = (() => {
  * One look at the body before any code is emitted: how busy each local is (its uses, each counted
  * eight times more for each loop around it), and whether a call may enter another instance.
  */
-function prescan(func: Func, localCount: number, importedFuncs: number): { weights: Float64Array; switchesInstance: boolean } {
+function prescan(func: Func, localCount: number, importedFuncs: number): { weights: Float64Array; firstUses: Uint8Array; switchesInstance: boolean } {
   const weights = localWeights(localCount);
+  const firstUses = localFirstUses(localCount);
   let switchesInstance = false;
   let loopDepth = 0;
   const loops: boolean[] = [];
@@ -1301,7 +1333,11 @@ function prescan(func: Func, localCount: number, importedFuncs: number): { weigh
         break;
       case PrescanRole.Local:
         // An index out of range is left for the compiler to report.
-        if (a < localCount) weights[a]! += LOOP_WEIGHTS[Math.min(loopDepth, LOOP_WEIGHTS.length - 1)]!;
+        if (a < localCount) {
+          weights[a]! += LOOP_WEIGHTS[Math.min(loopDepth, LOOP_WEIGHTS.length - 1)]!;
+          // A write outside every block runs before anything after it: nothing reads the local unset.
+          if (firstUses[a] === FirstUse.None) firstUses[a] = code[at] !== Opcode.localGet && loops.length === 0 ? FirstUse.Write : FirstUse.Read;
+        }
         break;
       case PrescanRole.CallIndirect:
         switchesInstance = true;
@@ -1311,7 +1347,7 @@ function prescan(func: Func, localCount: number, importedFuncs: number): { weigh
         break;
     }
   }
-  return { weights, switchesInstance };
+  return { weights, firstUses, switchesInstance };
 }
 
 /**
@@ -1326,6 +1362,25 @@ function localWeights(count: number): Float64Array {
 }
 
 let weightScratch = new Float64Array(256);
+
+/** How a local is first used, in the order of the body. */
+const enum FirstUse {
+  None,
+  /** Written by local.set or local.tee outside every block: never read before that write. */
+  Write,
+  /** Anything else (read, or written inside a block that a branch may skip): zeroed at entry. */
+  Read,
+}
+
+/** Like `localWeights`: zeroed (FirstUse.None) room for `count` locals, reused by every function. */
+function localFirstUses(count: number): Uint8Array {
+  if (firstUseScratch.length < count) firstUseScratch = new Uint8Array(Math.max(count, 2 * firstUseScratch.length));
+  const firstUses = firstUseScratch.subarray(0, count);
+  firstUses.fill(FirstUse.None);
+  return firstUses;
+}
+
+let firstUseScratch = new Uint8Array(256);
 
 /** The types of a function's locals without copying params and declared locals into one array. */
 class LocalTypes {
@@ -1446,7 +1501,7 @@ const PRESCAN_ROLES: Uint8Array = (() => {
 })();
 
 /** The pre-scan's answer for a function that is only validated: no local needs a register. */
-const NOTHING_TO_EMIT = { weights: new Float64Array(0), switchesInstance: false };
+const NOTHING_TO_EMIT = { weights: new Float64Array(0), firstUses: new Uint8Array(0), switchesInstance: false };
 
 /** A use counts eight times more for each loop around it, up to four loops. */
 const LOOP_WEIGHTS = [1, 8, 64, 512, 4096];
