@@ -59,6 +59,7 @@ const I64_SHAPES: Shape[] = [
   { name: 'x = x + big', type: 'i64', body: '(local.set $x (i64.add (local.get $x) (i64.const 0x123456789))) (local.get $x)' },
   { name: 'x = y - INT32_MIN', type: 'i64', body: '(local.set $x (i64.sub (local.get $y) (i64.const -0x80000000))) (local.get $x)' },
   { name: 'x = y + -1', type: 'i64', body: '(local.set $x (i64.add (local.get $y) (i64.const -1))) (local.get $x)' },
+  { name: 'z = x & 0xffffffff, x = (z ^ y) & 0xffffffff', type: 'i64', body: '(local.set $z (i64.and (local.get $x) (i64.const 0xffffffff))) (local.set $x (i64.and (i64.const 0xffffffff) (i64.xor (local.get $z) (local.get $y)))) (i64.add (i64.and (local.get $y) (i64.const 0xffffffff)) (i64.mul (local.get $x) (local.get $z)))' },
   { name: 'z = (x ^ y) + y rotl 40', type: 'i64', body: '(local.set $z (i64.rotl (i64.add (i64.xor (local.get $x) (local.get $y)) (local.get $y)) (i64.const 40))) (i64.add (local.get $z) (i64.rotr (local.get $z) (i64.const 63)))' },
   { name: 'z = x + y', type: 'i64', body: '(local.set $z (i64.add (local.get $x) (local.get $y))) (i64.sub (local.get $z) (local.get $x))' },
   { name: 'x = y * big', type: 'i64', body: '(local.set $x (i64.mul (local.get $y) (i64.const 0x9E3779B97F4A7C15))) (local.get $x)' },

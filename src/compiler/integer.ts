@@ -99,6 +99,7 @@ function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const { stack, asm } = env;
   if (COMMUTATIVE.has(op)) stack.orderCommutative();
   if ((op === Alu.Add || op === Alu.Sub) && lowerAddAsLea(env, width, op)) return;
+  if (op === Alu.And && width === 64 && lowerAndLow32(env)) return;
   const right = stack.popOperand(width);
   const left = stack.popToResultGpr(width, right);
   emitAluOperand(asm, op, width, left, right);
@@ -152,6 +153,26 @@ function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
   // The operands' registers keep their values until the lea has read them (a freed one may be the result).
   const result = stack.allocResultGpr();
   asm.lea(result, operand, width);
+  stack.pushGpr(result);
+  return true;
+}
+
+/**
+ * `x & 0xffffffff` at 64 bits (the low half of a 64×64 multiply, in hashes such as xxhash): one
+ * 32-bit move, which zero-extends, where the mask fits no imm32 and needs a register of its own.
+ * False for any other mask (nothing is emitted then).
+ */
+function lowerAndLow32(env: LoweringEnv): boolean {
+  const { stack, asm } = env;
+  const mask = stack.top()!;
+  if (mask.kind !== 'const' || mask.low !== -1 || mask.high !== 0) return false;
+  stack.dropRead();
+  const source = stack.popOperand(64, false);
+  stack.freeOperand(source);
+  // The source register keeps its value until the move has read it (it may be the result).
+  const result = stack.allocResultGpr();
+  if (source.kind === 'mem') asm.load(32, result, source.mem);
+  else asm.movRR(32, result, (source as { reg: Reg }).reg);
   stack.pushGpr(result);
   return true;
 }
