@@ -373,7 +373,6 @@ export class FunctionCompiler {
       if (index >= this.paramCount) {
         if (firstUses[index] === FirstUse.Read) asm.sseLogic(SseLogic.Xor, reg, reg);
       } else if (this.localTypes.at(index) === 'v128') asm.loadV128(reg, this.localSlot(index));
-      else if (this.localTypes.at(index) === 'v128') asm.loadV128(reg, this.localSlot(index));
       else asm.loadFloat(64, reg, this.localSlot(index));
     }
     return frameSizeAt;
