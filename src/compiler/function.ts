@@ -2,7 +2,8 @@
 // stack and the control stack (the algorithm of the spec's validation appendix) while it emits code
 // for it. Operand values are tracked by the ValueStack (registers, constants, locals, flags, or the
 // machine stack); at every label the stack is materialized on the machine stack, so control-flow
-// joins agree without further bookkeeping. The busiest integer locals live in registers for the
+// joins agree without further bookkeeping — but for a block's single result, which every branch
+// leaves in one fixed register (LABEL_GPR or LABEL_XMM). The busiest integer locals live in registers for the
 // whole function. Code is not emitted in unreachable stretches (after br, return, unreachable).
 import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem, memIndexed } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
@@ -20,7 +21,7 @@ import { ConstantPool } from './constant-pool.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { SIMD_OPS } from './simd/index.js';
 import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
-import { operand, truncate, ValueStack } from './value-stack.js';
+import { LABEL_GPR, LABEL_XMM, operand, truncate, ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
@@ -140,12 +141,31 @@ interface Control {
   base: number;
   /** Branch target: the start of a loop, the end of anything else. */
   label: Label;
+  /** Where the values that reach `end` land: on the machine stack, or (one result) a label register. */
+  results: LabelValue;
   /** Where a false `if` condition jumps (always present, so that every frame has one shape). */
   elseLabel: Label | undefined;
   /** After br/return/unreachable: the stack is polymorphic and no code is emitted until the end. */
   unreachable: boolean;
   /** Opened inside unreachable code: nothing of it is emitted. */
   dead: boolean;
+}
+
+const enum LabelValue {
+  Stack,
+  Gpr,
+  Xmm,
+}
+
+/**
+ * A block with no params and one result other than a v128 takes it in a register at its end: a
+ * materialized result would be stored by every branch and loaded again after the label.
+ */
+function resultsAt(type: FuncType): LabelValue {
+  if (type.params.length !== 0 || type.results.length !== 1) return LabelValue.Stack;
+  const result = type.results[0];
+  if (result === 'v128') return LabelValue.Stack;
+  return result === 'f32' || result === 'f64' ? LabelValue.Xmm : LabelValue.Gpr;
 }
 
 /** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
@@ -280,6 +300,7 @@ export class FunctionCompiler {
       height: 0,
       base: 0,
       label: emit ? new Label() : DEAD_LABEL,
+      results: LabelValue.Stack,
       elseLabel: undefined,
       unreachable: false,
       dead: !emit,
@@ -928,6 +949,7 @@ export class FunctionCompiler {
       height: 0,
       base: 0,
       label: emitting ? new Label() : DEAD_LABEL,
+      results: resultsAt(type),
       elseLabel: undefined,
       unreachable: false,
       dead: !emitting,
@@ -978,8 +1000,7 @@ export class FunctionCompiler {
     const fallsThrough = this.emitting;
     this.popBlockResults(frame);
     if (fallsThrough) {
-      this.stack.flush();
-      this.moveValues(this.stack.depth, frame.type.results.length, frame.base);
+      this.passValues(frame, frame.results, frame.type.results.length);
       this.asm.jmp(frame.label);
     }
     if (!frame.dead) this.asm.bind(frame.elseLabel!);
@@ -1007,10 +1028,7 @@ export class FunctionCompiler {
     if (frame.kind === 'if' && !sameTypes(frame.type.params, frame.type.results)) {
       throw this.error('type mismatch: an if without else must leave its params as its results');
     }
-    if (fallsThrough) {
-      this.stack.flush();
-      this.moveValues(this.stack.depth, resultCount, frame.base);
-    }
+    if (fallsThrough) this.passValues(frame, frame.results, resultCount);
     if (!frame.dead) {
       if (frame.elseLabel) {
         if (fallsThrough) this.asm.jmp(frame.label);
@@ -1023,7 +1041,13 @@ export class FunctionCompiler {
     this.frameChanged();
     truncate(this.types, frame.base);
     this.pushAll(frame.type.results);
-    if (!frame.dead) this.stack.resetMaterialized(frame.base, frame.type.results);
+    if (frame.dead) return;
+    if (frame.results === LabelValue.Stack) {
+      this.stack.resetMaterialized(frame.base, frame.type.results);
+    } else {
+      this.stack.resetMaterialized(frame.base);
+      this.stack.pushLabelValue(frame.results === LabelValue.Xmm);
+    }
   }
 
   private target(depth: number): Control {
@@ -1034,6 +1058,33 @@ export class FunctionCompiler {
 
   private labelTypes(frame: Control): ValType[] {
     return frame.kind === 'loop' ? frame.type.params : frame.type.results;
+  }
+
+  /** Where the values of a branch to `frame` land (a loop's params are always on the machine stack). */
+  private labelValue(frame: Control): LabelValue {
+    return frame.kind === 'loop' ? LabelValue.Stack : frame.results;
+  }
+
+  /**
+   * Puts the top `count` values where `frame`'s label (`at`: its kind of values) takes them, from a
+   * stack in any state, and sets rsp to the label's height. Changes no flags.
+   */
+  private passValues(frame: Control, at: LabelValue, count: number): void {
+    const { stack } = this;
+    if (at === LabelValue.Stack) {
+      stack.flush();
+      this.moveValues(stack.depth, count, frame.base);
+      return;
+    }
+    stack.flushBelowTop();
+    stack.popToLabel(at === LabelValue.Xmm);
+    this.dropTo(frame.base);
+  }
+
+  /** Drops the machine-stack slots above the entries below `base` (with `lea`: the flags may still be needed). */
+  private dropTo(base: number): void {
+    const drop = this.stack.machineSlots - this.stack.slotHeight(base);
+    if (drop > 0) this.asm.lea(Reg.rsp, mem(Reg.rsp, 8 * drop));
   }
 
   /**
@@ -1061,13 +1112,23 @@ export class FunctionCompiler {
       this.emitReturn();
       return;
     }
-    this.moveValues(depth, this.labelTypes(frame).length, frame.base);
+    const at = this.labelValue(frame);
+    if (at === LabelValue.Stack) {
+      this.moveValues(depth, this.labelTypes(frame).length, frame.base);
+    } else {
+      const { asm, stack } = this;
+      const top = this.operandSlot(stack.slotHeight(depth) - 1);
+      if (at === LabelValue.Xmm) asm.loadFloat(64, LABEL_XMM, top);
+      else asm.load(64, LABEL_GPR, top);
+      const drop = stack.slotHeight(depth) - stack.slotHeight(frame.base);
+      if (drop > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * drop));
+    }
     this.asm.jmp(frame.label);
   }
 
   /** True when branching to `frame` needs no moves and no stack adjustment. */
   private isPlainJump(frame: Control, depth: number): boolean {
-    return frame.kind !== 'function' && depth === frame.base + this.labelTypes(frame).length;
+    return frame.kind !== 'function' && this.labelValue(frame) === LabelValue.Stack && depth === frame.base + this.labelTypes(frame).length;
   }
 
   br(depth: number): void {
@@ -1075,8 +1136,14 @@ export class FunctionCompiler {
     const types = this.labelTypes(frame);
     this.popAll(types);
     if (this.emitting) {
-      this.stack.flush();
-      this.emitBranch(frame, this.stack.depth);
+      const at = this.labelValue(frame);
+      if (frame.kind === 'function' || at === LabelValue.Stack) {
+        this.stack.flush();
+        this.emitBranch(frame, this.stack.depth);
+      } else {
+        this.passValues(frame, at, 1);
+        this.asm.jmp(frame.label);
+      }
     }
     this.markUnreachable();
   }
@@ -1090,6 +1157,22 @@ export class FunctionCompiler {
     if (!this.emitting) return;
     const { asm, stack } = this;
     const cond = this.popCondition();
+    const at = this.labelValue(frame);
+    if (frame.kind !== 'function' && at !== LabelValue.Stack) {
+      // The value goes to the label's register on both paths: the copy costs the fall-through a move at most.
+      stack.flushBelowTop();
+      stack.copyToLabel(at === LabelValue.Xmm);
+      if (stack.machineSlots === stack.slotHeight(frame.base)) {
+        asm.jcc(cond, frame.label);
+        return;
+      }
+      const notTaken = new Label();
+      asm.jcc(invert(cond), notTaken);
+      this.dropTo(frame.base);
+      asm.jmp(frame.label);
+      asm.bind(notTaken);
+      return;
+    }
     stack.flush();
     if (this.isPlainJump(frame, stack.depth)) {
       asm.jcc(cond, frame.label);
