@@ -310,7 +310,7 @@ export class FunctionCompiler {
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
     if (!emit) return;
     const operandSlots = this.pushedV128 ? 2 * this.maxDepth : this.maxDepth;
-    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
+    asm.patchInt32(frameSizeAt, -8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
     const { constants } = this.env.scratch;
     if (!constants.isEmpty) {
       marks.add(asm.offset - start, CONSTANTS_MARK);
@@ -367,7 +367,7 @@ export class FunctionCompiler {
 
   // ---- frame ------------------------------------------------------------------------------------
 
-  /** Returns the offset of the frame size immediate, patched once the operand stack depth is known. */
+  /** Returns the offset of the (negated) frame size displacement, patched once the operand stack depth is known. */
   private emitPrologue(): number {
     const { asm } = this;
     asm.push(Reg.rbp);
@@ -377,8 +377,9 @@ export class FunctionCompiler {
     // Whole registers: a caller may keep a v128 local in one.
     if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -16 * this.savedXmms.length));
     this.savedXmms.forEach((reg, i) => asm.storeV128(mem(Reg.rsp, 16 * i), reg));
-    asm.movRR(64, Reg.rax, Reg.rsp);
-    const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
+    // The displacement is patched once the frame size is known: one that does not fit a byte keeps the 4-byte form.
+    asm.lea(Reg.rax, mem(Reg.rsp, -0x1000_0000));
+    const frameSizeAt = asm.offset - 4;
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
     asm.jcc(Cond.B, this.env.trap(TrapCode.StackOverflow));
     const declaredSlots = this.localSlots.declared;
@@ -1287,13 +1288,18 @@ export class FunctionCompiler {
       }
       if (count > 0 && results[0] !== 'v128') asm.load(64, Reg.rax, this.operandSlot(stack.slotHeight(depth - count)));
     }
+    // rsp is known here, as at every instruction: the frame header, the declared locals, then the
+    // materialized operands. With nothing above the saved registers, they pop straight off.
+    let above = this.localSlots.declared + stack.machineSlots;
     if (this.savedRegs.length + this.savedXmms.length > 0) {
-      asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
+      if (above > 0) asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
       this.savedXmms.forEach((reg, i) => asm.loadV128(reg, mem(Reg.rsp, 16 * i)));
       if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 16 * this.savedXmms.length));
       for (let i = this.savedRegs.length - 1; i >= 0; i--) asm.pop(this.savedRegs[i]!);
+      above = 0;
     }
-    asm.leave();
+    if (this.savesContext || above > 0) asm.leave();
+    else asm.pop(Reg.rbp);
     asm.ret(8 * this.localSlots.params);
   }
 }
