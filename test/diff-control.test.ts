@@ -281,6 +281,17 @@ const brTables: Area = {
     (i32.const 100)
     (i32.add))
 
+  (func (export "br_table index from the machine stack") (param i64) (result i32)
+    (block $two
+      (block $one
+        (block $zero
+          (i32.wrap_i64 (local.get 0))
+          ;; Opening a block materializes the index: br_table pops it from the machine stack.
+          (block (param i32) (br_table $zero $one $two)))
+        (return (i32.const 10)))
+      (return (i32.const 11)))
+    (i32.const 12))
+
   ${bigBrTable(100)}
   `,
   cases: [
@@ -288,6 +299,10 @@ const brTables: Area = {
     { name: 'carrying a value over junk', calls: each('br_table with value', BR_TABLE_INDICES) },
     { name: 'carrying an i64 value', calls: BR_TABLE_INDICES.map((i) => ['br_table i64 value', [i, -5n]]) },
     { name: 'to the function label', calls: each('br_table to function', BR_TABLE_INDICES) },
+    {
+      name: 'a wrapped index popped from the machine stack',
+      calls: each('br_table index from the machine stack', [0n, 1n, 2n, 3n, 2n ** 32n + 1n, -(2n ** 32n), -1n, I64_MIN]),
+    },
     { name: 'default target only', calls: each('br_table default only', [0, 1, -1]) },
     { name: 'branching back to a loop', calls: each('br_table to loop', [0, 1, 10, 1000]) },
     {

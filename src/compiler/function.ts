@@ -717,7 +717,7 @@ export class FunctionCompiler {
     if (!this.emitting) return;
     const { asm, stack } = this;
     const mismatch = this.env.trap(TrapCode.IndirectCallMismatch);
-    stack.popInto(Reg.rax, 32);
+    stack.popZeroExtended(Reg.rax);
     stack.flush();
     const entry = this.emitTableIndex(tableIndex);
     asm.load(64, Reg.rax, entry);
@@ -878,9 +878,9 @@ export class FunctionCompiler {
    * Checks the index in rax against table `tableIndex` (trapping when out of bounds) and returns
    * the operand of its entry.
    */
+  /** The table entry at the (zero-extended) index in rax, after its bounds check. */
   private emitTableIndex(tableIndex: number): Mem {
     const { asm } = this;
-    asm.movRR(32, Reg.rax, Reg.rax);
     asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.length));
     asm.jcc(Cond.AE, this.env.trap(TrapCode.TableOutOfBounds));
@@ -911,13 +911,13 @@ export class FunctionCompiler {
     }
     if (op === 'table.get') {
       const reg = stack.allocGpr();
-      stack.popInto(Reg.rax, 32);
+      stack.popZeroExtended(Reg.rax);
       asm.load(64, reg, this.emitTableIndex(tableIndex));
       stack.pushGpr(reg);
       return;
     }
     const value = stack.popToGpr();
-    stack.popInto(Reg.rax, 32);
+    stack.popZeroExtended(Reg.rax);
     asm.store(64, this.emitTableIndex(tableIndex), value);
     stack.freeGpr(value);
   }
@@ -1198,7 +1198,7 @@ export class FunctionCompiler {
     this.checkTop(this.labelTypes(defaultFrame));
     this.popAll(this.labelTypes(defaultFrame));
     if (this.emitting) {
-      this.stack.popInto(Reg.rax, 32);
+      this.stack.popZeroExtended(Reg.rax);
       this.stack.flush();
       this.emitBrTable(targets, defaultTarget, this.stack.depth);
     }
@@ -1220,14 +1220,13 @@ export class FunctionCompiler {
     }
   }
 
-  /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
+  /** Index zero-extended in rax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
   private emitBrTable(targets: Int32Array, defaultTarget: number, depth: number): void {
     const { asm } = this;
     /** By label depth: where the table sends it (its label, or a stub that moves the values first). */
     const destinations: (Label | undefined)[] = [];
     /** Depths that need a stub, in the order of their first use. */
     const stubs: number[] = [];
-    asm.movRR(32, Reg.rax, Reg.rax);
     asm.aluRI(Alu.Cmp, 32, Reg.rax, targets.length);
     asm.jcc(Cond.AE, this.brTableDestination(defaultTarget, depth, destinations, stubs));
     if (targets.length > 0) {
