@@ -281,6 +281,17 @@ const brTables: Area = {
     (i32.const 100)
     (i32.add))
 
+  (func (export "br_table index from the machine stack") (param i64) (result i32)
+    (block $two
+      (block $one
+        (block $zero
+          (i32.wrap_i64 (local.get 0))
+          ;; Opening a block materializes the index: br_table pops it from the machine stack.
+          (block (param i32) (br_table $zero $one $two)))
+        (return (i32.const 10)))
+      (return (i32.const 11)))
+    (i32.const 12))
+
   ${bigBrTable(100)}
   `,
   cases: [
@@ -288,12 +299,133 @@ const brTables: Area = {
     { name: 'carrying a value over junk', calls: each('br_table with value', BR_TABLE_INDICES) },
     { name: 'carrying an i64 value', calls: BR_TABLE_INDICES.map((i) => ['br_table i64 value', [i, -5n]]) },
     { name: 'to the function label', calls: each('br_table to function', BR_TABLE_INDICES) },
+    {
+      name: 'a wrapped index popped from the machine stack',
+      calls: each('br_table index from the machine stack', [0n, 1n, 2n, 3n, 2n ** 32n + 1n, -(2n ** 32n), -1n, I64_MIN]),
+    },
     { name: 'default target only', calls: each('br_table default only', [0, 1, -1]) },
     { name: 'branching back to a loop', calls: each('br_table to loop', [0, 1, 10, 1000]) },
     {
       name: 'with 100 targets',
       calls: each('br_table 100', [...Array.from({ length: 102 }, (_, i) => i), -1, I32_MIN, I32_MAX, 2 ** 32 + 99]),
     },
+  ],
+};
+
+/**
+ * A block's single result lands in a register at its label (every branch and the fall-through put
+ * it there): each way in, each value class, and what sits below the value.
+ */
+const labelRegisters: Area = {
+  name: 'block results in a register',
+  wat: `
+  (func $id (param i32) (result i32) (local.get 0))
+
+  (func (export "f64 if else") (param i32 f64) (result f64)
+    (if (result f64) (local.get 0)
+      (then (f64.mul (local.get 1) (f64.const 2)))
+      (else (f64.const -0.5))))
+
+  (func (export "f32 br_if over junk") (param i32 f32) (result f32)
+    (f32.add (f32.const 1)
+      (block (result f32)
+        (drop (f32.const 7))
+        (f32.const 3)
+        (drop (br_if 0 (local.get 1) (local.get 0)))
+        (drop)
+        (f32.neg (local.get 1)))))
+
+  (func (export "br_if with its value on the machine stack") (param i32 i64 f64) (result f64)
+    ;; The block that computes each condition makes the value below it materialized.
+    (f64.add
+      (f64.convert_i64_s
+        (block (result i64)
+          (br_if 0 (i64.mul (local.get 1) (i64.const 3)) (block (result i32) (i32.and (local.get 0) (i32.const 1))))
+          (i64.const 1)
+          (i64.add)))
+      (block (result f64)
+        (br_if 0 (f64.mul (local.get 2) (f64.const 3)) (block (result i32) (i32.and (local.get 0) (i32.const 2))))
+        (f64.const 0.25)
+        (f64.add))))
+
+  (func (export "i64 br over a call result") (param i32 i64) (result i64)
+    (block (result i64)
+      (i64.extend_i32_u (call $id (local.get 0)))
+      (if (i32.eqz (local.get 0)) (then (br 1 (local.get 1))))
+      (i64.add (local.get 1))))
+
+  (func (export "br_if with materialized values below") (param i32) (result i32)
+    (i32.add (call $id (i32.const 1000))
+      (block (result i32)
+        (call $id (i32.const 100))
+        (call $id (local.get 0))
+        (br_if 0 (call $id (i32.const 7)) (local.get 0))
+        (drop)
+        (i32.add))))
+
+  (func (export "br_if keeps the value for the fall-through") (param i32) (result i32)
+    (block (result i32)
+      (i32.mul (local.get 0) (i32.const 3))
+      (local.get 0)
+      (br_if 0)
+      (i32.const 5)
+      (i32.add)))
+
+  (func (export "br_if with a constant value") (param i32) (result i32)
+    (block (result i32)
+      (drop (br_if 0 (i32.const 77) (i32.lt_s (local.get 0) (i32.const 10))))
+      (i32.const 88)))
+
+  (func (export "nested results side by side") (param i32) (result i32)
+    (i32.sub
+      (block (result i32) (br_if 0 (i32.const 50) (local.get 0)) (drop) (i32.const 60))
+      (block (result i32)
+        (block (result i32) (br_if 1 (i32.const 3) (i32.eq (local.get 0) (i32.const 2))) (drop) (i32.const 4)))))
+
+  (func (export "br_table to a block and a loop") (param i32) (result i32) (local i32)
+    (block $done (result i32)
+      (i32.const 0)
+      (loop $again (param i32) (result i32)
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (i32.add (local.get 1))
+        ;; 0 and 2 (both $again) in turn until the count passes the param's low bits, then 1 ($done).
+        (br_table $again $done $again
+          (if (result i32) (i32.gt_u (local.get 1) (i32.and (local.get 0) (i32.const 7)))
+            (then (i32.const 1))
+            (else (i32.shl (i32.and (local.get 1) (i32.const 1)) (i32.const 1)))))))
+    (i32.const 1000)
+    (i32.add))
+
+  (func (export "externref through if") (param i32 externref) (result externref)
+    (if (result externref) (local.get 0) (then (local.get 1)) (else (ref.null extern))))
+
+  (func (export "unreachable fall-through") (param i32) (result i32)
+    (block (result i32)
+      (if (local.get 0) (then (br 1 (i32.const 11))))
+      (br 0 (i32.const 22))
+      (i32.const 33)))
+
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1))) (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  `,
+  cases: [
+    { name: 'f64 from both arms of an if', calls: callsOf('f64 if else', [[0, 1.5], [1, 1.5], [1, -0], [7, NaN]]) },
+    { name: 'f32 by br_if over junk, and by the fall-through', calls: callsOf('f32 br_if over junk', [[0, 2.5], [1, 2.5], [1, -Infinity]]) },
+    {
+      name: 'br_if with its value on the machine stack',
+      calls: callsOf('br_if with its value on the machine stack', [[0, 5n, 1.5], [1, 5n, 1.5], [2, -7n, 0.1], [3, I64_MAX, -2]]),
+    },
+    { name: 'i64 by br and by the fall-through after a call', calls: callsOf('i64 br over a call result', [[0, 5n], [3, I64_MAX], [-1, -1n]]) },
+    { name: 'br_if with materialized values below its value', calls: each('br_if with materialized values below', [0, 1, -9]) },
+    { name: 'br_if not taken keeps its value', calls: each('br_if keeps the value for the fall-through', [0, 1, 2, I32_MIN]) },
+    { name: 'br_if with a constant value', calls: each('br_if with a constant value', [0, 9, 10, I32_MAX]) },
+    { name: 'blocks whose results are operands of one another', calls: each('nested results side by side', [0, 1, 2, 3]) },
+    { name: 'br_table to a register label and to a loop param', calls: each('br_table to a block and a loop', [0, 1, 2, 3, 5, -1]) },
+    { name: 'externref from both arms', calls: callsOf('externref through if', [[0, 'x'], [1, 'x'], [1, null]]) },
+    { name: 'a label reached by branches only', calls: each('unreachable fall-through', [0, 1]) },
+    { name: 'recursion through an if result', calls: each('fib', [0, 1, 2, 10, 20]) },
   ],
 };
 
@@ -680,7 +812,7 @@ const limits: Area = {
   ],
 };
 
-for (const area of [blocks, brTables, locals, calls, traps, conversions, limits]) {
+for (const area of [blocks, brTables, labelRegisters, locals, calls, traps, conversions, limits]) {
   describe(area.name, () => {
     let pair: DifferentialInstance;
     beforeAll(async () => {

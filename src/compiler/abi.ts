@@ -5,8 +5,9 @@
 //   current wasm frame: pinned. rbx, r12, r13, r10, r11 hold the function's busiest integer locals
 //   and xmm10–15 its busiest float locals; they are callee-saved (a function saves those it uses;
 //   host calls save r10/r11 and the xmm ones, which System V does not preserve). rsi, rdi, r8, r9
-//   and xmm4–9 cache operand values within straight-line code (see value-stack.ts); rax, rcx, rdx
-//   and xmm0–3 are scratch within one instruction.
+//   and xmm4–9 cache operand values within straight-line code (see value-stack.ts), and rsi (xmm4 for
+//   a float) carries a block's single result to its label; rax, rcx, rdx and xmm0–3 are scratch
+//   within one instruction.
 // Frame of a wasm function with P param slots, L declared local slots and S saved registers,
 // materialized operand stack depth D slots (a v128 value takes two slots, its low half in the
 // lower one):

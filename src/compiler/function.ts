@@ -2,7 +2,8 @@
 // stack and the control stack (the algorithm of the spec's validation appendix) while it emits code
 // for it. Operand values are tracked by the ValueStack (registers, constants, locals, flags, or the
 // machine stack); at every label the stack is materialized on the machine stack, so control-flow
-// joins agree without further bookkeeping. The busiest integer locals live in registers for the
+// joins agree without further bookkeeping — but for a block's single result, which every branch
+// leaves in one fixed register (LABEL_GPR or LABEL_XMM). The busiest integer locals live in registers for the
 // whole function. Code is not emitted in unreachable stretches (after br, return, unreachable).
 import { Alu, Assembler, Cond, invert, Label, Reg, Shift, SseLogic, Xmm, mem, memIndexed } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
@@ -20,7 +21,7 @@ import { ConstantPool } from './constant-pool.js';
 import { RUNTIME_OPS } from './runtime-ops.js';
 import { SIMD_OPS } from './simd/index.js';
 import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
-import { operand, truncate, ValueStack } from './value-stack.js';
+import { LABEL_GPR, LABEL_XMM, operand, truncate, ValueStack } from './value-stack.js';
 import type { LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
@@ -140,12 +141,31 @@ interface Control {
   base: number;
   /** Branch target: the start of a loop, the end of anything else. */
   label: Label;
+  /** Where the values that reach `end` land: on the machine stack, or (one result) a label register. */
+  results: LabelValue;
   /** Where a false `if` condition jumps (always present, so that every frame has one shape). */
   elseLabel: Label | undefined;
   /** After br/return/unreachable: the stack is polymorphic and no code is emitted until the end. */
   unreachable: boolean;
   /** Opened inside unreachable code: nothing of it is emitted. */
   dead: boolean;
+}
+
+const enum LabelValue {
+  Stack,
+  Gpr,
+  Xmm,
+}
+
+/**
+ * A block with no params and one result other than a v128 takes it in a register at its end: a
+ * materialized result would be stored by every branch and loaded again after the label.
+ */
+function resultsAt(type: FuncType): LabelValue {
+  if (type.params.length !== 0 || type.results.length !== 1) return LabelValue.Stack;
+  const result = type.results[0];
+  if (result === 'v128') return LabelValue.Stack;
+  return result === 'f32' || result === 'f64' ? LabelValue.Xmm : LabelValue.Gpr;
 }
 
 /** The label of every dead frame (see Control.dead): nothing jumps to it or binds it. */
@@ -283,6 +303,7 @@ export class FunctionCompiler {
       height: 0,
       base: 0,
       label: emit ? new Label() : DEAD_LABEL,
+      results: LabelValue.Stack,
       elseLabel: undefined,
       unreachable: false,
       dead: !emit,
@@ -292,7 +313,7 @@ export class FunctionCompiler {
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
     if (!emit) return;
     const operandSlots = this.pushedV128 ? 2 * this.maxDepth : this.maxDepth;
-    asm.patchInt32(frameSizeAt, 8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
+    asm.patchInt32(frameSizeAt, -8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
     const { constants } = this.env.scratch;
     if (!constants.isEmpty) {
       marks.add(asm.offset - start, CONSTANTS_MARK);
@@ -349,7 +370,7 @@ export class FunctionCompiler {
 
   // ---- frame ------------------------------------------------------------------------------------
 
-  /** Returns the offset of the frame size immediate, patched once the operand stack depth is known. */
+  /** Returns the offset of the (negated) frame size displacement, patched once the operand stack depth is known. */
   private emitPrologue(): number {
     const { asm } = this;
     asm.push(Reg.rbp);
@@ -359,8 +380,9 @@ export class FunctionCompiler {
     // Whole registers: a caller may keep a v128 local in one.
     if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, -16 * this.savedXmms.length));
     this.savedXmms.forEach((reg, i) => asm.storeV128(mem(Reg.rsp, 16 * i), reg));
-    asm.movRR(64, Reg.rax, Reg.rsp);
-    const frameSizeAt = asm.aluRI32(Alu.Sub, 64, Reg.rax, 0);
+    // The displacement is patched once the frame size is known: one that does not fit a byte keeps the 4-byte form.
+    asm.lea(Reg.rax, mem(Reg.rsp, -0x1000_0000));
+    const frameSizeAt = asm.offset - 4;
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(CTX_REG, Ctx.stackLimit));
     asm.jcc(Cond.B, this.env.trap(TrapCode.StackOverflow));
     this.emitDeclaredSlots();
@@ -725,7 +747,7 @@ export class FunctionCompiler {
     if (!this.emitting) return;
     const { asm, stack } = this;
     const mismatch = this.env.trap(TrapCode.IndirectCallMismatch);
-    stack.popInto(Reg.rax, 32);
+    stack.popZeroExtended(Reg.rax);
     stack.flush();
     const entry = this.emitTableIndex(tableIndex);
     asm.load(64, Reg.rax, entry);
@@ -886,9 +908,9 @@ export class FunctionCompiler {
    * Checks the index in rax against table `tableIndex` (trapping when out of bounds) and returns
    * the operand of its entry.
    */
+  /** The table entry at the (zero-extended) index in rax, after its bounds check. */
   private emitTableIndex(tableIndex: number): Mem {
     const { asm } = this;
-    asm.movRR(32, Reg.rax, Reg.rax);
     asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));
     asm.aluRM(Alu.Cmp, 64, Reg.rax, mem(Reg.rdx, TableDescriptor.length));
     asm.jcc(Cond.AE, this.env.trap(TrapCode.TableOutOfBounds));
@@ -919,13 +941,13 @@ export class FunctionCompiler {
     }
     if (op === 'table.get') {
       const reg = stack.allocGpr();
-      stack.popInto(Reg.rax, 32);
+      stack.popZeroExtended(Reg.rax);
       asm.load(64, reg, this.emitTableIndex(tableIndex));
       stack.pushGpr(reg);
       return;
     }
     const value = stack.popToGpr();
-    stack.popInto(Reg.rax, 32);
+    stack.popZeroExtended(Reg.rax);
     asm.store(64, this.emitTableIndex(tableIndex), value);
     stack.freeGpr(value);
   }
@@ -958,6 +980,7 @@ export class FunctionCompiler {
       height: 0,
       base: 0,
       label: emitting ? new Label() : DEAD_LABEL,
+      results: resultsAt(type),
       elseLabel: undefined,
       unreachable: false,
       dead: !emitting,
@@ -1008,8 +1031,7 @@ export class FunctionCompiler {
     const fallsThrough = this.emitting;
     this.popBlockResults(frame);
     if (fallsThrough) {
-      this.stack.flush();
-      this.moveValues(this.stack.depth, frame.type.results.length, frame.base);
+      this.passValues(frame, frame.results, frame.type.results.length);
       this.asm.jmp(frame.label);
     }
     if (!frame.dead) this.asm.bind(frame.elseLabel!);
@@ -1037,10 +1059,7 @@ export class FunctionCompiler {
     if (frame.kind === 'if' && !sameTypes(frame.type.params, frame.type.results)) {
       throw this.error('type mismatch: an if without else must leave its params as its results');
     }
-    if (fallsThrough) {
-      this.stack.flush();
-      this.moveValues(this.stack.depth, resultCount, frame.base);
-    }
+    if (fallsThrough) this.passValues(frame, frame.results, resultCount);
     if (!frame.dead) {
       if (frame.elseLabel) {
         if (fallsThrough) this.asm.jmp(frame.label);
@@ -1053,7 +1072,13 @@ export class FunctionCompiler {
     this.frameChanged();
     truncate(this.types, frame.base);
     this.pushAll(frame.type.results);
-    if (!frame.dead) this.stack.resetMaterialized(frame.base, frame.type.results);
+    if (frame.dead) return;
+    if (frame.results === LabelValue.Stack) {
+      this.stack.resetMaterialized(frame.base, frame.type.results);
+    } else {
+      this.stack.resetMaterialized(frame.base);
+      this.stack.pushLabelValue(frame.results === LabelValue.Xmm);
+    }
   }
 
   private target(depth: number): Control {
@@ -1064,6 +1089,33 @@ export class FunctionCompiler {
 
   private labelTypes(frame: Control): ValType[] {
     return frame.kind === 'loop' ? frame.type.params : frame.type.results;
+  }
+
+  /** Where the values of a branch to `frame` land (a loop's params are always on the machine stack). */
+  private labelValue(frame: Control): LabelValue {
+    return frame.kind === 'loop' ? LabelValue.Stack : frame.results;
+  }
+
+  /**
+   * Puts the top `count` values where `frame`'s label (`at`: its kind of values) takes them, from a
+   * stack in any state, and sets rsp to the label's height. Changes no flags.
+   */
+  private passValues(frame: Control, at: LabelValue, count: number): void {
+    const { stack } = this;
+    if (at === LabelValue.Stack) {
+      stack.flush();
+      this.moveValues(stack.depth, count, frame.base);
+      return;
+    }
+    stack.flushBelowTop();
+    stack.popToLabel(at === LabelValue.Xmm);
+    this.dropTo(frame.base);
+  }
+
+  /** Drops the machine-stack slots above the entries below `base` (with `lea`: the flags may still be needed). */
+  private dropTo(base: number): void {
+    const drop = this.stack.machineSlots - this.stack.slotHeight(base);
+    if (drop > 0) this.asm.lea(Reg.rsp, mem(Reg.rsp, 8 * drop));
   }
 
   /**
@@ -1091,13 +1143,23 @@ export class FunctionCompiler {
       this.emitReturn();
       return;
     }
-    this.moveValues(depth, this.labelTypes(frame).length, frame.base);
+    const at = this.labelValue(frame);
+    if (at === LabelValue.Stack) {
+      this.moveValues(depth, this.labelTypes(frame).length, frame.base);
+    } else {
+      const { asm, stack } = this;
+      const top = this.operandSlot(stack.slotHeight(depth) - 1);
+      if (at === LabelValue.Xmm) asm.loadFloat(64, LABEL_XMM, top);
+      else asm.load(64, LABEL_GPR, top);
+      const drop = stack.slotHeight(depth) - stack.slotHeight(frame.base);
+      if (drop > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 8 * drop));
+    }
     this.asm.jmp(frame.label);
   }
 
   /** True when branching to `frame` needs no moves and no stack adjustment. */
   private isPlainJump(frame: Control, depth: number): boolean {
-    return frame.kind !== 'function' && depth === frame.base + this.labelTypes(frame).length;
+    return frame.kind !== 'function' && this.labelValue(frame) === LabelValue.Stack && depth === frame.base + this.labelTypes(frame).length;
   }
 
   br(depth: number): void {
@@ -1105,8 +1167,14 @@ export class FunctionCompiler {
     const types = this.labelTypes(frame);
     this.popAll(types);
     if (this.emitting) {
-      this.stack.flush();
-      this.emitBranch(frame, this.stack.depth);
+      const at = this.labelValue(frame);
+      if (frame.kind === 'function' || at === LabelValue.Stack) {
+        this.stack.flush();
+        this.emitBranch(frame, this.stack.depth);
+      } else {
+        this.passValues(frame, at, 1);
+        this.asm.jmp(frame.label);
+      }
     }
     this.markUnreachable();
   }
@@ -1120,6 +1188,22 @@ export class FunctionCompiler {
     if (!this.emitting) return;
     const { asm, stack } = this;
     const cond = this.popCondition();
+    const at = this.labelValue(frame);
+    if (frame.kind !== 'function' && at !== LabelValue.Stack) {
+      // The value goes to the label's register on both paths: the copy costs the fall-through a move at most.
+      stack.flushBelowTop();
+      stack.copyToLabel(at === LabelValue.Xmm);
+      if (stack.machineSlots === stack.slotHeight(frame.base)) {
+        asm.jcc(cond, frame.label);
+        return;
+      }
+      const notTaken = new Label();
+      asm.jcc(invert(cond), notTaken);
+      this.dropTo(frame.base);
+      asm.jmp(frame.label);
+      asm.bind(notTaken);
+      return;
+    }
     stack.flush();
     if (this.isPlainJump(frame, stack.depth)) {
       asm.jcc(cond, frame.label);
@@ -1144,7 +1228,7 @@ export class FunctionCompiler {
     this.checkTop(this.labelTypes(defaultFrame));
     this.popAll(this.labelTypes(defaultFrame));
     if (this.emitting) {
-      this.stack.popInto(Reg.rax, 32);
+      this.stack.popZeroExtended(Reg.rax);
       this.stack.flush();
       this.emitBrTable(targets, defaultTarget, this.stack.depth);
     }
@@ -1166,14 +1250,13 @@ export class FunctionCompiler {
     }
   }
 
-  /** Index in eax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
+  /** Index zero-extended in rax; a jump table of 32-bit offsets, one stub per distinct target that needs moves. */
   private emitBrTable(targets: Int32Array, defaultTarget: number, depth: number): void {
     const { asm } = this;
     /** By label depth: where the table sends it (its label, or a stub that moves the values first). */
     const destinations: (Label | undefined)[] = [];
     /** Depths that need a stub, in the order of their first use. */
     const stubs: number[] = [];
-    asm.movRR(32, Reg.rax, Reg.rax);
     asm.aluRI(Alu.Cmp, 32, Reg.rax, targets.length);
     asm.jcc(Cond.AE, this.brTableDestination(defaultTarget, depth, destinations, stubs));
     if (targets.length > 0) {
@@ -1234,13 +1317,18 @@ export class FunctionCompiler {
       }
       if (count > 0 && results[0] !== 'v128') asm.load(64, Reg.rax, this.operandSlot(stack.slotHeight(depth - count)));
     }
+    // rsp is known here, as at every instruction: the frame header, the declared locals, then the
+    // materialized operands. With nothing above the saved registers, they pop straight off.
+    let above = this.localSlots.declared + stack.machineSlots;
     if (this.savedRegs.length + this.savedXmms.length > 0) {
-      asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
+      if (above > 0) asm.lea(Reg.rsp, mem(Reg.rbp, -8 * this.headerSlots));
       this.savedXmms.forEach((reg, i) => asm.loadV128(reg, mem(Reg.rsp, 16 * i)));
       if (this.savedXmms.length > 0) asm.lea(Reg.rsp, mem(Reg.rsp, 16 * this.savedXmms.length));
       for (let i = this.savedRegs.length - 1; i >= 0; i--) asm.pop(this.savedRegs[i]!);
+      above = 0;
     }
-    asm.leave();
+    if (this.savesContext || above > 0) asm.leave();
+    else asm.pop(Reg.rbp);
     asm.ret(8 * this.localSlots.params);
   }
 }

@@ -41,6 +41,13 @@ export const constBits = (c: Constant): bigint => (BigInt(c.high) << 32n) | BigI
 export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
 export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm4, Xmm.xmm5, Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9];
 
+/**
+ * Where a block's single (non-v128) result lands at its label, from every branch to it: a cache
+ * register, free there because every other entry is materialized at a label.
+ */
+export const LABEL_GPR: Reg = Reg.rsi;
+export const LABEL_XMM: Xmm = Xmm.xmm4;
+
 /** Where a local lives for the whole function (built with `operand`, as it serves as one). */
 export type LocalHome = { kind: 'gpr'; reg: Reg } | { kind: 'xmm'; reg: Xmm } | { kind: 'mem'; mem: Mem };
 
@@ -544,6 +551,57 @@ export class ValueStack {
   /** Puts every cached value on the machine stack, in order. Emits nothing that changes the flags. */
   flush(): void {
     while (this.materialized < this.locs.length) this.materializeNext();
+  }
+
+  /** `flush` for every entry but the top one, which stays where it is. */
+  flushBelowTop(): void {
+    while (this.materialized < this.locs.length - 1) this.materializeNext();
+  }
+
+  /** The 8-byte slots the materialized entries take on the machine stack. */
+  get machineSlots(): number {
+    return this.slotHeight(this.materialized);
+  }
+
+  // ---- a label's value in a register -------------------------------------------------------------
+
+  /**
+   * Pops the top value into a label's register (`LABEL_GPR`, or `LABEL_XMM` for a float), which the
+   * caller has made the only cached entry: every entry below is materialized. Changes no flags.
+   */
+  popToLabel(xmm: boolean): void {
+    const loc = this.take();
+    if (xmm) {
+      if (!(loc.kind === 'xmm' && loc.reg === LABEL_XMM)) this.loadXmm(loc, LABEL_XMM);
+    } else if (!(loc.kind === 'gpr' && loc.reg === LABEL_GPR)) {
+      this.load(loc, LABEL_GPR, 64);
+    }
+    this.release(loc);
+  }
+
+  /** Copies the top value into a label's register, leaving the stack as it is (see `popToLabel`). */
+  copyToLabel(xmm: boolean): void {
+    const loc = this.top()!;
+    if (!xmm) {
+      if (!(loc.kind === 'gpr' && loc.reg === LABEL_GPR)) this.loadTopInto(LABEL_GPR);
+    } else if (loc.kind === 'stack') {
+      this.asm.loadFloat(64, LABEL_XMM, mem(Reg.rsp));
+    } else if (!(loc.kind === 'xmm' && loc.reg === LABEL_XMM)) {
+      this.loadXmm(loc, LABEL_XMM);
+    }
+  }
+
+  /** At a label whose value every branch left in its register: that value, on a stack with no other cached entry. */
+  pushLabelValue(xmm: boolean): void {
+    if (xmm) {
+      if ((this.freeXmms & (1 << LABEL_XMM)) === 0) throw new Error('internal error: the label register is taken');
+      this.freeXmms &= ~(1 << LABEL_XMM);
+      this.pushXmm(LABEL_XMM);
+    } else {
+      if ((this.freeGprs & (1 << LABEL_GPR)) === 0) throw new Error('internal error: the label register is taken');
+      this.freeGprs &= ~(1 << LABEL_GPR);
+      this.pushGpr(LABEL_GPR);
+    }
   }
 
   private materializeNext(): void {
