@@ -447,7 +447,7 @@ export class FunctionCompiler {
   private popAll(types: readonly ValType[]): void {
     this.checkTop(types);
     const frame = this.controls[this.controls.length - 1]!;
-    this.types.length = Math.max(frame.height, this.types.length - types.length);
+    truncate(this.types, Math.max(frame.height, this.types.length - types.length));
   }
 
   private pushAll(types: readonly ValType[]): void {
