@@ -34,9 +34,6 @@ export interface Constant {
 /** Whether a constant's 64-bit pattern is a sign-extended imm32 (its `low`). */
 export const isImm32 = (c: Constant): boolean => c.high === c.low >> 31;
 
-/** The 64-bit pattern of a constant, for the rare instruction that needs it whole (`mov r64, imm64`). */
-export const constBits = (c: Constant): bigint => (BigInt(c.high) << 32n) | BigInt(c.low >>> 0);
-
 /** Registers that hold values between instructions; rax, rcx, rdx and xmm0–3 are scratch within one. */
 export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
 export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm4, Xmm.xmm5, Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9];
@@ -653,7 +650,7 @@ export class ValueStack {
         break;
       case 'const':
         if (width === 32) asm.movRI(32, reg, loc.low >>> 0);
-        else asm.movRI(64, reg, isImm32(loc) ? loc.low : constBits(loc));
+        else asm.movRI64(reg, loc.low, loc.high);
         break;
       case 'local': {
         const home = this.localHome(loc.index);
