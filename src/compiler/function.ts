@@ -21,7 +21,7 @@ import { RUNTIME_OPS } from './runtime-ops.js';
 import { SIMD_OPS } from './simd/index.js';
 import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
 import { operand, truncate, ValueStack } from './value-stack.js';
-import type { LocalHome } from './value-stack.js';
+import type { FunctionLocals, LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
 
@@ -204,7 +204,7 @@ export class FunctionScratch {
   }
 }
 
-export class FunctionCompiler {
+export class FunctionCompiler implements FunctionLocals {
   private readonly asm: Assembler;
   private readonly types: StackType[];
   private readonly controls: Control[];
@@ -257,13 +257,13 @@ export class FunctionCompiler {
     this.types = scratch.types;
     this.controls = scratch.controls;
     this.localHomes = scratch.localHomes;
-    this.types.length = this.controls.length = this.localHomes.length = 0;
+    // Pops, not `length = 0`, which would drop their backing stores for the next function to grow again.
+    truncate(this.types, 0);
+    truncate(this.controls, 0);
+    truncate(this.localHomes, 0);
     scratch.constants.clear();
     this.stack = scratch.stack;
-    this.stack.reset(
-      (index) => this.localHome(index),
-      (index) => this.localTypes.at(index) === 'v128',
-    );
+    this.stack.reset(this);
     this.localSlots = new LocalSlots(func.type.params, func.locals, [this.localRegs, this.localXmms]);
   }
 
@@ -388,8 +388,12 @@ export class FunctionCompiler {
     return (this.savesContext ? 1 : 0) + this.savedRegs.length + 2 * this.savedXmms.length;
   }
 
-  private localHome(index: number): LocalHome {
+  localHome(index: number): LocalHome {
     return this.localHomes[index] ?? this.findLocalHome(index);
+  }
+
+  isWideLocal(index: number): boolean {
+    return this.localTypes.at(index) === 'v128';
   }
 
   // Loops, not closures: a closure over `index` would make every call allocate a context, and the
