@@ -104,16 +104,17 @@ class WordBlocks {
   }
 }
 
-/** Blocks grow by doubling up to this size (4 MiB), so that a large module wastes little of its last one. */
-const MAX_BLOCK_WORDS = 1 << 20;
+/** Blocks are at most this large (8 MiB), so that a large module wastes little of its last one. */
+const MAX_BLOCK_WORDS = 1 << 21;
 
 /** Appends decoded instructions of every body of a module (see WordBlocks). */
 export class BodyWriter {
   private readonly code: WordBlocks;
   private readonly extra = new WordBlocks(64);
 
+  /** `records`: about how many instructions will be written (the first block's room). */
   constructor(records = 1024) {
-    this.code = new WordBlocks(INSTR_WORDS * records);
+    this.code = new WordBlocks(Math.min(INSTR_WORDS * records, MAX_BLOCK_WORDS));
   }
 
   /** Appends one instruction's record. */
