@@ -263,6 +263,11 @@ const MOV64_VALUES: (number | bigint)[] = [
   0x8000_0000, 0xffff_ffff, 0x1_0000_0000, -0x8000_0001, 2 ** 53,
   0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0x1234_5678_9abc_def0n, -2n, 0xffff_ffffn,
 ];
+/** A 64-bit pattern's 32-bit halves, low first, as signed numbers. */
+const halvesOf = (value: number | bigint): [number, number] => {
+  const v = BigInt(value);
+  return [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))];
+};
 const MOV32_VALUES: (number | bigint)[] = [...IMM32, 0x8000_0000, 0xffff_ffff, -1n];
 
 function tableCase(backGap: number, forwardGap: number): Case {
@@ -313,6 +318,7 @@ const CASES: Case[] = [
   ...REGS.flatMap((dst) => [
     ...MOV32_VALUES.map((v) => call('movRI', [32, dst, v], movRIExpected(32, dst, v))),
     ...MOV64_VALUES.map((v) => call('movRI', [64, dst, v], movRIExpected(64, dst, v))),
+    ...MOV64_VALUES.map((v) => call('movRI64', [dst, ...halvesOf(v)], movRIExpected(64, dst, v))),
     // Always the 10-byte form, whatever the value: an artifact's loader patches the immediate.
     ...[0n, 1n, 0xffff_ffffn, 0x1234_5678_9abc_def0n].map((v) => call('movabs', [dst, v], insn(`movabs ${r(dst, 64)},${hex(v, 64)}`, 10))),
   ]),

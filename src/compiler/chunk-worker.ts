@@ -4,6 +4,7 @@ import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { compileChunk } from './chunk.js';
 import { ChunkFlag } from './parallel.js';
+import { unpackFuncs } from './packed-funcs.js';
 import type { ChunkReply, ChunkRequest } from './parallel.js';
 
 const { port, flags } = workerData as { port: MessagePort; flags: Int32Array };
@@ -12,7 +13,7 @@ port.on('message', ({ shape, funcs }: ChunkRequest) => {
   let reply: ChunkReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const chunk = compileChunk(shape, funcs);
+    const chunk = compileChunk(shape, unpackFuncs(funcs, shape.types));
     reply = { chunk };
     transfer = [chunk.code.buffer, chunk.functions.buffer, chunk.marks.buffer, chunk.relocations.buffer] as ArrayBuffer[];
   } catch (error) {

@@ -13,27 +13,23 @@ const FLOATS = [['f32', 32], ['f64', 64]] as const;
 const INTS = [['i32', 32], ['i64', 64]] as const;
 
 const SIGN_BIT: Record<FloatBits, bigint> = { 32: 0x8000_0000n, 64: 0x8000_0000_0000_0000n };
+/** All bits but the sign (abs), made once rather than subtracted per instruction. */
+const MAGNITUDE_BITS: Record<FloatBits, bigint> = { 32: 0x7fff_ffffn, 64: 0x7fff_ffff_ffff_ffffn };
 
 const float32 = new Float32Array(1);
 const float64 = new Float64Array(1);
-const float32Bits = new Uint32Array(float32.buffer);
-const float64Bits = new BigUint64Array(float64.buffer);
-
-/** The bit pattern of a float constant of the given width. */
-function floatBits(value: number, bits: FloatBits): bigint {
-  if (bits === 32) {
-    float32[0] = value;
-    return BigInt(float32Bits[0]!);
-  }
-  float64[0] = value;
-  return float64Bits[0]!;
-}
+const float32Bits = new Int32Array(float32.buffer);
+/** The 32-bit halves of `float64`, low first (x86 is little-endian): no bigint per constant. */
+const float64Halves = new Int32Array(float64.buffer);
 
 /** A float constant's operand in the constant pool. */
 function floatConstant(env: LoweringEnv, bits: FloatBits, value: number): Mem {
-  const pattern = floatBits(value, bits);
-  if (bits === 32) return env.constants.bits32(Number(pattern));
-  return env.constants.bits64(Number(pattern & 0xffff_ffffn), Number(pattern >> 32n));
+  if (bits === 32) {
+    float32[0] = value;
+    return env.constants.bits32(float32Bits[0]!);
+  }
+  float64[0] = value;
+  return env.constants.bits64(float64Halves[0]!, float64Halves[1]!);
 }
 
 /** Loads a float constant into an xmm register. */
@@ -97,7 +93,7 @@ function lowerSignOp(env: LoweringEnv, bits: FloatBits, op: 'abs' | 'neg' | 'cop
     return;
   }
   const value = stack.popToGpr();
-  asm.movRI(64, Reg.rcx, op === 'neg' ? SIGN_BIT[bits] : SIGN_BIT[bits] - 1n);
+  asm.movRI(64, Reg.rcx, op === 'neg' ? SIGN_BIT[bits] : MAGNITUDE_BITS[bits]);
   asm.aluRR(op === 'neg' ? Alu.Xor : Alu.And, width, value, Reg.rcx);
   stack.pushGpr(value);
 }
@@ -172,7 +168,7 @@ function emitRoundingWithoutSse41(env: LoweringEnv, bits: FloatBits, mode: Round
 function emitAbs(env: LoweringEnv, bits: FloatBits, dst: Xmm, src: Xmm): void {
   const { asm } = env;
   asm.movFromXmm(bits, Reg.rax, src);
-  asm.movRI(64, Reg.rcx, SIGN_BIT[bits] - 1n);
+  asm.movRI(64, Reg.rcx, MAGNITUDE_BITS[bits]);
   asm.aluRR(Alu.And, bits, Reg.rax, Reg.rcx);
   asm.movToXmm(bits, dst, Reg.rax);
 }
@@ -181,7 +177,7 @@ function emitAbs(env: LoweringEnv, bits: FloatBits, dst: Xmm, src: Xmm): void {
 function emitCopySign(env: LoweringEnv, bits: FloatBits, dst: Xmm, signSource: Xmm): void {
   const { asm } = env;
   asm.movFromXmm(bits, Reg.rax, dst);
-  asm.movRI(64, Reg.rcx, SIGN_BIT[bits] - 1n);
+  asm.movRI(64, Reg.rcx, MAGNITUDE_BITS[bits]);
   asm.aluRR(Alu.And, bits, Reg.rax, Reg.rcx);
   asm.movFromXmm(bits, Reg.rdx, signSource);
   asm.unary(Unary.Not, bits, Reg.rcx);
@@ -294,13 +290,19 @@ function intRange(intWidth: Width, signed: boolean, bits: FloatBits): IntRange {
   };
 }
 
+/** Every range, made once: its bigint bounds cost allocations a truncation should not pay. */
+const INT_RANGES: Record<Width, Record<'signed' | 'unsigned', Record<FloatBits, IntRange>>> = {
+  32: { signed: { 32: intRange(32, true, 32), 64: intRange(32, true, 64) }, unsigned: { 32: intRange(32, false, 32), 64: intRange(32, false, 64) } },
+  64: { signed: { 32: intRange(64, true, 32), 64: intRange(64, true, 64) }, unsigned: { 32: intRange(64, false, 32), 64: intRange(64, false, 64) } },
+};
+
 /**
  * Float → integer, truncating. Out of range and NaN jump to `outOfRange` (the trap), or, when
  * saturating, give 0 for NaN and the nearest bound otherwise.
  */
 function lowerTruncate(env: LoweringEnv, bits: FloatBits, intWidth: Width, signed: boolean, saturating: boolean): void {
   const { asm } = env;
-  const range = intRange(intWidth, signed, bits);
+  const range = INT_RANGES[intWidth][signed ? 'signed' : 'unsigned'][bits];
   const trap = env.trap(TrapCode.FloatUnrepresentable);
   const done = new Label();
   const belowRange = saturating ? new Label() : trap;

@@ -22,7 +22,7 @@ import { RUNTIME_OPS } from './runtime-ops.js';
 import { SIMD_OPS } from './simd/index.js';
 import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
 import { LABEL_GPR, LABEL_XMM, operand, truncate, ValueStack } from './value-stack.js';
-import type { LocalHome } from './value-stack.js';
+import type { FunctionLocals, LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
 
@@ -224,7 +224,7 @@ export class FunctionScratch {
   }
 }
 
-export class FunctionCompiler {
+export class FunctionCompiler implements FunctionLocals {
   private readonly asm: Assembler;
   private readonly types: StackType[];
   private readonly controls: Control[];
@@ -280,13 +280,13 @@ export class FunctionCompiler {
     this.types = scratch.types;
     this.controls = scratch.controls;
     this.localHomes = scratch.localHomes;
-    this.types.length = this.controls.length = this.localHomes.length = 0;
+    // Pops, not `length = 0`, which would drop their backing stores for the next function to grow again.
+    truncate(this.types, 0);
+    truncate(this.controls, 0);
+    truncate(this.localHomes, 0);
     scratch.constants.clear();
     this.stack = scratch.stack;
-    this.stack.reset(
-      (index) => this.localHome(index),
-      (index) => this.localTypes.at(index) === 'v128',
-    );
+    this.stack.reset(this);
     this.localSlots = new LocalSlots(func.type.params, func.locals, [this.localRegs, this.localXmms], weights, NEAR_FRAME_SLOTS - this.headerSlots);
   }
 
@@ -440,8 +440,12 @@ export class FunctionCompiler {
     return (this.savesContext ? 1 : 0) + this.savedRegs.length + 2 * this.savedXmms.length;
   }
 
-  private localHome(index: number): LocalHome {
+  localHome(index: number): LocalHome {
     return this.localHomes[index] ?? this.findLocalHome(index);
+  }
+
+  isWideLocal(index: number): boolean {
+    return this.localTypes.at(index) === 'v128';
   }
 
   // Loops, not closures: a closure over `index` would make every call allocate a context, and the
@@ -499,7 +503,7 @@ export class FunctionCompiler {
   private popAll(types: readonly ValType[]): void {
     this.checkTop(types);
     const frame = this.controls[this.controls.length - 1]!;
-    this.types.length = Math.max(frame.height, this.types.length - types.length);
+    truncate(this.types, Math.max(frame.height, this.types.length - types.length));
   }
 
   private pushAll(types: readonly ValType[]): void {

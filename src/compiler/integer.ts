@@ -5,7 +5,7 @@ import { Alu, Assembler, BitOp, Cond, invert, Label, Reg, Shift, Unary, mem, mem
 import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
-import { constBits, emitAluOperand, isImm32 } from './value-stack.js';
+import { emitAluOperand, isImm32 } from './value-stack.js';
 import type { ValueStack } from './value-stack.js';
 import type { ConstantPool } from './constant-pool.js';
 
@@ -240,7 +240,7 @@ function lowerDivision(env: LoweringEnv, width: Width, division: Division): void
   const result = stack.allocResultGpr();
   if (divisor === undefined) stack.popInto(Reg.rcx, width);
   else if (width === 32) asm.movRI(32, Reg.rcx, divisor.low >>> 0);
-  else asm.movRI(64, Reg.rcx, isImm32(divisor) ? divisor.low : constBits(divisor));
+  else asm.movRI64(Reg.rcx, divisor.low, divisor.high);
   stack.popInto(Reg.rax, width);
   // A known divisor other than 0 and -1 can neither trap nor overflow.
   const isKnown = (value: number): boolean => divisor !== undefined && divisor.low === value && (width === 32 || divisor.high === value >> 31);

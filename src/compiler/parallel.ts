@@ -15,6 +15,8 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Func } from '../decode/index.js';
 import { bodyLength, compileChunk, instructionCount } from './chunk.js';
 import type { CompiledChunk, ModuleShape } from './chunk.js';
+import { packFuncs } from './packed-funcs.js';
+import type { PackedFuncs } from './packed-funcs.js';
 
 /** Below this many instructions, starting workers and copying the IR to them costs more than it saves. */
 const DEFAULT_MIN_INSTRUCTIONS = 100_000;
@@ -26,7 +28,7 @@ const WORKER_TIMEOUT_MS = 120_000;
 
 export interface ChunkRequest {
   shape: ModuleShape;
-  funcs: Func[];
+  funcs: PackedFuncs;
 }
 
 export type ChunkReply = { chunk: CompiledChunk } | { error: string; compileError: boolean };
@@ -120,7 +122,7 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   parts.slice(1).forEach((part, i) => {
     const { port, flags } = helping[i]!;
     Atomics.store(flags, ChunkFlag.reply, 0);
-    port.postMessage({ shape, funcs: withSharedBodies(part) } satisfies ChunkRequest);
+    port.postMessage({ shape, funcs: packFuncs(part) } satisfies ChunkRequest);
   });
   // This thread's chunk first; its error (the first function's, in index order) wins, but only
   // after the workers are done, so that none is left with an answer nobody takes.
@@ -158,24 +160,6 @@ function awaitReply(helper: ChunkWorker, shape: ModuleShape, part: Func[]): Chun
   } catch (error) {
     return { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };
   }
-}
-
-/**
- * The functions with their bodies copied into one shared buffer, which postMessage shares instead of
- * serializing: a structured clone copied bodies at about 360 MB/s (120 ms for half of Go's
- * esbuild.wasm, before this thread could start on its own chunk); a copy runs at memory speed.
- */
-function withSharedBodies(funcs: readonly Func[]): Func[] {
-  let words = 0;
-  for (const { body } of funcs) words += body.code.length + body.extra.length;
-  const shared = new Int32Array(new SharedArrayBuffer(4 * words));
-  let at = 0;
-  const place = (words: Int32Array): Int32Array => {
-    shared.set(words, at);
-    at += words.length;
-    return shared.subarray(at - words.length, at);
-  };
-  return funcs.map((func) => ({ ...func, body: { code: place(func.body.code), extra: place(func.body.extra) } }));
 }
 
 /** Contiguous runs of functions, one per weight, with instruction counts in proportion to the weights. */

@@ -34,9 +34,6 @@ export interface Constant {
 /** Whether a constant's 64-bit pattern is a sign-extended imm32 (its `low`). */
 export const isImm32 = (c: Constant): boolean => c.high === c.low >> 31;
 
-/** The 64-bit pattern of a constant, for the rare instruction that needs it whole (`mov r64, imm64`). */
-export const constBits = (c: Constant): bigint => (BigInt(c.high) << 32n) | BigInt(c.low >>> 0);
-
 /** Registers that hold values between instructions; rax, rcx, rdx and xmm0–3 are scratch within one. */
 export const CACHE_GPRS: readonly Reg[] = [Reg.rsi, Reg.rdi, Reg.r8, Reg.r9];
 export const CACHE_XMMS: readonly Xmm[] = [Xmm.xmm4, Xmm.xmm5, Xmm.xmm6, Xmm.xmm7, Xmm.xmm8, Xmm.xmm9];
@@ -93,6 +90,22 @@ export function truncate(array: unknown[], length: number): void {
   while (array.length > length) array.pop();
 }
 
+/**
+ * Where a function's locals live, for the value stack. The function compiler itself, rather than
+ * closures made for every function.
+ */
+export interface FunctionLocals {
+  localHome(index: number): LocalHome;
+  isWideLocal(index: number): boolean;
+}
+
+const NO_LOCALS: FunctionLocals = {
+  localHome() {
+    throw new Error('internal error: value stack used before reset');
+  },
+  isWideLocal: () => false,
+};
+
 export class ValueStack {
   private readonly locs: Location[] = [];
   /** How many entries at the bottom are on the machine stack. */
@@ -105,13 +118,18 @@ export class ValueStack {
   /** False while no wide (v128) entry was pushed since `reset`: every entry is then one slot. */
   private mayHoldWide = false;
 
-  /** Where local `index` lives: its register, or its slot in the frame (set by `reset`). */
-  localHome: (index: number) => LocalHome = () => {
-    throw new Error('internal error: value stack used before reset');
-  };
+  /** The current function's locals (set by `reset`). */
+  private locals: FunctionLocals = NO_LOCALS;
+
+  /** Where local `index` lives: its register, or its slot in the frame. */
+  localHome(index: number): LocalHome {
+    return this.locals.localHome(index);
+  }
 
   /** Whether local `index` is a v128 (two slots, in memory). */
-  private isWideLocal: (index: number) => boolean = () => false;
+  private isWideLocal(index: number): boolean {
+    return this.locals.isWideLocal(index);
+  }
 
   /**
    * The local that the next instruction stores the one being lowered to (-1: none), when it lives
@@ -242,16 +260,15 @@ export class ValueStack {
     return this.takeTarget(true, undefined) ?? this.allocXmm();
   }
 
-  /** Empties the stack for the next function, whose locals live where `localHome` says. */
-  reset(localHome: (index: number) => LocalHome, isWideLocal: (index: number) => boolean): void {
-    this.locs.length = 0;
+  /** Empties the stack for the next function, whose locals live where `locals` says. */
+  reset(locals: FunctionLocals): void {
+    truncate(this.locs, 0);
     this.materialized = 0;
     this.freeGprs = CACHE_GPR_MASK;
     this.freeXmms = CACHE_XMM_MASK;
     this.mayHoldFlags = false;
     this.mayHoldWide = false;
-    this.localHome = localHome;
-    this.isWideLocal = isWideLocal;
+    this.locals = locals;
   }
 
   /** Whether an entry is a v128 value. */
@@ -726,7 +743,7 @@ export class ValueStack {
         break;
       case 'const':
         if (width === 32) asm.movRI(32, reg, loc.low >>> 0);
-        else asm.movRI(64, reg, isImm32(loc) ? loc.low : constBits(loc));
+        else asm.movRI64(reg, loc.low, loc.high);
         break;
       case 'local': {
         const home = this.localHome(loc.index);

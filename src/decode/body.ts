@@ -60,60 +60,105 @@ export function blockTypeOf(word: number, types: readonly FuncType[]): FuncType 
   return word >= 0 ? types[word]! : SHORT_BLOCK_TYPES[-word]!;
 }
 
-/** Appends decoded instructions: one growable buffer reused for every body of a module. */
-export class BodyWriter {
-  private code: Int32Array;
-  private length = 0;
-  private extra: number[] = [];
+/**
+ * Words appended a body at a time into blocks, each body handed out as a view of its block: a
+ * module's bodies cost an allocation per block, where a copy per body cost an ArrayBuffer each
+ * (a tenth of decoding 4000 small functions).
+ */
+class WordBlocks {
+  words: Int32Array;
+  /** Where the body being written starts in `words`, and where it ends. */
+  private start = 0;
+  length = 0;
 
+  constructor(words: number) {
+    this.words = new Int32Array(words);
+  }
+
+  /** Room for `count` more words of the current body: a new block, the body moved into it, when full. */
+  grow(count: number): void {
+    const body = this.length - this.start;
+    const size = Math.max(Math.min(2 * this.words.length, MAX_BLOCK_WORDS), 2 * (body + count));
+    const block = new Int32Array(size);
+    block.set(this.words.subarray(this.start, this.length));
+    this.words = block;
+    this.start = 0;
+    this.length = body;
+  }
+
+  /** The words written since the last take. */
+  take(): Int32Array {
+    const body = this.words.subarray(this.start, this.length);
+    this.start = this.length;
+    return body;
+  }
+
+  /** Forgets the words written since the last take. */
+  clear(): void {
+    this.length = this.start;
+  }
+
+  /** How many words were written since the last take. */
+  get pending(): number {
+    return this.length - this.start;
+  }
+}
+
+/** Blocks are at most this large (8 MiB), so that a large module wastes little of its last one. */
+const MAX_BLOCK_WORDS = 1 << 21;
+
+/** Appends decoded instructions of every body of a module (see WordBlocks). */
+export class BodyWriter {
+  private readonly code: WordBlocks;
+  private readonly extra = new WordBlocks(64);
+
+  /** `records`: about how many instructions will be written (the first block's room). */
   constructor(records = 1024) {
-    this.code = new Int32Array(INSTR_WORDS * records);
+    this.code = new WordBlocks(Math.min(INSTR_WORDS * records, MAX_BLOCK_WORDS));
   }
 
   /** Appends one instruction's record. */
   record(id: number, a: number, b: number): void {
-    const at = this.length;
-    if (at + INSTR_WORDS > this.code.length) this.grow();
-    const { code } = this;
-    code[at] = id;
-    code[at + 1] = a;
-    code[at + 2] = b;
-    this.length = at + INSTR_WORDS;
-  }
-
-  private grow(): void {
-    const grown = new Int32Array(this.code.length * 2);
-    grown.set(this.code);
-    this.code = grown;
+    const blocks = this.code;
+    const at = blocks.length;
+    if (at + INSTR_WORDS > blocks.words.length) blocks.grow(INSTR_WORDS);
+    const { words } = blocks;
+    words[blocks.length] = id;
+    words[blocks.length + 1] = a;
+    words[blocks.length + 2] = b;
+    blocks.length += INSTR_WORDS;
   }
 
   /** Stores 16 immediate bytes (v128.const, i8x16.shuffle) as 4 little-endian words; gives their position in `extra`. */
   addBytes16(reader: Reader): number {
-    const at = this.extra.length;
-    for (let k = 0; k < 4; k++) this.extra.push(reader.f32Bits() | 0);
+    const at = this.extra.pending;
+    for (let k = 0; k < 4; k++) this.addWord(reader.f32Bits() | 0);
     return at;
   }
 
   /** Stores variable-length immediates and gives their position in `extra`. */
   addExtra(values: readonly number[]): number {
-    const at = this.extra.length;
-    for (const v of values) this.extra.push(v);
+    const at = this.extra.pending;
+    for (const v of values) this.addWord(v);
     return at;
+  }
+
+  private addWord(value: number): void {
+    const { extra } = this;
+    if (extra.length === extra.words.length) extra.grow(1);
+    extra.words[extra.length++] = value;
   }
 
   /** Forgets what was written since the last take (after a malformation). */
   clear(): void {
-    this.length = 0;
-    if (this.extra.length > 0) this.extra = [];
+    this.code.clear();
+    this.extra.clear();
   }
 
-  /** The body written since the last take, in arrays of its own. */
+  /** The body written since the last take, as views of the writer's blocks. */
   take(): Body {
-    const { extra } = this;
-    const body: Body = { code: this.code.slice(0, this.length), extra: extra.length === 0 ? NO_EXTRA : Int32Array.from(extra) };
-    this.length = 0;
-    if (extra.length > 0) this.extra = [];
-    return body;
+    const extra = this.extra.pending === 0 ? NO_EXTRA : this.extra.take();
+    return { code: this.code.take(), extra };
   }
 }
 

@@ -183,13 +183,19 @@ function readExport(reader: Reader): Export {
   return { name, kind, index: reader.u32('export index') };
 }
 
+/**
+ * About how many instructions a code section of `bytes` holds: real and generated modules have
+ * 2.5 bytes or more per instruction. A guess too small costs another block, one too large its room.
+ */
+const recordsEstimate = (bytes: number): number => Math.ceil(bytes / 2.5);
+
 function readCode(reader: Reader, module: ModuleIR, typeIndices: readonly number[], bodies: boolean): void {
   const importedFuncs = module.imports.filter((i) => i.kind === 'func').length;
   const count = reader.u32('code count');
   if (count !== typeIndices.length) {
     throw reader.error(`function and code section have inconsistent lengths (${typeIndices.length} and ${count})`);
   }
-  const writer = new BodyWriter();
+  const writer = new BodyWriter(bodies ? recordsEstimate(reader.end - reader.pos) : 1);
   for (let i = 0; i < count; i++) {
     const sizeAt = reader.pos;
     const size = reader.u32('body size');

@@ -239,6 +239,22 @@ export class Assembler {
     this.int32(value);
   }
 
+  /**
+   * `mov dst, imm64` of the pattern whose 32-bit halves are `low` and `high`, in movRI's shortest
+   * form, without the bigint movRI would need for it.
+   */
+  movRI64(dst: Reg, low: number, high: number): void {
+    low |= 0;
+    if ((high | 0) === low >> 31 || high === 0) {
+      this.movRI(64, dst, high === 0 ? low >>> 0 : low);
+      return;
+    }
+    this.byte(0x48 | ((dst & 8) >> 3));
+    this.byte(0xb8 | (dst & 7));
+    this.int32(low);
+    this.int32(high);
+  }
+
   load(width: Width, dst: Reg, src: Mem): void {
     this.modrm(0, 0x8b, width === 64, dst, src);
   }
