@@ -104,7 +104,7 @@ function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const left = stack.popToResultGpr(width, right);
   emitAluOperand(asm, op, width, left, right);
   stack.freeOperand(right);
-  stack.pushGpr(left);
+  stack.pushWrittenGpr(left, width);
 }
 
 // Operands of lea, shared (like every Mem the compiler passes the assembler, they are immutable):
@@ -153,7 +153,7 @@ function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
   // The operands' registers keep their values until the lea has read them (a freed one may be the result).
   const result = stack.allocResultGpr();
   asm.lea(result, operand, width);
-  stack.pushGpr(result);
+  stack.pushWrittenGpr(result, width);
   return true;
 }
 
@@ -187,7 +187,7 @@ function lowerMul(env: LoweringEnv, width: Width): void {
     stack.freeOperand(source);
     const result = stack.allocResultGpr();
     asm.imulRMI(width, result, source.kind === 'mem' ? source.mem : (source as { reg: Reg }).reg, constant.low);
-    stack.pushGpr(result);
+    stack.pushWrittenGpr(result, width);
     return;
   }
   if (constant !== undefined) stack.restoreConst(constant);
@@ -196,7 +196,7 @@ function lowerMul(env: LoweringEnv, width: Width): void {
   if (right.kind === 'mem') asm.imulRM(width, left, right.mem);
   else asm.imulRR(width, left, (right as { reg: Reg }).reg);
   stack.freeOperand(right);
-  stack.pushGpr(left);
+  stack.pushWrittenGpr(left, width);
 }
 
 function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
@@ -209,12 +209,17 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
       stack.dropRead();
       const result = stack.allocResultGpr();
       asm.rorx(width, result, source, op === Shift.Ror ? masked : width - masked);
-      stack.pushGpr(result);
+      stack.pushWrittenGpr(result, width);
       return;
     }
     const value = stack.popToResultGpr(width);
-    if (masked !== 0) asm.shiftImm(op, width, value, masked);
-    stack.pushGpr(value);
+    if (masked === 0) {
+      // Nothing written: the value's upper half is what it was.
+      stack.pushGpr(value);
+      return;
+    }
+    asm.shiftImm(op, width, value, masked);
+    stack.pushWrittenGpr(value, width);
     return;
   }
   stack.popInto(Reg.rcx, 32);

@@ -53,26 +53,37 @@ export const MEMORY_ACCESSES: ReadonlyMap<string, MemoryAccess> = new Map([
  * assembler): a memory access then allocates none, which is most of them.
  */
 const SHARED_DISPLACEMENTS = 4096;
-const ACCESS_OPERANDS: Mem[] = [];
-const END_OPERANDS: Mem[] = [];
+/** By index register, then displacement. */
+const ACCESS_OPERANDS: Mem[][] = Array.from({ length: 16 }, () => []);
+const END_OPERANDS: Mem[][] = Array.from({ length: 16 }, () => []);
 const MEMORY_SIZE = mem(CTX_REG, Ctx.memorySize);
 
-/** `[memory base + rax + offset]`. */
-function accessOperand(offset: number): Mem {
-  if (offset >= SHARED_DISPLACEMENTS) return memIndexed(MEMORY_BASE_REG, Reg.rax, 1, offset);
-  return (ACCESS_OPERANDS[offset] ??= memIndexed(MEMORY_BASE_REG, Reg.rax, 1, offset));
+/** `[memory base + index + offset]`; `index` holds the zero-extended address. */
+function accessOperand(offset: number, index: Reg = Reg.rax): Mem {
+  if (offset >= SHARED_DISPLACEMENTS) return memIndexed(MEMORY_BASE_REG, index, 1, offset);
+  return (ACCESS_OPERANDS[index]![offset] ??= memIndexed(MEMORY_BASE_REG, index, 1, offset));
 }
 
-/** `[rax + end]`, whose address is the end of the access. */
-function endOperand(end: number): Mem {
-  if (end >= SHARED_DISPLACEMENTS) return mem(Reg.rax, end);
-  return (END_OPERANDS[end] ??= mem(Reg.rax, end));
+/** `[index + end]`, whose address is the end of the access. */
+function endOperand(end: number, index: Reg): Mem {
+  if (end >= SHARED_DISPLACEMENTS) return mem(index, end);
+  return (END_OPERANDS[index]![end] ??= mem(index, end));
+}
+
+/**
+ * The register of an address that needs no `mov eax, r32` to be zero-extended (see
+ * `ValueStack.pushZeroExtendedGpr`), popped; undefined (nothing popped) when the address is
+ * anything else or `end` needs more than a disp32.
+ */
+function zeroExtendedIndex(env: LoweringEnv, end: number): Reg | undefined {
+  return end <= 0x7fff_ffff ? env.stack.popZeroExtendedRegister() : undefined;
 }
 
 /**
  * Checks `[address + offset, address + offset + bytes)` against the memory size (in 64 bits, so
- * that the sum cannot wrap) and returns the operand of the access, with the effective address in
- * rax. A constant address inside the memory's minimum size needs no check at all.
+ * that the sum cannot wrap) and returns the operand of the access, indexed by the zero-extended address
+ * (in rax, or in the address's own register when a 32-bit instruction wrote it). A constant address
+ * inside the memory's minimum size needs no check at all.
  */
 export function emitAddress(env: LoweringEnv, offset: number, bytes: number): Mem {
   if (env.features.guardRegions) return guardedAddress(env, offset);
@@ -83,18 +94,20 @@ export function emitAddress(env: LoweringEnv, offset: number, bytes: number): Me
     if (effective + bytes <= env.memoryMinBytes && effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
     stack.restoreConst(constant);
   }
-  stack.popZeroExtended(Reg.rax);
   const end = offset + bytes;
+  // The freed index register is read by the check and the access before anything is allocated.
+  const index = zeroExtendedIndex(env, end) ?? Reg.rax;
+  if (index === Reg.rax) stack.popZeroExtended(Reg.rax);
   if (end > 0x7fff_ffff) {
     asm.movRI(64, Reg.rdx, offset);
     asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
     asm.lea(Reg.rdx, mem(Reg.rax, bytes));
   } else {
-    asm.lea(Reg.rdx, endOperand(end));
+    asm.lea(Reg.rdx, endOperand(end, index));
   }
   asm.aluRM(Alu.Cmp, 64, Reg.rdx, MEMORY_SIZE);
   asm.jcc(Cond.A, env.trap(TrapCode.MemoryOutOfBounds));
-  return accessOperand(end > 0x7fff_ffff ? 0 : offset);
+  return accessOperand(end > 0x7fff_ffff ? 0 : offset, index);
 }
 
 /**
@@ -110,6 +123,8 @@ function guardedAddress(env: LoweringEnv, offset: number): Mem {
     if (effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
     stack.restoreConst(constant);
   }
+  const index = zeroExtendedIndex(env, offset);
+  if (index !== undefined) return accessOperand(offset, index);
   stack.popZeroExtended(Reg.rax);
   if (offset <= 0x7fff_ffff) return accessOperand(offset);
   asm.movRI(64, Reg.rdx, offset);
@@ -160,5 +175,7 @@ export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, offset: nu
   else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);
   else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, result, source);
   else asm.loadZeroExtended(op.bytes === 1 ? 8 : 16, result, source);
-  stack.pushGpr(result);
+  // Every i32 load writes 32 bits (movsx too: its destination is the 32-bit register).
+  if (op.type === 'i32') stack.pushZeroExtendedGpr(result);
+  else stack.pushGpr(result);
 }

@@ -14,7 +14,11 @@ import type { ConstantPool } from './constant-pool.js';
 
 export type Location =
   | { kind: 'stack'; wide: boolean }
-  | { kind: 'gpr'; reg: Reg }
+  /**
+   * `zeroExtended`: the register's upper half is known to be zero, because a 32-bit instruction of
+   * this function wrote it last (see `pushZeroExtendedGpr`): it can index memory as it is.
+   */
+  | { kind: 'gpr'; reg: Reg; zeroExtended: boolean }
   | { kind: 'xmm'; reg: Xmm; wide: boolean }
   | Constant
   | { kind: 'local'; index: number }
@@ -52,14 +56,15 @@ export type LocalHome = { kind: 'gpr'; reg: Reg } | { kind: 'xmm'; reg: Xmm } | 
  * Every location is built here with all fields, in one order: one hidden class for all kinds keeps
  * V8's property accesses on them monomorphic (six shapes made them megamorphic, and slow).
  */
-function location(kind: Location['kind'], reg = 0, cond = 0, index = 0, low = 0, high = 0, wide = false): Location {
-  return { kind, reg, cond, index, low, high, wide } as unknown as Location;
+function location(kind: Location['kind'], reg = 0, cond = 0, index = 0, low = 0, high = 0, wide = false, zeroExtended = false): Location {
+  return { kind, reg, cond, index, low, high, wide, zeroExtended } as unknown as Location;
 }
 
 // Locations are immutable, so all but constants are shared: compiling allocates no object per value.
 const STACK: Location = location('stack');
 const WIDE_STACK: Location = location('stack', 0, 0, 0, 0, 0, true);
 const GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('gpr', reg));
+const ZERO_EXTENDED_GPR_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('gpr', reg, 0, 0, 0, 0, false, true));
 const XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('xmm', reg));
 const WIDE_XMM_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, reg) => location('xmm', reg, 0, 0, 0, 0, true));
 const FLAG_LOCATIONS: Location[] = Array.from({ length: 16 }, (_, cond) => location('flags', 0, cond));
@@ -296,6 +301,34 @@ export class ValueStack {
 
   pushGpr(reg: Reg): void {
     this.locs.push(GPR_LOCATIONS[reg]!);
+  }
+
+  /**
+   * An i32 result whose register a 32-bit instruction (ALU, lea, imul, shift by a constant, load)
+   * has just written: the processor zeroed its upper half, so an access can use it as its index
+   * without `mov eax, r32` first. Only lowerings that know their last write was such an
+   * instruction push this; any other push forgets it (a register's upper half is otherwise unknown:
+   * parameters, call results, `i32.wrap_i64`, 64-bit copies of another value).
+   */
+  pushZeroExtendedGpr(reg: Reg): void {
+    this.locs.push(ZERO_EXTENDED_GPR_LOCATIONS[reg]!);
+  }
+
+  /** The result of a `width`-bit instruction that has just written `reg` (see `pushZeroExtendedGpr`). */
+  pushWrittenGpr(reg: Reg, width: Width): void {
+    this.locs.push((width === 32 ? ZERO_EXTENDED_GPR_LOCATIONS : GPR_LOCATIONS)[reg]!);
+  }
+
+  /**
+   * Pops the top value when it is a register known to be zero-extended (see `pushZeroExtendedGpr`)
+   * and returns that register, freed: the caller must read it before allocating another register.
+   */
+  popZeroExtendedRegister(): Reg | undefined {
+    const top = this.top();
+    if (top === undefined || top.kind !== 'gpr' || !top.zeroExtended) return undefined;
+    this.locs.pop();
+    this.freeGpr(top.reg);
+    return top.reg;
   }
 
   pushXmm(reg: Xmm): void {
