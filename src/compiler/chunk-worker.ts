@@ -32,7 +32,8 @@ function warmUpSlice(): void {
   if (warmUp === undefined || compilingMs >= WARM_UP_MS) return;
   const { shape, funcs, next } = warmUp;
   let end = next;
-  for (let size = 0; end < funcs.length && size < SLICE_INSTRUCTIONS; end++) size += bodyLength(funcs[end]!);
+  let size = 0;
+  for (; end < funcs.length && size < SLICE_INSTRUCTIONS; end++) size += bodyLength(funcs[end]!);
   const start = performance.now();
   try {
     compileChunk(shape, funcs.slice(next, end));
@@ -40,7 +41,9 @@ function warmUpSlice(): void {
     warmUp = undefined;
     return;
   }
-  compilingMs += performance.now() - start;
+  const ms = performance.now() - start;
+  compilingMs += ms;
+  if (ms > 0) Atomics.store(flags, ChunkFlag.warmUpSpeed, Math.round((1000 * size) / ms));
   warmUp.next = end === funcs.length ? 0 : end;
   setImmediate(warmUpSlice);
 }

@@ -51,17 +51,30 @@ interface ChunkWorker {
   /** Shared with the worker, indexed by ChunkFlag. */
   flags: Int32Array;
   /** Its share of the next compile, this thread's being 1: its speed over this thread's, last measured. */
-  share: number;
+  share: number | undefined;
 }
 
-/** A new worker's share: its first chunks run V8's unoptimized code of the compiler. */
+/**
+ * A worker's share before it has compiled a chunk: its speed warming up over this thread's last, at
+ * most 1 (this thread's last compile may have run colder code than its next); without a warm-up,
+ * small: its first chunks run V8's unoptimized code of the compiler.
+ */
 const FIRST_SHARE = 0.25;
+const firstShare = ({ flags }: ChunkWorker): number => {
+  const warmSpeed = Atomics.load(flags, ChunkFlag.warmUpSpeed) / 1000;
+  return warmSpeed > 0 && ownSpeed > 0 ? Math.min(1, Math.max(MIN_SHARE, warmSpeed / ownSpeed)) : FIRST_SHARE;
+};
+/** Instructions per millisecond of this thread's last large compile. */
+let ownSpeed = 0;
 /** Bounds of a measured share, so that one odd measurement (a pause, a busy core) cannot starve a thread. */
 const MIN_SHARE = 0.1;
 const MAX_SHARE = 3;
 
-/** The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded. */
-export const ChunkFlag = { reply: 0, ready: 1 } as const;
+/**
+ * The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded,
+ * `warmUpSpeed` to its last warm-up slice's instructions per second.
+ */
+export const ChunkFlag = { reply: 0, ready: 1, warmUpSpeed: 2 } as const;
 
 const workers: ChunkWorker[] = [];
 
@@ -84,13 +97,13 @@ function envNumber(name: string, fallback: number): number {
 function startWorker(): ChunkWorker {
   const { MessageChannel, Worker } = workerThreads();
   const { port1, port2 } = new MessageChannel();
-  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const flags = new Int32Array(new SharedArrayBuffer(12));
   const worker = new Worker(WORKER_URL, { workerData: { port: port2, flags }, transferList: [port2], execArgv: [] });
   // A worker that fails to load never sets `ready`: awaitReply notices. The event must not go unheard.
   worker.on('error', () => {});
   worker.unref();
   port1.unref();
-  return { worker, port: port1, flags, share: FIRST_SHARE };
+  return { worker, port: port1, flags, share: undefined };
 }
 
 const isReady = (w: ChunkWorker): boolean => Atomics.load(w.flags, ChunkFlag.ready) === 1;
@@ -120,13 +133,15 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   const helping = workers.slice(0, helpers).filter(isReady);
   if (helping.length === 0) {
     // Started after this compile, not during it: loading a worker would slow it down.
+    const start = performance.now();
     const chunk = compileChunk(shape, funcs);
+    ownSpeed = instructions / (performance.now() - start);
     const sample: ChunkRequest = { shape, funcs: packFuncs(warmUpSample(funcs)), warmUp: true };
     while (workers.length < helpers) workers.push(startWorker());
     for (const { port } of workers) port.postMessage(sample);
     return [chunk];
   }
-  const parts = split(funcs, instructions, [1, ...helping.map((w) => w.share)]);
+  const parts = split(funcs, instructions, [1, ...helping.map((w) => w.share ?? firstShare(w))]);
   parts.slice(1).forEach((part, i) => {
     const { port, flags } = helping[i]!;
     Atomics.store(flags, ChunkFlag.reply, 0);
@@ -143,6 +158,7 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   }
   const ownMs = performance.now() - start;
   const ownInstructions = instructionCount(parts[0]!);
+  ownSpeed = ownInstructions / ownMs;
   const replies = parts.slice(1).map((part, i) => awaitReply(helping[i]!, shape, part));
   if (ownChunk instanceof Error) throw ownChunk;
   const chunks = [ownChunk];
