@@ -4,8 +4,10 @@
 // blocks on each worker (Atomics.wait on a shared flag) and takes its answer with
 // receiveMessageOnPort, without the event loop. Workers are started after the first large compile
 // and kept (unref'd: they never keep the process alive); a compile uses only those already loaded,
-// so none ever waits for a worker to start. A worker's first chunks are smaller: V8 optimizes its
-// copy of the compiler's JavaScript only once it has compiled for a while.
+// so none ever waits for a worker to start. Each worker's share of a compile follows how fast it
+// compiled, per instruction, against this thread the compile before: V8 optimizes a worker's copy
+// of the compiler's JavaScript only once it has compiled for a while, and a busy machine may slow
+// either thread; with shares in proportion to speed, both finish about together.
 //
 // WASMJIT_COMPILE_THREADS sets how many worker threads may help (0: none); modules below
 // WASMJIT_PARALLEL_MIN_INSTRUCTIONS instructions are compiled on this thread alone.
@@ -25,13 +27,18 @@ const MAX_WORKERS = 3;
 const WORKER_START_TIMEOUT_MS = 10_000;
 /** How long a worker may take for one chunk before it is replaced and its chunk compiled here. */
 const WORKER_TIMEOUT_MS = 120_000;
+/** At most this many instructions of the module that starts the workers are sent them to warm up on. */
+const WARM_UP_SAMPLE_INSTRUCTIONS = 60_000;
 
 export interface ChunkRequest {
   shape: ModuleShape;
   funcs: PackedFuncs;
+  /** Not to answer: functions to compile while idle, to warm the worker up (chunk-worker.ts). */
+  warmUp?: true;
 }
 
-export type ChunkReply = { chunk: CompiledChunk } | { error: string; compileError: boolean };
+/** `ms`: how long the worker took for the chunk, from the request's arrival to its reply. */
+export type ChunkReply = { chunk: CompiledChunk; ms: number } | { error: string; compileError: boolean };
 
 // Under vitest this module runs from src/ as TypeScript, which a worker cannot load: the tests run
 // after the build, so the built worker serves them. '../compiler/' also finds it from the package's
@@ -43,19 +50,31 @@ interface ChunkWorker {
   port: MessagePort;
   /** Shared with the worker, indexed by ChunkFlag. */
   flags: Int32Array;
-  /** Chunks it has compiled. */
-  chunks: number;
+  /** Its share of the next compile, this thread's being 1: its speed over this thread's, last measured. */
+  share: number | undefined;
 }
 
 /**
- * A worker's share of the work, this thread's being 1, by the number of chunks it has compiled: its
- * first chunks run V8's unoptimized code of the compiler.
+ * A worker's share before it has compiled a chunk: its speed warming up over this thread's last, at
+ * most 1 (this thread's last compile may have run colder code than its next); without a warm-up,
+ * small: its first chunks run V8's unoptimized code of the compiler.
  */
-const WARM_UP_SHARES = [0.25, 0.5, 0.75];
-const shareOf = (w: ChunkWorker): number => WARM_UP_SHARES[w.chunks] ?? 1;
+const FIRST_SHARE = 0.25;
+const firstShare = ({ flags }: ChunkWorker): number => {
+  const warmSpeed = Atomics.load(flags, ChunkFlag.warmUpSpeed) / 1000;
+  return warmSpeed > 0 && ownSpeed > 0 ? Math.min(1, Math.max(MIN_SHARE, warmSpeed / ownSpeed)) : FIRST_SHARE;
+};
+/** Instructions per millisecond of this thread's last large compile. */
+let ownSpeed = 0;
+/** Bounds of a measured share, so that one odd measurement (a pause, a busy core) cannot starve a thread. */
+const MIN_SHARE = 0.1;
+const MAX_SHARE = 3;
 
-/** The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded. */
-export const ChunkFlag = { reply: 0, ready: 1 } as const;
+/**
+ * The worker sets `reply` to 1 once its answer is on the port, `ready` once it is loaded,
+ * `warmUpSpeed` to its last warm-up slice's instructions per second.
+ */
+export const ChunkFlag = { reply: 0, ready: 1, warmUpSpeed: 2 } as const;
 
 const workers: ChunkWorker[] = [];
 
@@ -78,13 +97,13 @@ function envNumber(name: string, fallback: number): number {
 function startWorker(): ChunkWorker {
   const { MessageChannel, Worker } = workerThreads();
   const { port1, port2 } = new MessageChannel();
-  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const flags = new Int32Array(new SharedArrayBuffer(12));
   const worker = new Worker(WORKER_URL, { workerData: { port: port2, flags }, transferList: [port2], execArgv: [] });
   // A worker that fails to load never sets `ready`: awaitReply notices. The event must not go unheard.
   worker.on('error', () => {});
   worker.unref();
   port1.unref();
-  return { worker, port: port1, flags, chunks: 0 };
+  return { worker, port: port1, flags, share: undefined };
 }
 
 const isReady = (w: ChunkWorker): boolean => Atomics.load(w.flags, ChunkFlag.ready) === 1;
@@ -114,11 +133,15 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   const helping = workers.slice(0, helpers).filter(isReady);
   if (helping.length === 0) {
     // Started after this compile, not during it: loading a worker would slow it down.
+    const start = performance.now();
     const chunk = compileChunk(shape, funcs);
+    ownSpeed = instructions / (performance.now() - start);
+    const sample: ChunkRequest = { shape, funcs: packFuncs(warmUpSample(funcs)), warmUp: true };
     while (workers.length < helpers) workers.push(startWorker());
+    for (const { port } of workers) port.postMessage(sample);
     return [chunk];
   }
-  const parts = split(funcs, instructions, [1, ...helping.map(shareOf)]);
+  const parts = split(funcs, instructions, [1, ...helping.map((w) => w.share ?? firstShare(w))]);
   parts.slice(1).forEach((part, i) => {
     const { port, flags } = helping[i]!;
     Atomics.store(flags, ChunkFlag.reply, 0);
@@ -127,16 +150,25 @@ export function compileChunks(shape: ModuleShape, funcs: readonly Func[]): Compi
   // This thread's chunk first; its error (the first function's, in index order) wins, but only
   // after the workers are done, so that none is left with an answer nobody takes.
   let ownChunk: CompiledChunk | Error;
+  const start = performance.now();
   try {
     ownChunk = compileChunk(shape, parts[0]!);
   } catch (error) {
     ownChunk = error as Error;
   }
+  const ownMs = performance.now() - start;
+  const ownInstructions = instructionCount(parts[0]!);
+  ownSpeed = ownInstructions / ownMs;
   const replies = parts.slice(1).map((part, i) => awaitReply(helping[i]!, shape, part));
   if (ownChunk instanceof Error) throw ownChunk;
   const chunks = [ownChunk];
-  for (const reply of replies) {
+  for (const [i, reply] of replies.entries()) {
     if ('error' in reply) throw reply.compileError ? new WebAssembly.CompileError(reply.error) : new Error(reply.error);
+    // A chunk compiled here after a timeout says nothing of the worker (which is replaced anyway).
+    if (reply.ms > 0 && ownMs > 0 && ownInstructions > 0) {
+      const share = (instructionCount(parts[i + 1]!) * ownMs) / (reply.ms * ownInstructions);
+      helping[i]!.share = Math.min(MAX_SHARE, Math.max(MIN_SHARE, share));
+    }
     chunks.push(reply.chunk);
   }
   return chunks;
@@ -148,7 +180,6 @@ function awaitReply(helper: ChunkWorker, shape: ModuleShape, part: Func[]): Chun
   if (Atomics.wait(flags, ChunkFlag.reply, 0, WORKER_TIMEOUT_MS) !== 'timed-out') {
     const message = workerThreads().receiveMessageOnPort(port);
     if (message) {
-      helper.chunks++;
       parallelStats.workerChunks++;
       return message.message as ChunkReply;
     }
@@ -156,10 +187,21 @@ function awaitReply(helper: ChunkWorker, shape: ModuleShape, part: Func[]): Chun
   void worker.terminate();
   workers[workers.indexOf(helper)] = startWorker();
   try {
-    return { chunk: compileChunk(shape, part) };
+    return { chunk: compileChunk(shape, part), ms: 0 };
   } catch (error) {
     return { error: (error as Error).message, compileError: error instanceof WebAssembly.CompileError };
   }
+}
+
+/** A run of functions from the middle of the module (its first ones are often small helpers). */
+function warmUpSample(funcs: readonly Func[]): Func[] {
+  const sample: Func[] = [];
+  let size = 0;
+  for (let i = funcs.length >> 1; i < funcs.length && size < WARM_UP_SAMPLE_INSTRUCTIONS; i++) {
+    sample.push(funcs[i]!);
+    size += bodyLength(funcs[i]!);
+  }
+  return sample;
 }
 
 /** Contiguous runs of functions, one per weight, with instruction counts in proportion to the weights. */
