@@ -29,7 +29,12 @@ let compilingMs = 0;
 let warmUp: { shape: ModuleShape; funcs: Func[]; next: number } | undefined;
 
 function warmUpSlice(): void {
-  if (warmUp === undefined || compilingMs >= WARM_UP_MS) return;
+  if (warmUp === undefined) return;
+  if (compilingMs >= WARM_UP_MS) {
+    // Warm: the sample (a module's functions) is not kept for nothing.
+    warmUp = undefined;
+    return;
+  }
   const { shape, funcs, next } = warmUp;
   let end = next;
   let size = 0;
