@@ -173,7 +173,7 @@ const DEAD_LABEL = new Label();
 
 /** Every numeric instruction, each with every field (one hidden class: `numeric` reads them monomorphically). */
 const NUMERIC_OPS: ReadonlyMap<string, NumericOp> = new Map(
-  [...integerOps(), ...floatOps()].map(([name, { params, results, lower, lowerAsCondition }]) => [name, { params, results, lower, lowerAsCondition }]),
+  [...integerOps(), ...floatOps()].map(([name, { params, results, lower, lowerAsCondition, lowerMasked }]) => [name, { params, results, lower, lowerAsCondition, lowerMasked }]),
 );
 
 export function formatInstr(instr: Instr): string {
@@ -534,6 +534,14 @@ export class FunctionCompiler implements FunctionLocals {
     if (op.lowerAsCondition && FLAG_CONSUMERS[this.func.body.code[INSTR_WORDS * (this.pc + 1)]!]) {
       op.lowerAsCondition(this.loweringEnv);
       return;
+    }
+    if (op.lowerMasked) {
+      const next = INSTR_WORDS * (this.pc + 1);
+      const { code } = this.func.body;
+      if (code[next] === Opcode.i32Const && code[next + INSTR_WORDS] === Opcode.i32And) {
+        op.lowerMasked(this.loweringEnv, code[next + 1]!);
+        return;
+      }
     }
     this.aimResult(op.params.length);
     op.lower(this.loweringEnv);

@@ -237,6 +237,7 @@ export const Opcode = {
   else: opcodeId('else'),
   end: opcodeId('end'),
   i32Const: opcodeId('i32.const'),
+  i32And: opcodeId('i32.and'),
   call: opcodeId('call'),
   callIndirect: opcodeId('call_indirect'),
   localGet: opcodeId('local.get'),
