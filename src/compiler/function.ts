@@ -531,17 +531,15 @@ export class FunctionCompiler implements FunctionLocals {
     this.popAll(op.params);
     this.pushAll(op.results);
     if (!this.emitting) return;
-    if (op.lowerAsCondition && FLAG_CONSUMERS[this.func.body.code[INSTR_WORDS * (this.pc + 1)]!]) {
+    const next = INSTR_WORDS * (this.pc + 1);
+    const { code } = this.func.body;
+    if (op.lowerAsCondition && FLAG_CONSUMERS[code[next]!]) {
       op.lowerAsCondition(this.loweringEnv);
       return;
     }
-    if (op.lowerMasked) {
-      const next = INSTR_WORDS * (this.pc + 1);
-      const { code } = this.func.body;
-      if (code[next] === Opcode.i32Const && code[next + INSTR_WORDS] === Opcode.i32And) {
-        op.lowerMasked(this.loweringEnv, code[next + 1]!);
-        return;
-      }
+    if (op.lowerMasked && code[next] === Opcode.i32Const && code[next + INSTR_WORDS] === Opcode.i32And) {
+      op.lowerMasked(this.loweringEnv, code[next + 1]!);
+      return;
     }
     this.aimResult(op.params.length);
     op.lower(this.loweringEnv);
@@ -917,10 +915,9 @@ export class FunctionCompiler implements FunctionLocals {
   }
 
   /**
-   * Checks the index in rax against table `tableIndex` (trapping when out of bounds) and returns
-   * the operand of its entry.
+   * Checks the (zero-extended) index in rax against table `tableIndex`, trapping when out of bounds,
+   * and returns the operand of its entry.
    */
-  /** The table entry at the (zero-extended) index in rax, after its bounds check. */
   private emitTableIndex(tableIndex: number): Mem {
     const { asm } = this;
     asm.load(64, Reg.rdx, mem(CTX_REG, this.env.layout.tablesOffset + 8 * tableIndex));

@@ -208,10 +208,7 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
     const masked = count.low & (width - 1);
     const source = (op === Shift.Rol || op === Shift.Ror) && masked !== 0 && env.features.bmi2 ? rotatedCopySource(stack) : undefined;
     if (source !== undefined) {
-      stack.dropRead();
-      const result = stack.allocResultGpr();
-      asm.rorx(width, result, source, op === Shift.Ror ? masked : width - masked);
-      stack.pushWrittenGpr(result, width);
+      rotateInto(env, width, source, op === Shift.Ror ? masked : width - masked);
       return;
     }
     const value = stack.popToResultGpr(width);
@@ -236,30 +233,36 @@ function lowerShift(env: LoweringEnv, width: Width, op: Shift): void {
  * value's register when the result goes to a local's. A local in a frame slot is left to `mov` and
  * `rol`: rorx with a memory operand made sha1 and sha256 slower on the bench machine.
  */
+function rotatedCopySource(stack: ValueStack): Reg | undefined {
+  return stack.localRegisterAt(0) ?? (stack.hasTargetGpr ? stack.valueRegisterAt(0) : undefined);
+}
+
+/** `rorx` of the top value, read from `source` (its register), right by `bits` into a result register. */
+function rotateInto(env: LoweringEnv, width: Width, source: Reg, bits: number): void {
+  const { stack } = env;
+  stack.dropRead();
+  // The source keeps its value until rorx has read it (a freed one may be the result).
+  const result = stack.allocResultGpr();
+  env.asm.rorx(width, result, source, bits);
+  stack.pushWrittenGpr(result, width);
+}
+
 /**
  * `(x >>> k) & mask` with `mask < 2^(32-k)`, x a local in a register (a byte or field taken out of
  * a word, as in Blowfish's S-box indices): the bits a rotate brings round to the top are masked off
  * next, so one `rorx r, x, k` (BMI2) replaces `mov r, x; shr r, k`. Anything else: `lowerShift`.
  */
 function lowerShrUMasked(env: LoweringEnv, mask: number): void {
-  const { stack, asm } = env;
+  const { stack } = env;
   const count = stack.popConst();
   const k = count === undefined ? 0 : count.low & 31;
   const source = k !== 0 && env.features.bmi2 && mask >>> 0 < 2 ** (32 - k) ? stack.localRegisterAt(0) : undefined;
-  if (count !== undefined) stack.restoreConst(count);
-  if (source === undefined) {
-    lowerShift(env, 32, Shift.Shr);
+  if (source !== undefined) {
+    rotateInto(env, 32, source, k);
     return;
   }
-  stack.dropRead();
-  stack.dropRead();
-  const result = stack.allocResultGpr();
-  asm.rorx(32, result, source, k);
-  stack.pushWrittenGpr(result, 32);
-}
-
-function rotatedCopySource(stack: ValueStack): Reg | undefined {
-  return stack.localRegisterAt(0) ?? (stack.hasTargetGpr ? stack.valueRegisterAt(0) : undefined);
+  if (count !== undefined) stack.restoreConst(count);
+  lowerShift(env, 32, Shift.Shr);
 }
 
 function lowerDivision(env: LoweringEnv, width: Width, division: Division): void {

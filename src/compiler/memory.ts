@@ -71,12 +71,15 @@ function endOperand(end: number, index: Reg): Mem {
 }
 
 /**
- * The register of an address that needs no `mov eax, r32` to be zero-extended (see
- * `ValueStack.pushZeroExtendedGpr`), popped; undefined (nothing popped) when the address is
- * anything else or `end` needs more than a disp32.
+ * Pops the address into a register that holds it zero-extended: its own, when a 32-bit instruction
+ * wrote it last (`ValueStack.pushWrittenGpr`) and `end` fits a disp32, else rax (`mov eax, r32`).
+ * A freed own register is read by the check and the access before anything is allocated.
  */
-function zeroExtendedIndex(env: LoweringEnv, end: number): Reg | undefined {
-  return end <= 0x7fff_ffff ? env.stack.popZeroExtendedRegister() : undefined;
+function popIndex(env: LoweringEnv, end: number): Reg {
+  const own = end <= 0x7fff_ffff ? env.stack.popZeroExtendedRegister() : undefined;
+  if (own !== undefined) return own;
+  env.stack.popZeroExtended(Reg.rax);
+  return Reg.rax;
 }
 
 /**
@@ -95,9 +98,7 @@ export function emitAddress(env: LoweringEnv, offset: number, bytes: number): Me
     stack.restoreConst(constant);
   }
   const end = offset + bytes;
-  // The freed index register is read by the check and the access before anything is allocated.
-  const index = zeroExtendedIndex(env, end) ?? Reg.rax;
-  if (index === Reg.rax) stack.popZeroExtended(Reg.rax);
+  const index = popIndex(env, end);
   if (end > 0x7fff_ffff) {
     asm.movRI(64, Reg.rdx, offset);
     asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
@@ -123,10 +124,8 @@ function guardedAddress(env: LoweringEnv, offset: number): Mem {
     if (effective <= 0x7fff_ffff) return mem(MEMORY_BASE_REG, effective);
     stack.restoreConst(constant);
   }
-  const index = zeroExtendedIndex(env, offset);
-  if (index !== undefined) return accessOperand(offset, index);
-  stack.popZeroExtended(Reg.rax);
-  if (offset <= 0x7fff_ffff) return accessOperand(offset);
+  const index = popIndex(env, offset);
+  if (offset <= 0x7fff_ffff) return accessOperand(offset, index);
   asm.movRI(64, Reg.rdx, offset);
   asm.aluRR(Alu.Add, 64, Reg.rax, Reg.rdx);
   return accessOperand(0);
@@ -175,7 +174,6 @@ export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, offset: nu
   else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);
   else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, result, source);
   else asm.loadZeroExtended(op.bytes === 1 ? 8 : 16, result, source);
-  // Every i32 load writes 32 bits (movsx too: its destination is the 32-bit register).
-  if (op.type === 'i32') stack.pushZeroExtendedGpr(result);
-  else stack.pushGpr(result);
+  // An i32 load writes 32 bits (movsx too: its destination is the 32-bit register).
+  stack.pushWrittenGpr(result, widthOf(op.type));
 }

@@ -16,7 +16,7 @@ export type Location =
   | { kind: 'stack'; wide: boolean }
   /**
    * `zeroExtended`: the register's upper half is known to be zero, because a 32-bit instruction of
-   * this function wrote it last (see `pushZeroExtendedGpr`): it can index memory as it is.
+   * this function wrote it last (see `pushWrittenGpr`): it can index memory as it is.
    */
   | { kind: 'gpr'; reg: Reg; zeroExtended: boolean }
   | { kind: 'xmm'; reg: Xmm; wide: boolean }
@@ -304,23 +304,18 @@ export class ValueStack {
   }
 
   /**
-   * An i32 result whose register a 32-bit instruction (ALU, lea, imul, shift by a constant, load)
-   * has just written: the processor zeroed its upper half, so an access can use it as its index
-   * without `mov eax, r32` first. Only lowerings that know their last write was such an
-   * instruction push this; any other push forgets it (a register's upper half is otherwise unknown:
+   * The result of a `width`-bit instruction (ALU, lea, imul, shift by a constant, load) that has just
+   * written `reg`. At 32 bits the processor zeroed the upper half, so an access can use the register
+   * as its index without `mov eax, r32` first. Only lowerings that know their last write was such an
+   * instruction push this; `pushGpr` forgets it (a register's upper half is otherwise unknown:
    * parameters, call results, `i32.wrap_i64`, 64-bit copies of another value).
    */
-  pushZeroExtendedGpr(reg: Reg): void {
-    this.locs.push(ZERO_EXTENDED_GPR_LOCATIONS[reg]!);
-  }
-
-  /** The result of a `width`-bit instruction that has just written `reg` (see `pushZeroExtendedGpr`). */
   pushWrittenGpr(reg: Reg, width: Width): void {
     this.locs.push((width === 32 ? ZERO_EXTENDED_GPR_LOCATIONS : GPR_LOCATIONS)[reg]!);
   }
 
   /**
-   * Pops the top value when it is a register known to be zero-extended (see `pushZeroExtendedGpr`)
+   * Pops the top value when it is a register known to be zero-extended (see `pushWrittenGpr`)
    * and returns that register, freed: the caller must read it before allocating another register.
    */
   popZeroExtendedRegister(): Reg | undefined {
