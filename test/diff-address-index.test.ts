@@ -5,7 +5,11 @@
 // result, a parameter, a global, a local in a frame slot) — and loads, stores and loads again through
 // it, at addresses inside the memory, at its end, and far out (including wrapped values whose low
 // half is in bounds and whose high half is not). Compared with V8: results, traps and the memory.
+// An i32 local's own register indexes memory as it is: every write of one must leave its upper half
+// zero, so the second part writes such a local every way there is, from values with junk above
+// their low 32 bits, and checks that the accesses really index with the local's register.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { compile, loadDisassembler, watToWasm } from '../src/index.js';
 import { type Call, DifferentialInstance, firstLines } from './helpers/differential.js';
 import { Random } from './helpers/values.js';
 
@@ -81,5 +85,86 @@ describe('addresses in registers, zero-extended or not', () => {
     const lows = [...LOWS, random.i32() & (PAGE - 1), random.i32()];
     const calls: Call[] = lows.flatMap((low) => HIGHS.map((high) => [`${i}`, [low, high]] as const));
     expect(firstLines(pair.mismatches(calls))).toBe('');
+  });
+});
+
+/** Ways to write the i32 local `$r` from `$a` (i32), `$w` (i64: `$a` with junk above) and `$one` (1). */
+const LOCAL_WRITES: Shape[] = [
+  { name: 'i32.wrap_i64', address: '(local.set $r (i32.wrap_i64 (local.get $w)))' },
+  { name: 'i32.wrap_i64 of i64.add', address: '(local.set $r (i32.wrap_i64 (i64.add (local.get $w) (i64.const 0x100000000))))' },
+  { name: 'local.tee', address: '(drop (i32.add (local.tee $r (i32.wrap_i64 (local.get $w))) (local.get $a)))' },
+  { name: 'select', address: '(local.set $r (select (i32.wrap_i64 (local.get $w)) (local.get $a) (local.get $high)))' },
+  { name: 'select over itself', address: '(local.set $r (i32.wrap_i64 (local.get $w))) (local.set $r (select (local.get $r) (local.get $a) (local.get $one)))' },
+  { name: 'shift by 0 in place', address: '(local.set $r (i32.wrap_i64 (local.get $w))) (local.set $r (i32.shl (local.get $r) (i32.const 0)))' },
+  { name: 'shift by 0', address: '(local.set $r (i32.shl (i32.wrap_i64 (local.get $w)) (i32.const 0)))' },
+  { name: 'rotate by 32', address: '(local.set $r (i32.rotl (i32.wrap_i64 (local.get $w)) (i32.const 32)))' },
+  { name: 'i32.div_u', address: '(local.set $r (i32.div_u (i32.wrap_i64 (local.get $w)) (local.get $one)))' },
+  { name: 'i32.rem_u', address: '(local.set $r (i32.rem_u (i32.wrap_i64 (local.get $w)) (i32.or (local.get $high) (i32.const 0x80000000))))' },
+  { name: 'i32.extend8_s', address: '(local.set $r (i32.extend8_s (i32.wrap_i64 (local.get $w))))' },
+  { name: 'a comparison', address: '(local.set $r (i64.ne (local.get $w) (i64.const 0)))' },
+  { name: 'i32.reinterpret_f32', address: '(local.set $r (i32.reinterpret_f32 (f32.reinterpret_i32 (i32.wrap_i64 (local.get $w)))))' },
+  { name: 'i32.trunc_sat_f64_u', address: '(local.set $r (i32.trunc_sat_f64_u (f64.convert_i64_u (local.get $w))))' },
+  { name: 'a negative constant', address: '(local.set $r (i32.const -8))' },
+  { name: 'a constant, then an add', address: '(local.set $r (i32.const -4)) (local.set $r (i32.add (local.get $r) (local.get $a)))' },
+  { name: 'a call result', address: '(local.set $r (call $wrap (local.get $w)))' },
+  { name: 'a host call result', address: '(local.set $r (call $host (local.get $a)))' },
+  { name: 'a call_indirect result', address: '(local.set $r (call_indirect (param i64) (result i32) (local.get $w) (i32.const 0)))' },
+  { name: 'a block result', address: '(local.set $r (block (result i32) (br_if 0 (i32.wrap_i64 (local.get $w)) (local.get $a)) (drop) (i32.wrap_i64 (local.get $w))))' },
+  { name: 'an if result', address: '(local.set $r (if (result i32) (local.get $high) (then (i32.wrap_i64 (local.get $w))) (else (local.get $a))))' },
+  { name: 'a value from the machine stack', address: '(local.set $r (i32.wrap_i64 (local.get $w)) (call $nothing))' },
+  { name: 'a global', address: '(global.set $g (i32.wrap_i64 (local.get $w))) (local.set $r (global.get $g))' },
+  { name: 'i32.load', address: '(i64.store (i32.const 16) (local.get $w)) (local.set $r (i32.load (i32.const 16)))' },
+  { name: 'in a loop', address: '(loop (local.set $r (i32.wrap_i64 (local.get $w))) (br_if 0 (i32.eqz (local.get $one))))' },
+];
+
+/** Many accesses through `$r`, so that it takes a register. */
+const THROUGH_R = '(i32.store offset=1 (local.get $r) (i32.const 0x5a5a5a5a)) (i32.add (i32.load8_u offset=3 (local.get $r)) (i32.load offset=2 (local.get $r)))';
+
+function localWriteFunction(shape: Shape, i: number): string {
+  return `
+  (func (export "${i}") (param $a i32) (param $high i32) (result i32) (local $w i64) (local $r i32) (local $one i32)
+    (local.set $one (i32.const 1))
+    (local.set $w (i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $high)) (i64.const 32))))
+    ${shape.address}
+    ${THROUGH_R})`;
+}
+
+/** A parameter, as the callee sees it, is the other register local there is: `$wrap`'s result passed on. */
+const PARAMETER_FUNCTION = `
+  (func $param (export "param-callee") (param $r i32) (result i32) ${THROUGH_R})
+  (func (export "param") (param $a i32) (param $high i32) (result i32)
+    (call $param (i32.wrap_i64 (i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $high)) (i64.const 32))))))`;
+
+describe("an i32 local's register as the address, written every way", () => {
+  let pair: DifferentialInstance;
+  let listings: Map<string, string>;
+  beforeAll(async () => {
+    await loadDisassembler();
+    const source = `(module (import "env" "host" (func $host (param i32) (result i32)))
+        (memory (export "memory") 1) (global $g (mut i32) (i32.const 0))
+        (table 1 funcref) (elem (i32.const 0) $wrap)
+        (func $wrap (param i64) (result i32) (i32.wrap_i64 (local.get 0)))
+        (func $nothing)
+        (data (i32.const 0) "\\10\\00\\00\\00\\f0\\ff\\00\\80")
+        ${LOCAL_WRITES.map((shape, i) => localWriteFunction(shape, i)).join('\n')}
+        ${PARAMETER_FUNCTION})`;
+    const imports = { env: { host: (x: number) => x - 8 } };
+    pair = await DifferentialInstance.of(source, imports, 'local-address-index.wat');
+    const compiled = await compile(await watToWasm(source, { filename: 'local-address-index.wat' }));
+    listings = new Map([...LOCAL_WRITES.map((_, i) => [`${i}`, `${i}`]), ['param', 'param-callee']].map(([name, callee]) => [name!, compiled.disassemble(callee!)]));
+    compiled.dispose();
+  });
+  afterAll(() => pair?.dispose());
+
+  const cases = [...LOCAL_WRITES.map((shape, i) => [shape.name, `${i}`] as const), ['a parameter', 'param'] as const];
+  test.each(cases)('%s', (_, name) => {
+    const random = new Random(name.length * 31 + 7);
+    const lows = [...LOWS, random.i32() & (PAGE - 1), random.i32()];
+    const calls: Call[] = lows.flatMap((low) => HIGHS.map((high) => [name, [low, high]] as const));
+    expect(firstLines(pair.mismatches(calls))).toBe('');
+    // The accesses through $r index memory with its register, not through rax.
+    const accesses = listings.get(name)!.split('\n').filter((line) => /ptr \[r14 \+ /.test(line) && /local\.get \$?r|i32\.(load|store)/.test(line));
+    expect(accesses.length, listings.get(name)).toBeGreaterThanOrEqual(3);
+    for (const line of accesses.slice(-3)) expect(line, listings.get(name)).not.toMatch(/\[r14 \+ rax/);
   });
 });

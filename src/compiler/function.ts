@@ -388,7 +388,8 @@ export class FunctionCompiler implements FunctionLocals {
     this.emitDeclaredSlots();
     const { firstUses } = this;
     for (const { index, reg } of this.localRegs) {
-      if (index < this.paramCount) asm.load(64, reg, this.localSlot(index));
+      // An i32 with a 32-bit load: a caller's slot may hold junk above it (see ValueStack.popToLocal).
+      if (index < this.paramCount) asm.load(this.localTypes.at(index) === 'i32' ? 32 : 64, reg, this.localSlot(index));
       else if (firstUses[index] === FirstUse.Read) asm.aluRR(Alu.Xor, 32, reg, reg);
     }
     for (const { index, reg } of this.localXmms) {
@@ -444,8 +445,8 @@ export class FunctionCompiler implements FunctionLocals {
     return this.localHomes[index] ?? this.findLocalHome(index);
   }
 
-  isWideLocal(index: number): boolean {
-    return this.localTypes.at(index) === 'v128';
+  localType(index: number): ValType {
+    return this.localTypes.at(index)!;
   }
 
   // Loops, not closures: a closure over `index` would make every call allocate a context, and the
@@ -644,7 +645,7 @@ export class FunctionCompiler implements FunctionLocals {
       stack.teeToMemory(home.mem);
       return;
     }
-    stack.popToLocal(home, type === 'v128');
+    stack.popToLocal(home, type);
     if (op === 'local.tee') stack.pushLocal(index);
   }
 

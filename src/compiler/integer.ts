@@ -454,6 +454,19 @@ function inPlace(width: Width, lower: (env: LoweringEnv, width: Width, reg: Reg)
   };
 }
 
+const zeroExtendInPlace = inPlace(32, (env, _, reg) => env.asm.movRR(32, reg, reg));
+
+/**
+ * i64.extend_i32_u: nothing to do for a value whose upper half is zero already (a register a 32-bit
+ * instruction wrote, an i32 local's register); a constant's high half becomes zero.
+ */
+function lowerExtendU(env: LoweringEnv): void {
+  const { stack } = env;
+  const constant = stack.popConst();
+  if (constant !== undefined) stack.pushConst(constant.low, 0);
+  else if (!stack.topIsZeroExtended()) zeroExtendInPlace(env);
+}
+
 /** Every integer instruction by its text-format name (`i32.add`, `i64.extend_i32_u`, …). */
 export function integerOps(): Map<string, NumericOp> {
   const ops = new Map<string, NumericOp>();
@@ -481,7 +494,7 @@ export function integerOps(): Map<string, NumericOp> {
   const signExtend32 = inPlace(64, (env, _, reg) => env.asm.movsx(64, 32, reg, reg));
   conversion('i64.extend32_s', 'i64', 'i64', signExtend32);
   conversion('i64.extend_i32_s', 'i32', 'i64', signExtend32);
-  conversion('i64.extend_i32_u', 'i32', 'i64', inPlace(32, (env, _, reg) => env.asm.movRR(32, reg, reg)));
+  conversion('i64.extend_i32_u', 'i32', 'i64', lowerExtendU);
   // An i32 only reads the low half of its slot or register, so wrapping leaves the value where it
   // is; a float's bit pattern moves between register classes as needed, so reinterpreting changes
   // only the static type.

@@ -101,14 +101,14 @@ export function truncate(array: unknown[], length: number): void {
  */
 export interface FunctionLocals {
   localHome(index: number): LocalHome;
-  isWideLocal(index: number): boolean;
+  localType(index: number): ValType;
 }
 
 const NO_LOCALS: FunctionLocals = {
   localHome() {
     throw new Error('internal error: value stack used before reset');
   },
-  isWideLocal: () => false,
+  localType: () => 'i32',
 };
 
 export class ValueStack {
@@ -133,7 +133,7 @@ export class ValueStack {
 
   /** Whether local `index` is a v128 (two slots, in memory). */
   private isWideLocal(index: number): boolean {
-    return this.locals.isWideLocal(index);
+    return this.locals.localType(index) === 'v128';
   }
 
   /**
@@ -315,15 +315,25 @@ export class ValueStack {
   }
 
   /**
-   * Pops the top value when it is a register known to be zero-extended (see `pushWrittenGpr`)
-   * and returns that register, freed: the caller must read it before allocating another register.
+   * Pops the top value when it is in a register known to be zero-extended and returns that register:
+   * a cache register a 32-bit instruction wrote (see `pushWrittenGpr`), freed — the caller must read
+   * it before allocating another register —, or an i32 local's own register, which every write
+   * leaves zero-extended (see `popToLocal` and the prologue).
    */
   popZeroExtendedRegister(): Reg | undefined {
+    if (!this.topIsZeroExtended()) return undefined;
+    const top = this.locs.pop()!;
+    if (top.kind === 'local') return (this.localHome(top.index) as { reg: Reg }).reg;
+    const { reg } = top as { reg: Reg };
+    this.freeGpr(reg);
+    return reg;
+  }
+
+  /** Whether the top value is in a register whose upper half is zero (see `popZeroExtendedRegister`). */
+  topIsZeroExtended(): boolean {
     const top = this.top();
-    if (top === undefined || top.kind !== 'gpr' || !top.zeroExtended) return undefined;
-    this.locs.pop();
-    this.freeGpr(top.reg);
-    return top.reg;
+    if (top?.kind === 'local') return this.localHome(top.index).kind === 'gpr' && this.locals.localType(top.index) === 'i32';
+    return top?.kind === 'gpr' && top.zeroExtended;
   }
 
   pushXmm(reg: Xmm): void {
@@ -858,10 +868,15 @@ export class ValueStack {
     else this.load(loc, reg, 64);
   }
 
-  /** Writes the top value to a local's register or slot (64-bit stores; two for a v128 local). */
-  popToLocal(home: LocalHome, wide: boolean): void {
+  /**
+   * Writes the top value to a local's register or slot (64-bit stores; two for a v128 local). An i32
+   * local's register is written with 32-bit moves only, so that its upper half is always zero and
+   * the register can index memory as it is (`popZeroExtendedRegister`): junk there would reach
+   * outside the memory's reservation.
+   */
+  popToLocal(home: LocalHome, type: ValType): void {
     const loc = this.top()!;
-    if (wide) {
+    if (type === 'v128') {
       if (home.kind === 'gpr') throw new Error('internal error: a v128 local in a general-purpose register');
       if (home.kind === 'xmm') {
         const taken = this.take();
@@ -883,10 +898,12 @@ export class ValueStack {
     if ((loc.kind === 'gpr' || loc.kind === 'xmm') && loc.kind === home.kind && loc.reg === home.reg) {
       // Computed in place (see `aimAt`).
       this.take();
+      if (home.kind === 'gpr' && type === 'i32' && !(loc as { zeroExtended: boolean }).zeroExtended) this.asm.movRR(32, home.reg, home.reg);
       return;
     }
     if (home.kind === 'gpr') {
-      this.popInto(home.reg);
+      if (type === 'i32') this.popZeroExtended(home.reg);
+      else this.popInto(home.reg);
       return;
     }
     if (home.kind === 'xmm') {

@@ -138,13 +138,16 @@ export function describeAccessSweep(mode: BoundsChecks): void {
       expect(boundsChecks()).toBe(mode);
       expect(detectCpuFeatures().guardRegions).toBe(mode === 'guard');
       const module = await compile(await watToWasm(`(module (memory 1)
-        (func (export "f") (param i32) (result i32) (i32.load offset=8 (local.get 0)))
+        (func (export "f") (param i64) (result i32) (i32.load offset=8 (i32.wrap_i64 (local.get 0))))
+        (func (export "param") (param i32) (result i32) (i32.load offset=8 (local.get 0)))
         (func (export "computed") (param i32) (result i32) (i32.load offset=8 ${COMPUTED_ADDRESS})))`));
       await loadDisassembler();
       const listing = module.disassemble('f');
+      // A wrapped i64's upper half is unknown: it goes through eax. An xor's result and an i32
+      // local's register (a parameter here) index as they are.
       expect(listing).toMatch(/mov\s+\w+, dword ptr \[r14 \+ rax \+ 8\]/);
-      // A parameter's upper half is unknown: it goes through eax. An xor's result indexes as it is.
       expect(listing).toMatch(/mov\s+eax, \w+/);
+      expect(module.disassemble('param')).toMatch(/mov\s+\w+, dword ptr \[r14 \+ (rbx|r1[0-5]) \+ 8\]/);
       expect(module.disassemble('computed')).toMatch(/mov\s+\w+, dword ptr \[r14 \+ (rsi|rdi|r8|r9) \+ 8\]/);
       // The explicit check compares the access's end with the memory size in the context.
       if (mode === 'guard') expect(listing).not.toMatch(/\[r15 \+ 8\]/);
