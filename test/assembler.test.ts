@@ -354,7 +354,7 @@ const CASES: Case[] = [
     call('pushMem', [m], insn(`push ${memory(m, 64)}`)),
     call('popMem', [m], insn(`pop ${memory(m, 64)}`)),
   ]),
-  ...REG_PAIRS.map(([dst, src]) => call('movzx8', [dst, src], insn(`movzx ${r(dst, 32)},${r(src, 8)}`))),
+  ...REG_PAIRS.flatMap(([dst, src]) => ([8, 16] as const).map((from) => call('movzx', [from, dst, src], insn(`movzx ${r(dst, 32)},${r(src, from)}`)))),
   ...REG_PAIRS.flatMap(([dst, src]) => [
     ...WIDTHS.flatMap((w) =>
       ([8, 16] as const).map((from) => call('movsx', [w, from, dst, src], insn(`movsx ${r(dst, w)},${r(src, from)}`))),
@@ -368,7 +368,7 @@ const CASES: Case[] = [
         ([8, 16] as const).map((from) => call('movsx', [w, from, dst, m], insn(`movsx ${r(dst, w)},${memory(m, from)}`))),
       ),
       call('movsx', [64, 32, dst, m], insn(`movsxd ${r(dst, 64)},${memory(m, 32)}`)),
-      ...([8, 16] as const).map((from) => call('loadZeroExtended', [from, dst, m], insn(`movzx ${r(dst, 32)},${memory(m, from)}`))),
+      ...([8, 16] as const).map((from) => call('movzx', [from, dst, m], insn(`movzx ${r(dst, 32)},${memory(m, from)}`))),
     ];
   }),
   ...MEMS.flatMap((m, j) =>

@@ -223,8 +223,8 @@ function lowerCompare(env: LoweringEnv, bits: FloatBits, name: string): void {
   asm.ucomis(bits, a, b);
   asm.setcc(name === 'eq' ? Cond.E : Cond.NE, result);
   asm.setcc(name === 'eq' ? Cond.NP : Cond.P, Reg.rcx);
-  asm.movzx8(result, result);
-  asm.movzx8(Reg.rcx, Reg.rcx);
+  asm.movzx(8, result, result);
+  asm.movzx(8, Reg.rcx, Reg.rcx);
   asm.aluRR(name === 'eq' ? Alu.And : Alu.Or, 32, result, Reg.rcx);
   stack.freeOperand(b, true);
   stack.freeXmm(a);

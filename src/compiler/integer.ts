@@ -6,7 +6,7 @@ import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
 import { emitAluOperand, isImm32 } from './value-stack.js';
-import type { ValueStack } from './value-stack.js';
+import type { Constant, ValueStack } from './value-stack.js';
 import type { ConstantPool } from './constant-pool.js';
 
 /** CPU features that change which instructions the compiler may emit (from CPUID at start-up). */
@@ -101,7 +101,7 @@ function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const { stack, asm } = env;
   if (COMMUTATIVE.has(op)) stack.orderCommutative();
   if ((op === Alu.Add || op === Alu.Sub) && lowerAddAsLea(env, width, op)) return;
-  if (op === Alu.And && width === 64 && lowerAndLow32(env)) return;
+  if (op === Alu.And && lowerAndAsMovzx(env, width)) return;
   const right = stack.popOperand(width);
   const left = stack.popToResultGpr(width, right);
   emitAluOperand(asm, op, width, left, right);
@@ -159,23 +159,36 @@ function lowerAddAsLea(env: LoweringEnv, width: Width, op: Alu): boolean {
   return true;
 }
 
+/** The masks that keep a value's low 8, 16 or 32 bits, and how many (a zero-extending move does it). */
+function zeroExtendingMaskBits(width: Width, mask: Constant): 8 | 16 | 32 | undefined {
+  if (mask.high !== 0) return undefined;
+  if (mask.low === 0xff) return 8;
+  if (mask.low === 0xffff) return 16;
+  return mask.low === -1 && width === 64 ? 32 : undefined;
+}
+
 /**
- * `x & 0xffffffff` at 64 bits (the low half of a 64×64 multiply, in hashes such as xxhash): one
- * 32-bit move, which zero-extends, where the mask fits no imm32 and needs a register of its own.
- * False for any other mask (nothing is emitted then).
+ * `x & 0xff`, `x & 0xffff` and, at 64 bits, `x & 0xffffffff`: one zero-extending move (`movzx`, or a
+ * 32-bit `mov`) into the result register, where `and` needs a copy of a local first (bytes taken out
+ * of words in hashes such as adler32 and Blowfish), and the 64-bit mask fits no imm32 (the low half
+ * of a 64×64 multiply, in xxhash). False for any other mask (nothing is emitted then).
  */
-function lowerAndLow32(env: LoweringEnv): boolean {
+function lowerAndAsMovzx(env: LoweringEnv, width: Width): boolean {
   const { stack, asm } = env;
   const mask = stack.top()!;
-  if (mask.kind !== 'const' || mask.low !== -1 || mask.high !== 0) return false;
+  const bits = mask.kind === 'const' ? zeroExtendingMaskBits(width, mask) : undefined;
+  if (bits === undefined) return false;
   stack.dropRead();
-  const source = stack.popOperand(64, false);
+  const source = stack.popOperand(width, false);
   stack.freeOperand(source);
   // The source register keeps its value until the move has read it (it may be the result).
   const result = stack.allocResultGpr();
-  if (source.kind === 'mem') asm.load(32, result, source.mem);
-  else asm.movRR(32, result, (source as { reg: Reg }).reg);
-  stack.pushGpr(result);
+  const from = source.kind === 'mem' ? source.mem : (source as { reg: Reg }).reg;
+  if (bits === 32) {
+    if (source.kind === 'mem') asm.load(32, result, source.mem);
+    else asm.movRR(32, result, from as Reg);
+  } else asm.movzx(bits, result, from);
+  stack.pushWrittenGpr(result, 32);
   return true;
 }
 

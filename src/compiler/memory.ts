@@ -173,7 +173,7 @@ export function lowerMemoryAccess(env: LoweringEnv, op: MemoryAccess, offset: nu
   if (op.bytes === 8) asm.load(64, result, source);
   else if (op.bytes === 4 && !op.signed) asm.load(32, result, source);
   else if (op.signed) asm.movsx(widthOf(op.type), op.bytes === 1 ? 8 : op.bytes === 2 ? 16 : 32, result, source);
-  else asm.loadZeroExtended(op.bytes === 1 ? 8 : 16, result, source);
+  else asm.movzx(op.bytes === 1 ? 8 : 16, result, source);
   // An i32 load writes 32 bits (movsx too: its destination is the 32-bit register).
   stack.pushWrittenGpr(result, widthOf(op.type));
 }

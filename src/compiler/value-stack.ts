@@ -733,7 +733,7 @@ export class ValueStack {
   /** reg = cond ? 1 : 0 without touching the flags (setcc, then movzx). */
   private setBoolean(cond: Cond, reg: Reg): void {
     this.asm.setcc(cond, reg);
-    this.asm.movzx8(reg, reg);
+    this.asm.movzx(8, reg, reg);
   }
 
   /**

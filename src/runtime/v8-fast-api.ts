@@ -130,7 +130,7 @@ export function emitSlowCallback(asm: Assembler, api: V8Api, v8: V8Functions, fa
   asm.movRR(64, Reg.rsi, Reg.rax);
   asm.load(64, Reg.rdi, mem(info, CallbackInfo.values));
   callAbsolute(asm, v8.valueInt32Value);
-  asm.movzx8(Reg.rcx, Reg.rax);
+  asm.movzx(8, Reg.rcx, Reg.rax);
   asm.test(32, Reg.rcx, Reg.rcx);
   asm.jcc(Cond.E, done);
   asm.shiftImm(Shift.Sar, 64, Reg.rax, 32); // Maybe<int32_t>'s value

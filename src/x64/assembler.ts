@@ -281,10 +281,6 @@ export class Assembler {
     }
   }
 
-  /** `movzx dst32, byte/word [src]`: a zero-extending narrow load. */
-  loadZeroExtended(fromBits: 8 | 16, dst: Reg, src: Mem): void {
-    this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xb6 : 0xb7), false, dst, src);
-  }
 
   /** `mov byte/word [dst], src8/src16`: a narrow store. */
   storeNarrow(bits: 8 | 16, dst: Mem, src: Reg): void {
@@ -334,9 +330,9 @@ export class Assembler {
     this.modrm(0, 0x8f, false, 0, dst);
   }
 
-  /** `movzx dst32, src8`. */
-  movzx8(dst: Reg, src: Reg): void {
-    this.modrm(0, 0x0fb6, false, dst, src, needsByteRex(src));
+  /** `movzx dst32, src8/src16`, from a register or memory (a zero-extending narrow load). */
+  movzx(fromBits: 8 | 16, dst: Reg, src: Reg | Mem): void {
+    this.modrm(0, 0x0f00 | (fromBits === 8 ? 0xb6 : 0xb7), false, dst, src, fromBits === 8 && needsByteRex(src));
   }
 
   /** Sign extension of the low 8, 16 or 32 bits of `src` into `dst` (`movsx`/`movsxd`). */
