@@ -36,6 +36,8 @@ const SHAPES: Shape[] = [
   { name: 'i32.load16_s', address: '(i32.load16_s (i32.const 2))' },
   { name: 'i32.wrap_i64', address: '(i32.wrap_i64 (local.get $w))' },
   { name: 'i32.wrap_i64, shifted by 0', address: '(i32.shl (i32.wrap_i64 (local.get $w)) (i32.const 0))' },
+  { name: 'i32.wrap_i64 + 0 (no add)', address: '(i32.add (i32.wrap_i64 (local.get $w)) (i32.const 0))' },
+  { name: '0 ^ i32.wrap_i64 (no xor)', address: '(i32.xor (i32.const 0) (i32.wrap_i64 (local.get $w)))' },
   { name: 'i32.wrap_i64 of i64.add', address: '(i32.wrap_i64 (i64.add (local.get $w) (i64.const 0x100000000)))' },
   { name: 'i32.wrap_i64, rotated by 32', address: '(i32.rotl (i32.wrap_i64 (local.get $w)) (i32.const 32))' },
   { name: 'select of wrapped values', address: '(select (i32.wrap_i64 (local.get $w)) (local.get $b) (local.get $a))' },

@@ -21,7 +21,8 @@
 //   [rbp - 8*(S+L+k+2)]     operand stack slot k; rsp points at slot D-1
 // Every other value occupies one 8-byte slot, always written with 64-bit stores. An i32 (or f32) lives in
 // the low half; the high half is undefined, so every consumer of an i32 uses 32-bit operations (or
-// zero-extends explicitly).
+// zero-extends explicitly). Except an i32 local's register: every write of one (prologue, local.set,
+// a lowering aimed at it) leaves its upper half zero, so that it indexes memory as it is.
 // Results: result 0 in rax (unless a v128), the others in the result area of the callee's context
 // (r15 on return), at the offsets `resultOffsets` gives.
 // Calls that may enter another instance (imports, call_indirect) switch r15/r14 to the callee's

@@ -29,6 +29,11 @@ export interface ModuleShape {
   funcTypes: FuncType[];
   importedFuncs: number;
   globals: GlobalType[];
+  /**
+   * Per global, three numbers: 1 when it is a constant — defined here, immutable, initialised by a
+   * numeric `*.const` — then the 32-bit halves of its value's bit pattern (see value-stack `Constant`).
+   */
+  globalConstants: Int32Array;
   tables: TableType[];
   memory: Limits | undefined;
   elemTypes: RefType[];

@@ -42,6 +42,8 @@ export interface ModuleEnv {
   /** Functions below this index are imports: calling them may switch the context. */
   importedFuncs: number;
   globals: readonly GlobalType[];
+  /** ModuleShape.globalConstants: the globals whose value is known when compiling. */
+  globalConstants: Int32Array;
   tables: readonly TableType[];
   memory: Limits | undefined;
   /** Element type of every element segment, and the data count (undefined without the section). */
@@ -784,6 +786,11 @@ export class FunctionCompiler implements FunctionLocals {
     }
     if (!this.emitting) return;
     const { asm, stack } = this;
+    const constants = this.env.globalConstants;
+    if (op === 'global.get' && constants[3 * index] === 1) {
+      stack.pushConst(constants[3 * index + 1]!, constants[3 * index + 2]!);
+      return;
+    }
     const cell = this.env.globalCell(index);
     if (global.type === 'v128') {
       asm.load(64, Reg.rax, cell);

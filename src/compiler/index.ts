@@ -190,6 +190,7 @@ export function prepareModule(ir: ModuleIR, features: CpuFeatures, validate: boo
     elemTypes: ir.elems.map((e) => e.type),
     dataCount: ir.dataCount,
     declaredFuncRefs: [...declaredFuncRefs(ir)],
+    globalConstants: globalConstants(ir, importedGlobals),
   };
   return { shape, layout, funcTypes, globals, tables };
 }
@@ -300,6 +301,32 @@ export function patchRelocations(
       code.setInt32(at, target - (at + 4), true);
     }
   }
+}
+
+/**
+ * `ModuleShape.globalConstants`: an immutable global that the module defines with a numeric constant
+ * has that value in every instance, so `global.get` of it is the constant (no load through its cell).
+ */
+function globalConstants(ir: ModuleIR, importedGlobals: number): Int32Array {
+  const constants = new Int32Array(3 * (importedGlobals + ir.globals.length));
+  ir.globals.forEach(({ global, init }, i) => {
+    if (global.mutable) return;
+    const at = 3 * (importedGlobals + i);
+    let low: number;
+    let high: number;
+    if (init.op === 'i32.const' || init.op === 'f32.const') {
+      low = (init.op === 'i32.const' ? init.value : init.bits) | 0;
+      high = low >> 31;
+    } else if (init.op === 'i64.const' || init.op === 'f64.const') {
+      const bits = init.op === 'i64.const' ? init.value : init.bits;
+      low = Number(BigInt.asIntN(32, bits));
+      high = Number(BigInt.asIntN(32, bits >> 32n));
+    } else return;
+    constants[at] = 1;
+    constants[at + 1] = low;
+    constants[at + 2] = high;
+  });
+  return constants;
 }
 
 /** Functions referenced outside function bodies (exports, element segments, global initialisers). */

@@ -6,7 +6,7 @@ import type { Mem, Width } from '../x64/index.js';
 import type { ValType } from '../decode/index.js';
 import { TrapCode } from './traps.js';
 import { emitAluOperand, isImm32 } from './value-stack.js';
-import type { Constant, ValueStack } from './value-stack.js';
+import type { Constant, Location, ValueStack } from './value-stack.js';
 import type { ConstantPool } from './constant-pool.js';
 
 /** CPU features that change which instructions the compiler may emit (from CPUID at start-up). */
@@ -97,9 +97,16 @@ const UNARY: Record<string, (env: LoweringEnv, width: Width, reg: Reg) => void> 
 
 const COMMUTATIVE = new Set([Alu.Add, Alu.And, Alu.Or, Alu.Xor]);
 
+const isZero = (loc: Location): boolean => loc.kind === 'const' && loc.low === 0 && loc.high === 0;
+
 function lowerBinaryAlu(env: LoweringEnv, width: Width, op: Alu): void {
   const { stack, asm } = env;
   if (COMMUTATIVE.has(op)) stack.orderCommutative();
+  if (op !== Alu.And && isZero(stack.top()!)) {
+    // x + 0, x - 0, x | 0, x ^ 0: x (a constant global's 0 base, as in `table + index`).
+    stack.dropRead();
+    return;
+  }
   if ((op === Alu.Add || op === Alu.Sub) && lowerAddAsLea(env, width, op)) return;
   if (op === Alu.And && lowerAndAsMovzx(env, width)) return;
   const right = stack.popOperand(width);

@@ -6,6 +6,8 @@
 // test/decode.test.ts.)
 export { decodeBinary as decodeModule, NO_BODY } from './module.js';
 export type { DecodeOptions } from './module.js';
+export { readNames } from './names.js';
+export type { Names } from './names.js';
 export type * from './ir.js';
 export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './body.js';
 export { dataSegmentBytes, INSTR_WORDS } from './ir.js';

@@ -15,8 +15,11 @@ const FEATURES = {
   simd: true,
 };
 
-/** Parses and validates `.wat` text; throws an Error whose message starts with `file:line:col`. */
-export async function convertWat(text: string, filename: string): Promise<Uint8Array> {
+/**
+ * Parses and validates `.wat` text; throws an Error whose message starts with `file:line:col`.
+ * `debugNames`: write a name section with the text's `$names`.
+ */
+export async function convertWat(text: string, filename: string, debugNames = false): Promise<Uint8Array> {
   wabtPromise ??= wabtInit();
   const wabt = await wabtPromise;
   let module: ReturnType<Wabt['parseWat']> | undefined;
@@ -26,7 +29,7 @@ export async function convertWat(text: string, filename: string): Promise<Uint8A
     module = wabt.parseWat(`${filename}\0`, text, FEATURES);
     module.resolveNames();
     module.validate();
-    const { buffer } = module.toBinary({ log: false, write_debug_names: false });
+    const { buffer } = module.toBinary({ log: false, write_debug_names: debugNames });
     return new Uint8Array(buffer);
   } catch (err) {
     throw new Error(formatWabtError(filename, err));

@@ -9,6 +9,8 @@ export interface WatOptions {
   filename?: string;
   /** How long wabt may take, in milliseconds (default 10 s). */
   timeLimitMs?: number;
+  /** Writes a name section with the text's `$names` (wabt's `--debug-names`); default false. */
+  debugNames?: boolean;
 }
 
 const DEFAULT_TIME_LIMIT_MS = 10_000;
@@ -69,7 +71,7 @@ function abandon(id: number, error: Error): void {
 export function watToWasm(text: string, options: WatOptions = {}): Promise<Uint8Array> {
   const filename = options.filename ?? 'input.wat';
   const timeLimit = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const request: WatRequest = { id: nextId++, text, filename };
+  const request: WatRequest = { id: nextId++, text, filename, debugNames: options.debugNames === true };
   const target = ensureWorker();
   target.ref();
   return new Promise<Uint8Array>((resolve, reject) => {
