@@ -1,11 +1,17 @@
 // Executable code pages under W^X: written while read-write, then read-execute, never both.
-import { mmap, mprotect, munmap, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { discardPages, mmap, mprotect, munmap, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, roundToPages, view } from './libc.js';
+import { nameCode } from './perf-map.js';
 
 export class CodePage {
+
+  /** Whether profilers know names in it (runtime/perf-map.ts): then its addresses are never given to other code. */
+  private named = false;
 
   private constructor(
     readonly address: bigint,
     readonly size: number,
+    /** Bytes of code mapped at its start (a lazy module's reservation grows beyond them). */
+    readonly length: number,
   ) {}
 
   /** Copies `code` into fresh pages, lets `patch` change the copy, then makes the pages executable. */
@@ -21,7 +27,7 @@ export class CodePage {
       munmap(address, size);
       throw err;
     }
-    return new CodePage(address, size);
+    return new CodePage(address, size, code.length);
   }
 
   /**
@@ -31,7 +37,7 @@ export class CodePage {
    */
   static reserve(code: Uint8Array, reserve: number): CodePage {
     const size = roundToPages(Math.max(reserve, code.length));
-    const page = new CodePage(mmap(size, PROT_NONE), size);
+    const page = new CodePage(mmap(size, PROT_NONE), size, code.length);
     try {
       page.write(0, code);
     } catch (err) {
@@ -69,7 +75,25 @@ export class CodePage {
 
   private view: Uint8Array | undefined;
 
+  /** Names the ranges `[offset, offset + size)` of this page for profilers (wasmjit's process-wide code: the whole code as `name`). */
+  name(ranges: ReadonlyArray<{ start: bigint; size: number; name: string }>): void;
+  name(name: string): this;
+  name(what: string | ReadonlyArray<{ start: bigint; size: number; name: string }>): this {
+    this.named = true;
+    nameCode(typeof what === 'string' ? [{ start: this.address, size: this.length, name: what }] : what);
+    return this;
+  }
+
+  /**
+   * Unmaps the pages; named pages only give their memory back and stay reserved, inaccessible: perf's
+   * map cannot take a name back, and new code there would be reported under the old one's name.
+   */
   unmap(): void {
-    munmap(this.address, this.size);
+    if (!this.named) {
+      munmap(this.address, this.size);
+      return;
+    }
+    mprotect(this.address, this.size, PROT_NONE);
+    discardPages(this.address, this.size);
   }
 }

@@ -95,7 +95,7 @@ function emitCallTargets(api: V8Api, v8: V8Functions): { page: CodePage; slowCal
   emitFastEntryTrampoline(asm, runtimeStateAddress);
   const slowCallbackOffset = asm.offset;
   emitSlowCallback(asm, api, v8, fastEntry, runtimeStateAddress);
-  return { page: CodePage.map(asm.finish()), slowCallbackOffset };
+  return { page: CodePage.map(asm.finish()).name('wasmjit fast-call entry'), slowCallbackOffset };
 }
 
 /** The "module trampoline" the self-test calls: it returns `slot + SELF_TEST_OFFSET`. */

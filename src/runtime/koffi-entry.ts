@@ -24,7 +24,7 @@ function emitEnter(): CodePage {
   asm.movRI(64, Reg.rcx, runtimeStateAddress);
   asm.load(64, Reg.rax, memIndexed(Reg.rcx, Reg.rax, 1, RuntimeState.entries + EntrySlot.entry));
   asm.jmpReg(Reg.rax);
-  return CodePage.map(asm.finish());
+  return CodePage.map(asm.finish()).name('wasmjit koffi entry');
 }
 
 // Permanent, like the runtime state it reads.

@@ -11,6 +11,7 @@ import type { ModuleIR } from '../decode/index.js';
 import { CodePage } from './code-page.js';
 import type { InstanceContext } from './context.js';
 import { roundToPages } from './libc.js';
+import type { ModuleCodeNames } from './perf-map.js';
 
 /**
  * Modules of this many bytes or more are compiled lazily unless `lazy` says otherwise (see README,
@@ -77,6 +78,8 @@ export class LazyCode {
   constructor(
     private readonly ir: ModuleIR,
     private readonly lazy: LazyCompiledModule,
+    /** Set when profilers get the names of the module's code: each batch is named as it is written. */
+    private readonly names?: ModuleCodeNames,
   ) {
     const { code, functions } = lazy.compiled;
     const instructions = instructionCount(ir.funcs);
@@ -214,6 +217,7 @@ export class LazyCode {
       const field = recordsOffset + FuncRecord.size * func.index + FuncRecord.code;
       for (const context of this.contexts) context.setField(field, address);
     });
+    if (this.names) this.page.name(this.names.ranges(this.page.address, base, this.end, this.functions, -1));
     this.compiledCount += funcs.length;
     processStats.functions += funcs.length;
     processStats.writes++;

@@ -67,7 +67,7 @@ function v8ApiRoute(): BufferRoute | string {
   emitDetach(asm, v8);
   const reportOffset = asm.offset;
   emitReportExternalMemory(asm, v8, scratchPage);
-  const code = CodePage.map(asm.finish()).address;
+  const code = CodePage.map(asm.finish()).name('wasmjit memory buffer callbacks').address;
   const callbacks = [code, code + BigInt(detachOffset), code + BigInt(reportOffset)];
   const functions = registerFunctions(v8, callbacks.map((callback) => ({ callback, cFunction: 0n, length: 0 })));
   if (typeof functions === 'string') return functions;

@@ -14,6 +14,7 @@ import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 import { registerCode } from './signal-handler.js';
 import { LazyCode, lazyByDefault } from './lazy-code.js';
+import { ModuleCodeNames, perfMapWanted } from './perf-map.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
@@ -37,6 +38,11 @@ export interface ModuleOptions {
    * Default: lazy for modules of LAZY_THRESHOLD_BYTES or more; WASMJIT_LAZY=0|1 overrides the default.
    */
   lazy?: boolean;
+  /**
+   * Names the module's code in `/tmp/perf-<pid>.map` for `perf` (runtime/perf-map.ts); default
+   * WASMJIT_PERF_MAP=1. Its code's addresses are then never reused in this process.
+   */
+  perfMap?: boolean;
 }
 
 /** Where a module's code came from: what `serialize` stores besides the code. */
@@ -90,11 +96,13 @@ export class Module {
     readonly source: ModuleSource,
     lazy?: LazyCompiledModule,
   ) {
-    this.lazy = lazy && new LazyCode(ir, lazy);
+    const names = perfMapWanted(options.perfMap) ? new ModuleCodeNames(ir) : undefined;
+    this.lazy = lazy && new LazyCode(ir, lazy, names);
     // A lazy module finds them when first asked: module-ready time is what laziness is for.
     this.nativeOnly = source.nativeOnly ?? (lazy ? undefined : nativeOnlyFunctions(ir));
     const code = this.lazy?.page ?? CodePage.map(compiled.code, compiled.relocate);
     this.code = code;
+    if (names) code.name(names.ranges(code.address, 0, code.length, compiled.functions, compiled.entryOffset, lazy !== undefined));
     // The whole mapping: a lazy module's functions are written into it later.
     const unregister = registerCode(code.address, code.size);
     // The free function must not capture the Module: the registry would keep it alive for ever.

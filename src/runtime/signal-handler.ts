@@ -127,7 +127,7 @@ function installHandler(): { code: RangeTable; reservations: RangeTable } {
   const publish = (offset: number) => (address: bigint): void => void Atomics.store(data, offset / 8, address);
   const tables = { code: new RangeTable(publish(Data.codeTable)), reservations: new RangeTable(publish(Data.reservationTable)) };
 
-  const page = CodePage.map(emitHandler(dataAddress, sigaction, raise));
+  const page = CodePage.map(emitHandler(dataAddress, sigaction, raise)).name('wasmjit SIGSEGV handler');
   data[Data.ownAction / 8] = page.address;
   new Int32Array(data.buffer, Data.ownAction + SIGACTION_FLAGS, 1)[0] = SA_SIGINFO | SA_ONSTACK;
 
