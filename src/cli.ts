@@ -9,6 +9,8 @@ import type { FuncType, ModuleIR, ValType } from './decode/index.js';
 import { BENCH_DETAILS, BENCH_USAGE } from './bench/options.js';
 import { compile, instantiate, loadDisassembler, Module, watToWasm } from './index.js';
 import { looksLikeArtifact } from './runtime/artifact.js';
+import { startCodeNaming } from './runtime/perf-map.js';
+import { formatProfile, Sampler } from './runtime/sampler.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
 class UsageError extends Error {}
@@ -32,7 +34,7 @@ const COMMANDS: Record<string, Command> = {
     run: compileCommand,
   },
   run: {
-    usage: 'wasmjit run <file.wat|file.wasm|file.wjit> <export> [args...] [--json]',
+    usage: 'wasmjit run <file.wat|file.wasm|file.wjit> <export> [args...] [--json] [--profile]',
     summary: 'call an exported function and print its results',
     details: [
       'Arguments are converted by the parameter types: i32 takes any number (wrapped to 32 bits),',
@@ -40,6 +42,8 @@ const COMMANDS: Record<string, Command> = {
       'several results print space-separated, or as one JSON array with --json.',
       'A trap prints "RuntimeError: <message>" and exits 1.',
       'WASMJIT_CACHE_DIR names a code cache: a module compiled once is loaded from there next time.',
+      '--profile samples the call every millisecond of CPU time (SIGPROF) and prints the hottest wasm',
+      'functions on stderr (as one JSON object with --json); WASMJIT_PERF_MAP=1 names the code for perf.',
     ].join('\n'),
     run: runCommand,
   },
@@ -127,8 +131,11 @@ function fail(message: string): number {
 }
 
 async function runCommand(args: string[]): Promise<number> {
-  const { positional, flags } = splitOptions(args, ['--json']);
+  const { positional, flags } = splitOptions(args, ['--json', '--profile']);
   const [file, exportName, ...values] = positional;
+  const profile = flags.has('--profile');
+  // Before the compile: the sampler names only code mapped after this.
+  if (profile) startCodeNaming();
   if (file === undefined || exportName === undefined) {
     throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
   }
@@ -145,11 +152,16 @@ async function runCommand(args: string[]): Promise<number> {
     }
     const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
     const instance = await instantiate(module, {});
+    const sampler = profile ? Sampler.start() : undefined;
     try {
       const result = (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs);
       const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
       process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
     } finally {
+      if (sampler) {
+        const found = sampler.stop();
+        process.stderr.write(flags.has('--json') ? `${JSON.stringify(found)}\n` : formatProfile(found));
+      }
       instance.dispose();
     }
   } finally {
@@ -285,11 +297,14 @@ function readInput(file: string): Uint8Array {
   }
 }
 
-/** A binary module as it is, or text (anything not starting with the wasm magic) converted through wabt. */
+/**
+ * A binary module as it is, or text (anything not starting with the wasm magic) converted through
+ * wabt, its `$names` kept in a name section (as `wat2wasm --debug-names`) for profiles and traces.
+ */
 async function toWasm(bytes: Uint8Array, file: string): Promise<Uint8Array> {
   if (WASM_MAGIC.every((byte, i) => bytes[i] === byte)) return bytes;
   try {
-    return await watToWasm(new TextDecoder().decode(bytes), { filename: file });
+    return await watToWasm(new TextDecoder().decode(bytes), { filename: file, debugNames: true });
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }

@@ -97,6 +97,23 @@ export function discardPages(address: bigint, length: number): void {
   if (madviseNative(address, length, MADV_DONTNEED) !== 0) throw libcError(`madvise(${length} bytes, MADV_DONTNEED)`);
 }
 
+const sigactionNative = libc.func('int sigaction(int signum, void *act, void *oldact)');
+
+/** `sigaction(signal, action, old)` with both structs in native memory (a null leaves that side out). */
+export function sigaction(signal: number, action: bigint | null, old: bigint | null): void {
+  if (sigactionNative(signal, action, old) !== 0) throw libcError(`sigaction(${signal})`);
+}
+
+const setitimerNative = libc.func('int setitimer(int which, void *value, void *old)');
+
+/** Arms timer `which` to fire every `micros` microseconds (0 disarms it). */
+export function setitimer(which: number, micros: number): void {
+  const seconds = BigInt(Math.floor(micros / 1e6));
+  const rest = BigInt(micros % 1e6);
+  // struct itimerval: it_interval then it_value, each { tv_sec, tv_usec }.
+  if (setitimerNative(which, BigInt64Array.of(seconds, rest, seconds, rest), null) !== 0) throw libcError(`setitimer(${which})`);
+}
+
 const dlsymNative = libc.func('void *dlsym(void *handle, const char *name)');
 
 /** The address of a symbol anywhere in the process (a null handle is glibc's RTLD_DEFAULT), if exported. */

@@ -35,15 +35,15 @@ const debug = debuglog('wasmjit');
 
 const SIGBUS = 7;
 const SIGSEGV = 11;
-const SA_SIGINFO = 4;
-const SA_ONSTACK = 0x0800_0000;
+export const SA_SIGINFO = 4;
+export const SA_ONSTACK = 0x0800_0000;
 const SIG_IGN = 1;
 
 const SIGINFO_CODE = 8;
 const SIGINFO_ADDR = 16;
-const UCONTEXT_RIP = 168;
-const SIGACTION_BYTES = 152;
-const SIGACTION_FLAGS = 136;
+export const UCONTEXT_RIP = 168;
+export const SIGACTION_BYTES = 152;
+export const SIGACTION_FLAGS = 136;
 
 /** The handler's data page: the two tables' addresses, the actions it chains to, the ones it installs. */
 const Data = {
