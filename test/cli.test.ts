@@ -263,7 +263,7 @@ describe('wasmjit command line', () => {
     [['run', 'wat/fib.wat', 'fib', '1.5'], /^wasmjit: argument 1 of fib is an i64 and must be an integer, not '1\.5'\n$/],
     [['run', 'wat/tak.wat', 'tak', '1', 'x', '3'], /^wasmjit: argument 2 of tak is an i32 and must be a number, not 'x'\n$/],
     [['run', 'wat/tak.wat', 'tak', '1', '', '3'], /^wasmjit: argument 2 of tak is an i32 and must be a number, not ''\n$/],
-    [['run', 'wat/fib.wat', 'fib', '3', '--bogus'], /^wasmjit: unknown option '--bogus' \(options: --json\)\n$/],
+    [['run', 'wat/fib.wat', 'fib', '3', '--bogus'], /^wasmjit: unknown option '--bogus' \(options: --json, --profile\)\n$/],
     [['run', 'wat/multivalue.wat', 'divmod', '7', '0'], /^RuntimeError: divide by zero\n$/],
     [['run', 'wat/collatz.wat', 'steps', '0'], /^RuntimeError: unreachable\n$/],
     [['run', 'wat/evenodd.wat', 'is_even', '-2147483648'], /^RangeError: Maximum call stack size exceeded\n$/],
