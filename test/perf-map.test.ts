@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compile, instantiate, loadDisassembler, watToWasm } from '../src/index.js';
-import type { Module } from '../src/index.js';
+import { compile, instantiate, loadDisassembler, Module, watToWasm } from '../src/index.js';
 
 await loadDisassembler();
 
@@ -108,6 +107,18 @@ describe('WASMJIT_PERF_MAP / perfMap', () => {
     };
     expectListed(listedRanges(module));
     instance.dispose();
+    module.dispose();
+  });
+
+  it('names a module loaded from an artifact, whose code has no listing marks', async () => {
+    const compiled = await compile(await watToWasm(WAT, { debugNames: true }), { lazy: false });
+    const module = Module.deserialize(compiled.serialize(), { perfMap: true });
+    const lines = perfMap();
+    for (const func of module.compiled.functions) {
+      const start = module.code.address + BigInt(func.offset);
+      expect(lineAt(lines, start)).toEqual({ start, size: BigInt(func.size), name: ['calc.log (import thunk env.log)', 'calc.twice', 'calc.wasm-function[2]', 'calc.say'][func.index] });
+    }
+    compiled.dispose();
     module.dispose();
   });
 
