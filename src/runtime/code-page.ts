@@ -75,7 +75,7 @@ export class CodePage {
 
   private view: Uint8Array | undefined;
 
-  /** Names the ranges `[offset, offset + size)` of this page for profilers (wasmjit's process-wide code: the whole code as `name`). */
+  /** Names ranges `[start, start + size)` of this page for profilers (runtime/perf-map.ts); a string names the whole code (wasmjit's process-wide code). */
   name(ranges: ReadonlyArray<{ start: bigint; size: number; name: string }>): void;
   name(name: string): this;
   name(what: string | ReadonlyArray<{ start: bigint; size: number; name: string }>): this {
