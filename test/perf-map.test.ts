@@ -14,9 +14,11 @@ await loadDisassembler();
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'wasmjit-perf-map-test-'));
+/** Perf maps this file's processes wrote, removed at the end. */
+const maps = [`/tmp/perf-${process.pid}.map`];
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
-  rmSync(`/tmp/perf-${process.pid}.map`, { force: true });
+  for (const map of maps) rmSync(map, { force: true });
 });
 
 const WAT = `(module $calc
@@ -158,9 +160,8 @@ console.log(process.pid, instance.exports.spin(600000000));
 `);
     const data = join(scratch, 'hot.data');
     const record = spawnSync('perf', ['record', '-e', 'cpu-clock', '-o', data, '--', process.execPath, script], { env: { ...process.env, WASMJIT_PERF_MAP: '1' }, encoding: 'utf8' });
+    maps.push(`/tmp/perf-${record.stdout.split(' ')[0]}.map`);
     expect(record.status, record.stderr).toBe(0);
-    const childMap = `/tmp/perf-${record.stdout.split(' ')[0]}.map`;
-    afterAll(() => rmSync(childMap, { force: true }));
     const report = spawnSync('perf', ['report', '-i', data, '--stdio', '--sort', 'sym'], { encoding: 'utf8' });
     expect(report.status, report.stderr).toBe(0);
     const top = report.stdout.split('\n').find((line) => /^\s+\d/.test(line));
