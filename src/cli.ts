@@ -152,22 +152,29 @@ async function runCommand(args: string[]): Promise<number> {
     }
     const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
     const instance = await instantiate(module, {});
-    const sampler = profile ? Sampler.start() : undefined;
     try {
-      const result = (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs);
+      const result = sampled(profile, flags.has('--json'), () => (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs));
       const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
       process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
     } finally {
-      if (sampler) {
-        const found = sampler.stop();
-        process.stderr.write(flags.has('--json') ? `${JSON.stringify(found)}\n` : formatProfile(found));
-      }
       instance.dispose();
     }
   } finally {
     module.dispose();
   }
   return 0;
+}
+
+/** Runs `call` under the sampler when `profile`, then prints the profile on stderr (as JSON with `json`). */
+function sampled<T>(profile: boolean, json: boolean, call: () => T): T {
+  if (!profile) return call();
+  const sampler = Sampler.start();
+  try {
+    return call();
+  } finally {
+    const found = sampler.stop();
+    process.stderr.write(json ? `${JSON.stringify(found)}\n` : formatProfile(found));
+  }
 }
 
 async function disasmCommand(args: string[]): Promise<number> {
