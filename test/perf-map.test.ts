@@ -141,6 +141,19 @@ describe('WASMJIT_PERF_MAP / perfMap', () => {
     expect(run.stderr).toContain('WASMJIT_PERF_MAP must be 0 or 1, got "yes"');
   });
 
+  it('writes a map of its own, with a warning, when V8 writes /tmp/perf-<pid>.map (--perf-basic-prof)', () => {
+    const script = `const { instantiate, watToWasm } = await import(${JSON.stringify(join(ROOT, 'dist/index.js'))});
+const { instance } = await instantiate(await watToWasm('(module $basic (func $one (export "one") (result i32) i32.const 1))', { debugNames: true }), {});
+console.log(process.pid, instance.exports.one());`;
+    const run = spawnSync(process.execPath, ['--perf-basic-prof', '--input-type=module', '-e', script], { env: { ...process.env, WASMJIT_PERF_MAP: '1' }, encoding: 'utf8' });
+    const pid = run.stdout.split(' ')[0];
+    maps.push(`/tmp/perf-${pid}.map`, `/tmp/perf-${pid}.wasmjit.map`);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`[WASMJIT_PERF_MAP] Warning: V8 writes /tmp/perf-${pid}.map (--perf-basic-prof): wasmjit's perf map is /tmp/perf-${pid}.wasmjit.map`);
+    expect(readFileSync(`/tmp/perf-${pid}.wasmjit.map`, 'utf8')).toMatch(/^[0-9a-f]+ [0-9a-f]+ basic\.one$/m);
+    expect(readFileSync(`/tmp/perf-${pid}.map`, 'utf8')).not.toContain('basic.one');
+  });
+
   it('lets perf report attribute a hot loop\'s samples to its function', () => {
     const probe = spawnSync('perf', ['record', '-e', 'cpu-clock', '-o', join(scratch, 'probe.data'), '--', 'true'], { encoding: 'utf8' });
     if (probe.status !== 0) {

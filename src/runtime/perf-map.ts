@@ -58,11 +58,20 @@ export function perfMapPath(): string | undefined {
   return file?.path;
 }
 
-/** Opens `/tmp/perf-<pid>.map` for appending (once) and writes every range named so far to it. */
+/**
+ * Opens `/tmp/perf-<pid>.map` for appending (once) and writes every range named so far to it. Under
+ * `node --perf-basic-prof` V8 owns that file (it writes from its own offset, over anything appended):
+ * the ranges then go to `/tmp/perf-<pid>.wasmjit.map`, to append to V8's once the process is done,
+ * and a warning says so.
+ */
 export function startPerfMap(): void {
   naming = true;
   if (file) return;
-  const path = `/tmp/perf-${process.pid}.map`;
+  const v8Writes = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => /^--perf[-_]basic[-_]prof/.test(arg));
+  const path = `/tmp/perf-${process.pid}${v8Writes ? '.wasmjit' : ''}.map`;
+  if (v8Writes) {
+    process.emitWarning(`V8 writes /tmp/perf-${process.pid}.map (--perf-basic-prof): wasmjit's perf map is ${path}; append it to V8's after the process ends`, { code: 'WASMJIT_PERF_MAP' });
+  }
   file = { fd: openSync(path, 'a'), path };
   process.once('exit', () => closeSync(file!.fd));
   append(ranges);
