@@ -37,6 +37,10 @@ export interface ModuleOptions {
    * Default: lazy for modules of LAZY_THRESHOLD_BYTES or more; WASMJIT_LAZY=0|1 overrides the default.
    */
   lazy?: boolean;
+  /** Meter fuel (see `InstanceOptions.fuel` and compiler/metering.ts): code of its own, slower. */
+  fuel?: boolean;
+  /** Poll for `Instance.interrupt()` at every loop's start (function entries need no poll). */
+  interruptible?: boolean;
 }
 
 /** Where a module's code came from: what `serialize` stores besides the code. */
@@ -345,7 +349,13 @@ export class Module {
  */
 function featuresOf(options: ModuleOptions): CpuFeatures {
   const detected = detectCpuFeatures();
-  return { ...detected, ...options.cpuFeatures, guardRegions: detected.guardRegions && options.cpuFeatures?.guardRegions !== false };
+  return {
+    ...detected,
+    ...options.cpuFeatures,
+    guardRegions: detected.guardRegions && options.cpuFeatures?.guardRegions !== false,
+    fuel: options.fuel === true,
+    interruptible: options.interruptible === true,
+  };
 }
 
 function compileOptionsOf(options: ModuleOptions): CompileOptions {
