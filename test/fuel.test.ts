@@ -4,6 +4,8 @@
 // metering at all in code compiled without it.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parallelStats, startCompileWorkers } from '../src/compiler/index.js';
+import { generateModule } from '../src/bench/generate.js';
 import { compile, instantiate, Module, watToWasm } from '../src/index.js';
 import type { Instance } from '../src/index.js';
 
@@ -49,6 +51,25 @@ const nestedFuel = (n: number): number => 5 + 15 * (n + 1) + 14 * ((n * (n + 1))
 const DEAD_FUEL = 4;
 
 const samples = (name: string): Promise<Uint8Array> => watToWasm(readFileSync(new URL(`../wat/${name}.wat`, import.meta.url), 'utf8'));
+
+/** Compiles with every function's chunk on a worker thread (compiler/parallel.ts), forced on for any size. */
+async function compiledInParallel(bytes: Uint8Array): Promise<Module> {
+  const saved = { min: process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS, threads: process.env.WASMJIT_COMPILE_THREADS };
+  process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS = '0';
+  process.env.WASMJIT_COMPILE_THREADS = '2';
+  try {
+    await startCompileWorkers();
+    const before = parallelStats.workerChunks;
+    const module = await compile(bytes, { fuel: true, lazy: false });
+    expect(parallelStats.workerChunks).toBeGreaterThan(before);
+    return module;
+  } finally {
+    for (const [name, value] of [['WASMJIT_PARALLEL_MIN_INSTRUCTIONS', saved.min], ['WASMJIT_COMPILE_THREADS', saved.threads]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
 
 /** The fuel each call takes, from a fresh fill of `fill`. */
 function fuelTaken(instance: Instance, call: () => unknown, fill = 10n ** 15n): number {
@@ -113,6 +134,30 @@ describe('fuel', () => {
       expect(taken[0], sample).toBeGreaterThan(0);
       expect(new Set(taken).size, `${sample}: ${taken.join(', ')}`).toBe(1);
     }
+  });
+
+  it('takes the same fuel from code compiled on worker threads as from code compiled here', async () => {
+    // The generated benchmark module: calls and call_indirect across chunks, loops, traps.
+    const { bytes } = generateModule(120, 7);
+    const transcript = async (module: Module): Promise<string[]> => {
+      const instance = await instantiate(module, {}, { fuel: 0 });
+      return module.ir.exports.flatMap(({ name, kind, index }) => {
+        if (kind !== 'func') return [];
+        const fn = instance.exports[name] as (...args: unknown[]) => unknown;
+        const args = module.compiled.funcTypes[index]!.params.map((type) => (type === 'i64' ? 3n : 3));
+        instance.fuel = 10n ** 12n;
+        let outcome: string;
+        try {
+          outcome = String(fn(...args));
+        } catch (error) {
+          outcome = (error as Error).message;
+        }
+        return [`${name}: ${outcome}, ${10 ** 12 - instance.fuel}`];
+      });
+    };
+    const here = await transcript(await compile(bytes, { fuel: true, lazy: false }));
+    expect(here.some((line) => !line.endsWith(', 0'))).toBe(true);
+    expect(await transcript(await compiledInParallel(bytes))).toEqual(here);
   });
 
   it('is a property of the code: none without the option, and refused where the code has none', async () => {
