@@ -173,6 +173,7 @@ describe('fuel', () => {
     const instance = await instantiate(plain);
     expect(() => instance.fuel).toThrow(/compiled without fuel metering/);
     await expect(instantiate(plain, {}, { fuel: 10 })).rejects.toThrow(/compiled without fuel metering/);
+    await expect(instantiate(metered, {}, { fuel: -5 })).rejects.toThrow(RangeError);
     const fueled = await instantiate(metered, {}, { fuel: 10 });
     expect(() => {
       fueled.fuel = -1;

@@ -65,7 +65,8 @@ export class Instance {
   /** The process-wide tables refer to these weakly (they must not keep the instance alive): the instance keeps them. */
   private readonly hostCallHandler: HostCallHandler = (index) => this.hostCall(index);
   private readonly functionResolver: FunctionResolver = (index) => this.functionObject(index);
-  private readonly interruptCell: InterruptCell;
+  /** An interruptible module's instance's (compiler/metering.ts). */
+  private readonly interruptCell: InterruptCell | undefined;
   /** InstanceOptions.timeout, in milliseconds. */
   private readonly timeout: number | undefined;
 
@@ -80,6 +81,7 @@ export class Instance {
   ) {
     const { features } = module.source;
     if (options.fuel !== undefined && !features.fuel) throw new TypeError(NOT_METERED);
+    const fuel = options.fuel === undefined ? undefined : fuelValue(options.fuel);
     if (options.timeout !== undefined) {
       if (!features.interruptible) throw new TypeError(NOT_INTERRUPTIBLE);
       if (!(options.timeout >= 0 && options.timeout <= MAX_TIMEOUT_MS)) throw new RangeError(`wasmjit: timeout must be a number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, not ${String(options.timeout)}`);
@@ -89,8 +91,8 @@ export class Instance {
     if (ownsModule) releaseWhenCollected.unregister(module);
     else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
-    this.interruptCell = new InterruptCell(this.context.views.int64, stackLimit, this.context.address);
-    if (options.fuel !== undefined) this.fuel = options.fuel;
+    if (features.interruptible) this.interruptCell = new InterruptCell(this.context.views.int64, stackLimit, this.context.address);
+    if (fuel !== undefined) this.context.setField(Ctx.fuel, fuel);
     this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.interruptCell, this.entrySlots, module.lifetime, module.lazy), true);
     this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [], lazy: module.lazy };
     registerHostCalls(this.context.address, this.hostCallHandler);
@@ -132,9 +134,7 @@ export class Instance {
 
   set fuel(value: number | bigint) {
     this.assertMetered();
-    const fuel = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
-    if (fuel < 0n || fuel > MAX_FUEL) throw new RangeError(`wasmjit: fuel must be an integer from 0 to 2^63-1, not ${String(value)}`);
-    this.context.setField(Ctx.fuel, fuel);
+    this.context.setField(Ctx.fuel, fuelValue(value));
   }
 
   private assertMetered(): void {
@@ -152,7 +152,7 @@ export class Instance {
 
   /** What a worker needs to interrupt this instance: post it, and call wasmjit's `interrupt(handle)` there. */
   get interruptHandle(): InterruptHandle {
-    if (!this.module.source.features.interruptible) throw new TypeError(NOT_INTERRUPTIBLE);
+    if (!this.interruptCell) throw new TypeError(NOT_INTERRUPTIBLE);
     return this.interruptCell.handle;
   }
 
@@ -161,8 +161,9 @@ export class Instance {
    * overflow: the interrupt flag tells them apart (and is cleared, so the instance runs again).
    */
   trapError(status: number): unknown {
-    if ((status === TrapCode.StackOverflow || status === TrapCode.Interrupted) && this.interruptCell.requested) {
-      this.interruptCell.clear();
+    const cell = this.interruptCell;
+    if ((status === TrapCode.StackOverflow || status === TrapCode.Interrupted) && cell?.requested) {
+      cell.clear();
       return new WebAssembly.RuntimeError(TRAP_MESSAGES[TrapCode.Interrupted]);
     }
     return trapError(status);
@@ -170,7 +171,7 @@ export class Instance {
 
   /** Clears an interrupt a deadline raised after its call had ended (watchdog.ts). */
   clearInterrupt(): void {
-    this.interruptCell.clear();
+    this.interruptCell?.clear();
   }
 
   // ---- linking ----------------------------------------------------------------------------------
@@ -397,7 +398,7 @@ export class Instance {
         setEntrySlotFunction(slot, lazy.address(index));
       }, enter);
     }
-    if (this.timeout !== undefined) enter = deadlines.guard(this, this.interruptCell.handle, this.timeout, enter);
+    if (this.timeout !== undefined) enter = deadlines.guard(this, this.interruptHandle, this.timeout, enter);
     const exported = exportCall(this, type, argsSlot, enter);
     if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });
@@ -451,14 +452,14 @@ export class Instance {
 function freeNative(
   status: { disposed: boolean },
   context: InstanceContext,
-  interruptCell: InterruptCell,
+  interruptCell: InterruptCell | undefined,
   entrySlots: number[],
   code: RefCount,
   lazy: LazyCode | undefined,
 ): () => void {
   return () => {
     status.disposed = true;
-    interruptCell.free();
+    interruptCell?.free();
     for (const slot of entrySlots) releaseEntrySlot(slot);
     unregisterHostCalls(context.address);
     unregisterFuncRecords(context.address + BigInt(context.layout.funcRecordsOffset));
@@ -540,6 +541,13 @@ const NOT_INTERRUPTIBLE = 'wasmjit: this module was compiled without interrupt p
 const MAX_FUEL = (1n << 63n) - 1n;
 /** setTimeout's limit, which the watchdog's timers have too. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Fuel as the context holds it: a signed 64-bit count, never negative when given. */
+function fuelValue(value: number | bigint): bigint {
+  const fuel = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
+  if (fuel < 0n || fuel > MAX_FUEL) throw new RangeError(`wasmjit: fuel must be an integer from 0 to 2^63-1, not ${String(value)}`);
+  return fuel;
+}
 
 function trapError(status: number): unknown {
   if (status === TrapCode.HostException) return takeParkedException();
