@@ -14,7 +14,7 @@ import type { BufferRow } from './buffers.js';
 import { FIRST_RUN_ENGINES, STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
 import { simdSection, simdSummary } from './simd-report.js';
 import { meteringSection, meteringSummary } from './metering-report.js';
-import { realSection, realSummary } from './real-report.js';
+import { REAL_TARGETS, realSection, realSummary } from './real-report.js';
 import { fixed, formatTable, formatTargets, ms, numberColumns, paragraph, plural, ratio } from './table.js';
 import type { Style, TargetCheck } from './table.js';
 import type { FirstRunRow, StartupEngineId, StartupResults, StartupRow } from './startup.js';
@@ -65,6 +65,17 @@ function kernelTable(kernels: KernelRow[], style: Style): string {
   return formatTable(header, rows, numberColumns(header), style);
 }
 
+/** Issue 13: the hand-written kernels stay at or below Liftoff-only's time, every one. */
+function kernelTarget(kernels: KernelRow[]): TargetCheck {
+  const worst = kernels.reduce((a, b) => (kernelRatios(b).liftoff > kernelRatios(a).liftoff ? b : a));
+  const over = kernels.filter((k) => kernelRatios(k).liftoff > REAL_TARGETS.worstOverLiftoff).length;
+  return {
+    target: `wasmjit/Liftoff ≤ ${REAL_TARGETS.worstOverLiftoff.toFixed(2)} on every hand-written kernel`,
+    measured: `worst ${ratio(kernelRatios(worst).liftoff)} (${worst.name}); ${over} above`,
+    met: over === 0,
+  };
+}
+
 function throughput(bytes: number, milliseconds: number): number {
   return bytes / 1e6 / (milliseconds / 1000);
 }
@@ -92,6 +103,22 @@ function compileTable(rows: CompileRow[], style: Style): string {
     ratio(row.wasmjit.firstMs / row.liftoff.firstMs),
   ]);
   return formatTable(header, body, numberColumns(header), style);
+}
+
+/** Issue 13: compiling no slower than before it, ≥ 17 MB/s of lowering, warm, on the generated module. */
+const GENERATED_LOWERING_MB_S = 17;
+
+function compileTargets(rows: CompileRow[], style: Style): string[] {
+  const generated = rows.find((row) => row.module.startsWith('generated'));
+  if (!generated) return [];
+  const lowering = throughput(generated.bytes, generated.wasmjit.phasesMs.lower!);
+  return [
+    formatTargets('Targets (issue 13):', [{
+      target: `lowering ≥ ${GENERATED_LOWERING_MB_S} MB/s warm on the generated module`,
+      measured: `${mbPerSecond(lowering)} MB/s (total ${mbPerSecond(throughput(generated.bytes, generated.wasmjit.totalMs))})`,
+      met: lowering >= GENERATED_LOWERING_MB_S,
+    }], style),
+  ];
 }
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
@@ -307,7 +334,7 @@ function sections(report: Report, style: Style): string[] {
         `Kernels: ms per call, median of ${plural(reps, 'repetition')} (each a fresh process: a warm-up call, then ${plural(calls, 'timed call')}).`,
         'Ratios are wasmjit time / V8 time: below 1 wasmjit is faster. Every engine returned the same checksums.',
       ),
-      ...(integerAndFloat.length > 0 ? [kernelTable(integerAndFloat, style)] : []),
+      ...(integerAndFloat.length > 0 ? [kernelTable(integerAndFloat, style), formatTargets('Targets (issue 13):', [kernelTarget(integerAndFloat)], style)] : []),
       ...meteringSection(results.kernels, style),
       ...simdSection(results.kernels, style),
     );
@@ -323,6 +350,7 @@ function sections(report: Report, style: Style): string[] {
       ),
       compileTable(results.compile, style),
       memoryLine(results.compile[0]),
+      ...compileTargets(results.compile, style),
     );
   }
   for (const { node, ns } of results.calls) {

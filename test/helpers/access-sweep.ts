@@ -66,7 +66,7 @@ const results = (form: Form): string => (form.store ? '' : form.type === 'v128' 
 const fnName = (form: Form, offset: number, constant?: number): string => `${form.name} offset=${offset}${constant === undefined ? '' : ` at ${constant}`}`;
 /** The same access at an address a 32-bit instruction computed: it indexes memory from its own register. */
 const computedName = (form: Form, offset: number): string => `${fnName(form, offset)} computed`;
-const COMPUTED_ADDRESS = '(i32.xor (local.get 0) (i32.const 0))';
+const COMPUTED_ADDRESS = '(i32.or (local.get 0) (local.get 0))';
 
 function sweepModule(forms: readonly Form[], constants: readonly number[], memory: string): string {
   const funcs = forms.flatMap((form) => OFFSETS.flatMap((offset) => {
