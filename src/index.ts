@@ -2,6 +2,7 @@
 import { Instance } from './runtime/instance.js';
 import { Module } from './runtime/module.js';
 import type { ModuleOptions } from './runtime/module.js';
+import type { InstanceOptions } from './runtime/instance.js';
 import type { Memory as RuntimeMemory } from './runtime/memory.js';
 import type { Table as RuntimeTable } from './runtime/table.js';
 import type { Global as RuntimeGlobal } from './runtime/global.js';
@@ -23,7 +24,9 @@ export { ArtifactError } from './runtime/artifact.js';
 export type { ArtifactErrorReason } from './runtime/artifact.js';
 export { LAZY_THRESHOLD_BYTES, lazyCompileStats } from './runtime/module.js';
 export type { LazyCompileStats } from './runtime/module.js';
-export type { ExportValue } from './runtime/instance.js';
+export type { ExportValue, InstanceOptions } from './runtime/instance.js';
+export { interrupt } from './runtime/interrupt.js';
+export type { InterruptHandle } from './runtime/interrupt.js';
 /** V8's WebAssembly namespace, backed by wasmjit (`wasmjit/register` installs it as the global). */
 export { WebAssemblyOnWasmjit as WebAssembly, createWebAssembly } from './webassembly/namespace.js';
 
@@ -58,16 +61,22 @@ export async function compile(bytes: WasmBytes, options?: ModuleOptions): Promis
 }
 
 /** Like WebAssembly.instantiate: bytes give `{module, instance}`, a Module gives the instance. */
-export async function instantiate(source: Module, imports?: Imports): Promise<Instance>;
-export async function instantiate(source: WasmBytes, imports?: Imports): Promise<{ module: Module; instance: Instance }>;
+/**
+ * `options` (wasmjit's own): fuel and deadlines (see InstanceOptions); bytes are compiled for them,
+ * a Module must have been (`compile(bytes, { fuel: true, interruptible: true })`).
+ */
+export async function instantiate(source: Module, imports?: Imports, options?: InstanceOptions): Promise<Instance>;
+export async function instantiate(source: WasmBytes, imports?: Imports, options?: InstanceOptions): Promise<{ module: Module; instance: Instance }>;
 export async function instantiate(
   source: Module | WasmBytes,
   imports?: Imports,
+  options: InstanceOptions = {},
 ): Promise<Instance | { module: Module; instance: Instance }> {
   if (imports !== undefined && (imports === null || typeof imports !== 'object')) {
     throw new TypeError('WebAssembly.instantiate(): Argument 1 must be an object');
   }
-  if (source instanceof Module) return new Instance(source, imports, false);
-  const module = Module.fromBytes(toBytes(source));
-  return { module, instance: new Instance(module, imports, true) };
+  if (source instanceof Module) return new Instance(source, imports, false, undefined, options);
+  const interruptible = options.interruptible === true || options.timeout !== undefined;
+  const module = Module.fromBytes(toBytes(source), { fuel: options.fuel !== undefined, interruptible });
+  return { module, instance: new Instance(module, imports, true, undefined, options) };
 }

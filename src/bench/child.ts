@@ -7,19 +7,24 @@ import { CALL_MEASUREMENTS } from './calls.js';
 import type { BufferResult, CallResult, CompilePhases, CompileResult, KernelResult, Task, TaskResult } from './protocol.js';
 import { median } from './stats.js';
 import { withCustomSection } from './wasm-writer.js';
+import type { Metering } from './engines.js';
 
 type Exports = Record<string, unknown>;
 
 const now = (): bigint => process.hrtime.bigint();
 const msSince = (start: bigint): number => Number(now() - start) / 1e6;
 
-async function instantiate(runtime: Task['runtime'], bytes: Uint8Array<ArrayBuffer>): Promise<{ exports: Exports; dispose(): void }> {
+/** All the fuel there is: the metered kernels never run out. */
+const ALL_FUEL = (1n << 63n) - 1n;
+
+async function instantiate(runtime: Task['runtime'], bytes: Uint8Array<ArrayBuffer>, metering?: Metering): Promise<{ exports: Exports; dispose(): void }> {
   if (runtime === 'v8') {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
     return { exports: instance.exports as Exports, dispose: () => {} };
   }
   const wasmjit = await import('../index.js');
-  const { instance } = await wasmjit.instantiate(bytes);
+  const options = metering === 'fuel' ? { fuel: ALL_FUEL } : { interruptible: metering === 'interruptible' };
+  const { instance } = await wasmjit.instantiate(bytes, {}, options);
   return { exports: instance.exports as Exports, dispose: () => instance.dispose() };
 }
 
@@ -32,7 +37,7 @@ function exportedFunction(exports: Exports, name: string): (...args: unknown[]) 
 async function runKernel(task: Extract<Task, { kind: 'kernel' }>, bytes: Uint8Array<ArrayBuffer>): Promise<KernelResult> {
   let instance: Awaited<ReturnType<typeof instantiate>>;
   try {
-    instance = await instantiate(task.runtime, bytes);
+    instance = await instantiate(task.runtime, bytes, task.metering);
   } catch (err) {
     if (task.runtime === 'wasmjit' && err instanceof WebAssembly.CompileError) return { unsupported: err.message };
     throw err;

@@ -25,6 +25,15 @@ export const ENGINES: Engine[] = [
   { id: 'wasmjit', label: 'wasmjit', runtime: 'wasmjit', nodeFlags: [] },
 ];
 
+/** wasmjit's code with fuel metering, and with interrupt polling (compiler/metering.ts). */
+export type Metering = 'fuel' | 'interruptible';
+
+/** The metered wasmjit runs, measured on the integer and float kernels against plain wasmjit. */
+export const METERED_ENGINES: Array<Pick<Engine, 'label' | 'runtime' | 'nodeFlags'> & { metering: Metering }> = [
+  { metering: 'fuel', label: 'wasmjit fuel', runtime: 'wasmjit', nodeFlags: [] },
+  { metering: 'interruptible', label: 'wasmjit interruptible', runtime: 'wasmjit', nodeFlags: [] },
+];
+
 /** `items` rotated left by `by`: each repetition starts with a different engine. */
 export function rotated<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;

@@ -1,14 +1,14 @@
 // What the benchmark parent asks of a child process (argv[2], JSON; the module bytes come on stdin)
 // and what the child answers (one JSON line on stdout).
 import type { CallShape } from './calls.js';
-import type { Runtime } from './engines.js';
+import type { Metering, Runtime } from './engines.js';
 
 export type Task =
   /**
    * Instantiate, call `entry(n)` once to warm up, then time `calls` more calls. A CompileError from
    * wasmjit is answered as `unsupported`, for the parent to judge.
    */
-  | { kind: 'kernel'; runtime: Runtime; entry: string; n: number; calls: number }
+  | { kind: 'kernel'; runtime: Runtime; entry: string; n: number; calls: number; metering?: Metering }
   /**
    * Compile the module once (the first compile of the process, timed on its own; peak memory is
    * read after it), then for `warmupMs` untimed (the compiler's own JS gets optimized), then again

@@ -13,6 +13,7 @@ import { BUFFER_ENGINES, BUFFER_GROWS } from './buffers.js';
 import type { BufferRow } from './buffers.js';
 import { FIRST_RUN_ENGINES, STARTUP_ENGINES, WARM_COMPILES } from './startup.js';
 import { simdSection, simdSummary } from './simd-report.js';
+import { meteringSection, meteringSummary } from './metering-report.js';
 import { REAL_TARGETS, realSection, realSummary } from './real-report.js';
 import { fixed, formatTable, formatTargets, ms, numberColumns, paragraph, plural, ratio } from './table.js';
 import type { Style, TargetCheck } from './table.js';
@@ -334,6 +335,7 @@ function sections(report: Report, style: Style): string[] {
         'Ratios are wasmjit time / V8 time: below 1 wasmjit is faster. Every engine returned the same checksums.',
       ),
       ...(integerAndFloat.length > 0 ? [kernelTable(integerAndFloat, style), formatTargets('Targets (issue 13):', [kernelTarget(integerAndFloat)], style)] : []),
+      ...meteringSection(results.kernels, style),
       ...simdSection(results.kernels, style),
     );
   }
@@ -396,6 +398,7 @@ export function formatJson(report: Report): string {
       kernels: results.kernels.map((k) => ({ ...k, ratios: kernelRatios(k) })),
       geometricMeans: geometricMeans(results.kernels),
       simd: simdSummary(results.kernels),
+      metering: meteringSummary(results.kernels),
       real: realSummary(results.real),
       compile: results.compile.map((row) => ({
         ...row,

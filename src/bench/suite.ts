@@ -7,8 +7,8 @@ import { BUFFER_ENGINES, BUFFER_SIZES_MIB, bufferModule, bufferTask, summarizeBu
 import type { BufferRow } from './buffers.js';
 import { CALL_MEASUREMENTS, CALL_MODULE_WAT } from './calls.js';
 import type { CallShape } from './calls.js';
-import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, rotated } from './engines.js';
-import type { Engine, EngineId } from './engines.js';
+import { ENGINES, EAGER_COMPILATION_FLAG, LIFTOFF_FLAGS, METERED_ENGINES, rotated } from './engines.js';
+import type { Engine, EngineId, Metering } from './engines.js';
 import { generateModule } from './generate.js';
 import { biggestHashWasmModule } from './hash-wasm.js';
 import { KERNEL_ENTRY, KERNELS, kernelFiles, kernelMatches } from './kernels.js';
@@ -55,6 +55,8 @@ export interface KernelRow extends KernelTimes {
   checksum: string;
   /** A SIMD kernel's scalar twin (kernels.ts), which returned the same checksum. */
   scalarTwin?: KernelTimes;
+  /** An integer or float kernel on wasmjit's metered code (METERED_ENGINES): median ms, and every sample. */
+  metered?: { ms: Record<Metering, number>; samples: Record<Metering, number[]> };
 }
 
 export interface CompileMeasurement {
@@ -135,6 +137,7 @@ function plannedChildren(options: SuiteOptions, compileModules: number, nodes: n
   const kernelModules = selectKernels(options.filters).reduce((sum, k) => sum + Object.keys(kernelFiles(k)).length, 0);
   const perRep =
     kernelModules * ENGINES.length +
+    selectKernels(options.filters).filter(isMeasuredMetered).length * METERED_ENGINES.length +
     (wantsSection('compile', options.filters) ? compileModules * COMPILE_ENGINES.length : 0) +
     (wantsSection('call', options.filters) ? ENGINES.length * Object.keys(CALL_MEASUREMENTS).length * nodes : 0) +
     (wantsSection('buffer', options.filters) ? BUFFER_SIZES_MIB.length * BUFFER_ENGINES.length : 0) +
@@ -155,6 +158,9 @@ interface KernelModule {
   /** Whether wasmjit may refuse it: a SIMD kernel's own module, until wasmjit compiles SIMD. */
   mayBeUnsupported: boolean;
 }
+
+/** Metering is measured on the integer and float kernels: loops and calls, where its checks are. */
+const isMeasuredMetered = (kernel: Kernel): boolean => kernel.kind !== 'simd';
 
 function emptyTimes(): KernelTimes {
   return { ms: byEngine(() => NaN), samples: byEngine(() => []), unsupported: {} };
@@ -198,6 +204,7 @@ async function measureKernels(options: SuiteOptions, measurer: Measurer): Promis
   for (const kernel of kernels) {
     const files = kernelFiles(kernel);
     const row: KernelRow = { name: kernel.name, kind: kernel.kind, n: kernel.n, checksum: '', ...emptyTimes() };
+    if (isMeasuredMetered(kernel)) row.metered = { ms: { fuel: NaN, interruptible: NaN }, samples: { fuel: [], interruptible: [] } };
     const own: KernelModule = { kernel, label: kernel.name, bytes: await watBytes(files.kernel), times: row, mayBeUnsupported: kernel.kind === 'simd' };
     const twins: KernelModule[] = [];
     if (files.scalarTwin !== undefined) {
@@ -224,6 +231,14 @@ async function measureKernels(options: SuiteOptions, measurer: Measurer): Promis
           checksums.set(module === modules[k][0] ? engine.label : `${engine.label} (${module.label})`, result.checksum);
         }
       }
+      const { metered } = rows[k];
+      for (const engine of metered ? rotated(METERED_ENGINES, rep + k) : []) {
+        const task: Task = { kind: 'kernel', runtime: engine.runtime, entry: KERNEL_ENTRY, n: kernel.n, calls: options.calls, metering: engine.metering };
+        const result = measurer.run<KernelResult>(rep, kernel.name, engine, task, modules[k][0].bytes);
+        if ('unsupported' in result) throw new ChildFailure(`${kernel.name} on ${engine.label}: CompileError: ${result.unsupported}`);
+        metered!.samples[engine.metering].push(...result.ms);
+        checksums.set(engine.label, result.checksum);
+      }
       if (rows[k].checksum !== '') checksums.set('the first repetition', rows[k].checksum);
       if (new Set(checksums.values()).size > 1) {
         const found = [...checksums].map(([who, sum]) => `${who} ${sum}`).join(', ');
@@ -235,6 +250,9 @@ async function measureKernels(options: SuiteOptions, measurer: Measurer): Promis
   for (const module of modules.flat()) {
     const { samples } = module.times;
     module.times.ms = byEngine((id) => (samples[id].length > 0 ? median(samples[id]) : NaN));
+  }
+  for (const { metered } of rows) {
+    if (metered) metered.ms = { fuel: median(metered.samples.fuel), interruptible: median(metered.samples.interruptible) };
   }
   return rows;
 }

@@ -48,6 +48,13 @@ export const Ctx = {
   stackLimit: 16,
   /** `int hostCall(void *ctx, int index)`: the runtime's single koffi callback. */
   hostCall: 24,
+  /**
+   * Fuel left (signed 64-bit), for code compiled with `features.fuel` (compiler/metering.ts): each
+   * region's charge is subtracted from it, and below zero the code traps with OutOfFuel.
+   */
+  fuel: 32,
+  /** Non-zero once an interrupt was requested (runtime/interrupt.ts); the runtime clears it. */
+  interrupt: 40,
   /** Result area: result i of an entry or a call at `results + 8*i`. */
   results: 64,
 } as const;

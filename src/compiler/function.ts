@@ -25,6 +25,7 @@ import { LABEL_GPR, LABEL_XMM, operand, truncate, ValueStack } from './value-sta
 import type { FunctionLocals, LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
 import { TrapCode } from './traps.js';
+import { emitInterruptPoll, FuelMeter } from './metering.js';
 
 /** What a function compiler needs from the module being compiled. */
 export interface ModuleEnv {
@@ -206,6 +207,7 @@ export class FunctionScratch {
   readonly controls: Control[] = [];
   readonly localHomes: LocalHome[] = [];
   readonly constants = new ConstantPool();
+  readonly meter = new FuelMeter();
   readonly stack: ValueStack;
   readonly lowering: LoweringEnv;
   /** The lowering environment of SIMD instructions, with the current function body's `extra`. */
@@ -251,6 +253,8 @@ export class FunctionCompiler implements FunctionLocals {
   private readonly localSlots: LocalSlots;
   private pc = 0;
   private readonly localHomes: LocalHome[];
+  /** Set when the code meters fuel (and code is emitted). */
+  private readonly meter: FuelMeter | undefined;
 
   /**
    * `emit` false validates the body without emitting any code (lazy compilation validates every
@@ -287,6 +291,8 @@ export class FunctionCompiler implements FunctionLocals {
     truncate(this.controls, 0);
     truncate(this.localHomes, 0);
     scratch.constants.clear();
+    scratch.meter.reset();
+    this.meter = emit && env.features.fuel ? scratch.meter : undefined;
     this.stack = scratch.stack;
     this.stack.reset(this);
     this.localSlots = new LocalSlots(func.type.params, func.locals, [this.localRegs, this.localXmms], weights, NEAR_FRAME_SLOTS - this.headerSlots);
@@ -299,6 +305,7 @@ export class FunctionCompiler implements FunctionLocals {
     const start = asm.offset;
     if (emit) marks.add(0, PROLOGUE_MARK);
     const frameSizeAt = emit ? this.emitPrologue() : -1;
+    this.meter?.open(asm, this.env.trap(TrapCode.OutOfFuel));
     this.controls.push({
       kind: 'function',
       type: this.func.type,
@@ -335,11 +342,13 @@ export class FunctionCompiler implements FunctionLocals {
     const { asm } = this;
     const { marks } = this.env;
     const { code } = this.func.body;
+    const { meter } = this;
     const count = code.length / INSTR_WORDS;
     for (this.pc = 0; this.pc < count; this.pc++) {
       if (this.controls.length === 0) throw this.error('instructions after the end of the function');
       const at = INSTR_WORDS * this.pc;
       if (this.emitting) marks.add(asm.offset - start, this.pc);
+      meter?.count();
       this.compileInstr(code[at]!, code[at + 1]!, code[at + 2]!);
     }
   }
@@ -1029,9 +1038,19 @@ export class FunctionCompiler implements FunctionLocals {
       }
       this.pushAll(type.params);
     }
-    if (kind === 'loop' && emitting) this.asm.bind(frame.label);
+    if (kind === 'loop') this.openLoop(frame.label, emitting);
     this.controls.push(frame);
     this.frameChanged();
+  }
+
+  /** A loop's start: its label, then the interrupt poll and the fuel charge every iteration passes. */
+  private openLoop(label: Label, emitting: boolean): void {
+    const { asm, env } = this;
+    if (emitting) {
+      asm.bind(label);
+      if (env.features.interruptible) emitInterruptPoll(asm, env.trap(TrapCode.Interrupted));
+    }
+    this.meter?.open(asm, emitting ? env.trap(TrapCode.OutOfFuel) : undefined);
   }
 
   /** Checks that the stack holds exactly the block's results (unless unreachable). */
@@ -1067,6 +1086,7 @@ export class FunctionCompiler implements FunctionLocals {
     const fallsThrough = this.emitting;
     this.popBlockResults(frame);
     const resultCount = frame.type.results.length;
+    if (frame.kind === 'loop' || frame.kind === 'function') this.meter?.close(this.asm);
     if (frame.kind === 'function') {
       if (fallsThrough) this.emitReturn();
       this.controls.pop();

@@ -27,6 +27,9 @@ export interface CpuFeatures {
    * and rely on guard regions and the signal handler (runtime/signal-handler.ts).
    */
   guardRegions: boolean;
+  /** Not CPU features either: the code meters fuel / polls for interrupts (compiler/metering.ts). */
+  fuel: boolean;
+  interruptible: boolean;
 }
 
 export interface LoweringEnv {

@@ -13,6 +13,10 @@ export enum TrapCode {
   ElementSegmentOutOfBounds,
   /** A host function threw: the runtime rethrows the exception it parked. */
   HostException,
+  /** Fuel ran out (compiler/metering.ts). */
+  OutOfFuel,
+  /** A loop's interrupt poll saw an interrupt (an entry's sees one as StackOverflow: see metering.ts). */
+  Interrupted,
 }
 
 export const TRAP_MESSAGES: Record<TrapCode, string> = {
@@ -27,6 +31,8 @@ export const TRAP_MESSAGES: Record<TrapCode, string> = {
   [TrapCode.FloatUnrepresentable]: 'float unrepresentable in integer range',
   [TrapCode.ElementSegmentOutOfBounds]: 'element segment out of bounds',
   [TrapCode.HostException]: 'host function threw',
+  [TrapCode.OutOfFuel]: 'fuel exhausted',
+  [TrapCode.Interrupted]: 'interrupted',
 };
 
 export const ALL_TRAP_CODES = Object.values(TrapCode).filter((v): v is TrapCode => typeof v === 'number');

@@ -67,7 +67,7 @@ const HASH_BYTES = 32;
 const SECTION_NAMES = ['wasm', 'code', 'functions', 'relocations', 'native-only flags', 'shell'] as const;
 
 /** One bit per feature; a new feature needs a new bit (and artifacts without it keep loading). */
-const FEATURE_BITS: Record<keyof CpuFeatures, number> = { lzcnt: 1, tzcnt: 2, popcnt: 4, sse41: 8, sse3: 16, ssse3: 32, sse42: 64, guardRegions: 128, bmi2: 256 };
+const FEATURE_BITS: Record<keyof CpuFeatures, number> = { lzcnt: 1, tzcnt: 2, popcnt: 4, sse41: 8, sse3: 16, ssse3: 32, sse42: 64, guardRegions: 128, bmi2: 256, fuel: 512, interruptible: 1024 };
 const FEATURE_NAMES = Object.keys(FEATURE_BITS) as Array<keyof CpuFeatures>;
 
 let version: string | undefined;
@@ -215,7 +215,8 @@ export function readArtifact(bytes: Uint8Array, available: CpuFeatures, known?: 
   const unknown = bits & ~featureBits(Object.fromEntries(FEATURE_NAMES.map((name) => [name, true])) as unknown as CpuFeatures);
   if (unknown !== 0) fail('cpu-features', `the code uses CPU features this wasmjit does not know (bits 0x${unknown.toString(16)})`);
   const features = Object.fromEntries(FEATURE_NAMES.map((name) => [name, (bits & FEATURE_BITS[name]) !== 0])) as unknown as CpuFeatures;
-  const missing = FEATURE_NAMES.filter((name) => features[name] && !available[name]);
+  // Metering is the code's own business: it needs nothing of this process.
+  const missing = FEATURE_NAMES.filter((name) => features[name] && !available[name] && name !== 'fuel' && name !== 'interruptible');
   if (features.guardRegions && !available.guardRegions) {
     fail('cpu-features', 'the code relies on guard regions, which this process does not use (WASMJIT_BOUNDS_CHECKS=explicit, or the signal handler or the address space is missing)');
   }

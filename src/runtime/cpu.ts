@@ -42,7 +42,7 @@ export function detectCpuFeatures(): CpuFeatures {
     const tzcnt = (leaf7Ebx & (1 << 3)) !== 0;
     const bmi2 = (leaf7Ebx & (1 << 8)) !== 0;
     const lzcnt = maxExtended >= 0x8000_0001 && (cpuid(0x8000_0001, 0)[2] & (1 << 5)) !== 0;
-    detected = { lzcnt, tzcnt, popcnt: has(23), sse3: has(0), ssse3: has(9), sse41: has(19), sse42: has(20), bmi2, guardRegions: boundsChecks() === 'guard' };
+    detected = { lzcnt, tzcnt, popcnt: has(23), sse3: has(0), ssse3: has(9), sse41: has(19), sse42: has(20), bmi2, guardRegions: boundsChecks() === 'guard', fuel: false, interruptible: false };
   } finally {
     page.unmap();
   }

@@ -11,6 +11,8 @@ import { enterThroughKoffi } from './koffi-entry.js';
 import { registerWasmFunction, sameFuncType, wasmFunctionRef } from './functions.js';
 import type { WasmFunctionRef } from './functions.js';
 import { Global } from './global.js';
+import { interrupt as interruptInstance, InterruptCell } from './interrupt.js';
+import type { InterruptHandle } from './interrupt.js';
 import type { LazyCode } from './lazy-code.js';
 import { Lifetime, releaseWhenCollected } from './lifetime.js';
 import type { RefCount } from './lifetime.js';
@@ -20,10 +22,11 @@ import { registerFuncRecords, unregisterFuncRecords } from './references.js';
 import type { FunctionResolver } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
-import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, takeParkedException, unregisterHostCalls } from './state.js';
+import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, stackLimit, takeParkedException, unregisterHostCalls } from './state.js';
 import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
+import { deadlines } from './watchdog.js';
 import { argumentWriter, hostResultWriter, isReference, JS_INCOMPATIBLE, slotReader } from './values.js';
 import type { SlotReader, SlotViews, SlotWriter } from './values.js';
 import { dataSegmentOutOfBounds, importError, memoryImportLimits, tableImportLimits } from './v8-messages.js';
@@ -31,6 +34,16 @@ import type { ImportLimitTexts, InstantiateApi } from './v8-messages.js';
 
 export type ExportValue = ((...args: unknown[]) => unknown) | Memory | Table | Global;
 export type Imports = Record<string, unknown>;
+
+/** What `instantiate` takes after the imports (the module must be compiled for them: see ModuleOptions). */
+export interface InstanceOptions {
+  /** The fuel the instance starts with (`Instance.fuel`); needs code compiled with `fuel: true`. */
+  fuel?: number | bigint;
+  /** Every call from JS into an export is interrupted after this many milliseconds (needs `interruptible`). */
+  timeout?: number;
+  /** Instantiating bytes: compile them with interrupt polling (`timeout` implies it). */
+  interruptible?: boolean;
+}
 
 /** What an instance was given for each imported function: a wasm function or a host function. */
 type LinkedFunction =
@@ -52,6 +65,10 @@ export class Instance {
   /** The process-wide tables refer to these weakly (they must not keep the instance alive): the instance keeps them. */
   private readonly hostCallHandler: HostCallHandler = (index) => this.hostCall(index);
   private readonly functionResolver: FunctionResolver = (index) => this.functionObject(index);
+  /** An interruptible module's instance's (compiler/metering.ts). */
+  private readonly interruptCell: InterruptCell | undefined;
+  /** InstanceOptions.timeout, in milliseconds. */
+  private readonly timeout: number | undefined;
 
   constructor(
     private readonly module: Module,
@@ -60,12 +77,23 @@ export class Instance {
     ownsModule: boolean,
     /** The JS-API call that instantiates, which starts V8's error texts (`WebAssembly.Instance()`). */
     private readonly api: InstantiateApi = 'WebAssembly.instantiate()',
+    options: InstanceOptions = {},
   ) {
+    const { features } = module.source;
+    if (options.fuel !== undefined && !features.fuel) throw new TypeError(NOT_METERED);
+    const fuel = options.fuel === undefined ? undefined : fuelValue(options.fuel);
+    if (options.timeout !== undefined) {
+      if (!features.interruptible) throw new TypeError(NOT_INTERRUPTIBLE);
+      if (!(options.timeout >= 0 && options.timeout <= MAX_TIMEOUT_MS)) throw new RangeError(`wasmjit: timeout must be a number of milliseconds from 0 to ${MAX_TIMEOUT_MS}, not ${String(options.timeout)}`);
+    }
+    this.timeout = options.timeout;
     // A module compiled for this instance alone hands its own reference over to the instance.
     if (ownsModule) releaseWhenCollected.unregister(module);
     else module.lifetime.retain();
     this.context = new InstanceContext(module.compiled.layout);
-    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.entrySlots, module.lifetime, module.lazy), true);
+    if (features.interruptible) this.interruptCell = new InterruptCell(this.context.views.int64, stackLimit, this.context.address);
+    if (fuel !== undefined) this.context.setField(Ctx.fuel, fuel);
+    this.lifetime = new Lifetime(this, freeNative(this.status, this.context, this.interruptCell, this.entrySlots, module.lifetime, module.lazy), true);
     this.state = { context: this.context, layout: module.compiled.layout, tables: [], globals: [], memory: undefined, elems: [], datas: [], lazy: module.lazy };
     registerHostCalls(this.context.address, this.hostCallHandler);
     try {
@@ -89,6 +117,61 @@ export class Instance {
     if (this.status.disposed) return;
     this.status.disposed = true;
     this.lifetime.release();
+  }
+
+  // ---- fuel and interruption (compiler/metering.ts) --------------------------------------------
+
+  /**
+   * The fuel left: every function entry and loop iteration takes its region's instruction count
+   * (compiler/metering.ts), and a charge the fuel cannot pay throws `RuntimeError: fuel exhausted`
+   * (the fuel then reads 0). Setting it refills; the instance stays usable.
+   */
+  get fuel(): number {
+    this.assertMetered();
+    const left = this.context.field(Ctx.fuel);
+    return left < 0n ? 0 : Number(left);
+  }
+
+  set fuel(value: number | bigint) {
+    this.assertMetered();
+    this.context.setField(Ctx.fuel, fuelValue(value));
+  }
+
+  private assertMetered(): void {
+    if (!this.module.source.features.fuel) throw new TypeError(NOT_METERED);
+  }
+
+  /**
+   * Stops the running call into this instance (or, when none runs, the next one) at its next
+   * function entry or loop start: it throws `RuntimeError: interrupted` and the instance stays usable.
+   * Another thread calls `interrupt(instance.interruptHandle)` instead.
+   */
+  interrupt(): void {
+    interruptInstance(this.interruptHandle);
+  }
+
+  /** What a worker needs to interrupt this instance: post it, and call wasmjit's `interrupt(handle)` there. */
+  get interruptHandle(): InterruptHandle {
+    if (!this.interruptCell) throw new TypeError(NOT_INTERRUPTIBLE);
+    return this.interruptCell.handle;
+  }
+
+  /**
+   * The error a trap status stands for. An entry's stack check fails on an interrupt as on an
+   * overflow: the interrupt flag tells them apart (and is cleared, so the instance runs again).
+   */
+  trapError(status: number): unknown {
+    const cell = this.interruptCell;
+    if ((status === TrapCode.StackOverflow || status === TrapCode.Interrupted) && cell?.requested) {
+      cell.clear();
+      return new WebAssembly.RuntimeError(TRAP_MESSAGES[TrapCode.Interrupted]);
+    }
+    return trapError(status);
+  }
+
+  /** Clears an interrupt a deadline raised after its call had ended (watchdog.ts). */
+  clearInterrupt(): void {
+    this.interruptCell?.clear();
   }
 
   // ---- linking ----------------------------------------------------------------------------------
@@ -305,7 +388,8 @@ export class Instance {
     const slot = allocateEntrySlot(context.address, address, type.params.length, module.entryAddress);
     this.entrySlots.push(slot);
     const argsSlot = InstanceContext.slot(module.compiled.layout.argsOffset);
-    const fast = fastCalls.available && module.isNativeOnly(index) ? fastCalls.entry : undefined;
+    // A fast entry swaps the context's stack limit, which an interrupt raises (compiler/metering.ts).
+    const fast = fastCalls.available && !module.source.features.interruptible && module.isNativeOnly(index) ? fastCalls.entry : undefined;
     const lazy = fast ? module.lazy : undefined;
     let enter = fast ? fastEntryCall(this, type, fast, slot) : koffiEntry(this, type, slot);
     if (lazy) {
@@ -314,6 +398,7 @@ export class Instance {
         setEntrySlotFunction(slot, lazy.address(index));
       }, enter);
     }
+    if (this.timeout !== undefined) enter = deadlines.guard(this, this.interruptHandle, this.timeout, enter);
     const exported = exportCall(this, type, argsSlot, enter);
     if (fast) markFastWrapper(exported);
     Object.defineProperty(exported, 'name', { value: String(index) });
@@ -364,9 +449,17 @@ export class Instance {
  * group (the group's registry entries would keep them alive): the context, the entry slots and
  * function records to give back, the hold on the module's code, and a lazy module's list of contexts.
  */
-function freeNative(status: { disposed: boolean }, context: InstanceContext, entrySlots: number[], code: RefCount, lazy: LazyCode | undefined): () => void {
+function freeNative(
+  status: { disposed: boolean },
+  context: InstanceContext,
+  interruptCell: InterruptCell | undefined,
+  entrySlots: number[],
+  code: RefCount,
+  lazy: LazyCode | undefined,
+): () => void {
   return () => {
     status.disposed = true;
+    interruptCell?.free();
     for (const slot of entrySlots) releaseEntrySlot(slot);
     unregisterHostCalls(context.address);
     unregisterFuncRecords(context.address + BigInt(context.layout.funcRecordsOffset));
@@ -443,6 +536,19 @@ function v128Bits(bytes: Uint8Array): bigint {
   return bits;
 }
 
+const NOT_METERED = 'wasmjit: this module was compiled without fuel metering: compile it with { fuel: true } (instantiating bytes with { fuel } does)';
+const NOT_INTERRUPTIBLE = 'wasmjit: this module was compiled without interrupt polling: compile it with { interruptible: true } (instantiating bytes with { timeout } does)';
+const MAX_FUEL = (1n << 63n) - 1n;
+/** setTimeout's limit, which the watchdog's timers have too. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Fuel as the context holds it: a signed 64-bit count, never negative when given. */
+function fuelValue(value: number | bigint): bigint {
+  const fuel = typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value) : -1n;
+  if (fuel < 0n || fuel > MAX_FUEL) throw new RangeError(`wasmjit: fuel must be an integer from 0 to 2^63-1, not ${String(value)}`);
+  return fuel;
+}
+
 function trapError(status: number): unknown {
   if (status === TrapCode.HostException) return takeParkedException();
   const message = TRAP_MESSAGES[status as TrapCode] ?? `unknown trap code ${status}`;
@@ -508,7 +614,7 @@ function resultsOf(instance: Instance, type: FuncType): (status: number) => unkn
   const readers = type.results.map((t) => slotReader(t));
   const single = readers.length === 1 ? readers[0]! : undefined;
   return (status) => {
-    if (status !== 0) throw trapError(status);
+    if (status !== 0) throw instance.trapError(status);
     if (single) return single(views, resultsSlot);
     if (readers.length === 0) return undefined;
     return valueArray(readers.length, (i) => readers[i]!(views, resultsSlot + i));

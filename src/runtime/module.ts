@@ -43,6 +43,10 @@ export interface ModuleOptions {
    * WASMJIT_PERF_MAP=1. Its code's addresses are then never reused in this process.
    */
   perfMap?: boolean;
+  /** Meter fuel (see `InstanceOptions.fuel` and compiler/metering.ts): code of its own, slower. */
+  fuel?: boolean;
+  /** Poll for `Instance.interrupt()` at every loop's start (function entries need no poll). */
+  interruptible?: boolean;
 }
 
 /** Where a module's code came from: what `serialize` stores besides the code. */
@@ -353,7 +357,13 @@ export class Module {
  */
 function featuresOf(options: ModuleOptions): CpuFeatures {
   const detected = detectCpuFeatures();
-  return { ...detected, ...options.cpuFeatures, guardRegions: detected.guardRegions && options.cpuFeatures?.guardRegions !== false };
+  return {
+    ...detected,
+    ...options.cpuFeatures,
+    guardRegions: detected.guardRegions && options.cpuFeatures?.guardRegions !== false,
+    fuel: options.fuel === true,
+    interruptible: options.interruptible === true,
+  };
 }
 
 function compileOptionsOf(options: ModuleOptions): CompileOptions {
