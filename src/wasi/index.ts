@@ -3,11 +3,13 @@
 // wasmjit instance: it hands `instance.exports.memory` to native code that accepts only a V8
 // WebAssembly.Memory. The system calls come from @tybys/wasm-util (WASI in JS over node:fs: files,
 // directories, preopens, clocks, random), given a facade over the instance's memory; the standard
-// streams and proc_exit are wasmjit's own (stdio.ts says why).
+// streams and proc_exit are wasmjit's own (stdio.ts says why), and paths are kept inside the
+// preopened directories (sandbox.ts).
 import fs from 'node:fs';
 import { WASI as LibraryWasi } from '@tybys/wasm-util';
 import { memoryFacade } from './memory-facade.js';
 import type { MemoryLike } from './memory-facade.js';
+import { confinePaths } from './sandbox.js';
 import { readVectors, writeVectors } from './stdio.js';
 
 export interface WASIOptions {
@@ -63,7 +65,7 @@ export class WASI {
     const library = this.#library.wasiImport as unknown as Record<string, (...args: number[]) => number>;
     const buffer = (): ArrayBuffer => this.#boundMemory().buffer;
     this.wasiImport = {
-      ...library,
+      ...confinePaths(library, buffer),
       fd_read: (fd: number, iovs: number, count: number, read: number) =>
         fd === 0 ? readVectors(buffer(), hostFds[0], iovs, count, read) : library.fd_read(fd, iovs, count, read),
       fd_write: (fd: number, iovs: number, count: number, written: number) =>
