@@ -9,8 +9,7 @@ import type { FuncType, ModuleIR, ValType } from './decode/index.js';
 import { BENCH_DETAILS, BENCH_USAGE } from './bench/options.js';
 import { compile, instantiate, loadDisassembler, Module, watToWasm } from './index.js';
 import { looksLikeArtifact } from './runtime/artifact.js';
-import { WASI } from './wasi/index.js';
-import type { WASIOptions } from './wasi/index.js';
+import type { WASI as WasiClass, WASIOptions } from './wasi/index.js';
 import { isWasiCommand, nonWasiImports, parseDirs, parseEnv, wasiVersionOf } from './wasi/command.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
@@ -182,6 +181,12 @@ async function runCommand(args: string[]): Promise<number> {
   }
 }
 
+/** WASI, loaded only for a module that imports it: its library takes ~20 ms to load, which calling a plain export should not pay. */
+async function newWasi(options: WASIOptions): Promise<WasiClass> {
+  const { WASI } = await import('./wasi/index.js');
+  return new WASI(options);
+}
+
 /** `--env` and `--dir` as WASI's options; their mistakes are the user's. */
 function wasiOptions(module: Module, argv: string[], options: RunOptions, returnOnExit: boolean): WASIOptions {
   const unprovided = nonWasiImports(module.ir);
@@ -195,7 +200,7 @@ function wasiOptions(module: Module, argv: string[], options: RunOptions, return
 
 async function runWasiCommand(module: Module, file: string, words: string[], options: RunOptions): Promise<number> {
   if (options.json) throw new UsageError(`--json prints an export's results; ${file} is a WASI command, which prints its own output`);
-  const wasi = new WASI(wasiOptions(module, [file, ...words], options, true));
+  const wasi = await newWasi(wasiOptions(module, [file, ...words], options, true));
   const instance = await instantiate(module, wasi.getImportObject());
   try {
     return wasi.start(instance);
@@ -214,7 +219,7 @@ async function invokeExport(module: Module, file: string, words: string[], optio
   if (exportName === undefined) throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
   // A module importing WASI gets it (proc_exit ends the process with its status), set up as a
   // reactor (_initialize called) when it is one; any other import is refused.
-  const wasi = module.ir.imports.length > 0 ? new WASI(wasiOptions(module, [file], options, false)) : undefined;
+  const wasi = module.ir.imports.length > 0 ? await newWasi(wasiOptions(module, [file], options, false)) : undefined;
   const type = exportedFunctionType(module.ir, file, exportName);
   if (values.length !== type.params.length) {
     const expected = `${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'})`;

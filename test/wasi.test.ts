@@ -159,6 +159,7 @@ const CASES: Case[] = [
   { name: 'an interpreter refusing a program', program: 'bf', args: ['/p/bad.bf'], dirs: { '/p': { 'bad.bf': '+[>+' } }, status: 3 },
   { name: 'a missing file, reported with perror', program: 'bf', args: ['/p/missing.bf'], dirs: { '/p': {} }, status: 1 },
   { name: 'a trap (abort)', program: 'trap', args: ['x'], status: 134 },
+  { name: 'the standard streams as the host has them (pipes), and a descriptor never opened', program: 'streams', status: 0 },
 ];
 
 describe('WASI programs under `wasmjit run` behave as under V8 + node:wasi', () => {
@@ -223,6 +224,22 @@ describe('wasmjit/wasi: node:wasi\'s API over wasmjit (and V8) instances', () =>
       expect(got).toEqual({ status: 0, stdout: expected.stdout.toString('latin1'), stderr: expected.stderr });
     }, 60_000);
   }
+
+  it('standard streams redirected to files are files to the program, as under node:wasi', async () => {
+    const base = path.join(scratch, `streams-${runs++}`);
+    const files = ['in', 'out', 'err'].map((name) => `${base}.${name}`);
+    writeFileSync(files[0], '');
+    const fds = files.map((file, i) => openSync(file, i === 0 ? 'r' : 'w'));
+    try {
+      const options = JSON.stringify({ args: ['streams'], env: {}, preopens: {} });
+      expect(spawnSync(process.execPath, ['--no-warnings', V8_RUNNER, options, program('streams')], { stdio: fds }).status).toBe(0);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+    const expected = readFileSync(files[1], 'latin1');
+    expect(expected).toContain('fd 1: errno 0, type 4,');
+    expect(await runInProcess('streams', '', { args: ['streams'] }, 'wasmjit')).toEqual({ status: 0, stdout: expected, stderr: '' });
+  }, 60_000);
 
   it('preopens: the program writes where the options say', async () => {
     const out = path.join(scratch, `preopen-${runs++}`);

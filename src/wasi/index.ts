@@ -10,7 +10,7 @@ import { WASI as LibraryWasi } from '@tybys/wasm-util';
 import { memoryFacade } from './memory-facade.js';
 import type { MemoryLike } from './memory-facade.js';
 import { confinePaths } from './sandbox.js';
-import { readVectors, writeVectors } from './stdio.js';
+import { readVectors, streamFdstat, writeVectors } from './stdio.js';
 
 export interface WASIOptions {
   /** 'preview1' (the default: the imports are wasi_snapshot_preview1) or 'unstable' (wasi_unstable). */
@@ -41,6 +41,31 @@ const nodeFs = fs as unknown as NonNullable<NonNullable<ConstructorParameters<ty
 
 const IMPORT_MODULES = { preview1: 'wasi_snapshot_preview1', unstable: 'wasi_unstable' } as const;
 
+type LibraryCall = (...args: number[]) => number;
+
+/**
+ * The library prints each WASI error it answers (the EBADF of a close(42)) with console.warn unless
+ * NODE_ENV is "production", which would put host stack traces in the program's stderr: its calls
+ * run with console.warn silenced.
+ */
+function withoutWarnings(calls: Record<string, LibraryCall>): Record<string, LibraryCall> {
+  const quiet = (): void => {};
+  return Object.fromEntries(
+    Object.entries(calls).map(([name, call]) => [
+      name,
+      (...args: number[]) => {
+        const warn = console.warn;
+        console.warn = quiet;
+        try {
+          return call(...args);
+        } finally {
+          console.warn = warn;
+        }
+      },
+    ]),
+  );
+}
+
 /** proc_exit(code), thrown through the wasm frames back to `start()`. */
 class ProcExit {
   constructor(readonly code: number) {}
@@ -62,12 +87,13 @@ export class WASI {
     this.#returnOnExit = options.returnOnExit ?? true;
     this.#library = new LibraryWasi({ version, args: options.args, env: options.env, preopens: options.preopens, fs: nodeFs });
     const hostFds = [options.stdin ?? 0, options.stdout ?? 1, options.stderr ?? 2];
-    const library = this.#library.wasiImport as unknown as Record<string, (...args: number[]) => number>;
+    const library = withoutWarnings(this.#library.wasiImport as unknown as Record<string, LibraryCall>);
     const buffer = (): ArrayBuffer => this.#boundMemory().buffer;
     this.wasiImport = {
       ...confinePaths(library, buffer),
       fd_read: (fd: number, iovs: number, count: number, read: number) =>
         fd === 0 ? readVectors(buffer(), hostFds[0], iovs, count, read) : library.fd_read(fd, iovs, count, read),
+      fd_fdstat_get: (fd: number, stat: number) => (fd <= 2 ? streamFdstat(buffer(), hostFds[fd], stat) : library.fd_fdstat_get(fd, stat)),
       fd_write: (fd: number, iovs: number, count: number, written: number) =>
         fd === 1 || fd === 2 ? writeVectors(buffer(), hostFds[fd], iovs, count, written) : library.fd_write(fd, iovs, count, written),
       proc_exit: (code: number) => {

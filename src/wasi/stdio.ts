@@ -2,8 +2,10 @@
 // answers ENOTSUP to reads of fd 0 outside a browser (it would call window.prompt) and hands fds 1
 // and 2 to console.log/console.error a line at a time, decoded as UTF-8 and holding back a last line
 // without its newline for good. These calls read and write the host's file descriptors instead, as
-// node:wasi does, so a program's output comes out byte for byte and unbuffered.
-import { readSync, writeSync } from 'node:fs';
+// node:wasi does, so a program's output comes out byte for byte and unbuffered, and describe them by
+// what the host fds are (the library calls each a character device, so every program believed it
+// wrote to a terminal).
+import { fstatSync, readSync, writeSync } from 'node:fs';
 
 /** WASI errnos (preview1 `errno`) for what reading or writing a host fd can fail with. */
 const WASI_ERRNO: Record<string, number> = { EBADF: 8, EINVAL: 28, EIO: 29, EISDIR: 31, EPIPE: 64 };
@@ -69,5 +71,33 @@ export function readVectors(buffer: ArrayBuffer, hostFd: number, iovs: number, c
     if ((err as NodeJS.ErrnoException).code !== 'EOF') return errnoOf(err);
   }
   new DataView(buffer).setUint32(readPointer, read, true);
+  return WASI_SUCCESS;
+}
+
+/**
+ * What `fd_fdstat_get` says of a standard stream, by what its host fd is, with the rights node:wasi
+ * (uvwasi) gives it: wasi-libc's isatty() is "a character device without seek or tell rights".
+ */
+const STREAM_KINDS = [
+  { is: 'isCharacterDevice', filetype: 2, rightsBase: 0x820004an, rightsInheriting: 0n },
+  { is: 'isFile', filetype: 4, rightsBase: 0x8e001ffn, rightsInheriting: 0n },
+  { is: 'isFIFO', filetype: 6, rightsBase: 0x3820004an, rightsInheriting: 0x3fffffffn },
+  { is: 'isSocket', filetype: 6, rightsBase: 0x3820004an, rightsInheriting: 0x3fffffffn },
+] as const;
+
+/** `fd_fdstat_get` of a standard stream read from host fd `hostFd`: filetype u8, flags u16, rights u64 × 2 at `stat`. */
+export function streamFdstat(buffer: ArrayBuffer, hostFd: number, stat: number): number {
+  let kind;
+  try {
+    const host = fstatSync(hostFd);
+    kind = STREAM_KINDS.find((k) => host[k.is]());
+  } catch (err) {
+    return errnoOf(err);
+  }
+  const view = new DataView(buffer);
+  view.setUint8(stat, kind?.filetype ?? 0);
+  view.setUint16(stat + 2, 0, true);
+  view.setBigUint64(stat + 8, kind?.rightsBase ?? 0n, true);
+  view.setBigUint64(stat + 16, kind?.rightsInheriting ?? 0n, true);
   return WASI_SUCCESS;
 }
