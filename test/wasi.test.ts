@@ -74,6 +74,8 @@ function readTree(root: string, prefix = ''): Tree {
 }
 
 let runs = 0;
+/** spawnSync's limit on what a child prints (1 MiB by default: the big stdin case echoes 3 MiB). */
+const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /** Runs the case with fresh copies of its directories: `launch` gets the host directory of each guest path. */
 function runCase(c: Case, launch: (wasm: string, preopens: Record<string, string>) => ReturnType<typeof spawnSync>): Outcome {
@@ -91,7 +93,7 @@ function runCase(c: Case, launch: (wasm: string, preopens: Record<string, string
 function underV8(c: Case): Outcome {
   return runCase(c, (wasm, preopens) => {
     const options = JSON.stringify({ args: [wasm, ...(c.args ?? [])], env: c.env ?? {}, preopens });
-    return spawnSync(process.execPath, ['--no-warnings', V8_RUNNER, options, wasm], { input: c.stdin ?? '' });
+    return spawnSync(process.execPath, ['--no-warnings', V8_RUNNER, options, wasm], { input: c.stdin ?? '', maxBuffer: MAX_OUTPUT });
   });
 }
 
@@ -99,7 +101,7 @@ function underWasmjit(c: Case): Outcome {
   return runCase(c, (wasm, preopens) => {
     const env = Object.entries(c.env ?? {}).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
     const dirs = Object.entries(preopens).flatMap(([guest, host]) => ['--dir', `${host}::${guest}`]);
-    return spawnSync(process.execPath, [CLI, 'run', ...env, ...dirs, wasm, ...(c.args ?? [])], { input: c.stdin ?? '' });
+    return spawnSync(process.execPath, [CLI, 'run', ...env, ...dirs, wasm, ...(c.args ?? [])], { input: c.stdin ?? '', maxBuffer: MAX_OUTPUT });
   });
 }
 
@@ -139,6 +141,8 @@ const CASES: Case[] = [
   },
   { name: 'stdin, every byte value, to stdout', program: 'wc', stdin: Buffer.concat([Buffer.from('hello wasi\nsecond line\n'), EVERY_BYTE]), status: 0 },
   { name: 'empty stdin', program: 'wc', stdin: '', status: 0 },
+  // The buffer grows the memory to about 8 MiB while fd_read fills it: each call must see the memory as it is then.
+  { name: '3 MiB of stdin, read while the memory grows', program: 'wc', stdin: Buffer.concat(Array.from({ length: 3072 }, () => EVERY_BYTE)), status: 0 },
   {
     name: 'a compressor: stdin to a file in a directory, read back and checked',
     program: 'lz',
