@@ -33,7 +33,7 @@ function program(name: string): string {
   return output;
 }
 
-/** A directory the program gets: its files, by path relative to it. */
+/** A directory the program gets: its files, by path relative to it (read back as latin1 text, which keeps every byte and diffs readably). */
 type Tree = Record<string, string | Uint8Array>;
 
 interface Case {
@@ -68,7 +68,7 @@ function readTree(root: string, prefix = ''): Tree {
   for (const name of readdirSync(root).sort()) {
     const full = path.join(root, name);
     if (statSync(full).isDirectory()) Object.assign(tree, { [`${prefix}${name}/`]: '' }, readTree(full, `${prefix}${name}/`));
-    else tree[`${prefix}${name}`] = new Uint8Array(readFileSync(full));
+    else tree[`${prefix}${name}`] = readFileSync(full, 'latin1');
   }
   return tree;
 }

@@ -3,14 +3,14 @@
 // wasmjit instance: it hands `instance.exports.memory` to native code that accepts only a V8
 // WebAssembly.Memory. The system calls come from @tybys/wasm-util (WASI in JS over node:fs: files,
 // directories, preopens, clocks, random), given a facade over the instance's memory; the standard
-// streams and proc_exit are wasmjit's own (stdio.ts says why), and paths are kept inside the
+// streams (stdio.ts, standard-fds.ts say why) and proc_exit are wasmjit's own, and paths are kept inside the
 // preopened directories (sandbox.ts).
 import fs from 'node:fs';
 import { WASI as LibraryWasi } from '@tybys/wasm-util';
 import { memoryFacade } from './memory-facade.js';
 import type { MemoryLike } from './memory-facade.js';
 import { confinePaths } from './sandbox.js';
-import { readVectors, streamFdstat, writeVectors } from './stdio.js';
+import { standardFds } from './standard-fds.js';
 
 export interface WASIOptions {
   /** 'preview1' (the default: the imports are wasi_snapshot_preview1) or 'unstable' (wasi_unstable). */
@@ -36,8 +36,17 @@ export interface WasiInstance {
 
 type WasiFunction = (...args: never[]) => unknown;
 
-// node:fs's overloads are wider than the library's declaration of what it calls.
-const nodeFs = fs as unknown as NonNullable<NonNullable<ConstructorParameters<typeof LibraryWasi>[0]>['fs']>;
+type LibraryFs = NonNullable<NonNullable<ConstructorParameters<typeof LibraryWasi>[0]>['fs']>;
+
+/**
+ * node:fs for the library, except that closing host fds 0-2 does nothing: its entries for the
+ * standard streams name them whatever the stdio options say, and a program closing its stdout (or
+ * freopen-ing it) must not close the embedding process's. (node:fs's overloads are wider than the
+ * library's declaration of what it calls.)
+ */
+const libraryFs = Object.create(fs, {
+  closeSync: { value: (fd: number) => (fd > 2 ? fs.closeSync(fd) : undefined) },
+}) as LibraryFs;
 
 const IMPORT_MODULES = { preview1: 'wasi_snapshot_preview1', unstable: 'wasi_unstable' } as const;
 
@@ -85,17 +94,13 @@ export class WASI {
     if (!Object.hasOwn(IMPORT_MODULES, version)) throw new TypeError(`unsupported WASI version "${String(version)}"`);
     this.#importModule = IMPORT_MODULES[version];
     this.#returnOnExit = options.returnOnExit ?? true;
-    this.#library = new LibraryWasi({ version, args: options.args, env: options.env, preopens: options.preopens, fs: nodeFs });
+    this.#library = new LibraryWasi({ version, args: options.args, env: options.env, preopens: options.preopens, fs: libraryFs });
     const hostFds = [options.stdin ?? 0, options.stdout ?? 1, options.stderr ?? 2];
     const library = withoutWarnings(this.#library.wasiImport as unknown as Record<string, LibraryCall>);
     const buffer = (): ArrayBuffer => this.#boundMemory().buffer;
     this.wasiImport = {
       ...confinePaths(library, buffer),
-      fd_read: (fd: number, iovs: number, count: number, read: number) =>
-        fd === 0 ? readVectors(buffer(), hostFds[0], iovs, count, read) : library.fd_read(fd, iovs, count, read),
-      fd_fdstat_get: (fd: number, stat: number) => (fd <= 2 ? streamFdstat(buffer(), hostFds[fd], stat) : library.fd_fdstat_get(fd, stat)),
-      fd_write: (fd: number, iovs: number, count: number, written: number) =>
-        fd === 1 || fd === 2 ? writeVectors(buffer(), hostFds[fd], iovs, count, written) : library.fd_write(fd, iovs, count, written),
+      ...standardFds(library, hostFds, buffer),
       proc_exit: (code: number) => {
         throw new ProcExit(code);
       },

@@ -2,7 +2,7 @@
 // reversed.txt, appends to it, seeks and rereads, makes a directory with a file, renames one file,
 // removes another, lists the directory (sorted, with sizes), and reports the errors of a missing file
 // and of paths that leave the directory, through libc and through the raw path_open (fd 3 is the
-// first preopen).
+// first preopen); then stdout is reopened onto a file and stderr closed.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -92,5 +92,13 @@ int main(int argc, char **argv) {
     printf("path_open %s: errno %d\n", raw[i], error);
     if (error == 0 && __wasi_fd_close(opened) != 0) printf("fd_close failed\n");
   }
+  // stdout into a file from here on (a new fd renumbered onto 1), then stderr closed.
+  if (!freopen(in_dir(dir, "stdout.txt"), "w", stdout)) { printf("freopen: %s\n", strerror(errno)); return 1; }
+  printf("this line goes to stdout.txt\n");
+  fflush(stdout);
+  fprintf(stderr, "stderr still works\n");
+  close(2);
+  errno = 0;
+  printf("after close(2): write %zd, %s\n", write(2, "x", 1), strerror(errno));
   return 0;
 }
