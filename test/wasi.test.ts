@@ -254,6 +254,68 @@ describe('wasmjit/wasi: node:wasi\'s API over wasmjit (and V8) instances', () =>
     expect(readdirSync(out)).toEqual(['x.lz']);
   }, 60_000);
 
+  // fd_write, fd_read and path_open with iovecs, buffers and paths inside, across the end of and far
+  // outside the memory: the errnos must be node:wasi's (EOVERFLOW), not an exception out of the call.
+  const pointers = `(module
+    (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 16) "x\\n")
+    (func (export "write") (param $iovs i32) (param $base i32) (param $length i32) (param $written i32) (result i32)
+      (i32.store (i32.const 0) (local.get $base))
+      (i32.store (i32.const 4) (local.get $length))
+      (call $fd_write (i32.const 1) (local.get $iovs) (i32.const 1) (local.get $written)))
+    (func (export "read") (param $base i32) (param $length i32) (result i32)
+      (i32.store (i32.const 0) (local.get $base))
+      (i32.store (i32.const 4) (local.get $length))
+      (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (func (export "open") (param $path i32) (param $length i32) (result i32)
+      (call $path_open (i32.const 3) (i32.const 0) (local.get $path) (local.get $length) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 8))))`;
+  const END = 65536;
+  const POINTER_CALLS: Array<[string, number[]]> = [
+    ['write', [0, 16, 2, 8]],
+    ['write', [END - 4, 16, 2, 8]],
+    ['write', [0, END - 1, 2, 8]],
+    ['write', [0, 16, 2, END - 2]],
+    ['write', [-8, 16, 2, 8]],
+    ['write', [0, 0x7fffffff, 2, 8]],
+    ['read', [16, 4]],
+    ['read', [END - 1, 4]],
+    ['read', [-4, 4]],
+    ['read', [16, 0x7fffffff]],
+    ['open', [16, 1]],
+    ['open', [END - 1, 4]],
+    ['open', [-16, 4]],
+  ];
+
+  it('pointers outside the memory give the errnos node:wasi gives', async () => {
+    const bytes = await watToWasm(pointers);
+    const dir = path.join(scratch, `pointers-${runs++}`);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'x'), '');
+    const run = async (engine: 'wasmjit' | 'v8'): Promise<number[]> => {
+      const stdin = openSync(path.join(dir, 'x'), 'r');
+      const stdout = openSync(path.join(dir, `${engine}.out`), 'w');
+      try {
+        const options = { version: 'preview1', preopens: { '/d': dir }, stdin, stdout, returnOnExit: true } as const;
+        const { WASI: NodeWasi } = await import('node:wasi');
+        const wasi = engine === 'wasmjit' ? new WASI(options) : new NodeWasi(options);
+        const imports = wasi.getImportObject() as WebAssembly.Imports;
+        const instance = engine === 'wasmjit' ? (await instantiate(bytes, imports)).instance : (await WebAssembly.instantiate(bytes, imports)).instance;
+        wasi.initialize(instance as WebAssembly.Instance);
+        return POINTER_CALLS.map(([name, args]) => (instance.exports[name] as (...a: number[]) => number)(...args));
+      } finally {
+        closeSync(stdin);
+        closeSync(stdout);
+      }
+    };
+    const expected = await run('v8');
+    expect(expected.filter((errno) => errno === 61)).toHaveLength(10);
+    expect(await run('wasmjit')).toEqual(expected);
+    expect(readFileSync(path.join(dir, 'wasmjit.out'), 'latin1')).toBe(readFileSync(path.join(dir, 'v8.out'), 'latin1'));
+  });
+
   it('binds an instance once, and checks its exports as node:wasi does', async () => {
     const bytes = readFileSync(program('args'));
     const wasi = new WASI({ args: ['args'] });

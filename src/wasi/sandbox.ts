@@ -7,6 +7,7 @@
 // host made them.)
 import { posix } from 'node:path';
 
+const ERRNO_OVERFLOW = 61;
 const ERRNO_NOTCAPABLE = 76;
 
 /** For each call taking paths: the argument positions of each (pointer, length) pair, and of a symlink's target. */
@@ -39,10 +40,18 @@ export function confinePaths(imports: Record<string, WasiCall>, buffer: () => Ar
     if (call === undefined) continue;
     confined[name] = (...args: number[]) => {
       const text = ([pointer, length]: [number, number]): string =>
-        Buffer.from(buffer(), Number(args[pointer]), Number(args[length])).toString('utf8');
-      if (paths.some((pair) => leavesDirectory(text(pair)))) return ERRNO_NOTCAPABLE;
-      if (linkTarget && leavesDirectory(posix.join(posix.dirname(text(linkTarget.link)), text(linkTarget.target)))) return ERRNO_NOTCAPABLE;
-      return call(...args);
+        Buffer.from(buffer(), args[pointer] >>> 0, args[length] >>> 0).toString('utf8');
+      let leaves: boolean;
+      try {
+        leaves =
+          paths.some((pair) => leavesDirectory(text(pair))) ||
+          (linkTarget !== undefined && leavesDirectory(posix.join(posix.dirname(text(linkTarget.link)), text(linkTarget.target))));
+      } catch (err) {
+        // A path outside the memory: EOVERFLOW, as node:wasi answers.
+        if (err instanceof RangeError) return ERRNO_OVERFLOW;
+        throw err;
+      }
+      return leaves ? ERRNO_NOTCAPABLE : call(...args);
     };
   }
   return { ...imports, ...confined };

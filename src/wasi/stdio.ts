@@ -9,8 +9,23 @@ import { fstatSync, readSync, writeSync } from 'node:fs';
 
 /** WASI errnos (preview1 `errno`) for what reading or writing a host fd can fail with. */
 const WASI_ERRNO: Record<string, number> = { EBADF: 8, EINVAL: 28, EIO: 29, EISDIR: 31, EPIPE: 64 };
+const WASI_EOVERFLOW = 61;
 const WASI_EIO = 29;
 const WASI_SUCCESS = 0;
+
+/**
+ * Runs a call's work: a pointer outside the memory (a RangeError from a view of it) is EOVERFLOW,
+ * as node:wasi (uvwasi) answers, and a host error its errno.
+ */
+function asErrno(work: () => void): number {
+  try {
+    work();
+    return WASI_SUCCESS;
+  } catch (err) {
+    if (err instanceof RangeError) return WASI_EOVERFLOW;
+    return WASI_ERRNO[(err as NodeJS.ErrnoException).code ?? ''] ?? WASI_EIO;
+  }
+}
 
 /** A fd Node opened non-blocking (a pipe whose stream it has made) answers EAGAIN: wait, then retry. */
 const RETRY_WAIT = new Int32Array(new SharedArrayBuffer(4));
@@ -26,14 +41,19 @@ function retryingEagain<T>(call: () => T): T {
   }
 }
 
-function errnoOf(err: unknown): number {
-  return WASI_ERRNO[(err as NodeJS.ErrnoException).code ?? ''] ?? WASI_EIO;
+/**
+ * The iovec array (`ptr: u32, len: u32` pairs) at `iovs` as views of the memory. Pointers arrive as
+ * i32 values, negative from 2 GiB on: callers pass them `>>> 0`, the u32 addresses they are.
+ */
+function ioVectors(view: DataView, iovs: number, count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => new Uint8Array(view.buffer, view.getUint32(iovs + 8 * i, true), view.getUint32(iovs + 8 * i + 4, true)));
 }
 
-/** The iovec array (`ptr: u32, len: u32` pairs) at `iovs` as views of the memory. */
-function ioVectors(buffer: ArrayBuffer, iovs: number, count: number): Uint8Array[] {
-  const view = new DataView(buffer);
-  return Array.from({ length: count }, (_, i) => new Uint8Array(buffer, view.getUint32(iovs + 8 * i, true), view.getUint32(iovs + 8 * i + 4, true)));
+/** The address of the u32 result slot at `pointer`, checked before any I/O: a call that fails leaves nothing done. */
+function resultSlot(view: DataView, pointer: number): number {
+  const at = pointer >>> 0;
+  if (at + 4 > view.byteLength) throw new RangeError('result pointer outside the memory');
+  return at;
 }
 
 /**
@@ -41,19 +61,18 @@ function ioVectors(buffer: ArrayBuffer, iovs: number, count: number): Uint8Array
  * byte is written before returning (a short write would make wasi-libc retry the rest anyway).
  */
 export function writeVectors(buffer: ArrayBuffer, hostFd: number, iovs: number, count: number, writtenPointer: number): number {
-  let total = 0;
-  try {
-    for (const vector of ioVectors(buffer, iovs, count)) {
+  return asErrno(() => {
+    const view = new DataView(buffer);
+    const slot = resultSlot(view, writtenPointer);
+    let total = 0;
+    for (const vector of ioVectors(view, iovs >>> 0, count >>> 0)) {
       for (let done = 0; done < vector.length; ) {
         done += retryingEagain(() => writeSync(hostFd, vector, done, vector.length - done));
       }
       total += vector.length;
     }
-  } catch (err) {
-    return errnoOf(err);
-  }
-  new DataView(buffer).setUint32(writtenPointer, total, true);
-  return WASI_SUCCESS;
+    view.setUint32(slot, total, true);
+  });
 }
 
 /**
@@ -62,16 +81,19 @@ export function writeVectors(buffer: ArrayBuffer, hostFd: number, iovs: number, 
  * terminal for input the program has not asked for yet.
  */
 export function readVectors(buffer: ArrayBuffer, hostFd: number, iovs: number, count: number, readPointer: number): number {
-  const vector = ioVectors(buffer, iovs, count).find((v) => v.length > 0);
-  let read = 0;
-  try {
-    if (vector !== undefined) read = retryingEagain(() => readSync(hostFd, vector, 0, vector.length, null));
-  } catch (err) {
-    // The end of a stream, which Node reports as an error on some platforms, is an end all the same.
-    if ((err as NodeJS.ErrnoException).code !== 'EOF') return errnoOf(err);
-  }
-  new DataView(buffer).setUint32(readPointer, read, true);
-  return WASI_SUCCESS;
+  return asErrno(() => {
+    const view = new DataView(buffer);
+    const slot = resultSlot(view, readPointer);
+    const vector = ioVectors(view, iovs >>> 0, count >>> 0).find((v) => v.length > 0);
+    let read = 0;
+    try {
+      if (vector !== undefined) read = retryingEagain(() => readSync(hostFd, vector, 0, vector.length, null));
+    } catch (err) {
+      // The end of a stream, which Node reports as an error on some platforms, is an end all the same.
+      if ((err as NodeJS.ErrnoException).code !== 'EOF') throw err;
+    }
+    view.setUint32(slot, read, true);
+  });
 }
 
 /**
@@ -87,17 +109,14 @@ const STREAM_KINDS = [
 
 /** `fd_fdstat_get` of a standard stream read from host fd `hostFd`: filetype u8, flags u16, rights u64 × 2 at `stat`. */
 export function streamFdstat(buffer: ArrayBuffer, hostFd: number, stat: number): number {
-  let kind;
-  try {
+  return asErrno(() => {
     const host = fstatSync(hostFd);
-    kind = STREAM_KINDS.find((k) => host[k.is]());
-  } catch (err) {
-    return errnoOf(err);
-  }
-  const view = new DataView(buffer);
-  view.setUint8(stat, kind?.filetype ?? 0);
-  view.setUint16(stat + 2, 0, true);
-  view.setBigUint64(stat + 8, kind?.rightsBase ?? 0n, true);
-  view.setBigUint64(stat + 16, kind?.rightsInheriting ?? 0n, true);
-  return WASI_SUCCESS;
+    const kind = STREAM_KINDS.find((k) => host[k.is]());
+    const view = new DataView(buffer);
+    const at = stat >>> 0;
+    view.setUint8(at, kind?.filetype ?? 0);
+    view.setUint16(at + 2, 0, true);
+    view.setBigUint64(at + 8, kind?.rightsBase ?? 0n, true);
+    view.setBigUint64(at + 16, kind?.rightsInheriting ?? 0n, true);
+  });
 }
