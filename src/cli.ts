@@ -1,5 +1,5 @@
-// The `wasmjit` command line: compile a module ahead of time, run a WASI command or an export, print a disassembly
-// listing, run the spec suite, or benchmark wasmjit against V8. `run` and `disasm` take a module
+// The `wasmjit` command line: compile a module ahead of time, run a WASI command or an export, print
+// a disassembly listing, run the spec suite, or benchmark wasmjit against V8. `run` and `disasm` take a module
 // (text or binary) or an artifact `compile` wrote, told apart by their first bytes.
 // User mistakes (bad file, unknown export, bad argument) and wasm errors (compile, link, trap) print one
 // line on stderr and exit 1; only an internal bug prints a stack trace.
@@ -214,6 +214,7 @@ async function runWasiCommand(module: Module, file: string, words: string[], opt
 }
 
 async function invokeExport(module: Module, file: string, words: string[], options: RunOptions): Promise<number> {
+  // After --invoke NAME every word is an argument (`-5` or `--x` included), as with wasmtime.
   const { positional, flags } = splitOptions(options.invoke === undefined ? words : ['--', ...words], ['--json']);
   const [exportName, ...values] = options.invoke === undefined ? positional : [options.invoke, ...positional];
   if (exportName === undefined) throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);

@@ -3,8 +3,8 @@
 // wasmjit instance: it hands `instance.exports.memory` to native code that accepts only a V8
 // WebAssembly.Memory. The system calls come from @tybys/wasm-util (WASI in JS over node:fs: files,
 // directories, preopens, clocks, random), given a facade over the instance's memory; the standard
-// streams (stdio.ts, standard-fds.ts say why) and proc_exit are wasmjit's own, and paths are kept inside the
-// preopened directories (sandbox.ts).
+// streams (stdio.ts and standard-fds.ts say why) and proc_exit are wasmjit's own, and paths are
+// kept inside the preopened directories (sandbox.ts).
 import fs from 'node:fs';
 import { WASI as LibraryWasi } from '@tybys/wasm-util';
 import { memoryFacade } from './memory-facade.js';
