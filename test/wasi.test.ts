@@ -285,8 +285,8 @@ describe('wasmjit/wasi: node:wasi\'s API over wasmjit (and V8) instances', () =>
     ['read', [-4, 4]],
     ['read', [16, 0x7fffffff]],
     ['open', [16, 1]],
+    // (A path at 0xfffffff0 is EOVERFLOW under Node 20's node:wasi, EINVAL under 24's: left out.)
     ['open', [END - 1, 4]],
-    ['open', [-16, 4]],
   ];
 
   it('pointers outside the memory give the errnos node:wasi gives', async () => {
@@ -311,7 +311,7 @@ describe('wasmjit/wasi: node:wasi\'s API over wasmjit (and V8) instances', () =>
       }
     };
     const expected = await run('v8');
-    expect(expected.filter((errno) => errno === 61)).toHaveLength(10);
+    expect(expected.filter((errno) => errno === 61)).toHaveLength(9);
     expect(await run('wasmjit')).toEqual(expected);
     expect(readFileSync(path.join(dir, 'wasmjit.out'), 'latin1')).toBe(readFileSync(path.join(dir, 'v8.out'), 'latin1'));
   });
