@@ -373,6 +373,14 @@ describe('wasmjit run: commands, --invoke and their mistakes', () => {
     expect(result.stdout).toContain("argv[3] = 'x'");
   });
 
+  it('a command compiled to an artifact runs as its module does', () => {
+    const artifact = path.join(scratch, 'args.wjit');
+    expect(wasmjit('compile', program('args'), '-o', artifact).status).toBe(0);
+    const fromModule = wasmjit('run', program('args'), 'one', 'exit=5');
+    expect(fromModule.status).toBe(5);
+    expect(wasmjit('run', artifact, 'one', 'exit=5')).toEqual({ ...fromModule, stdout: fromModule.stdout.replaceAll(program('args'), artifact).replace(/\((\d+) bytes\)/, `(${artifact.length} bytes)`) });
+  });
+
   it('--env NAME passes the host\'s value, and only when the host has one', () => {
     const result = spawnSync(process.execPath, [CLI, 'run', '--env', 'WASMJIT_TEST_SET', '--env', 'WASMJIT_TEST_UNSET', program('args')], {
       encoding: 'utf8',
