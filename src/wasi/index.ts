@@ -4,11 +4,11 @@
 // WebAssembly.Memory. The system calls come from @tybys/wasm-util (WASI in JS over node:fs: files,
 // directories, preopens, clocks, random), given a facade over the instance's memory; the standard
 // streams (stdio.ts and standard-fds.ts say why) and proc_exit are wasmjit's own, and paths are
-// kept inside the preopened directories (sandbox.ts).
-import fs from 'node:fs';
+// kept inside the preopened directories by their text (sandbox.ts) and by where they lead (host-fs.ts).
 import { WASI as LibraryWasi } from '@tybys/wasm-util';
 import { memoryFacade } from './memory-facade.js';
 import type { MemoryLike } from './memory-facade.js';
+import { hostFs, OutsidePreopens } from './host-fs.js';
 import { confinePaths } from './sandbox.js';
 import { standardFds } from './standard-fds.js';
 
@@ -36,28 +36,19 @@ export interface WasiInstance {
 
 type WasiFunction = (...args: never[]) => unknown;
 
-type LibraryFs = NonNullable<NonNullable<ConstructorParameters<typeof LibraryWasi>[0]>['fs']>;
-
-/**
- * node:fs for the library, except that closing host fds 0-2 does nothing: its entries for the
- * standard streams name them whatever the stdio options say, and a program closing its stdout (or
- * freopen-ing it) must not close the embedding process's. (node:fs's overloads are wider than the
- * library's declaration of what it calls.)
- */
-const libraryFs = Object.create(fs, {
-  closeSync: { value: (fd: number) => (fd > 2 ? fs.closeSync(fd) : undefined) },
-}) as LibraryFs;
-
 const IMPORT_MODULES = { preview1: 'wasi_snapshot_preview1', unstable: 'wasi_unstable' } as const;
 
 type LibraryCall = (...args: number[]) => number;
 
+const ERRNO_NOTCAPABLE = 76;
+
 /**
- * The library prints each WASI error it answers (the EBADF of a close(42)) with console.warn unless
- * NODE_ENV is "production", which would put host stack traces in the program's stderr: its calls
- * run with console.warn silenced.
+ * The library's calls as the program gets them. A path outside the preopened directories
+ * (host-fs.ts) is ENOTCAPABLE. And the library prints each WASI error it answers (the EBADF of a
+ * close(42)) with console.warn unless NODE_ENV is "production", which would put host stack traces in
+ * the program's stderr: its calls run with console.warn silenced.
  */
-function withoutWarnings(calls: Record<string, LibraryCall>): Record<string, LibraryCall> {
+function libraryCalls(calls: Record<string, LibraryCall>): Record<string, LibraryCall> {
   const quiet = (): void => {};
   return Object.fromEntries(
     Object.entries(calls).map(([name, call]) => [
@@ -67,6 +58,9 @@ function withoutWarnings(calls: Record<string, LibraryCall>): Record<string, Lib
         console.warn = quiet;
         try {
           return call(...args);
+        } catch (err) {
+          if (err instanceof OutsidePreopens) return ERRNO_NOTCAPABLE;
+          throw err;
         } finally {
           console.warn = warn;
         }
@@ -94,9 +88,9 @@ export class WASI {
     if (!Object.hasOwn(IMPORT_MODULES, version)) throw new TypeError(`unsupported WASI version "${String(version)}"`);
     this.#importModule = IMPORT_MODULES[version];
     this.#returnOnExit = options.returnOnExit ?? true;
-    this.#library = new LibraryWasi({ version, args: options.args, env: options.env, preopens: options.preopens, fs: libraryFs });
+    this.#library = new LibraryWasi({ version, args: options.args, env: options.env, preopens: options.preopens, fs: hostFs(Object.values(options.preopens ?? {})) });
     const hostFds = [options.stdin ?? 0, options.stdout ?? 1, options.stderr ?? 2];
-    const library = withoutWarnings(this.#library.wasiImport as unknown as Record<string, LibraryCall>);
+    const library = libraryCalls(this.#library.wasiImport as unknown as Record<string, LibraryCall>);
     const buffer = (): ArrayBuffer => this.#boundMemory().buffer;
     this.wasiImport = {
       ...confinePaths(library, buffer),

@@ -92,6 +92,20 @@ int main(int argc, char **argv) {
     printf("path_open %s: errno %d\n", raw[i], error);
     if (error == 0 && __wasi_fd_close(opened) != 0) printf("fd_close failed\n");
   }
+  // Symlinks: one whose target leaves the directory by its text (refused), and a chain that stays
+  // inside: links/a is links, so links/b is the directory (symlink-escape.c goes one step further).
+  printf("mkdir links: %d\n", mkdir(in_dir(dir, "links"), 0755));
+  printf("symlink ../input.txt: %d\n", symlink("../input.txt", in_dir(dir, "links/input-link")));
+  printf("symlink a: %d\n", symlink(".", in_dir(dir, "links/a")));
+  printf("symlink b: %d\n", symlink("a/..", in_dir(dir, "links/b")));
+  FILE *through = fopen(in_dir(dir, "links/b/input.txt"), "r");
+  char first[64] = "";
+  if (through) { if (!fgets(first, sizeof first, through)) first[0] = 0; fclose(through); }
+  printf("links/b/input.txt: %s", through ? first : "not opened\n");
+  char target[64];
+  ssize_t target_length = readlink(in_dir(dir, "links/b"), target, sizeof target - 1);
+  printf("readlink links/b: %.*s\n", (int)(target_length < 0 ? 0 : target_length), target);
+  printf("unlink: %d %d, rmdir: %d\n", unlink(in_dir(dir, "links/a")), unlink(in_dir(dir, "links/b")), rmdir(in_dir(dir, "links")));
   // stdout into a file from here on (a new fd renumbered onto 1), then stderr closed.
   if (!freopen(in_dir(dir, "stdout.txt"), "w", stdout)) { printf("freopen: %s\n", strerror(errno)); return 1; }
   printf("this line goes to stdout.txt\n");
