@@ -8,6 +8,7 @@
 import { WASI as LibraryWasi } from '@tybys/wasm-util';
 import { memoryFacade } from './memory-facade.js';
 import type { MemoryLike } from './memory-facade.js';
+import { wasiErrnoOf } from './errno.js';
 import { hostFs, OutsidePreopens } from './host-fs.js';
 import { confinePaths } from './sandbox.js';
 import { standardFds } from './standard-fds.js';
@@ -44,7 +45,7 @@ const ERRNO_NOTCAPABLE = 76;
 
 /**
  * The library's calls as the program gets them. A path outside the preopened directories
- * (host-fs.ts) is ENOTCAPABLE. And the library prints each WASI error it answers (the EBADF of a
+ * (host-fs.ts) is ENOTCAPABLE, and a host error the library rethrows is its errno. And the library prints each WASI error it answers (the EBADF of a
  * close(42)) with console.warn unless NODE_ENV is "production", which would put host stack traces in
  * the program's stderr: its calls run with console.warn silenced.
  */
@@ -60,7 +61,9 @@ function libraryCalls(calls: Record<string, LibraryCall>): Record<string, Librar
           return call(...args);
         } catch (err) {
           if (err instanceof OutsidePreopens) return ERRNO_NOTCAPABLE;
-          throw err;
+          const errno = wasiErrnoOf(err);
+          if (errno === undefined) throw err;
+          return errno;
         } finally {
           console.warn = warn;
         }

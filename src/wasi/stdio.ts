@@ -6,9 +6,8 @@
 // what the host fds are (the library calls each a character device, so every program believed it
 // wrote to a terminal).
 import { fstatSync, readSync, writeSync } from 'node:fs';
+import { wasiErrnoOf } from './errno.js';
 
-/** WASI errnos (preview1 `errno`) for what reading or writing a host fd can fail with. */
-const WASI_ERRNO: Record<string, number> = { EBADF: 8, EINVAL: 28, EIO: 29, EISDIR: 31, EPIPE: 64 };
 const WASI_EOVERFLOW = 61;
 const WASI_EIO = 29;
 const WASI_SUCCESS = 0;
@@ -23,7 +22,7 @@ function asErrno(work: () => void): number {
     return WASI_SUCCESS;
   } catch (err) {
     if (err instanceof RangeError) return WASI_EOVERFLOW;
-    return WASI_ERRNO[(err as NodeJS.ErrnoException).code ?? ''] ?? WASI_EIO;
+    return wasiErrnoOf(err) ?? WASI_EIO;
   }
 }
 

@@ -105,7 +105,10 @@ int main(int argc, char **argv) {
   char target[64];
   ssize_t target_length = readlink(in_dir(dir, "links/b"), target, sizeof target - 1);
   printf("readlink links/b: %.*s\n", (int)(target_length < 0 ? 0 : target_length), target);
-  printf("unlink: %d %d, rmdir: %d\n", unlink(in_dir(dir, "links/a")), unlink(in_dir(dir, "links/b")), rmdir(in_dir(dir, "links")));
+  printf("symlink loop: %d\n", symlink("loop", in_dir(dir, "links/loop")));
+  errno = 0;
+  printf("links/loop: %s\n", fopen(in_dir(dir, "links/loop"), "r") ? "opened" : strerror(errno));
+  printf("unlink: %d %d %d, rmdir: %d\n", unlink(in_dir(dir, "links/a")), unlink(in_dir(dir, "links/b")), unlink(in_dir(dir, "links/loop")), rmdir(in_dir(dir, "links")));
   // stdout into a file from here on (a new fd renumbered onto 1), then stderr closed.
   if (!freopen(in_dir(dir, "stdout.txt"), "w", stdout)) { printf("freopen: %s\n", strerror(errno)); return 1; }
   printf("this line goes to stdout.txt\n");
