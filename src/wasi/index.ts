@@ -45,9 +45,10 @@ const ERRNO_NOTCAPABLE = 76;
 
 /**
  * The library's calls as the program gets them. A path outside the preopened directories
- * (host-fs.ts) is ENOTCAPABLE, and a host error the library rethrows is its errno. And the library prints each WASI error it answers (the EBADF of a
- * close(42)) with console.warn unless NODE_ENV is "production", which would put host stack traces in
- * the program's stderr: its calls run with console.warn silenced.
+ * (host-fs.ts) is ENOTCAPABLE, and a host error the library rethrows is its errno. And the library
+ * prints each WASI error it answers (the EBADF of a close(42)) with console.warn unless NODE_ENV is
+ * "production", which would put host stack traces in the program's stderr: its calls run with
+ * console.warn silenced.
  */
 function libraryCalls(calls: Record<string, LibraryCall>): Record<string, LibraryCall> {
   const quiet = (): void => {};
