@@ -1,5 +1,5 @@
-// The `wasmjit` command line: compile a module ahead of time, run an export, print a disassembly
-// listing, run the spec suite, or benchmark wasmjit against V8. `run` and `disasm` take a module
+// The `wasmjit` command line: compile a module ahead of time, run a WASI command or an export, print
+// a disassembly listing, run the spec suite, or benchmark wasmjit against V8. `run` and `disasm` take a module
 // (text or binary) or an artifact `compile` wrote, told apart by their first bytes.
 // User mistakes (bad file, unknown export, bad argument) and wasm errors (compile, link, trap) print one
 // line on stderr and exit 1; only an internal bug prints a stack trace.
@@ -11,6 +11,8 @@ import { compile, instantiate, loadDisassembler, Module, watToWasm } from './ind
 import { looksLikeArtifact } from './runtime/artifact.js';
 import { startCodeNaming } from './runtime/perf-map.js';
 import { formatProfile, Sampler } from './runtime/sampler.js';
+import type { WASI as WasiClass, WASIOptions } from './wasi/index.js';
+import { isWasiCommand, nonWasiImports, parseDirs, parseEnv, wasiVersionOf } from './wasi/command.js';
 
 /** A mistake in how wasmjit was invoked; its message is shown as it is, without a stack trace. */
 class UsageError extends Error {}
@@ -34,10 +36,17 @@ const COMMANDS: Record<string, Command> = {
     run: compileCommand,
   },
   run: {
-    usage: 'wasmjit run <file.wat|file.wasm|file.wjit> <export> [args...] [--json] [--profile]',
-    summary: 'call an exported function and print its results',
+    usage: 'wasmjit run [--json] [--profile] [--invoke <export>] [--env NAME[=VALUE]] [--dir HOST[::GUEST]] <file.wat|file.wasm|file.wjit> [export] [args...]',
+    summary: 'run a WASI command, or call an exported function and print its results',
     details: [
-      'Arguments are converted by the parameter types: i32 takes any number (wrapped to 32 bits),',
+      'A module that imports WASI (wasi_snapshot_preview1) and exports _start is a command: run calls',
+      '_start with the words after the file as its arguments (the file first, as argv[0]), the',
+      'process\'s stdin, stdout and stderr, and exits with its exit status (134 on a trap, as wasmtime).',
+      'Options go before the file: --env NAME=VALUE sets a variable (--env NAME passes the host\'s;',
+      'nothing else is inherited), --dir HOST[::GUEST] lets the program reach a host directory, as',
+      'GUEST if given. Both repeat. --invoke <export> calls that export of a command instead.',
+      'Any other module: the word after the file names the export and the rest are its arguments,',
+      'converted by the parameter types: i32 takes any number (wrapped to 32 bits),',
       'i64 an integer (decimal or 0x hex), f32/f64 any number. Results print one per line;',
       'several results print space-separated, or as one JSON array with --json.',
       'A trap prints "RuntimeError: <message>" and exits 1.',
@@ -130,37 +139,116 @@ function fail(message: string): number {
   return 1;
 }
 
-async function runCommand(args: string[]): Promise<number> {
-  const { positional, flags } = splitOptions(args, ['--json', '--profile']);
-  const [file, exportName, ...values] = positional;
-  const profile = flags.has('--profile');
-  // Before the compile: the sampler names only code mapped after this.
-  if (profile) startCodeNaming();
-  if (file === undefined || exportName === undefined) {
-    throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
+/** run's options, given before the file: after it, a WASI command's words are all its own. */
+interface RunOptions {
+  json: boolean;
+  /** Sample the run and print the hottest wasm functions on stderr (see runtime/sampler.ts). */
+  profile: boolean;
+  invoke: string | undefined;
+  env: string[];
+  dir: string[];
+}
+
+const RUN_FLAGS = ['--json', '--profile'];
+const RUN_VALUES = ['--invoke', '--env', '--dir'];
+
+function leadingRunOptions(args: string[]): { options: RunOptions; rest: string[] } {
+  const options: RunOptions = { json: false, profile: false, invoke: undefined, env: [], dir: [] };
+  let i = 0;
+  for (; i < args.length && /^--?[a-z]/i.test(args[i]); i++) {
+    const arg = args[i];
+    if (arg === '--json' || arg === '--profile') {
+      options[arg === '--json' ? 'json' : 'profile'] = true;
+      continue;
+    }
+    if (!RUN_VALUES.includes(arg)) throw new UsageError(`unknown option '${arg}' (options: ${[...RUN_FLAGS, ...RUN_VALUES].join(', ')})`);
+    const value = args[++i];
+    if (value === undefined) throw new UsageError(`${arg} needs a value`);
+    if (arg === '--invoke') options.invoke = value;
+    else options[arg === '--env' ? 'env' : 'dir'].push(value);
   }
+  if (args[i] === '--') i++;
+  return { options, rest: args.slice(i) };
+}
+
+/** A trapped WASI command's exit status: 128 + SIGABRT, as `wasmtime run` exits. */
+const COMMAND_TRAP_STATUS = 134;
+
+async function runCommand(args: string[]): Promise<number> {
+  const { options, rest } = leadingRunOptions(args);
+  const [file, ...words] = rest;
+  if (file === undefined) throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
+  // Before the compile: the sampler names only code mapped after this. (An export's --profile may
+  // also follow its arguments; a command's words are its own, naming the code then costs little.)
+  if (options.profile || words.includes('--profile')) startCodeNaming();
   const module = await loadModule(file);
   try {
-    if (module.ir.imports.length > 0) {
-      const names = module.ir.imports.map((i) => `${i.module}.${i.name}`).join(', ');
-      throw new UsageError(`${file} imports ${names}; run cannot provide imports`);
-    }
-    const type = exportedFunctionType(module.ir, file, exportName);
-    if (values.length !== type.params.length) {
-      const expected = `${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'})`;
-      throw new UsageError(`${exportName} takes ${expected}, got ${values.length}`);
-    }
-    const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
-    const instance = await instantiate(module, {});
-    try {
-      const result = sampled(profile, flags.has('--json'), () => (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs));
-      const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
-      process.stdout.write(flags.has('--json') ? `${formatJson(results)}\n` : formatPlain(results));
-    } finally {
-      instance.dispose();
-    }
+    if (options.invoke === undefined && isWasiCommand(module.ir)) return await runWasiCommand(module, file, words, options);
+    return await invokeExport(module, file, words, options);
   } finally {
     module.dispose();
+  }
+}
+
+/** WASI, loaded only for a module that imports it: its library takes ~20 ms to load, which calling a plain export should not pay. */
+async function newWasi(options: WASIOptions): Promise<WasiClass> {
+  const { WASI } = await import('./wasi/index.js');
+  return new WASI(options);
+}
+
+/** `--env` and `--dir` as WASI's options; their mistakes are the user's. */
+function wasiOptions(module: Module, argv: string[], options: RunOptions, returnOnExit: boolean): WASIOptions {
+  const unprovided = nonWasiImports(module.ir);
+  if (unprovided.length > 0) throw new UsageError(`${argv[0]} imports ${unprovided.join(', ')}; run provides only WASI's imports`);
+  try {
+    return { version: wasiVersionOf(module.ir), args: argv, env: parseEnv(options.env, process.env), preopens: parseDirs(options.dir), returnOnExit };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function runWasiCommand(module: Module, file: string, words: string[], options: RunOptions): Promise<number> {
+  if (options.json) throw new UsageError(`--json prints an export's results; ${file} is a WASI command, which prints its own output`);
+  const wasi = await newWasi(wasiOptions(module, [file, ...words], options, true));
+  const instance = await instantiate(module, wasi.getImportObject());
+  try {
+    return sampled(options.profile, false, () => wasi.start(instance));
+  } catch (err) {
+    if (!(err instanceof Error && REPORTED_AS_IS.has(err.name))) throw err;
+    process.stderr.write(`${err.name}: ${err.message}\n`);
+    return COMMAND_TRAP_STATUS;
+  } finally {
+    instance.dispose();
+  }
+}
+
+async function invokeExport(module: Module, file: string, words: string[], options: RunOptions): Promise<number> {
+  // After --invoke NAME every word is an argument (`-5` or `--x` included), as with wasmtime.
+  const { positional, flags } = splitOptions(options.invoke === undefined ? words : ['--', ...words], ['--json', '--profile']);
+  const [exportName, ...values] = options.invoke === undefined ? positional : [options.invoke, ...positional];
+  if (exportName === undefined) throw new UsageError(`run needs a file and an export name\nUsage: ${COMMANDS.run.usage}`);
+  // A module importing WASI gets it (proc_exit ends the process with its status), set up as a
+  // reactor (_initialize called) when it is one; any other import is refused.
+  const wasi = module.ir.imports.length > 0 ? await newWasi(wasiOptions(module, [file], options, false)) : undefined;
+  const type = exportedFunctionType(module.ir, file, exportName);
+  if (values.length !== type.params.length) {
+    const expected = `${plural(type.params.length, 'argument')} (${type.params.join(', ') || 'none'})`;
+    throw new UsageError(`${exportName} takes ${expected}, got ${values.length}`);
+  }
+  const callArgs = values.map((text, i) => parseArgument(text, type.params[i], i + 1, exportName));
+  const instance = await instantiate(module, wasi?.getImportObject() ?? {});
+  try {
+    if (wasi !== undefined) {
+      if (instance.exports._start === undefined) wasi.initialize(instance);
+      else wasi.finalizeBindings(instance);
+    }
+    const json = options.json || flags.has('--json');
+    const call = (): unknown => (instance.exports[exportName] as (...args: unknown[]) => unknown)(...callArgs);
+    const result = sampled(options.profile || flags.has('--profile'), json, call);
+    const results = type.results.length === 1 ? [result] : ((result ?? []) as unknown[]);
+    process.stdout.write(json ? `${formatJson(results)}\n` : formatPlain(results));
+  } finally {
+    instance.dispose();
   }
   return 0;
 }

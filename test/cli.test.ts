@@ -269,7 +269,7 @@ describe('wasmjit command line', () => {
     [['run', 'wat/evenodd.wat', 'is_even', '-2147483648'], /^RangeError: Maximum call stack size exceeded\n$/],
     [['run', badWat, 'f'], /bad\.wat:2:\d+: error: type mismatch/],
     [['run', badWasm, 'f'], /^CompileError: /],
-    [['run', needsImports, 'f'], /imports\.wat imports env\.log; run cannot provide imports\n$/],
+    [['run', needsImports, 'f'], /imports\.wat imports env\.log; run provides only WASI's imports\n$/],
     [['run', trapsAtStart, 'f'], /^RuntimeError: unreachable\n$/],
     [['disasm'], /^wasmjit: disasm needs a file/],
     [['disasm', 'wat/fib.wat', 'nope'], /^wasmjit: wat\/fib\.wat has no export named 'nope'/],
