@@ -20,7 +20,8 @@ import { registerFuncRecords, unregisterFuncRecords } from './references.js';
 import type { FunctionResolver } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
-import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, takeParkedException, unregisterHostCalls } from './state.js';
+import { allocateEntrySlot, lastTrapPcs, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, takeParkedException, unregisterHostCalls } from './state.js';
+import { trapErrorWithFrames, withWasmFrames } from './stack-trace.js';
 import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
@@ -443,10 +444,12 @@ function v128Bits(bytes: Uint8Array): bigint {
   return bits;
 }
 
+/** The error a trap stands for, with the wasm frames the trap recorded in its stack. */
 function trapError(status: number): unknown {
-  if (status === TrapCode.HostException) return takeParkedException();
+  const pcs = lastTrapPcs();
+  if (status === TrapCode.HostException) return withWasmFrames(takeParkedException(), pcs);
   const message = TRAP_MESSAGES[status as TrapCode] ?? `unknown trap code ${status}`;
-  return status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message);
+  return trapErrorWithFrames(() => (status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message)), pcs);
 }
 
 /**

@@ -14,6 +14,9 @@ import { CodePage } from './code-page.js';
 import { detectCpuFeatures } from './cpu.js';
 import { registerCode } from './signal-handler.js';
 import { LazyCode, lazyByDefault } from './lazy-code.js';
+import { registerCodeRange } from './code-map.js';
+import { ModuleFrames } from './module-frames.js';
+import type { WasmFrame } from './stack-trace.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
@@ -77,6 +80,7 @@ export class Module {
   private withBodies: ModuleIR | undefined;
   private recompiled: CompiledModule | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
+  private frames: ModuleFrames | undefined;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
 
@@ -97,9 +101,12 @@ export class Module {
     this.code = code;
     // The whole mapping: a lazy module's functions are written into it later.
     const unregister = registerCode(code.address, code.size);
+    const module = new WeakRef(this);
+    const unregisterFrames = registerCodeRange(code.address, code.size, (offset) => module.deref()?.frameAt(offset));
     // The free function must not capture the Module: the registry would keep it alive for ever.
     this.lifetime = new RefCount(() => {
       unregister();
+      unregisterFrames();
       code.unmap();
     });
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
@@ -223,6 +230,18 @@ export class Module {
 
   functionAddress(index: number): bigint {
     return this.code.address + BigInt(this.function(index).offset);
+  }
+
+  /** The wasm frame of a PC `offset` bytes into the module's code (one past its instruction), for stack traces. */
+  frameAt(offset: number): WasmFrame | undefined {
+    this.frames ??= new ModuleFrames({
+      ir: this.ir,
+      wasm: this.source.wasm,
+      function: (index) => (this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index)),
+      version: () => this.lazy?.compiledFunctions ?? 0,
+      marksOf: (func) => this.marksOf(func),
+    });
+    return this.frames.frameAt(offset);
   }
 
   /** Compiles every function a lazy module has not compiled yet (an eager module has them all). */
