@@ -348,14 +348,16 @@ export class Instance {
   private callHost(index: number): void {
     const linked = this.functions[index];
     if (linked?.kind !== 'host') throw new Error(`wasmjit: import ${index} is not a host function`);
-    const { readers, writers } = linked;
+    // Called as a plain function, as V8 calls an import: no receiver (`this` undefined, and a stack
+    // frame `at fn`, not `at Object.fn`).
+    const { fn, readers, writers } = linked;
     // V8 refuses the call before the host function runs (the signature says so, not the values).
     if (linked.refused) throw new TypeError(JS_INCOMPATIBLE);
     const { views } = this.context;
     const argsSlot = InstanceContext.slot(this.module.compiled.layout.argsOffset);
     const resultsSlot = InstanceContext.slot(Ctx.results);
     const args = valueArray(readers.length, (i) => readers[i]!(views, argsSlot + i));
-    const result = linked.fn(...args);
+    const result = fn(...args);
     storeHostResults(writers.length, result, (i, value) => writers[i]!(views, resultsSlot + i, value));
   }
 }
