@@ -2,7 +2,8 @@
 // `error.stack` taken by one helper (`stackOf`), so that the JS frames above the wasm ones are the
 // same lines too; everything up to that helper's frame must be identical: the message, every wasm
 // frame (name or nameless form, script URL with its hash, function index, byte offset).
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parallelStats, startCompileWorkers } from '../../src/compiler/index.js';
 import { Instance, Module, watToWasm } from '../../src/index.js';
 import type { BoundsChecks } from '../../src/runtime/signal-handler.js';
 import { boundsChecks } from '../../src/runtime/signal-handler.js';
@@ -25,6 +26,27 @@ const wasmjit = (name: string, load: (bytes: Uint8Array) => Module): Engine => (
   },
 });
 
+/** A compile on a worker thread and this one, each with a chunk of the functions (below the size that would by itself). */
+function compiledInParallel(bytes: Uint8Array): Module {
+  const saved = { min: process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS, threads: process.env.WASMJIT_COMPILE_THREADS };
+  process.env.WASMJIT_PARALLEL_MIN_INSTRUCTIONS = '0';
+  process.env.WASMJIT_COMPILE_THREADS = '1';
+  try {
+    const before = parallelStats.workerChunks;
+    const module = Module.fromBytes(bytes, { lazy: false });
+    expect(parallelStats.workerChunks, 'a worker compiled a chunk').toBe(before + 1);
+    return module;
+  } finally {
+    restoreEnv('WASMJIT_PARALLEL_MIN_INSTRUCTIONS', saved.min);
+    restoreEnv('WASMJIT_COMPILE_THREADS', saved.threads);
+  }
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
 const V8: Engine = { name: 'v8', instantiate: (bytes, imports) => new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports };
 const ENGINES: Engine[] = [
   wasmjit('eager', (bytes) => Module.fromBytes(bytes, { lazy: false })),
@@ -46,10 +68,10 @@ function stackOf(exports: Exports, name: string, arg: number): string[] {
   throw new Error(`${name}(${arg}) returned`);
 }
 
-function expectSameStacks(bytes: Uint8Array, name: string, arg: number, imports: (engine: Engine) => Imports = () => ({})): string[] {
+function expectSameStacks(bytes: Uint8Array, name: string, arg: number, imports: (engine: Engine) => Imports = () => ({}), engines = ENGINES): string[] {
   const expected = stackOf(V8.instantiate(bytes, imports(V8)), name, arg);
   if (Error.stackTraceLimit > 0) expect(expected.some((line) => line.includes('wasm://wasm/')), 'V8 shows wasm frames').toBe(true);
-  for (const engine of ENGINES) {
+  for (const engine of engines) {
     expect(stackOf(engine.instantiate(bytes, imports(engine)), name, arg), engine.name).toEqual(expected);
   }
   return expected;
@@ -100,6 +122,11 @@ const wasmOf = (text: string, naming: Naming): Promise<Uint8Array> => watToWasm(
 
 export function describeStackTraces(mode: BoundsChecks): void {
   describe(`stack traces (${mode} bounds checks)`, () => {
+    beforeAll(async () => {
+      // A compile uses only workers that are loaded already.
+      await startCompileWorkers();
+    });
+
     it('are what this process uses', () => {
       expect(boundsChecks()).toBe(mode);
     });
@@ -165,6 +192,22 @@ export function describeStackTraces(mode: BoundsChecks): void {
         return { js: { call: function call(value: number) { boom(value); } } };
       });
       expect(stack.filter((line) => line.includes('wasm://')).length).toBe(2);
+    });
+
+    it('of code compiled on a worker thread and this one: traps in both chunks', async () => {
+      const padding = Array.from({ length: 300 }, (_, i) => `(func $pad${i} (param i32) (result i32) ${'(i32.add (local.get 0) '.repeat(12)}(i32.const ${i})${')'.repeat(12)})`);
+      const text = `(module
+        (memory 1)
+        (func $firstTrap (param i32) (result i32) (i32.load (i32.add (local.get 0) (i32.const 65536))))
+        (func $first (export "first") (param i32) (result i32) (call $firstTrap (i32.add (local.get 0) (i32.const 7))))
+        ${padding.join(' ')}
+        (func $lastTrap (param i32) (result i32) (i32.div_u (local.get 0) (i32.const 0)))
+        (func $last (export "last") (param i32) (result i32) (i32.mul (call $lastTrap (local.get 0)) (i32.const 3))))`;
+      for (const naming of NAMES) {
+        const bytes = await wasmOf(text, naming);
+        const parallel = wasmjit('parallel', compiledInParallel);
+        for (const name of ['first', 'last']) expectSameStacks(bytes, name, 1, () => ({}), [parallel]);
+      }
     });
 
     it('cut to Error.stackTraceLimit as V8 cuts them', async () => {
