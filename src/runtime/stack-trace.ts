@@ -86,33 +86,61 @@ export function withWasmFrames<T>(error: T, pcs: readonly bigint[]): T {
   const lines = error.stack.split('\n');
   const firstFrame = lines.findIndex((line) => line.startsWith(FRAME_PREFIX));
   if (firstFrame < 0) return error;
-  const frames = lines.slice(firstFrame);
+  const frames = spliceWasmFrames(lines.slice(firstFrame), wasmFrames(pcs));
+  if (frames) setStack(error, [...lines.slice(0, firstFrame), ...frames].join('\n'));
+  return error;
+}
+
+/** `frames` with `wasm` in place of their first run of wasmjit's own, cut to Error.stackTraceLimit; undefined without such a run. */
+function spliceWasmFrames(frames: readonly string[], wasm: readonly string[]): string[] | undefined {
   const own = frames.findIndex(isOwnFrame);
-  if (own < 0) return error;
+  if (own < 0) return undefined;
   let after = own;
   while (after < frames.length && isOwnFrame(frames[after]!)) after++;
   const limit = typeof Error.stackTraceLimit === 'number' ? Error.stackTraceLimit : Infinity;
-  const rewritten = [...frames.slice(0, own), ...wasmFrames(pcs), ...frames.slice(after)].slice(0, Math.max(0, limit));
-  setStack(error, [...lines.slice(0, firstFrame), ...rewritten].join('\n'));
-  return error;
+  return [...frames.slice(0, own), ...wasm, ...frames.slice(after)].slice(0, Math.max(0, limit));
 }
 
 function setStack(error: Error, stack: string): void {
   Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
 }
 
+/** Room for the JS frames wasmjit's own frames take above the caller's (they are replaced by the wasm ones). */
+const OWN_FRAMES_ROOM = 16;
+
 /**
- * A new error for a trap, `make()` called with room for the JS frames wasmjit's own frames take
- * (they are replaced by the wasm ones), so that the caller's frames are there up to the limit.
+ * A new error for a trap, with the wasm frames of `pcs` then its caller's JS frames. As V8's, the
+ * stack is written when first read: a trap that nobody prints costs no formatting. The frames are
+ * found now, while the code they are in is surely mapped.
  */
 export function trapErrorWithFrames<T extends Error>(make: () => T, pcs: readonly bigint[]): T {
   const limit = Error.stackTraceLimit;
-  if (typeof limit === 'number') Error.stackTraceLimit = limit + 16;
+  const wasm = wasmFrames(pcs);
+  const caller: { stack?: string } = {};
   let error: T;
   try {
+    Error.stackTraceLimit = 0;
     error = make();
+    if (typeof limit === 'number') Error.stackTraceLimit = limit + OWN_FRAMES_ROOM;
+    Error.captureStackTrace(caller);
   } finally {
     Error.stackTraceLimit = limit;
   }
-  return withWasmFrames(error, pcs);
+  const header = String(error.stack);
+  Object.defineProperty(error, 'stack', {
+    get(this: Error): string {
+      const callerLines = String(caller.stack).split('\n');
+      const firstFrame = callerLines.findIndex((line) => line.startsWith(FRAME_PREFIX));
+      const frames = spliceWasmFrames(firstFrame < 0 ? [] : callerLines.slice(firstFrame), wasm) ?? [];
+      const stack = [header, ...frames.slice(0, Math.max(0, limit))].join('\n');
+      setStack(this, stack);
+      return stack;
+    },
+    set(this: Error, value: unknown): void {
+      Object.defineProperty(this, 'stack', { value, writable: true, configurable: true, enumerable: false });
+    },
+    configurable: true,
+    enumerable: false,
+  });
+  return error;
 }
