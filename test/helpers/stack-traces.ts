@@ -5,7 +5,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parallelStats, startCompileWorkers } from '../../src/compiler/index.js';
 import { Instance, Module, watToWasm } from '../../src/index.js';
+import { fastCalls } from '../../src/runtime/fast-calls.js';
 import type { BoundsChecks } from '../../src/runtime/signal-handler.js';
+import { fastEntryCounts } from '../../src/runtime/state.js';
 import { boundsChecks } from '../../src/runtime/signal-handler.js';
 
 type Exports = Record<string, unknown>;
@@ -208,6 +210,13 @@ export function describeStackTraces(mode: BoundsChecks): void {
         const parallel = wasmjit('parallel', compiledInParallel);
         for (const name of ['first', 'last']) expectSameStacks(bytes, name, 1, () => ({}), [parallel]);
       }
+    });
+
+    it('of native-only exports, entered through the fast entry where this Node has the Fast API', async () => {
+      const bytes = await wasmOf(chainModule(TRAPS['divide by zero']!, 3, false, 'function names'), 'function names');
+      const before = fastEntryCounts().entries;
+      expectSameStacks(bytes, 'run', 0);
+      expect(fastEntryCounts().entries - before).toBe(fastCalls.available ? ENGINES.length : 0);
     });
 
     it('cut to Error.stackTraceLimit as V8 cuts them', async () => {
