@@ -223,9 +223,13 @@ export class Module {
 
   /** Function `index`'s code; in a lazy module, its stub while it is not compiled. */
   function(index: number): CompiledFunction {
-    const func = this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index);
+    const func = this.functionOrUndefined(index);
     if (!func) throw new Error(`wasmjit: function ${index} is not defined in this module`);
     return func;
+  }
+
+  private functionOrUndefined(index: number): CompiledFunction | undefined {
+    return this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index);
   }
 
   functionAddress(index: number): bigint {
@@ -237,7 +241,7 @@ export class Module {
     this.frames ??= new ModuleFrames({
       ir: this.ir,
       wasm: this.source.wasm,
-      function: (index) => (this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index)),
+      function: (index) => this.functionOrUndefined(index),
       version: () => this.lazy?.compiledFunctions ?? 0,
       marksOf: (func) => this.marksOf(func),
     });

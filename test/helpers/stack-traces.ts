@@ -1,10 +1,15 @@
-// Stack traces compared frame by frame with V8's: the same bytes run on both engines, each trap's
+// Stack traces compared frame by frame with V8's: the same bytes run on V8 and on wasmjit's modules
+// compiled eagerly, lazily, deserialized and from the code cache, each trap's
 // `error.stack` taken by one helper (`stackOf`), so that the JS frames above the wasm ones are the
 // same lines too; everything up to that helper's frame must be identical: the message, every wasm
 // frame (name or nameless form, script URL with its hash, function index, byte offset).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parallelStats, startCompileWorkers } from '../../src/compiler/index.js';
 import { Instance, Module, watToWasm } from '../../src/index.js';
+import { codeCacheStats } from '../../src/runtime/code-cache.js';
 import { fastCalls } from '../../src/runtime/fast-calls.js';
 import type { BoundsChecks } from '../../src/runtime/signal-handler.js';
 import { fastEntryCounts } from '../../src/runtime/state.js';
@@ -54,7 +59,20 @@ const ENGINES: Engine[] = [
   wasmjit('eager', (bytes) => Module.fromBytes(bytes, { lazy: false })),
   wasmjit('lazy', (bytes) => Module.fromBytes(bytes, { lazy: true })),
   wasmjit('artifact', (bytes) => Module.deserialize(Module.fromBytes(bytes, { lazy: false }).serialize())),
+  wasmjit('code cache', fromCodeCache),
 ];
+
+let cacheDir: string | undefined;
+
+/** The module as a code cache gives it back: compiled into the cache first, then loaded from there. */
+function fromCodeCache(bytes: Uint8Array): Module {
+  cacheDir ??= mkdtempSync(join(tmpdir(), 'wasmjit-traces-'));
+  Module.fromBytes(bytes, { cache: cacheDir }).dispose();
+  const hits = codeCacheStats.hits;
+  const module = Module.fromBytes(bytes, { cache: cacheDir });
+  expect(codeCacheStats.hits, 'loaded from the cache').toBe(hits + 1);
+  return module;
+}
 
 const STACK_OF_FRAME = /^ {4}at stackOf \(/;
 
@@ -236,4 +254,5 @@ export function describeStackTraces(mode: BoundsChecks): void {
 
 export function disposeStackTraceModules(): void {
   for (const module of modules.splice(0)) module.dispose();
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
 }
