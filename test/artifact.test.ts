@@ -236,9 +236,10 @@ describe('bad artifacts are ArtifactErrors', () => {
     expectArtifactError(setInt(relocations!.start, code!.length - 3), 'malformed');
     expectArtifactError(setInt(relocations!.start + 4, 7), 'malformed');
     expectArtifactError(setInt(relocations!.start + 8, 1000), 'malformed');
-    // The third relocation is the first type id's (the first two are the runtime state's address).
-    expect(new DataView(artifact.buffer).getInt32(relocations!.start + 2 * 12 + 4, true)).toBe(2);
-    expectArtifactError(setInt(relocations!.start + 2 * 12 + 8, 1000), 'malformed');
+    // The fourth relocation is the first type id's (the first three are the runtime state's address:
+    // the trampoline's entry and exit, and its trap walk's).
+    expect(new DataView(artifact.buffer).getInt32(relocations!.start + 3 * 12 + 4, true)).toBe(2);
+    expectArtifactError(setInt(relocations!.start + 3 * 12 + 8, 1000), 'malformed');
     // Section lengths that disagree with the module or with the fields' sizes.
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 8, functions!.length - 16, true)), 'malformed');
     expectArtifactError(edited((_, view) => view.setUint32(Header.sections + 16, nativeOnly!.length - 1, true)), 'malformed');

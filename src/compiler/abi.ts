@@ -94,11 +94,19 @@ export const RuntimeState = {
   /** Calls through the fast entry, and how many of them came through the Fast API's slow callback. */
   fastEntries: 24,
   slowCallbacks: 32,
+  /** How many PCs the last trap recorded at `trapFrames` (see entry.ts `emitTrapWalk`). */
+  trapFrameCount: 40,
   /** Entry slots: what `entry(slot)` calls, one slot per function handed to JS. */
   entries: 64,
   maxEntries: 65536,
-  get size(): number {
+  /** The last trap's PCs, innermost first: the trap site's, then each wasm frame's return address. */
+  get trapFrames(): number {
     return this.entries + EntrySlot.size * this.maxEntries;
+  },
+  /** More than a stack trace shows (Error.stackTraceLimit is 10 by default). */
+  maxTrapFrames: 256,
+  get size(): number {
+    return this.trapFrames + 8 * this.maxTrapFrames;
   },
 } as const;
 

@@ -3,7 +3,7 @@
 // they can be compiled on several threads; everything a chunk needs is plain data (`ModuleShape`).
 //
 // Layout of a chunk: a veneer `jmp <module exit>` (its rel32 patched by the linker), the trap
-// stubs (`mov eax, code; jmp veneer`: every trap jump in the chunk is backward and near), then the
+// stubs (`pop rdx; mov eax, code; jmp veneer`, called from each function's trap sites), then the
 // functions. Every call is `call rel32` with the displacement left for the linker, which patches
 // them in code order: a patch chain through cold code costs a cache miss per step.
 import { Assembler, Label, Reg, mem } from '../x64/index.js';
@@ -15,7 +15,8 @@ import type { ContextLayout } from './abi.js';
 import { FunctionCompiler, FunctionScratch, SourceMarkRecorder } from './function.js';
 import type { ModuleEnv } from './function.js';
 import type { CpuFeatures } from './integer.js';
-import { ALL_TRAP_CODES } from './traps.js';
+import { TrapSites } from './trap-sites.js';
+import { ALL_TRAP_CODES, STATUS_IN_EAX } from './traps.js';
 
 /** What compiling any function of a module needs to know of the module, as plain data. */
 /** Every chunk's size is a multiple of this (see the end of `compileChunk`). */
@@ -105,14 +106,19 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[], through
   asm.bind(veneer);
   asm.jmp(moduleExit);
   relocations.push(asm.offset - 4, Relocation.exit, 0);
-  const trapLabels = new Map(ALL_TRAP_CODES.map((code) => [code, new Label()] as const));
-  for (const [code, label] of trapLabels) {
+  // A trap site calls its stub (trap-sites.ts): the stub takes the site's PC off the stack into rdx
+  // for the trap path, which records it with the frames (entry.ts `emitTrapWalk`).
+  const stubs = new Map([STATUS_IN_EAX, ...ALL_TRAP_CODES].map((code) => [code, new Label()] as const));
+  for (const [code, label] of stubs) {
     asm.bind(label);
-    asm.movRI(32, Reg.rax, code);
+    asm.pop(Reg.rdx);
+    if (code !== STATUS_IN_EAX) asm.movRI(32, Reg.rax, code);
     asm.jmp(veneer);
   }
 
-  const trap = (code: number): Label => trapLabels.get(code)!;
+  const sites = new TrapSites(marks);
+  const trap = (code: number): Label => sites.label(code);
+  const stub = (code: number): Label => stubs.get(code)!;
   const globalCells: Mem[] = [];
   const declaredFuncRefs = declaredFuncRefsOf(shape);
   const env: ModuleEnv = {
@@ -120,7 +126,7 @@ export function compileChunk(shape: ModuleShape, funcs: readonly Func[], through
     declaredFuncRefs,
     asm,
     trap,
-    trapExit: veneer,
+    emitTrapSites: (start) => sites.emit(asm, start, stub),
     callFunction: (index) => {
       if (throughRecord?.(index)) {
         asm.callMem(mem(CTX_REG, shape.layout.funcRecordsOffset + FuncRecord.size * index + FuncRecord.code));

@@ -19,8 +19,12 @@ import type { ContextLayout } from './abi.js';
 const SAVED = [Reg.rbx, Reg.r12, Reg.r13, Reg.r14, Reg.r15] as const;
 const STATE_REG = Reg.r12;
 
-/** Returns where the runtime state's address is in the code (twice): an artifact's loader writes its own. */
-export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runtimeState: bigint, exit: Label): number[] {
+/**
+ * Binds `trapExit` (a trap stub's way out: the trap code in eax, the site's PC in rdx) and
+ * `hostExit` (a thunk's or lazy stub's: the code in eax, no PC of a site). Returns where the
+ * runtime state's address is in the code: an artifact's loader writes its own.
+ */
+export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runtimeState: bigint, trapExit: Label, hostExit: Label): number[] {
   const entrySp = mem(STATE_REG, RuntimeState.entrySp);
   asm.push(Reg.rbp);
   asm.movRR(64, Reg.rbp, Reg.rsp);
@@ -58,8 +62,51 @@ export function emitEntryTrampoline(asm: Assembler, layout: ContextLayout, runti
   asm.store(64, mem(CTX_REG, Ctx.results), Reg.rax);
   asm.aluRR(Alu.Xor, 32, Reg.rax, Reg.rax);
 
+  const exit = new Label();
   asm.bind(exit);
   stateAt.push(emitEntryExit(asm, runtimeState));
+
+  asm.bind(hostExit);
+  asm.aluRR(Alu.Xor, 32, Reg.rdx, Reg.rdx);
+  asm.bind(trapExit);
+  stateAt.push(emitTrapWalk(asm, runtimeState));
+  asm.jmp(exit);
+  return stateAt;
+}
+
+/**
+ * Records where a trap happened, for stack traces (runtime/stack-trace.ts): the PC in rdx (0 when
+ * unknown), then the return address of every wasm frame up the rbp chain — each frame's caller's
+ * rbp at [rbp], its return address at [rbp + 8] — up to the innermost entry's, whose frame is above
+ * the entry's stack pointer. Keeps eax and rbp; returns where the state's address is in the code.
+ */
+export function emitTrapWalk(asm: Assembler, runtimeState: bigint): number {
+  const frame = Reg.rdi;
+  const caller = Reg.r8;
+  const count = Reg.rsi;
+  const stateAt = asm.movabs(STATE_REG, runtimeState);
+  const loop = new Label();
+  const done = new Label();
+  asm.load(64, Reg.rcx, mem(STATE_REG, RuntimeState.entrySp));
+  asm.store(64, mem(STATE_REG, RuntimeState.trapFrames), Reg.rdx);
+  asm.movRI(32, count, 1);
+  asm.movRR(64, frame, Reg.rbp);
+  asm.bind(loop);
+  asm.aluRI(Alu.Cmp, 32, count, RuntimeState.maxTrapFrames);
+  asm.jcc(Cond.AE, done);
+  asm.load(64, caller, mem(frame, 0));
+  asm.aluRR(Alu.Cmp, 64, caller, Reg.rcx);
+  asm.jcc(Cond.AE, done);
+  // Frames only go up the stack: anything else is not a frame of ours.
+  asm.aluRR(Alu.Cmp, 64, caller, frame);
+  asm.jcc(Cond.BE, done);
+  asm.load(64, Reg.rdx, mem(frame, 8));
+  asm.store(64, memIndexed(STATE_REG, count, 8, RuntimeState.trapFrames), Reg.rdx);
+  asm.aluRI(Alu.Add, 32, count, 1);
+  asm.movRR(64, frame, caller);
+  asm.jmp(loop);
+  asm.bind(done);
+  asm.store(64, mem(STATE_REG, RuntimeState.trapFrameCount), count);
   return stateAt;
 }
 

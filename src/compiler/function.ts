@@ -24,7 +24,7 @@ import type { SimdLoweringEnv, SimdOp } from './simd/index.js';
 import { LABEL_GPR, LABEL_XMM, operand, truncate, ValueStack } from './value-stack.js';
 import type { FunctionLocals, LocalHome } from './value-stack.js';
 import type { Immediates, RuntimeOp, RuntimeOpContext } from './runtime-ops.js';
-import { TrapCode } from './traps.js';
+import { STATUS_IN_EAX, TrapCode } from './traps.js';
 import { emitInterruptPoll, FuelMeter } from './metering.js';
 
 /** What a function compiler needs from the module being compiled. */
@@ -52,7 +52,10 @@ export interface ModuleEnv {
   dataCount: number | undefined;
   /** Functions `ref.func` may name: those referenced outside function bodies. */
   declaredFuncRefs: ReadonlySet<number>;
-  trap(code: TrapCode): Label;
+  /** The label a trap site of the current instruction jumps to (STATUS_IN_EAX: the code is in eax already). */
+  trap(code: TrapCode | typeof STATUS_IN_EAX): Label;
+  /** Emits the current function's trap sites (see trap-sites.ts); `start` is its first byte. */
+  emitTrapSites(start: number): void;
   /** Emits `call` to function `index` (an import's thunk, or a defined function). */
   callFunction(index: number): void;
   /** The context field that points to global `index`'s cell. */
@@ -61,8 +64,6 @@ export interface ModuleEnv {
   marks: SourceMarkRecorder;
   /** State every function compiler of the module reuses (see `FunctionScratch`). */
   scratch: FunctionScratch;
-  /** Where code jumps with a trap code in eax: the entry trampoline's exit. */
-  trapExit: Label;
 }
 
 /**
@@ -89,6 +90,11 @@ export class SourceMarkRecorder {
   /** Room for about `count` marks before the buffer has to grow. */
   reserve(count: number): void {
     if (2 * count > this.buffer.length) this.grow(2 * count);
+  }
+
+  /** The instruction of the last mark (what a trap site belongs to). */
+  get lastInstruction(): number {
+    return this.buffer[this.length - 1]!;
   }
 
   add(offset: number, pc: number): void {
@@ -321,6 +327,7 @@ export class FunctionCompiler implements FunctionLocals {
     this.compileBody(start);
     if (this.controls.length > 0) throw this.error('the function body does not end with `end`');
     if (!emit) return;
+    this.env.emitTrapSites(start);
     const operandSlots = this.pushedV128 ? 2 * this.maxDepth : this.maxDepth;
     asm.patchInt32(frameSizeAt, -8 * (this.headerSlots + this.localSlots.declared + operandSlots + 1));
     const { constants } = this.env.scratch;
@@ -881,7 +888,7 @@ export class FunctionCompiler implements FunctionLocals {
     if (count > 0) asm.aluRI(Alu.Add, 64, Reg.rsp, 8 * count);
     stack.resetMaterialized(stack.depth - count);
     // Every local register a host call may clobber, not only ours: our callers' are callee-saved too.
-    emitHostCallKeeping(asm, op.call, this.env.trapExit, CALLER_SAVED_LOCAL_GPRS, LOCAL_XMMS);
+    emitHostCallKeeping(asm, op.call, this.env.trap(STATUS_IN_EAX), CALLER_SAVED_LOCAL_GPRS, LOCAL_XMMS);
     if (signature.results.length > 0) {
       const reg = stack.allocGpr();
       asm.load(64, reg, mem(CTX_REG, Ctx.results));

@@ -23,7 +23,7 @@ export type { LazyCompiledModule } from './lazy.js';
 export type { CpuFeatures } from './integer.js';
 export { TrapCode, TRAP_MESSAGES } from './traps.js';
 export { canonicalTypeId } from './type-ids.js';
-export { emitEntryExit, emitFastEntryTrampoline } from './entry.js';
+export { emitEntryExit, emitFastEntryTrampoline, emitTrapWalk } from './entry.js';
 export { isNativeOnlyFunction, nativeOnlyFunctions } from './native-only.js';
 export { CONSTANTS_MARK, formatInstr, PROLOGUE_MARK } from './function.js';
 export { parallelStats, startCompileWorkers } from './parallel.js';
@@ -197,19 +197,20 @@ export function prepareModule(ir: ModuleIR, features: CpuFeatures, validate: boo
 
 /**
  * The module's own code, the same for an eager and a lazy module: a thunk per import, then the
- * entry trampoline, whose exit `exit` is. `relocations` are the trampoline's runtime-state
+ * entry trampoline, whose trap exit `exit` is (the chunks' veneers jump there, the site's PC in
+ * rdx) and whose `hostExit` the thunks (and a lazy module's stubs) take, with no PC. `relocations` are the trampoline's runtime-state
  * addresses (Relocation triples). Offsets are in `asm`.
  */
-export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options: CompileOptions, exit: Label): { functions: CompiledFunction[]; entryOffset: number; relocations: number[] } {
+export function emitModuleCode(asm: Assembler, prepared: PreparedModule, options: CompileOptions, exit: Label, hostExit = new Label()): { functions: CompiledFunction[]; entryOffset: number; relocations: number[] } {
   const { layout, funcTypes, shape } = prepared;
   const functions: CompiledFunction[] = [];
   for (let index = 0; index < shape.importedFuncs; index++) {
     const offset = asm.offset;
-    emitImportThunk(asm, layout, index, slotCount(funcTypes[index]!.params), exit);
+    emitImportThunk(asm, layout, index, slotCount(funcTypes[index]!.params), hostExit);
     functions.push({ index, type: funcTypes[index]!, offset, size: asm.offset - offset, marks: NO_MARKS });
   }
   const entryOffset = asm.offset;
-  const stateAt = emitEntryTrampoline(asm, layout, options.runtimeState, exit);
+  const stateAt = emitEntryTrampoline(asm, layout, options.runtimeState, exit, hostExit);
   return { functions, entryOffset, relocations: stateAt.flatMap((at) => [at, Relocation.runtimeState, 0]) };
 }
 

@@ -50,8 +50,9 @@ export function compileLazyModule(ir: ModuleIR, options: CompileOptions): LazyCo
   validateFunctions(prepared.shape, ir.funcs);
   const asm = new Assembler(1024 + 16 * ir.funcs.length);
   const exit = new Label();
-  const { functions, entryOffset, relocations } = emitModuleCode(asm, prepared, options, exit);
-  for (const stub of emitStubs(asm, prepared.shape, ir.funcs, exit)) functions.push(stub);
+  const hostExit = new Label();
+  const { functions, entryOffset, relocations } = emitModuleCode(asm, prepared, options, exit, hostExit);
+  for (const stub of emitStubs(asm, prepared.shape, ir.funcs, hostExit)) functions.push(stub);
   const { layout, funcTypes, globals, tables } = prepared;
   const compiled = { code: asm.finish(), entryOffset, functions, layout, funcTypes, globals, tables, relocations: Int32Array.from(relocations) };
   return { compiled, shape: prepared.shape, exitOffset: exit.offset, typeIds: typeIdsOf(ir.types) };
@@ -67,7 +68,7 @@ export function validateFunctions(shape: ModuleShape, funcs: readonly Func[]): v
     declaredFuncRefs: declaredFuncRefsOf(shape),
     asm,
     trap,
-    trapExit: noLabel,
+    emitTrapSites: () => {},
     callFunction: () => {
       throw new Error('wasmjit: validation emitted a call');
     },

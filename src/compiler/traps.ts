@@ -36,3 +36,6 @@ export const TRAP_MESSAGES: Record<TrapCode, string> = {
 };
 
 export const ALL_TRAP_CODES = Object.values(TrapCode).filter((v): v is TrapCode => typeof v === 'number');
+
+/** What a trap site passes instead of a TrapCode when the code is already in eax (a runtime call's status). */
+export const STATUS_IN_EAX = 0;

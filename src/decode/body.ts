@@ -493,3 +493,19 @@ function constExprOf(instr: Instr): ConstExpr {
       return { op: 'global.get', index: instr.index! };
   }
 }
+
+/**
+ * Where each instruction of a function body starts in the module's bytes, by instruction index
+ * (the index the compiler's source marks use): `reader` is over the body after its locals. For
+ * stack traces only, so it is read again when asked rather than kept from the first decode.
+ */
+export function instructionOffsets(reader: Reader, types: readonly FuncType[]): Int32Array {
+  const offsets: number[] = [];
+  const scratch = new BodyWriter(64);
+  while (!reader.atEnd) {
+    offsets.push(reader.pos);
+    readInstr(reader, types, scratch);
+    scratch.clear();
+  }
+  return Int32Array.from(offsets);
+}

@@ -13,3 +13,4 @@ export { blockTypeOf, instructionAt, instructionsOf, valTypeOfCode } from './bod
 export { dataSegmentBytes, INSTR_WORDS } from './ir.js';
 export { Opcode, OPCODE_LIMIT, opcodeId, opcodeInfo, PREFIXED_BASE, SIMD_BASE } from './opcodes.js';
 export type { Immediate, OpcodeInfo } from './opcodes.js';
+export { CodeOffsets } from './code-offsets.js';

@@ -22,7 +22,8 @@ import { registerFuncRecords, unregisterFuncRecords } from './references.js';
 import type { FunctionResolver } from './references.js';
 import { runtimeCall } from './runtime-calls.js';
 import type { InstanceState } from './runtime-calls.js';
-import { allocateEntrySlot, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, stackLimit, takeParkedException, unregisterHostCalls } from './state.js';
+import { allocateEntrySlot, lastTrapPcs, registerHostCalls, releaseEntrySlot, setEntrySlotFunction, stackLimit, takeParkedException, unregisterHostCalls } from './state.js';
+import { trapErrorWithFrames, withWasmFrames } from './stack-trace.js';
 import type { HostCallHandler } from './state.js';
 import { Table } from './table.js';
 import { V8WebAssembly } from './v8-webassembly.js';
@@ -432,14 +433,16 @@ export class Instance {
   private callHost(index: number): void {
     const linked = this.functions[index];
     if (linked?.kind !== 'host') throw new Error(`wasmjit: import ${index} is not a host function`);
-    const { readers, writers } = linked;
+    // Called as a plain function, as V8 calls an import: no receiver (`this` undefined, and a stack
+    // frame `at fn`, not `at Object.fn`).
+    const { fn, readers, writers } = linked;
     // V8 refuses the call before the host function runs (the signature says so, not the values).
     if (linked.refused) throw new TypeError(JS_INCOMPATIBLE);
     const { views } = this.context;
     const argsSlot = InstanceContext.slot(this.module.compiled.layout.argsOffset);
     const resultsSlot = InstanceContext.slot(Ctx.results);
     const args = valueArray(readers.length, (i) => readers[i]!(views, argsSlot + i));
-    const result = linked.fn(...args);
+    const result = fn(...args);
     storeHostResults(writers.length, result, (i, value) => writers[i]!(views, resultsSlot + i, value));
   }
 }
@@ -549,10 +552,12 @@ function fuelValue(value: number | bigint): bigint {
   return fuel;
 }
 
+/** The error a trap stands for, with the wasm frames the trap recorded in its stack. */
 function trapError(status: number): unknown {
-  if (status === TrapCode.HostException) return takeParkedException();
+  const pcs = lastTrapPcs();
+  if (status === TrapCode.HostException) return withWasmFrames(takeParkedException(), pcs);
   const message = TRAP_MESSAGES[status as TrapCode] ?? `unknown trap code ${status}`;
-  return status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message);
+  return trapErrorWithFrames(() => (status === TrapCode.StackOverflow ? new RangeError(message) : new WebAssembly.RuntimeError(message)), pcs);
 }
 
 /**

@@ -15,6 +15,9 @@ import { detectCpuFeatures } from './cpu.js';
 import { registerCode } from './signal-handler.js';
 import { LazyCode, lazyByDefault } from './lazy-code.js';
 import { ModuleCodeNames, perfMapWanted } from './perf-map.js';
+import { registerCodeRange } from './code-map.js';
+import { ModuleFrames } from './module-frames.js';
+import type { WasmFrame } from './stack-trace.js';
 import { RefCount, releaseWhenCollected } from './lifetime.js';
 import { runtimeStateAddress } from './state.js';
 
@@ -87,6 +90,7 @@ export class Module {
   private withBodies: ModuleIR | undefined;
   private recompiled: CompiledModule | undefined;
   private readonly functionsByIndex: Map<number, CompiledFunction>;
+  private frames: ModuleFrames | undefined;
   /** The creator holds one reference (released by `dispose` or when the Module is collected); every instance another. */
   readonly lifetime: RefCount;
 
@@ -109,9 +113,12 @@ export class Module {
     if (names) code.name(names.ranges(code.address, 0, code.length, compiled.functions, compiled.entryOffset, lazy !== undefined));
     // The whole mapping: a lazy module's functions are written into it later.
     const unregister = registerCode(code.address, code.size);
+    const module = new WeakRef(this);
+    const unregisterFrames = registerCodeRange(code.address, code.size, (offset) => module.deref()?.frameAt(offset));
     // The free function must not capture the Module: the registry would keep it alive for ever.
     this.lifetime = new RefCount(() => {
       unregister();
+      unregisterFrames();
       code.unmap();
     });
     this.entryAddress = this.code.address + BigInt(compiled.entryOffset);
@@ -228,13 +235,29 @@ export class Module {
 
   /** Function `index`'s code; in a lazy module, its stub while it is not compiled. */
   function(index: number): CompiledFunction {
-    const func = this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index);
+    const func = this.functionOrUndefined(index);
     if (!func) throw new Error(`wasmjit: function ${index} is not defined in this module`);
     return func;
   }
 
+  private functionOrUndefined(index: number): CompiledFunction | undefined {
+    return this.lazy ? this.lazy.function(index) : this.functionsByIndex.get(index);
+  }
+
   functionAddress(index: number): bigint {
     return this.code.address + BigInt(this.function(index).offset);
+  }
+
+  /** The wasm frame of a PC `offset` bytes into the module's code (one past its instruction), for stack traces. */
+  frameAt(offset: number): WasmFrame | undefined {
+    this.frames ??= new ModuleFrames({
+      ir: this.ir,
+      wasm: this.source.wasm,
+      function: (index) => this.functionOrUndefined(index),
+      version: () => this.lazy?.compiledFunctions ?? 0,
+      marksOf: (func) => this.marksOf(func),
+    });
+    return this.frames.frameAt(offset);
   }
 
   /** Compiles every function a lazy module has not compiled yet (an eager module has them all). */

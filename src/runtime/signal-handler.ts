@@ -19,11 +19,11 @@
 // time); a thread that ends leaves two pages and empty tables behind.
 //
 // x86-64 glibc layouts, checked with gcc against <signal.h>/<ucontext.h> (offsetof):
-// siginfo_t.si_code 8, si_addr 16; ucontext_t.uc_mcontext.gregs[REG_RIP] 168;
+// siginfo_t.si_code 8, si_addr 16; ucontext_t.uc_mcontext.gregs[REG_RIP] 168, gregs[REG_RDX] 136;
 // struct sigaction is 152 bytes: sa_handler/sa_sigaction 0, sa_mask 8, sa_flags 136, sa_restorer 144.
 import { debuglog } from 'node:util';
 import koffi from 'koffi';
-import { emitEntryExit, TrapCode } from '../compiler/index.js';
+import { emitEntryExit, emitTrapWalk, TrapCode } from '../compiler/index.js';
 import { Alu, Assembler, Cond, Label, Reg, mem } from '../x64/index.js';
 import type { Mem } from '../x64/index.js';
 import { CodePage } from './code-page.js';
@@ -42,6 +42,7 @@ const SIG_IGN = 1;
 const SIGINFO_CODE = 8;
 const SIGINFO_ADDR = 16;
 export const UCONTEXT_RIP = 168;
+const UCONTEXT_RDX = 136;
 export const SIGACTION_BYTES = 152;
 export const SIGACTION_FLAGS = 136;
 
@@ -156,6 +157,9 @@ function emitHandler(dataAddress: bigint, sigaction: bigint, raise: bigint): Uin
   asm.load(64, Reg.r9, mem(Reg.rsi, SIGINFO_ADDR));
   emitFind(asm, mem(data, Data.codeTable), Reg.r8, chain);
   emitFind(asm, mem(data, Data.reservationTable), Reg.r9, chain);
+  // The landing records the trap's PC as a trap site's (its return address: one past the access).
+  asm.lea(Reg.rax, mem(Reg.r8, 1));
+  asm.store(64, mem(Reg.rdx, UCONTEXT_RDX), Reg.rax);
   asm.leaLabel(Reg.rax, landing);
   asm.store(64, mem(Reg.rdx, UCONTEXT_RIP), Reg.rax);
   asm.ret();
@@ -202,9 +206,10 @@ function emitHandler(dataAddress: bigint, sigaction: bigint, raise: bigint): Uin
   asm.pop(Reg.rdi);
   asm.ret();
 
-  // Where a trapped access resumes: a trap stub's `mov eax, code; jmp exit`, with this thread's exit.
+  // Where a trapped access resumes: a trap stub's way out, with this thread's exit.
   asm.bind(landing);
   asm.movRI(32, Reg.rax, TrapCode.MemoryOutOfBounds);
+  emitTrapWalk(asm, runtimeStateAddress);
   emitEntryExit(asm, runtimeStateAddress);
   return asm.finish();
 }

@@ -120,3 +120,10 @@ export function takeParkedException(): unknown {
   pending = undefined;
   return parked ? parked.error : new Error('wasmjit: a host call failed without an exception');
 }
+
+/** The PCs the last trap recorded, innermost first (see compiler/entry.ts `emitTrapWalk`); 0 is a PC not known. */
+export function lastTrapPcs(): bigint[] {
+  const count = Math.min(Number(stateSlots[RuntimeState.trapFrameCount / 8]), RuntimeState.maxTrapFrames);
+  const first = RuntimeState.trapFrames / 8;
+  return Array.from(stateSlots.subarray(first, first + count), (pc) => BigInt.asUintN(64, pc));
+}
