@@ -34,16 +34,18 @@ interface Options {
   timeoutMs: number;
   /** WASMJIT_BOUNDS_CHECKS for the workers (they inherit the environment): both modes are fuzzed. */
   boundsChecks: string | undefined;
+  /** WASMJIT_FUZZ_METERING for the workers: wasmjit's code compiled with fuel or interrupt polling. */
+  metering: string | undefined;
 }
 
 const USAGE = `usage: npm run fuzz -- [--seconds N] [--modules N] [--seed S] [--jobs J] [--generators typed,ttf,malformed,artifact]
                       [--no-reduce] [--reduce-seconds N] [--max-reduce N] [--out DIR] [--timeout-ms N]
-                      [--bounds-checks explicit|guard]`;
+                      [--bounds-checks explicit|guard] [--metering fuel|interruptible]`;
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
     seconds: 60, modules: Infinity, seed: 1, jobs: 2, generators: ['typed', 'ttf', 'malformed', 'artifact'], reduce: true, reduceSeconds: 120,
-    maxReduce: 5, out: path.resolve('test/regressions'), timeoutMs: 30_000, boundsChecks: undefined,
+    maxReduce: 5, out: path.resolve('test/regressions'), timeoutMs: 30_000, boundsChecks: undefined, metering: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -69,12 +71,14 @@ function parseOptions(argv: string[]): Options {
       case '--out': o.out = path.resolve(value()); break;
       case '--timeout-ms': o.timeoutMs = number(); break;
       case '--bounds-checks': o.boundsChecks = value(); break;
+      case '--metering': o.metering = value(); break;
       case '--help': console.log(USAGE); process.exit(0); break;
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
   }
   if (o.generators.some((g) => !GENERATORS.includes(g))) throw new Error(`--generators takes ${GENERATORS.join(', ')}\n${USAGE}`);
   if (o.boundsChecks !== undefined && o.boundsChecks !== 'explicit' && o.boundsChecks !== 'guard') throw new Error(`--bounds-checks takes explicit or guard\n${USAGE}`);
+  if (o.metering !== undefined && o.metering !== 'fuel' && o.metering !== 'interruptible') throw new Error(`--metering takes fuel or interruptible\n${USAGE}`);
   return o;
 }
 
@@ -148,6 +152,10 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if (o.boundsChecks !== undefined) process.env.WASMJIT_BOUNDS_CHECKS = o.boundsChecks;
   console.log(`bounds checks: ${process.env.WASMJIT_BOUNDS_CHECKS || 'the default'}`);
+  if (o.metering !== undefined) {
+    process.env.WASMJIT_FUZZ_METERING = o.metering;
+    console.log(`metering: ${o.metering}`);
+  }
   const pool = new Pool(o.jobs);
   const counts: Record<Generator, Counts> = { typed: newCounts(), ttf: newCounts(), malformed: newCounts(), artifact: newCounts() };
   const findings: Finding[] = [];

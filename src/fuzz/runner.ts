@@ -14,6 +14,12 @@ import { decodeArg, describeError, HostObjects, normalize, randomArg, STACK_OVER
 import { exportAllState, exportedSignatures } from './wasm-sections.js';
 import type { ValType } from './wasm-encoding.js';
 
+/** `npm run fuzz -- --metering fuel|interruptible` (main.ts) sets this for the workers. */
+const METERING = process.env.WASMJIT_FUZZ_METERING;
+const METERING_OPTIONS = METERING === 'fuel' ? { fuel: true } : METERING === 'interruptible' ? { interruptible: true } : {};
+/** More fuel than any run can take (the start function's included): results, traps and memory must be V8's. */
+const INSTANCE_OPTIONS = METERING === 'fuel' ? { fuel: 1n << 62n } : {};
+
 export interface CallSpec {
   export: string;
   args: string[];
@@ -207,7 +213,7 @@ export async function runModule(options: RunOptions): Promise<ModuleReport> {
   progress('wasmjit compile');
   let jitModule: Module;
   try {
-    jitModule = await compile(bytes);
+    jitModule = await compile(bytes, METERING_OPTIONS);
   } catch (e) {
     report.unsupported = e instanceof WebAssembly.CompileError ? unsupportedSimd(e.message) : undefined;
     if (!report.unsupported) report.mismatch = { kind: 'compile', callIndex: -1, v8: 'compiles', wasmjit: describeError(e) };
@@ -216,7 +222,7 @@ export async function runModule(options: RunOptions): Promise<ModuleReport> {
   progress('wasmjit instantiate');
   let jitInstance: Instance | undefined;
   try {
-    jitInstance = await instantiate(jitModule, buildImports(importDescriptors, jit.ctx));
+    jitInstance = await instantiate(jitModule, buildImports(importDescriptors, jit.ctx), INSTANCE_OPTIONS);
     jit.exports = jitInstance.exports as Record<string, unknown>;
     jit.ctx.setExports(jit.exports, exportNames);
   } catch (e) {
