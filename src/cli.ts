@@ -45,6 +45,8 @@ const COMMANDS: Record<string, Command> = {
       'Options go before the file: --env NAME=VALUE sets a variable (--env NAME passes the host\'s;',
       'nothing else is inherited), --dir HOST[::GUEST] lets the program reach a host directory, as',
       'GUEST if given. Both repeat. --invoke <export> calls that export of a command instead.',
+      '--env and --dir are also taken among a command\'s words (`run prog.wasm a b --env X=1`),',
+      'up to a `--`: the words after it all go to the program.',
       'Any other module: the word after the file names the export and the rest are its arguments,',
       'converted by the parameter types: i32 takes any number (wrapped to 32 bits),',
       'i64 an integer (decimal or 0x hex), f32/f64 any number. Results print one per line;',
@@ -207,9 +209,28 @@ function wasiOptions(module: Module, argv: string[], options: RunOptions, return
   }
 }
 
+/**
+ * A command's words: its arguments, but for `--env`/`--dir` and their values, which go to `options`
+ * (the form `run prog.wasm [args] --env NAME=VALUE --dir HOST` takes), up to a `--` after which every
+ * word is the program's.
+ */
+function commandArguments(words: string[], options: RunOptions): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '--') return [...args, ...words.slice(i + 1)];
+    const value = words[i + 1];
+    if ((word === '--env' || word === '--dir') && value !== undefined) {
+      options[word === '--env' ? 'env' : 'dir'].push(value);
+      i++;
+    } else args.push(word);
+  }
+  return args;
+}
+
 async function runWasiCommand(module: Module, file: string, words: string[], options: RunOptions): Promise<number> {
   if (options.json) throw new UsageError(`--json prints an export's results; ${file} is a WASI command, which prints its own output`);
-  const wasi = await newWasi(wasiOptions(module, [file, ...words], options, true));
+  const wasi = await newWasi(wasiOptions(module, [file, ...commandArguments(words, options)], options, true));
   const instance = await instantiate(module, wasi.getImportObject());
   try {
     return sampled(options.profile, false, () => wasi.start(instance));

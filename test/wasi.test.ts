@@ -389,11 +389,19 @@ describe('wasmjit run: commands, --invoke and their mistakes', () => {
     expect(result).toEqual({ status: 0, stdout: expect.stringMatching(/^argc 1\nargv\[0\] = '/), stderr: 'args: 1 arguments, 0 variables\n' });
   });
 
-  it('the words after a command are its own, options included', () => {
-    const result = wasmjit('run', program('args'), '--json', '--dir', 'x');
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain("argv[1] = '--json'");
-    expect(result.stdout).toContain("argv[3] = 'x'");
+  it('the words after a command are its own, options included, but for --env and --dir before a --', () => {
+    const own = wasmjit('run', program('args'), '--json', '--', '--dir', 'x');
+    expect(own.status).toBe(0);
+    expect(own.stdout).toContain("argv[1] = '--json'");
+    expect(own.stdout).toContain("argv[2] = '--dir'");
+    expect(own.stdout).toContain("argv[3] = 'x'");
+    // `run prog.wasm [args] --env NAME=VALUE --dir HOST` (the form DESIGN names) sets them as options.
+    const trailing = wasmjit('run', program('args'), 'a', '--env', 'WASMJIT_TRAILING=1', '--dir', `${scratch}::/data`, 'b');
+    expect(trailing.status).toBe(0);
+    expect(trailing.stdout).toContain('argc 3\n');
+    expect(trailing.stdout).toContain("argv[1] = 'a'");
+    expect(trailing.stdout).toContain("argv[2] = 'b'");
+    expect(trailing.stdout).toContain('env WASMJIT_TRAILING=1\n');
   });
 
   it('a command compiled to an artifact runs as its module does', () => {
