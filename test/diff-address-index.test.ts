@@ -52,11 +52,14 @@ const SHAPES: Shape[] = [
 const BUSY = Array.from({ length: 8 }, (_, i) => `(local.set $busy${i} (i32.add (local.get $busy${i}) (i32.const 1)))`).join(' ');
 const BUSY_DECLS = Array.from({ length: 8 }, (_, i) => `(local $busy${i} i32)`).join(' ');
 
+/** `$a` with `$high` above it: an i64 whose low half is the address and whose high half is junk. */
+const JUNK_ABOVE = '(i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $high)) (i64.const 32)))';
+
 function shapeFunction(shape: Shape, i: number): string {
   return `
   (func (export "${i}") (param $a i32) (param $high i32) (result i32) (local $b i32) (local $w i64) (local $s i32) ${BUSY_DECLS}
     (loop ${BUSY} ${BUSY} (br_if 0 (i32.lt_u (local.get $busy0) (i32.const 6))))
-    (local.set $w (i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $high)) (i64.const 32))))
+    (local.set $w ${JUNK_ABOVE})
     (i32.store offset=1 ${shape.address} (i32.const 0x5a5a5a5a))
     (i32.add (i32.load8_u offset=3 ${shape.address}) (i32.load offset=2 ${shape.address})))`;
 }
@@ -126,7 +129,7 @@ function localWriteFunction(shape: Shape, i: number): string {
   return `
   (func (export "${i}") (param $a i32) (param $high i32) (result i32) (local $w i64) (local $r i32) (local $one i32)
     (local.set $one (i32.const 1))
-    (local.set $w (i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $high)) (i64.const 32))))
+    (local.set $w ${JUNK_ABOVE})
     ${shape.address}
     ${THROUGH_R})`;
 }
@@ -135,7 +138,7 @@ function localWriteFunction(shape: Shape, i: number): string {
 const PARAMETER_FUNCTION = `
   (func $param (export "param-callee") (param $r i32) (result i32) ${THROUGH_R})
   (func (export "param") (param $a i32) (param $high i32) (result i32)
-    (call $param (i32.wrap_i64 (i64.or (i64.extend_i32_u (local.get $a)) (i64.shl (i64.extend_i32_u (local.get $high)) (i64.const 32))))))`;
+    (call $param (i32.wrap_i64 ${JUNK_ABOVE})))`;
 
 describe("an i32 local's register as the address, written every way", () => {
   let pair: DifferentialInstance;

@@ -5,6 +5,7 @@ import { CONSTANTS_MARK, PROLOGUE_MARK } from '../compiler/index.js';
 import type { CompiledFunction, SourceMarks } from '../compiler/index.js';
 import { CodeOffsets, readNames } from '../decode/index.js';
 import type { ModuleIR, Names } from '../decode/index.js';
+import { lastStartingAtOrBelow } from './sorted-ranges.js';
 import { frameName, scriptUrl } from './stack-trace.js';
 import type { WasmFrame } from './stack-trace.js';
 
@@ -57,17 +58,8 @@ export class ModuleFrames {
       }
       this.sorted.sort((a, b) => a.offset - b.offset);
     }
-    const { sorted } = this;
-    let low = 0;
-    let high = sorted.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const func = sorted[mid]!;
-      if (offset < func.offset) high = mid - 1;
-      else if (offset >= func.offset + func.size) low = mid + 1;
-      else return func;
-    }
-    return undefined;
+    const func = this.sorted[lastStartingAtOrBelow(this.sorted, offset, (f) => f.offset)];
+    return func && offset < func.offset + func.size ? func : undefined;
   }
 }
 

@@ -13,6 +13,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { CompiledFunction } from '../compiler/index.js';
 import { readNames } from '../decode/index.js';
 import type { ModuleIR } from '../decode/index.js';
+import { lastStartingAtOrBelow } from './sorted-ranges.js';
 
 interface NamedRange {
   start: bigint;
@@ -97,14 +98,7 @@ export function codeNameAt(pc: bigint): string | undefined {
     ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
     sorted = true;
   }
-  let low = 0;
-  let high = ranges.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (ranges[middle]!.start <= pc) low = middle + 1;
-    else high = middle;
-  }
-  const range = ranges[low - 1];
+  const range = ranges[lastStartingAtOrBelow(ranges, pc, (r) => r.start)];
   return range && pc < range.end ? range.name : undefined;
 }
 

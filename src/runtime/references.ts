@@ -1,6 +1,7 @@
 // Reference values as generated code sees them: a funcref is the address of a function record, an
 // externref a handle. This maps them back to JS: records to the function objects that stand for
 // them, handles to the JS values they were made from.
+import { lastStartingAtOrBelow } from './sorted-ranges.js';
 
 /** The function object of function `index` of one instance. */
 export type FunctionResolver = (index: number) => object;
@@ -22,16 +23,8 @@ interface RecordRange {
 const ranges: RecordRange[] = [];
 
 /** The index of the last range starting at or below `address` (-1 when none does). */
-function rangeAtOrBelow(address: bigint): number {
-  let low = 0;
-  let high = ranges.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (ranges[mid]!.first <= address) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
-}
+const rangeAtOrBelow = (address: bigint): number => lastStartingAtOrBelow(ranges, address, startOfRange);
+const startOfRange = (range: RecordRange): bigint => range.first;
 
 /** Records `first + i * stride` (i < count) stand for function i of the instance `resolver` belongs to (created lazily, once per function). */
 export function registerFuncRecords(first: bigint, stride: number, count: number, resolver: WeakRef<FunctionResolver>): void {
